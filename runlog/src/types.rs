@@ -1,0 +1,145 @@
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const RUN_FILE: &str = "run.json";
+pub const METRICS_FILE: &str = "metrics.jsonl";
+pub const SUMMARY_FILE: &str = "summary.json";
+
+/// The folder name of a run inside its experiment: `x02-s0`.
+pub fn run_dir_name(variant: &str, seed: u64) -> String {
+    format!("{variant}-s{seed}")
+}
+
+/// The lambda key of the i-th embedding: `x00`, `x01`, ...
+pub fn lambda_key(i: usize) -> String {
+    format!("x{i:02}")
+}
+
+/// `run.json`: what the run is, written once when it starts. Imported logs know little, so
+/// everything past the identity is optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub schema_version: u32,
+    pub run_id: String,
+    pub experiment: String,
+    /// `x00` (baseline) .. `x0N`.
+    pub variant: String,
+    pub extra_embeddings: u32,
+    pub seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// The whole config (model, optimiser, schedule, data); free-form so old runs stay readable.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub config: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Params>,
+}
+
+/// Parameter counts; `total` and `embeddings` always, any other group by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    pub total: u64,
+    pub embeddings: u64,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, u64>,
+}
+
+/// One line of `metrics.jsonl`: the state of the run at one evaluation.
+/// Only `step`, `val_loss` and `train_time_ms` are required; a non-finite loss is `null`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub step: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_steps: Option<u64>,
+    /// Training time so far, evaluation excluded (as modded-nanogpt counts it).
+    pub train_time_ms: f64,
+    /// `None` when the loss was NaN or infinite (written as `null`).
+    #[serde(deserialize_with = "required_nullable")]
+    pub val_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
+    /// Per-layer lambdas keyed `x`, `x00`, `x01`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambdas: Option<BTreeMap<String, Vec<f64>>>,
+    /// Per layer: RMS of the residual stream entering that layer's weighted sum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_norms: Option<Vec<f64>>,
+    /// U-net skip weights, in the order the skips are applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_weights: Option<Vec<f64>>,
+    /// Per value-embedding layer: [weight of v, weight of ve].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ve_lambdas: Option<Vec<[f64; 2]>>,
+}
+
+impl Metrics {
+    /// A metrics line with only the required fields; a non-finite loss becomes `None`.
+    pub fn new(step: u64, train_time_ms: f64, val_loss: f64) -> Self {
+        Metrics {
+            step,
+            total_steps: None,
+            train_time_ms,
+            val_loss: val_loss.is_finite().then_some(val_loss),
+            train_loss: None,
+            tokens: None,
+            lambdas: None,
+            x_norms: None,
+            skip_weights: None,
+            ve_lambdas: None,
+        }
+    }
+}
+
+/// `val_loss` must be present (a line without it is no evaluation), but may be `null`.
+fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Option::<f64>::deserialize(d)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Finished,
+    Diverged,
+    Interrupted,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Finished => "finished",
+            Status::Diverged => "diverged",
+            Status::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// `summary.json`: how the run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub status: Status,
+    pub final_val_loss: Option<f64>,
+    pub train_time_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_avg_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mb: Option<f64>,
+}
