@@ -1,0 +1,209 @@
+//! Configuration: the site's `site.toml` (title, author, base URL, links table, publish remote)
+//! and the front matter a draft may start with (title, date, experiment).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+/// `site.toml`. Every field has a default, so a repository without one still builds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    #[serde(default = "default_title")]
+    pub title: String,
+    #[serde(default)]
+    pub author: String,
+    /// Where the site is served from, e.g. `https://user.github.io/repo/`; used by the feed.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    #[serde(default)]
+    pub description: String,
+    /// Link placeholders `name (LINK)` in drafts are filled from this table (name -> URL).
+    #[serde(default)]
+    pub links: BTreeMap<String, String>,
+    #[serde(default)]
+    pub publish: PublishConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    #[serde(default = "default_remote")]
+    pub remote: String,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+}
+
+fn default_title() -> String {
+    "Posts".into()
+}
+fn default_base_url() -> String {
+    "/".into()
+}
+fn default_remote() -> String {
+    "origin".into()
+}
+fn default_branch() -> String {
+    "gh-pages".into()
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig {
+            remote: default_remote(),
+            branch: default_branch(),
+        }
+    }
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: default_title(),
+            author: String::new(),
+            base_url: default_base_url(),
+            description: String::new(),
+            links: BTreeMap::new(),
+            publish: PublishConfig::default(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Reads `path`; a missing file gives the defaults, a bad one an error naming the file.
+    pub fn load(path: &Path) -> Result<SiteConfig, String> {
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<SiteConfig, String> {
+        let mut c: SiteConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        if !c.base_url.ends_with('/') {
+            c.base_url.push('/');
+        }
+        Ok(c)
+    }
+}
+
+/// A draft's front matter: `---` lines of `key: value` before the text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    /// `YYYY-MM-DD`; the only date the site uses (never the clock).
+    pub date: Option<String>,
+    /// Which experiment's runs the post uses; all runs when absent.
+    pub experiment: Option<String>,
+    pub summary: Option<String>,
+}
+
+pub const FRONT_MATTER_KEYS: &[&str] = &["title", "date", "experiment", "summary"];
+
+/// Splits a draft into its front matter and body. Returns the body's offset in `text` so that
+/// line numbers of the body can be given in the draft's terms. Errors carry a line number.
+pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, String)> {
+    let mut fm = FrontMatter::default();
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return Ok((fm, 0));
+    };
+    let mut offset = text.len() - rest.len();
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        let lineno = i + 2;
+        offset += line.len();
+        let l = line.trim();
+        if l == "---" {
+            return Ok((fm, offset));
+        }
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = l.split_once(':') else {
+            return Err((
+                lineno,
+                format!("front matter line is not `key: value`: {l}"),
+            ));
+        };
+        let v = unquote(v.trim()).to_string();
+        match k.trim() {
+            "title" => fm.title = Some(v),
+            "date" => {
+                if !is_date(&v) {
+                    return Err((lineno, format!("date `{v}` is not YYYY-MM-DD")));
+                }
+                fm.date = Some(v)
+            }
+            "experiment" => fm.experiment = Some(v),
+            "summary" => fm.summary = Some(v),
+            other => {
+                return Err((
+                    lineno,
+                    format!(
+                        "unknown front matter key `{other}`; known keys: {}",
+                        FRONT_MATTER_KEYS.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+    Err((1, "front matter opened with `---` is never closed".into()))
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
+}
+
+fn is_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_toml_with_links_and_defaults() {
+        let c = SiteConfig::parse(
+            "title = \"T\"\nbase_url = \"https://x.io/b\"\n[links]\nmodded-nanogpt = \"https://github.com/KellerJordan/modded-nanogpt\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.base_url, "https://x.io/b/");
+        assert_eq!(c.links.len(), 1);
+        assert_eq!(c.publish.remote, "origin");
+        assert_eq!(c.publish.branch, "gh-pages");
+        let e = SiteConfig::parse("titel = \"T\"\n").unwrap_err();
+        assert!(e.contains("titel"), "{e}");
+    }
+
+    #[test]
+    fn front_matter_parsed_and_bad_keys_named() {
+        let d = "---\ntitle: \"A: b\"\ndate: 2025-09-20\nexperiment: x0\n---\n# Body\n";
+        let (fm, off) = split_front_matter(d).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("A: b"));
+        assert_eq!(fm.date.as_deref(), Some("2025-09-20"));
+        assert_eq!(&d[off..], "# Body\n");
+        assert_eq!(split_front_matter("# no fm\n").unwrap().1, 0);
+        let (line, msg) = split_front_matter("---\ntitle: a\nauthr: b\n---\n").unwrap_err();
+        assert_eq!(line, 3);
+        assert!(msg.contains("authr") && msg.contains("experiment"), "{msg}");
+        assert!(split_front_matter("---\ndate: 20 May\n---\n").is_err());
+        assert!(split_front_matter("---\ntitle: a\n").is_err());
+    }
+}

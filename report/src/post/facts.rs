@@ -1,0 +1,133 @@
+//! The numbers and descriptions a post is filled from: plain data, computed once per experiment
+//! from the runs (see `from_runs`), so the filling rules can be tested on hand-made facts.
+
+use std::collections::BTreeMap;
+
+/// Mean ± std over seeds; `std` is `None` with a single seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    pub mean: f64,
+    pub std: Option<f64>,
+    pub n: usize,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Stat {
+    /// `2.9170 ± 0.0010 (n=5)`; `2.9158 (n=1)`.
+    pub fn mean_std(&self, digits: usize) -> String {
+        match self.std {
+            Some(s) if self.n > 1 => {
+                format!("{:.digits$} ± {:.digits$} (n={})", self.mean, s, self.n)
+            }
+            _ => format!("{:.digits$} (n={})", self.mean, self.n),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantFacts {
+    /// `x00` (baseline) .. `x0N`.
+    pub name: String,
+    pub seeds: Vec<u64>,
+    pub final_loss: Option<Stat>,
+    /// Seconds.
+    pub train_time: Option<Stat>,
+    /// Val loss at the common time `Facts::at_time_s`.
+    pub loss_at_time: Option<Stat>,
+    /// Welch t-test of the final val loss against the baseline; `None` when either side has n<2.
+    pub p_final: Option<f64>,
+    pub p_at_time: Option<f64>,
+    /// Final lambdas per component (`x`, `x00`, ...), one value per layer, mean over seeds.
+    pub lambdas: Option<BTreeMap<String, Vec<f64>>>,
+}
+
+/// What the runs record about how they were made; `None`/empty where nothing is recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetupFacts {
+    pub layers: Option<usize>,
+    /// Distinct total step counts.
+    pub steps: Vec<u64>,
+    /// Tokens seen by the end of training, when logged (min and max over runs).
+    pub tokens: Option<(u64, u64)>,
+    /// Parameter count per variant, when recorded.
+    pub params: BTreeMap<String, u64>,
+    /// Distinct devices / hardware descriptions.
+    pub hardware: Vec<String>,
+    pub presets: Vec<String>,
+    /// Lambda values at step 0 per component, when every layer and run starts at the same value.
+    pub init_lambdas: BTreeMap<String, f64>,
+    /// How the extra embeddings are initialised, from the config, when recorded.
+    pub embedding_init: Option<String>,
+    /// Runs without a config (imported from text logs).
+    pub imported: usize,
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub experiment: Option<String>,
+    pub baseline: String,
+    /// The training time (s) at which `loss_at_time` is taken.
+    pub at_time_s: Option<f64>,
+    /// Sorted by name: x00, x01, ...
+    pub variants: Vec<VariantFacts>,
+    pub setup: SetupFacts,
+    /// The final-results table in markdown (best value in bold).
+    pub results_table: String,
+}
+
+impl Facts {
+    pub fn variant(&self, name: &str) -> Result<&VariantFacts, String> {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown variant `{name}`; known variants: {}",
+                    self.known_variants()
+                )
+            })
+    }
+
+    pub fn known_variants(&self) -> String {
+        if self.variants.is_empty() {
+            return "(none: no runs found)".into();
+        }
+        self.variants
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The metrics directives and claims can name.
+pub const METRICS: &[&str] = &["final_loss", "train_time", "loss_at_time"];
+
+impl VariantFacts {
+    pub fn metric(&self, metric: &str) -> Result<&Stat, String> {
+        let s = match metric {
+            "final_loss" => self.final_loss.as_ref(),
+            "train_time" => self.train_time.as_ref(),
+            "loss_at_time" => self.loss_at_time.as_ref(),
+            other => {
+                return Err(format!(
+                    "unknown metric `{other}`; known metrics: {}",
+                    METRICS.join(", ")
+                ))
+            }
+        };
+        s.ok_or_else(|| format!("variant {} has no {metric} (no finished run)", self.name))
+    }
+
+    pub fn p_value(&self, metric: &str) -> Result<Option<f64>, String> {
+        match metric {
+            "final_loss" => Ok(self.p_final),
+            "loss_at_time" => Ok(self.p_at_time),
+            other => Err(format!(
+                "no t-test for metric `{other}`; tested metrics: final_loss, loss_at_time"
+            )),
+        }
+    }
+}
