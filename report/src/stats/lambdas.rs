@@ -1,0 +1,154 @@
+//! Lambdas: the learned weights of the sum `λx·x + λ00·x00 + λ01·x01 + ...` before each layer.
+//!
+//! A [`LambdaGrid`] holds one value per component (`x`, `x00`, `x01`, ...) per layer, at a
+//! run's last evaluation that logged lambdas, or the mean over several runs. [`norm_weighted`]
+//! multiplies each lambda by the RMS of what it multiplies: `x` by the logged `x_norms` of its
+//! layer, each embedding by 1, because the embeddings enter normed (modded-nanogpt applies
+//! `norm(embed(idx))`, an RMS norm without weight) while the residual grows over the layers.
+
+use crate::runs::describe;
+use crate::{Error, Result};
+use runlog::{Metrics, Run};
+
+/// Values per component and layer: `values[c][layer]` for `components[c]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LambdaGrid {
+    /// `x`, then `x00`, `x01`, ... (the order of the heatmap's rows).
+    pub components: Vec<String>,
+    pub layers: usize,
+    pub values: Vec<Vec<f64>>,
+    /// How many runs were averaged.
+    pub n: usize,
+    /// The step the values were taken at (the first run's, when averaged).
+    pub step: u64,
+}
+
+impl LambdaGrid {
+    pub fn get(&self, component: &str, layer: usize) -> Option<f64> {
+        let c = self.components.iter().position(|c| c == component)?;
+        self.values.get(c)?.get(layer).copied()
+    }
+}
+
+fn last_with(run: &Run, need_norms: bool) -> Option<&Metrics> {
+    run.metrics.iter().rev().find(|m| {
+        m.lambdas.as_ref().is_some_and(|l| !l.is_empty()) && (!need_norms || m.x_norms.is_some())
+    })
+}
+
+fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
+    let Some(m) = last_with(run, need_norms) else {
+        let what = if need_norms {
+            if last_with(run, false).is_some() {
+                "logs no activation norms (x_norms), needed to weight lambdas by norms; \
+                 imported logs carry none"
+            } else {
+                "logs no lambdas and no activation norms"
+            }
+        } else {
+            "logs no lambdas (the baseline x00 of the x0-experiment logs has none)"
+        };
+        return Err(Error::Stats(format!("{} {what}", describe(run))));
+    };
+    let map = m.lambdas.as_ref().expect("checked by last_with");
+    let mut components: Vec<String> = map.keys().cloned().collect();
+    // `x` first, then the embeddings by number (BTreeMap order already does this).
+    components.sort_by_key(|c| (c != "x", crate::runs::variant_number(c), c.clone()));
+    let layers = map.values().map(Vec::len).max().unwrap_or(0);
+    let mut values = Vec::with_capacity(components.len());
+    for c in &components {
+        let v = &map[c];
+        if v.len() != layers {
+            return Err(Error::Stats(format!(
+                "{} at step {}: lambdas '{c}' has {} layers, others {layers}",
+                describe(run),
+                m.step,
+                v.len()
+            )));
+        }
+        values.push(v.clone());
+    }
+    if need_norms {
+        let norms = m.x_norms.as_ref().expect("checked by last_with");
+        if norms.len() != layers {
+            return Err(Error::Stats(format!(
+                "{} at step {}: x_norms has {} layers, lambdas {layers}",
+                describe(run),
+                m.step,
+                norms.len()
+            )));
+        }
+        // Only `x` is scaled: the embeddings are RMS-normed, so their RMS is 1.
+        if let Some(x) = components.iter().position(|c| c == "x") {
+            for (v, n) in values[x].iter_mut().zip(norms) {
+                *v *= n;
+            }
+        }
+    }
+    Ok(LambdaGrid {
+        components,
+        layers,
+        values,
+        n: 1,
+        step: m.step,
+    })
+}
+
+/// One run's lambdas at its last evaluation that logged them.
+pub fn last_lambdas(run: &Run) -> Result<LambdaGrid> {
+    grid_of(run, false)
+}
+
+/// The mean over runs of each run's last lambdas. All runs must have the same components and
+/// number of layers; the error names the first run that differs.
+pub fn mean_lambdas(runs: &[&Run]) -> Result<LambdaGrid> {
+    mean_of(runs, false)
+}
+
+/// Like [`mean_lambdas`], each lambda weighted by the RMS of what it multiplies.
+pub fn norm_weighted(runs: &[&Run]) -> Result<LambdaGrid> {
+    mean_of(runs, true)
+}
+
+fn mean_of(runs: &[&Run], need_norms: bool) -> Result<LambdaGrid> {
+    let Some(first) = runs.first() else {
+        return Err(Error::Stats("no runs to take lambdas from".into()));
+    };
+    let mut acc = grid_of(first, need_norms)?;
+    for run in &runs[1..] {
+        let g = grid_of(run, need_norms)?;
+        if g.components != acc.components || g.layers != acc.layers {
+            return Err(Error::Stats(format!(
+                "cannot average lambdas: {} has components {} over {} layers, {} has {} over {}",
+                describe(first),
+                acc.components.join(","),
+                acc.layers,
+                describe(run),
+                g.components.join(","),
+                g.layers
+            )));
+        }
+        for (a, b) in acc.values.iter_mut().zip(&g.values) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        acc.n += 1;
+    }
+    let n = acc.n as f64;
+    for v in acc.values.iter_mut().flatten() {
+        *v /= n;
+    }
+    Ok(acc)
+}
+
+/// One lambda over training: (step, value) at every evaluation that logged it.
+pub fn over_training(run: &Run, component: &str, layer: usize) -> Vec<(f64, f64)> {
+    run.metrics
+        .iter()
+        .filter_map(|m| {
+            let v = m.lambdas.as_ref()?.get(component)?.get(layer)?;
+            Some((m.step as f64, *v))
+        })
+        .collect()
+}

@@ -1,0 +1,220 @@
+//! Statistics over a [`RunSet`]: the numbers the article quotes.
+//!
+//! - [`compute`] gives one [`VariantStats`] per variant: final val loss and train time as
+//!   [`Summary`] (mean ± std, min, max, n), a Welch t-test against the baseline
+//!   ([`TTest`], p-value from statrs' Student t distribution), and the same for the val loss
+//!   at a fixed training time (by default the earliest final time among the runs compared,
+//!   since modded-nanogpt is about loss per second). With one run there is no std and no test.
+//! - [`curve`]: a run's loss curve by step or time, linear interpolation, and the mean ± std
+//!   of several seeds on a common grid inside the range all of them cover.
+//! - [`lambdas`]: lambdas per layer and component at the last evaluation (one run or the mean
+//!   over seeds), the same weighted by activation norms, and lambdas over training.
+//!
+//! Only runs whose summary says `finished` count as results ([`RunSet::result_runs`]); a
+//! variant with no finished run falls back to all its runs so a sweep in progress still shows.
+
+pub mod curve;
+pub mod lambdas;
+
+pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
+pub use lambdas::{last_lambdas, mean_lambdas, norm_weighted, over_training, LambdaGrid};
+
+use crate::runs::{describe, RunSet};
+use crate::{Error, Result};
+use runlog::Run;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Mean ± std (sample, n-1) and range of some numbers; `std` is `None` for n = 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub n: usize,
+    pub mean: f64,
+    pub std: Option<f64>,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Summary {
+    /// `None` for no values.
+    pub fn of(values: &[f64]) -> Option<Summary> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let std = (n > 1).then(|| {
+            let ss: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+            (ss / (n - 1) as f64).sqrt()
+        });
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Summary {
+            n,
+            mean,
+            std,
+            min,
+            max,
+        })
+    }
+
+    /// `2.9171 ± 0.0010 (n=5)`, or `2.9158 (n=1)`, with `digits` decimals.
+    pub fn display(&self, digits: usize) -> String {
+        match self.std {
+            Some(s) => format!("{:.digits$} ± {:.digits$} (n={})", self.mean, s, self.n),
+            None => format!("{:.digits$} (n=1)", self.mean),
+        }
+    }
+}
+
+/// Welch's t-test of one variant against the baseline (two-sided).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TTest {
+    pub t: f64,
+    /// Welch–Satterthwaite degrees of freedom.
+    pub df: f64,
+    pub p: f64,
+}
+
+/// Welch's unequal-variance t-test of `a` against `b`; `None` when either has fewer than two
+/// values or both have zero variance (no t defined).
+pub fn welch(a: &Summary, b: &Summary) -> Option<TTest> {
+    let (sa, sb) = (a.std?, b.std?);
+    let (va, vb) = (sa * sa / a.n as f64, sb * sb / b.n as f64);
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return None;
+    }
+    let t = (a.mean - b.mean) / se2.sqrt();
+    // Welch–Satterthwaite: df = (va + vb)^2 / (va^2/(na-1) + vb^2/(nb-1)).
+    let df = se2 * se2 / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    let p = 2.0 * (1.0 - dist.cdf(t.abs()));
+    Some(TTest { t, df, p })
+}
+
+/// Everything the article says about one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantStats {
+    pub variant: String,
+    /// Runs counted (finished ones, or all when none finished).
+    pub n: usize,
+    pub final_loss: Summary,
+    pub train_time_s: Summary,
+    /// Welch test of final loss against the baseline; `None` for the baseline itself and
+    /// wherever a side has n = 1.
+    pub t_test_vs_baseline: Option<TTest>,
+    /// Val loss at [`StatsTable::at_time_s`], interpolated on each run's curve.
+    pub loss_at_time: Option<Summary>,
+    pub t_test_at_time: Option<TTest>,
+    /// Runs of the variant left out, each with why (`x01-s3 (dir): no finite final loss`).
+    pub excluded: Vec<String>,
+}
+
+/// The statistics of every variant of a set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsTable {
+    pub baseline: String,
+    /// The training time (seconds) at which `loss_at_time` is taken.
+    pub at_time_s: f64,
+    pub rows: Vec<VariantStats>,
+}
+
+impl StatsTable {
+    pub fn row(&self, variant: &str) -> Option<&VariantStats> {
+        self.rows.iter().find(|r| r.variant == variant)
+    }
+}
+
+/// A run's final loss and time: the summary's, else its last evaluation's (a run in progress).
+fn final_point(run: &Run) -> Option<(f64, f64)> {
+    match &run.summary {
+        Some(s) => Some((s.final_val_loss?, s.train_time_ms / 1000.0)),
+        None => {
+            let m = run.metrics.last()?;
+            Some((m.val_loss?, m.train_time_ms / 1000.0))
+        }
+    }
+}
+
+/// A variant's name, its counted runs with (final loss, final time in s), and the left-out runs.
+type Group<'a> = (String, Vec<(&'a Run, f64, f64)>, Vec<String>);
+
+/// Statistics of every variant. `at_time_s` picks the time for the loss-at-time comparison;
+/// `None` takes the earliest final time among the runs compared.
+pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
+    let baseline = runs
+        .baseline()
+        .ok_or_else(|| Error::Stats("no runs to compute statistics from".into()))?
+        .to_owned();
+    // Per variant: the runs counted and their (final loss, final time).
+    let mut groups: Vec<Group> = Vec::new();
+    for variant in runs.variants() {
+        let mut kept = Vec::new();
+        let mut excluded = Vec::new();
+        for run in runs.result_runs(variant) {
+            match final_point(run) {
+                Some((loss, t)) => kept.push((run, loss, t)),
+                None => excluded.push(format!("{}: no finite final val loss", describe(run))),
+            }
+        }
+        for run in runs.runs_of(variant) {
+            if !runs.result_runs(variant).iter().any(|r| r.dir == run.dir) {
+                excluded.push(format!("{}: not finished", describe(run)));
+            }
+        }
+        groups.push((variant.to_owned(), kept, excluded));
+    }
+    let at = match at_time_s {
+        Some(t) => t,
+        None => groups
+            .iter()
+            .flat_map(|(_, k, _)| k.iter().map(|(_, _, t)| *t))
+            .fold(f64::INFINITY, f64::min),
+    };
+    let mut rows = Vec::new();
+    for (variant, kept, excluded) in groups {
+        let losses: Vec<f64> = kept.iter().map(|(_, l, _)| *l).collect();
+        let times: Vec<f64> = kept.iter().map(|(_, _, t)| *t).collect();
+        let (Some(final_loss), Some(train_time_s)) = (Summary::of(&losses), Summary::of(&times))
+        else {
+            continue;
+        };
+        let at_losses: Vec<f64> = kept
+            .iter()
+            .filter_map(|(r, _, _)| {
+                let c = run_curve(r, Axis::Time);
+                interp(&c.0, &c.1, at)
+            })
+            .collect();
+        rows.push(VariantStats {
+            variant,
+            n: kept.len(),
+            final_loss,
+            train_time_s,
+            t_test_vs_baseline: None,
+            loss_at_time: Summary::of(&at_losses),
+            t_test_at_time: None,
+            excluded,
+        });
+    }
+    if rows.is_empty() {
+        return Err(Error::Stats(format!(
+            "{}: no run has a finite final val loss",
+            runs.root().display()
+        )));
+    }
+    if let Some(base) = rows.iter().find(|r| r.variant == baseline).cloned() {
+        for r in rows.iter_mut().filter(|r| r.variant != baseline) {
+            r.t_test_vs_baseline = welch(&r.final_loss, &base.final_loss);
+            r.t_test_at_time = match (&r.loss_at_time, &base.loss_at_time) {
+                (Some(a), Some(b)) => welch(a, b),
+                _ => None,
+            };
+        }
+    }
+    Ok(StatsTable {
+        baseline,
+        at_time_s: at,
+        rows,
+    })
+}
