@@ -1,13 +1,13 @@
 //! Configuration: the site's `site.toml` (title, author, base URL, links table, publish remote)
 //! and the front matter a draft may start with (title, date, experiment).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 /// `site.toml`. Every field has a default, so a repository without one still builds.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     #[serde(default = "default_title")]
@@ -26,7 +26,7 @@ pub struct SiteConfig {
     pub publish: PublishConfig,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PublishConfig {
     #[serde(default = "default_remote")]

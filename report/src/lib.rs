@@ -21,6 +21,7 @@ mod error;
 
 pub mod config;
 pub mod post;
+pub mod site;
 pub mod runs;
 pub mod stats;
 

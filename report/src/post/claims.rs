@@ -132,5 +132,5 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
 }
 
 fn num(s: &Stat) -> String {
-    s.mean_std(5)
+    s.display(5)
 }

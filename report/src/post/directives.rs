@@ -148,7 +148,7 @@ pub fn engine(facts: Arc<Facts>, figure_ok: FigureCheck) -> Tera {
         "mean_std",
         Arc::new(move |a| {
             let m = str_arg(a, "metric").unwrap_or("final_loss");
-            Ok(f.variant(variant(a)?)?.metric(m)?.mean_std(digits(a, 4)))
+            Ok(f.variant(variant(a)?)?.metric(m)?.display(digits(a, 4)))
         }),
     );
     let f = facts.clone();

@@ -3,27 +3,8 @@
 
 use std::collections::BTreeMap;
 
-/// Mean ± std over seeds; `std` is `None` with a single seed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stat {
-    pub mean: f64,
-    pub std: Option<f64>,
-    pub n: usize,
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Stat {
-    /// `2.9170 ± 0.0010 (n=5)`; `2.9158 (n=1)`.
-    pub fn mean_std(&self, digits: usize) -> String {
-        match self.std {
-            Some(s) if self.n > 1 => {
-                format!("{:.digits$} ± {:.digits$} (n={})", self.mean, s, self.n)
-            }
-            _ => format!("{:.digits$} (n={})", self.mean, self.n),
-        }
-    }
-}
+/// Mean ± std over seeds (the stats stage's summary); `std` is `None` with a single seed.
+pub use crate::stats::Summary as Stat;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantFacts {
@@ -46,6 +27,8 @@ pub struct VariantFacts {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupFacts {
     pub layers: Option<usize>,
+    /// Model width (`config.model.dim`), when recorded.
+    pub width: Option<usize>,
     /// Distinct total step counts.
     pub steps: Vec<u64>,
     /// Tokens seen by the end of training, when logged (min and max over runs).

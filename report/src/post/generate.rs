@@ -84,6 +84,9 @@ pub fn setup(f: &Facts) -> String {
     if let Some(l) = s.layers {
         parts.push(format!("{l} layers"));
     }
+    if let Some(w) = s.width {
+        parts.push(format!("width {w}"));
+    }
     match s.steps.as_slice() {
         [] => parts.push("step count not recorded".into()),
         [one] => parts.push(format!("{one} steps")),

@@ -13,6 +13,7 @@
 pub mod claims;
 pub mod directives;
 pub mod facts;
+pub mod from_runs;
 pub mod generate;
 pub mod links;
 pub mod scan;

@@ -1,0 +1,116 @@
+//! Facts from runs: the statistics stage's numbers plus what the run logs record about the setup
+//! (config, devices, parameter counts, step-0 lambdas). Nothing is assumed that no run records.
+
+use super::facts::{Facts, SetupFacts, VariantFacts};
+use crate::runs::RunSet;
+use crate::stats;
+use std::collections::BTreeMap;
+
+/// The facts of a set of runs; `results_table` is the figures stage's markdown table.
+pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
+    let table = stats::compute(runs, None).map_err(|e| e.to_string())?;
+    let mut variants = Vec::new();
+    for v in runs.variants() {
+        let row = table.row(v);
+        let counted = runs.result_runs(v);
+        let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
+            g.components
+                .iter()
+                .cloned()
+                .zip(g.values.iter().cloned())
+                .collect::<BTreeMap<_, _>>()
+        });
+        variants.push(VariantFacts {
+            name: v.to_string(),
+            seeds: runs.seeds(v),
+            final_loss: row.map(|r| r.final_loss),
+            train_time: row.map(|r| r.train_time_s),
+            loss_at_time: row.and_then(|r| r.loss_at_time),
+            p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
+            p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
+            lambdas,
+        });
+    }
+    let experiments = runs.experiments();
+    Ok(Facts {
+        experiment: (experiments.len() == 1).then(|| experiments[0].to_string()),
+        baseline: table.baseline.clone(),
+        at_time_s: Some(table.at_time_s),
+        variants,
+        setup: setup(runs),
+        results_table,
+    })
+}
+
+fn setup(runs: &RunSet) -> SetupFacts {
+    let mut s = SetupFacts {
+        runs: runs.runs().len(),
+        ..SetupFacts::default()
+    };
+    let mut init: BTreeMap<String, Option<f64>> = BTreeMap::new();
+    let mut tokens: Vec<u64> = Vec::new();
+    for r in runs.runs() {
+        let cfg = &r.info.config;
+        if cfg.is_null() {
+            s.imported += 1;
+        }
+        let model = &cfg["model"];
+        let layers = model["layers"].as_u64().map(|l| l as usize).or_else(|| {
+            r.metrics
+                .iter()
+                .find_map(|m| m.lambdas.as_ref()?.values().next().map(Vec::len))
+        });
+        s.layers = s.layers.or(layers);
+        s.width = s.width.or(model["dim"].as_u64().map(|d| d as usize));
+        if s.embedding_init.is_none() {
+            s.embedding_init = model["embedding_init"].as_str().map(str::to_string);
+        }
+        let steps = r
+            .metrics
+            .iter()
+            .rev()
+            .find_map(|m| m.total_steps)
+            .or_else(|| cfg["schedule"]["steps"].as_u64());
+        if let Some(st) = steps {
+            push_unique(&mut s.steps, st);
+        }
+        if let Some(t) = r.metrics.iter().rev().find_map(|m| m.tokens) {
+            tokens.push(t);
+        }
+        if let Some(p) = &r.info.params {
+            s.params.entry(r.info.variant.clone()).or_insert(p.total);
+        }
+        if let Some(d) = &r.info.device {
+            push_unique(&mut s.hardware, d.clone());
+        }
+        if let Some(p) = &r.info.preset {
+            push_unique(&mut s.presets, p.clone());
+        }
+        // A component's initial value counts only when every layer of every run agrees.
+        if let Some(l) = r.metrics.iter().find(|m| m.step == 0).and_then(|m| m.lambdas.as_ref()) {
+            for (k, vals) in l {
+                let first = vals.first().copied();
+                let uniform = vals.iter().all(|v| Some(*v) == first);
+                let entry = init.entry(k.clone()).or_insert(first);
+                if !uniform || *entry != first {
+                    *entry = None;
+                }
+            }
+        }
+    }
+    s.steps.sort_unstable();
+    s.init_lambdas = init
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    if let (Some(a), Some(b)) = (tokens.iter().min(), tokens.iter().max()) {
+        s.tokens = Some((*a, *b));
+    }
+    s
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}

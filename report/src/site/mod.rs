@@ -1,0 +1,142 @@
+//! The site: filled markdown -> HTML pages through tera templates (base, post, index, feed).
+//!
+//! Stages: `markdown` (pulldown-cmark passes: heading ids and anchors, table of contents,
+//! figures, highlighted code, math) -> `templates` (a post page, the index, the Atom feed, the
+//! stylesheet). Templates come from the repository's `templates/` when it has them, else the
+//! copies built into the binary, so a site builds anywhere.
+
+pub mod highlight;
+pub mod markdown;
+
+use crate::config::SiteConfig;
+use markdown::TocEntry;
+use serde::Serialize;
+use std::path::Path;
+use tera::{Context, Tera};
+
+/// The templates and stylesheet a site is made with, by file name.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../../templates/base.html")),
+    ("post.html", include_str!("../../../templates/post.html")),
+    ("index.html", include_str!("../../../templates/index.html")),
+    ("atom.xml", include_str!("../../../templates/atom.xml")),
+    ("style.css", include_str!("../../../templates/style.css")),
+];
+
+/// One post as the templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub slug: String,
+    pub title: String,
+    pub date: Option<String>,
+    /// Atom needs a timestamp: the date at midnight UTC, else the epoch (never the clock).
+    pub updated: String,
+    pub summary: String,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// The filled markdown's file name, next to the page.
+    pub markdown_file: String,
+}
+
+impl Page {
+    pub fn new(slug: &str, title: String, date: Option<String>, r: markdown::Rendered) -> Page {
+        Page {
+            slug: slug.to_string(),
+            updated: timestamp(date.as_deref()),
+            title,
+            date,
+            summary: r.summary,
+            html: r.html,
+            toc: r.toc,
+            markdown_file: format!("{slug}.md"),
+        }
+    }
+}
+
+fn timestamp(date: Option<&str>) -> String {
+    format!("{}T00:00:00Z", date.unwrap_or("1970-01-01"))
+}
+
+pub struct Templates {
+    tera: Tera,
+    css: String,
+}
+
+impl Templates {
+    /// The built-in templates, each replaced by the file of the same name in `dir` if there is one.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, String> {
+        let mut tera = Tera::default();
+        let mut css = String::new();
+        let mut files = Vec::new();
+        for (name, built_in) in BUILT_IN {
+            let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(p) => std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => built_in.to_string(),
+            };
+            if *name == "style.css" {
+                css = text;
+            } else {
+                files.push((name.to_string(), text));
+            }
+        }
+        tera.add_raw_templates(files).map_err(|e| {
+            format!("templates{}: {}", dir.map(|d| format!(" in {}", d.display())).unwrap_or_default(), chain(&e))
+        })?;
+        Ok(Templates { tera, css })
+    }
+
+    pub fn post(&self, site: &SiteConfig, page: &Page) -> Result<String, String> {
+        let mut c = Context::new();
+        c.insert("site", site);
+        c.insert("post", page);
+        c.insert("root", "../");
+        self.render("post.html", &c)
+    }
+
+    /// The index, newest first.
+    pub fn index(&self, site: &SiteConfig, pages: &[Page]) -> Result<String, String> {
+        let mut c = Context::new();
+        c.insert("site", site);
+        c.insert("posts", pages);
+        c.insert("root", "");
+        self.render("index.html", &c)
+    }
+
+    /// The Atom feed; its `updated` is the newest post's date.
+    pub fn feed(&self, site: &SiteConfig, pages: &[Page]) -> Result<String, String> {
+        let newest = pages.iter().filter_map(|p| p.date.as_deref()).max();
+        let mut c = Context::new();
+        c.insert("site", site);
+        c.insert("posts", pages);
+        c.insert("updated", &timestamp(newest));
+        self.render("atom.xml", &c)
+    }
+
+    /// The page stylesheet plus the code-highlighting themes.
+    pub fn stylesheet(&self) -> String {
+        format!("{}\n{}", self.css, highlight::stylesheet())
+    }
+
+    fn render(&self, name: &str, c: &Context) -> Result<String, String> {
+        self.tera
+            .render(name, c)
+            .map_err(|e| format!("template {name}: {}", chain(&e)))
+    }
+}
+
+/// Newest first (dated posts before undated ones), then by slug: a stable order.
+pub fn sort_pages(pages: &mut [Page]) {
+    pages.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+}
+
+/// An error and its causes on one line (tera's top message alone rarely says what went wrong).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}
