@@ -16,6 +16,9 @@
 
 mod error;
 
+pub mod bench;
+pub mod cli;
+pub mod figures;
 pub mod runs;
 pub mod stats;
 
