@@ -43,6 +43,13 @@ impl Error {
             source,
         }
     }
+
+    pub(crate) fn figure(name: &str, message: impl Into<String>) -> Self {
+        Error::Figure {
+            name: name.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -19,10 +19,13 @@
 
 mod error;
 
+pub mod bench;
+pub mod cli;
 pub mod config;
+pub mod figures;
 pub mod post;
-pub mod site;
 pub mod runs;
+pub mod site;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -46,7 +46,7 @@ fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
                 "logs no lambdas and no activation norms"
             }
         } else {
-            "logs no lambdas (the baseline x00 of the x0-experiment logs has none)"
+            "logs no lambdas (imported baselines, like the x0-experiment's x00, have none)"
         };
         return Err(Error::Stats(format!("{} {what}", describe(run))));
     };

@@ -1,0 +1,172 @@
+//! The report's subcommands for runs, statistics and figures: `import`, `stats`, `figures`,
+//! `bench`. Each reads its arguments, calls the library, prints what it did; warnings about
+//! runs go to stderr, naming file and line.
+
+use crate::figures;
+use crate::runs::import::{import_logs, ImportOptions};
+use crate::runs::RunSet;
+use crate::stats::{self, Summary, TTest};
+use crate::Result;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// modded-nanogpt training logs (text), e.g. x01-s2.txt
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Runs folder to write into: OUT/<experiment>/<variant>-s<seed>/
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Variant (x00 = baseline, x01, ...); default: the highest x0N_lambdas key, else the file name
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Seed; default: from a file name like x01-s2.txt
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Experiment name; default: the log's folder name
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// Preset the run used (recorded in run.json)
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Hardware it ran on, e.g. 8xH100 (recorded as run.json's device)
+    #[arg(long)]
+    pub hardware: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Runs folder
+    #[arg(long, default_value = "runs")]
+    pub runs: PathBuf,
+    /// Only the runs of this experiment
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// Compare val loss at this training time (s); default: the earliest final time
+    #[arg(long)]
+    pub at_time: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FiguresArgs {
+    /// Runs folder
+    #[arg(long, default_value = "runs")]
+    pub runs: PathBuf,
+    /// Folder to write the figures into
+    #[arg(long, default_value = "figures")]
+    pub out: PathBuf,
+    /// Only the runs of this experiment
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// Say which figures can be drawn, and stop
+    #[arg(long)]
+    pub list: bool,
+    /// Figure file names, e.g. val_loss-step-5500-6000.png; none: every figure the runs allow
+    pub names: Vec<String>,
+}
+
+fn load(dir: &Path, experiment: Option<&str>) -> Result<RunSet> {
+    let runs = RunSet::load(dir)?;
+    for w in runs.warnings() {
+        eprintln!("warning: {w}");
+    }
+    match experiment {
+        Some(e) => runs.only_experiment(e),
+        None => Ok(runs),
+    }
+}
+
+pub fn import(args: &ImportArgs) -> Result<()> {
+    let opts = ImportOptions {
+        variant: args.variant.clone(),
+        seed: args.seed,
+        experiment: args.experiment.clone(),
+        preset: args.preset.clone(),
+        hardware: args.hardware.clone(),
+    };
+    for dir in import_logs(&args.files, &args.out, &opts)? {
+        println!("{}", dir.display());
+    }
+    Ok(())
+}
+
+fn spread(s: Option<&Summary>, d: usize) -> String {
+    s.map_or("–".into(), |s| s.display(d))
+}
+
+fn p(t: Option<&TTest>) -> String {
+    t.map_or("–".into(), |t| format!("{:.3}", t.p))
+}
+
+pub fn stats(args: &StatsArgs) -> Result<()> {
+    let runs = load(&args.runs, args.experiment.as_deref())?;
+    let table = stats::compute(&runs, args.at_time)?;
+    println!(
+        "{:<8} {:<28} {:>8} {:>8} {:>7}  {:<28} {:>7}  {:<22}",
+        "variant",
+        "final val loss",
+        "min",
+        "max",
+        "p",
+        format!("val loss at {:.1} s", table.at_time_s),
+        "p",
+        "train time (s)"
+    );
+    for r in &table.rows {
+        println!(
+            "{:<8} {:<28} {:>8.4} {:>8.4} {:>7}  {:<28} {:>7}  {:<22}",
+            r.variant,
+            r.final_loss.display(4),
+            r.final_loss.min,
+            r.final_loss.max,
+            p(r.t_test_vs_baseline.as_ref()),
+            spread(r.loss_at_time.as_ref(), 4),
+            p(r.t_test_at_time.as_ref()),
+            r.train_time_s.display(1),
+        );
+        for x in &r.excluded {
+            println!("         left out: {x}");
+        }
+    }
+    println!("p: two-sided Welch t-test against {}", table.baseline);
+    Ok(())
+}
+
+pub fn figures(args: &FiguresArgs) -> Result<()> {
+    if args.list {
+        println!(
+            "Figure names (.svg instead of .png for SVG):\n{}",
+            figures::known_text()
+        );
+        if let Ok(runs) = load(&args.runs, args.experiment.as_deref()) {
+            println!("\nDrawable from {}:", args.runs.display());
+            for n in figures::names_for(&runs) {
+                println!("  {n}");
+            }
+        }
+        return Ok(());
+    }
+    let runs = load(&args.runs, args.experiment.as_deref())?;
+    let names = if args.names.is_empty() {
+        figures::names_for(&runs)
+    } else {
+        args.names.clone()
+    };
+    let mut failed = 0;
+    for result in figures::draw_all(&names, &runs, &args.out) {
+        match result {
+            Ok(path) => println!("{}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(crate::Error::Figure {
+            name: args.out.display().to_string(),
+            message: format!("{failed} of {} figures could not be drawn", names.len()),
+        });
+    }
+    Ok(())
+}

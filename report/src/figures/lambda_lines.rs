@@ -1,0 +1,203 @@
+//! Lambdas over training: for each chosen layer a panel with one line per component (`x`,
+//! `x00`, `x01`, ...) by step; for a variant, the mean over its seeds at the steps all of them
+//! logged. The components' legend runs along the top, shared by the panels.
+
+use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
+use super::Plot;
+use crate::runs::describe;
+use crate::stats::over_training;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use runlog::Run;
+
+/// The layers drawn when the figure name picks none: first, two inner, last.
+pub fn default_layers(layers: usize) -> Vec<usize> {
+    let last = layers.saturating_sub(1);
+    let mut l = vec![0, last / 3, 2 * last / 3, last];
+    l.dedup();
+    l
+}
+
+/// A line's (step, value) points.
+type Points = Vec<(f64, f64)>;
+
+pub struct LambdaLinesPlot {
+    title: String,
+    components: Vec<String>,
+    /// Per chosen layer: (layer, per component the (step, value) points).
+    panels: Vec<(usize, Vec<Points>)>,
+}
+
+impl LambdaLinesPlot {
+    /// `Err(message)` when the runs log no lambdas or a chosen layer does not exist.
+    pub fn new(runs: &[&Run], layers: &[usize], title: String) -> Result<Self, String> {
+        let grid = crate::stats::mean_lambdas(runs).map_err(|e| e.to_string())?;
+        if let Some(bad) = layers.iter().find(|&&l| l >= grid.layers) {
+            return Err(format!(
+                "layer {bad} does not exist: the runs have layers 0-{}",
+                grid.layers - 1
+            ));
+        }
+        let chosen = if layers.is_empty() {
+            default_layers(grid.layers)
+        } else {
+            layers.to_vec()
+        };
+        let mut panels = Vec::new();
+        for &layer in &chosen {
+            let mut lines = Vec::new();
+            for comp in &grid.components {
+                let per_run: Vec<Vec<(f64, f64)>> =
+                    runs.iter().map(|r| over_training(r, comp, layer)).collect();
+                lines.push(mean_at_common_steps(&per_run));
+            }
+            panels.push((layer, lines));
+        }
+        if panels.iter().all(|(_, ls)| ls.iter().all(|l| l.len() < 2)) {
+            let who: Vec<String> = runs.iter().map(|r| describe(r)).collect();
+            return Err(format!(
+                "fewer than two evaluations with lambdas in {}",
+                who.join(", ")
+            ));
+        }
+        Ok(LambdaLinesPlot {
+            title,
+            components: grid.components,
+            panels,
+        })
+    }
+}
+
+/// The mean over runs at the steps every run logged (seeds of a sweep log the same steps).
+fn mean_at_common_steps(per_run: &[Vec<(f64, f64)>]) -> Vec<(f64, f64)> {
+    let Some(first) = per_run.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .filter_map(|&(step, _)| {
+            let vals: Vec<f64> = per_run
+                .iter()
+                .filter_map(|pts| pts.iter().find(|p| p.0 == step).map(|p| p.1))
+                .collect();
+            (vals.len() == per_run.len())
+                .then(|| (step, vals.iter().sum::<f64>() / vals.len() as f64))
+        })
+        .collect()
+}
+
+const LEGEND_H: i32 = 70;
+const TITLE_H: i32 = 90;
+
+impl Plot for LambdaLinesPlot {
+    fn size(&self) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(2) as u32;
+        (1800, 200 + rows * 560)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&BACKGROUND).map_err(e)?;
+        // The title drawn by hand: plotters' `titled` puts capitals above the image's top edge.
+        let (w, _) = root.dim_in_pixel();
+        let (head, body) = root.split_vertically(TITLE_H);
+        let title = (FONT, TITLE)
+            .into_font()
+            .color(&TEXT)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        head.draw(&Text::new(
+            self.title.clone(),
+            (w as i32 / 2, style::centre_y(TITLE_H / 2 + 10, TITLE)),
+            title,
+        ))
+        .map_err(e)?;
+        let (legend, panels_area) = body.split_vertically(LEGEND_H);
+        // Shared legend: a short line and the name of each component, centred.
+        let n = self.components.len() as i32;
+        let slot = 190;
+        let start = w as i32 / 2 - n * slot / 2;
+        for (i, comp) in self.components.iter().enumerate() {
+            let x = start + i as i32 * slot;
+            let c = style::component_colour(comp);
+            legend
+                .draw(&PathElement::new(
+                    vec![(x, LEGEND_H / 2), (x + 50, LEGEND_H / 2)],
+                    c.stroke_width(6),
+                ))
+                .map_err(e)?;
+            let font = (FONT, LABEL)
+                .into_font()
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            legend
+                .draw(&Text::new(
+                    comp.clone(),
+                    (x + 62, style::centre_y(LEGEND_H / 2, LABEL)),
+                    font,
+                ))
+                .map_err(e)?;
+        }
+        let rows = self.panels.len().div_ceil(2);
+        let cols = if self.panels.len() == 1 { 1 } else { 2 };
+        let areas = panels_area.split_evenly((rows, cols));
+        for ((layer, lines), area) in self.panels.iter().zip(&areas) {
+            let pts = lines.iter().flatten();
+            let (x0, x1, y0, y1) = pts.fold(
+                (
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ),
+                |(a, b, c, d), p| (a.min(p.0), b.max(p.0), c.min(p.1), d.max(p.1)),
+            );
+            if !x0.is_finite() || x1 <= x0 {
+                continue;
+            }
+            let pad = ((y1 - y0) * 0.08).max(0.05);
+            let (y0, y1) = (y0 - pad, y1 + pad);
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!("layer {layer}"),
+                    (FONT, LABEL).into_font().color(&TEXT),
+                )
+                .margin(24)
+                .x_label_area_size(70)
+                .y_label_area_size(110)
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(e)?;
+            let dy = style::decimals_for(y1 - y0);
+            chart
+                .configure_mesh()
+                .x_desc("step")
+                .axis_desc_style((FONT, TICK).into_font().color(&TEXT))
+                .label_style((FONT, TICK).into_font().color(&TEXT))
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.dy$}"))
+                .x_labels(5)
+                .y_labels(6)
+                .bold_line_style(GRID.stroke_width(2))
+                .light_line_style(BACKGROUND)
+                .axis_style(TEXT.stroke_width(2))
+                .draw()
+                .map_err(e)?;
+            // Zero is where every embedding lambda starts: a reference line.
+            if y0 < 0.0 && y1 > 0.0 {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(x0, 0.0), (x1, 0.0)],
+                        TEXT.mix(0.5).stroke_width(2),
+                    ))
+                    .map_err(e)?;
+            }
+            for (comp, line) in self.components.iter().zip(lines) {
+                let c = style::component_colour(comp);
+                chart
+                    .draw_series(LineSeries::new(line.clone(), c.stroke_width(4)))
+                    .map_err(e)?;
+            }
+        }
+        root.present().map_err(e)
+    }
+}

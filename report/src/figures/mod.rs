@@ -1,0 +1,443 @@
+//! Figures: named like the draft's image links, drawn with plotters.
+//!
+//! [`draw`] takes a file name, parses it into a [`FigureSpec`] and writes the figure into the
+//! output folder (atomically; the same inputs give byte-identical files). Names, with `.png`
+//! or `.svg` (see [`known`], which `report figures --list` prints):
+//!
+//! | name | figure |
+//! |---|---|
+//! | `val_loss-step.png`, `val_loss-time.png` | val loss by step / training time, whole runs |
+//! | `val_loss-step-5500-6000.png` | steps 5500 to 6000 (any numbers) |
+//! | `val_loss-time-1400-1550.png` | training seconds 1400 to 1550 (any numbers) |
+//! | `lambdas-x01.png`, `lambdas-x01-s2.png` | lambda heatmap: mean over seeds / one seed |
+//! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
+//! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
+//! | `results.md` | the markdown table of final results ([`results_table`]) |
+//!
+//! Each stage of a figure is its own module: [`val_loss`], [`heatmap`], [`lambda_lines`],
+//! [`table`]; [`clip`] cuts lines at window edges and [`style`] fixes size, font and colours.
+
+pub mod clip;
+pub mod heatmap;
+pub mod lambda_lines;
+pub mod style;
+pub mod table;
+pub mod val_loss;
+
+pub use table::results_table;
+
+use crate::runs::RunSet;
+use crate::stats::{self, Axis};
+use crate::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG).
+pub trait Plot {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// What a figure name asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureSpec {
+    ValLoss {
+        axis: Axis,
+        window: Option<(f64, f64)>,
+    },
+    Heatmap {
+        variant: String,
+        seed: Option<u64>,
+        normed: bool,
+    },
+    LambdaLines {
+        variant: String,
+        seed: Option<u64>,
+        layers: Vec<usize>,
+    },
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+    Markdown,
+}
+
+/// One kind of figure the registry knows: a name pattern and what it draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    pub pattern: &'static str,
+    pub about: &'static str,
+}
+
+/// Every kind of figure [`draw`] can draw (also with `.svg` instead of `.png`).
+pub fn known() -> Vec<Known> {
+    vec![
+        Known {
+            pattern: "val_loss-step.png",
+            about: "validation loss by step, whole runs, mean ± std over seeds",
+        },
+        Known {
+            pattern: "val_loss-time.png",
+            about: "validation loss by training time (s), whole runs",
+        },
+        Known {
+            pattern: "val_loss-step-FROM-TO.png",
+            about: "zoom into steps FROM to TO, e.g. val_loss-step-5500-6000.png",
+        },
+        Known {
+            pattern: "val_loss-time-FROM-TO.png",
+            about: "zoom into training seconds FROM to TO, e.g. val_loss-time-1400-1550.png",
+        },
+        Known {
+            pattern: "lambdas-VARIANT[-sSEED].png",
+            about: "lambda heatmap at the last evaluation, mean over seeds or one seed, e.g. lambdas-x01.png",
+        },
+        Known {
+            pattern: "lambdas-norm-VARIANT[-sSEED].png",
+            about: "the heatmap with each lambda times the RMS of its input (needs logged x_norms)",
+        },
+        Known {
+            pattern: "lambdas-steps-VARIANT[-sSEED][-layers-L-L...].png",
+            about: "lambdas over training for chosen layers (default: first, two inner, last)",
+        },
+        Known {
+            pattern: "results.md",
+            about: "markdown table of final results, best in bold",
+        },
+    ]
+}
+
+/// The list [`known`] gives, one per line, for `--list` and error messages.
+pub fn known_text() -> String {
+    known()
+        .iter()
+        .map(|k| format!("  {:<52} {}", k.pattern, k.about))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Concrete names drawable from `runs`: the draft's three val-loss figures, and per variant
+/// with lambdas its heatmap and lambdas over training.
+pub fn names_for(runs: &RunSet) -> Vec<String> {
+    let mut names = vec![
+        "val_loss-step.png".to_owned(),
+        "val_loss-time.png".to_owned(),
+    ];
+    for v in runs.variants() {
+        let rs = runs.result_runs(v);
+        if stats::mean_lambdas(&rs).is_ok() {
+            names.push(format!("lambdas-{v}.png"));
+            names.push(format!("lambdas-steps-{v}.png"));
+        }
+        if stats::norm_weighted(&rs).is_ok() {
+            names.push(format!("lambdas-norm-{v}.png"));
+        }
+    }
+    names.push("results.md".to_owned());
+    names
+}
+
+fn unknown(name: &str) -> Error {
+    Error::UnknownFigure {
+        name: name.to_owned(),
+        known: known_text(),
+    }
+}
+
+/// Parses a figure file name (a path's folders are ignored).
+pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if file == "results.md" {
+        return Ok((FigureSpec::Table, Format::Markdown));
+    }
+    let (stem, format) = if let Some(s) = file.strip_suffix(".png") {
+        (s, Format::Png)
+    } else if let Some(s) = file.strip_suffix(".svg") {
+        (s, Format::Svg)
+    } else {
+        return Err(unknown(name));
+    };
+    let parts: Vec<&str> = stem.split('-').collect();
+    let spec = match parts.as_slice() {
+        ["val_loss", axis, rest @ ..] => {
+            let axis = match *axis {
+                "step" => Axis::Step,
+                "time" => Axis::Time,
+                _ => return Err(unknown(name)),
+            };
+            let window = match rest {
+                [] => None,
+                [a, b] => {
+                    let (a, b) = (num(a, name)?, num(b, name)?);
+                    if a >= b {
+                        return Err(Error::figure(
+                            name,
+                            format!("the window {a}-{b} is empty: FROM must be below TO"),
+                        ));
+                    }
+                    Some((a, b))
+                }
+                _ => return Err(unknown(name)),
+            };
+            FigureSpec::ValLoss { axis, window }
+        }
+        ["lambdas", "norm", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            if !layers.is_empty() {
+                return Err(unknown(name));
+            }
+            FigureSpec::Heatmap {
+                variant,
+                seed,
+                normed: true,
+            }
+        }
+        ["lambdas", "steps", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            FigureSpec::LambdaLines {
+                variant,
+                seed,
+                layers,
+            }
+        }
+        ["lambdas", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            if !layers.is_empty() {
+                return Err(unknown(name));
+            }
+            FigureSpec::Heatmap {
+                variant,
+                seed,
+                normed: false,
+            }
+        }
+        _ => return Err(unknown(name)),
+    };
+    Ok((spec, format))
+}
+
+fn num(s: &str, name: &str) -> Result<f64> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| unknown(name))
+}
+
+/// `VARIANT[-sSEED][-layers-L-L...]`.
+fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<usize>)> {
+    let [variant, rest @ ..] = parts else {
+        return Err(unknown(name));
+    };
+    if crate::runs::variant_number(variant).is_none() {
+        return Err(unknown(name));
+    }
+    let (seed, rest) = match rest {
+        [s, more @ ..] if s.starts_with('s') && s[1..].parse::<u64>().is_ok() => {
+            (s[1..].parse().ok(), more)
+        }
+        _ => (None, rest),
+    };
+    let layers = match rest {
+        [] => Vec::new(),
+        ["layers", ls @ ..] if !ls.is_empty() => ls
+            .iter()
+            .map(|l| l.parse::<usize>().map_err(|_| unknown(name)))
+            .collect::<Result<_>>()?,
+        _ => return Err(unknown(name)),
+    };
+    Ok(((*variant).to_owned(), seed, layers))
+}
+
+/// The runs a lambda figure averages: one seed's run, or the variant's result runs.
+fn pick_runs<'a>(
+    runs: &'a RunSet,
+    name: &str,
+    variant: &str,
+    seed: Option<u64>,
+) -> Result<Vec<&'a runlog::Run>> {
+    if runs.runs_of(variant).is_empty() {
+        return Err(Error::figure(
+            name,
+            format!(
+                "no run of variant {variant}; variants here: {}",
+                runs.variants().join(", ")
+            ),
+        ));
+    }
+    match seed {
+        Some(s) => runs.run(variant, s).map(|r| vec![r]).ok_or_else(|| {
+            let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
+            Error::figure(
+                name,
+                format!(
+                    "no run of {variant} with seed {s}; seeds: {}",
+                    seeds.join(", ")
+                ),
+            )
+        }),
+        None => Ok(runs.result_runs(variant)),
+    }
+}
+
+fn heatmap_title(
+    variant: &str,
+    seed: Option<u64>,
+    grid: &stats::LambdaGrid,
+    normed: bool,
+) -> String {
+    let what = if normed {
+        "Lambdas × RMS of their input"
+    } else {
+        "Lambdas"
+    };
+    match seed {
+        Some(s) => format!("{what}: {variant}, seed {s}, step {}", grid.step),
+        None if grid.n == 1 => format!("{what}: {variant} (1 run), step {}", grid.step),
+        None => format!(
+            "{what}: {variant}, mean of {} seeds, step {}",
+            grid.n, grid.step
+        ),
+    }
+}
+
+/// The drawable figure a spec names (not the table).
+enum Prepared {
+    ValLoss(val_loss::ValLossPlot),
+    Heatmap(heatmap::HeatmapPlot),
+    Lines(lambda_lines::LambdaLinesPlot),
+}
+
+fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
+    let stats_err = |e: Error| match e {
+        Error::Stats(m) => Error::figure(name, m),
+        other => other,
+    };
+    Ok(match spec {
+        FigureSpec::ValLoss { axis, window } => Prepared::ValLoss(
+            val_loss::ValLossPlot::new(runs, *axis, *window).map_err(|m| Error::figure(name, m))?,
+        ),
+        FigureSpec::Heatmap {
+            variant,
+            seed,
+            normed,
+        } => {
+            let rs = pick_runs(runs, name, variant, *seed)?;
+            let grid = if *normed {
+                stats::norm_weighted(&rs)
+            } else {
+                stats::mean_lambdas(&rs)
+            }
+            .map_err(stats_err)?;
+            let title = heatmap_title(variant, *seed, &grid, *normed);
+            Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
+        }
+        FigureSpec::LambdaLines {
+            variant,
+            seed,
+            layers,
+        } => {
+            let rs = pick_runs(runs, name, variant, *seed)?;
+            let who = match seed {
+                Some(s) => format!("{variant}, seed {s}"),
+                None if rs.len() == 1 => format!("{variant} (1 run)"),
+                None => format!("{variant}, mean of {} seeds", rs.len()),
+            };
+            let title = format!("Lambdas over training: {who}");
+            Prepared::Lines(
+                lambda_lines::LambdaLinesPlot::new(&rs, layers, title)
+                    .map_err(|m| Error::figure(name, m))?,
+            )
+        }
+        FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
+    })
+}
+
+/// Renders a plot to PNG bytes (RGB, 200 dpi) or SVG text.
+pub fn render<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Vec<u8>> {
+    style::init_fonts();
+    let size = plot.size();
+    let fail = |m: String| Error::figure(&path.display().to_string(), m);
+    match format {
+        Format::Png => {
+            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                plot.draw(&root).map_err(fail)?;
+            }
+            style::encode_png(path, &rgb, size)
+        }
+        Format::Svg => {
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+                plot.draw(&root).map_err(fail)?;
+            }
+            Ok(text.into_bytes())
+        }
+        Format::Markdown => Err(fail("a plot cannot be written as markdown".into())),
+    }
+}
+
+/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
+pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+    let (spec, format) = parse(name)?;
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let path = out_dir.join(file);
+    let bytes = match &spec {
+        FigureSpec::Table => results_table(runs)?.into_bytes(),
+        _ => match prepare(name, &spec, runs)? {
+            Prepared::ValLoss(p) => render(&p, format, &path)?,
+            Prepared::Heatmap(p) => render(&p, format, &path)?,
+            Prepared::Lines(p) => render(&p, format, &path)?,
+        },
+    };
+    runlog::write_atomic(&path, &bytes)?;
+    Ok(path)
+}
+
+/// The heatmap a name like `lambdas-x01.png` asks for, ready to render (tests read its
+/// cell geometry and colours).
+pub fn heatmap_plot(name: &str, runs: &RunSet) -> Result<heatmap::HeatmapPlot> {
+    let (spec, _) = parse(name)?;
+    match prepare(name, &spec, runs)? {
+        Prepared::Heatmap(p) => Ok(p),
+        _ => Err(Error::figure(name, "is not a heatmap")),
+    }
+}
+
+/// Draws every named figure, spread over the machine's cores (figures are independent);
+/// one result per name, in the order of `names`, so one bad name does not stop the others.
+pub fn draw_all(names: &[String], runs: &RunSet, out_dir: &Path) -> Vec<Result<PathBuf>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(names.len().max(1));
+    if threads <= 1 {
+        return names.iter().map(|n| draw(n, runs, out_dir)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<PathBuf>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(name) = names.get(i) else { break mine };
+                        mine.push((i, draw(name, runs, out_dir)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}

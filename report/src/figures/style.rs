@@ -1,0 +1,165 @@
+//! Look of every figure: sizes, font, colours, and the PNG/SVG encoding.
+//!
+//! Text uses DejaVu Sans from the `dejavu` crate, registered once with plotters' ab_glyph
+//! backend, so no system font library is needed and every machine draws the same pixels.
+
+use crate::{Error, Result};
+use plotters::style::{FontStyle, RGBColor};
+use std::path::Path;
+use std::sync::Once;
+
+/// Pixel size of the line figures: 1800x1050 at 200 dpi prints 9 x 5.25 inches and stays
+/// sharp at half size on a high-density screen.
+pub const LINE_SIZE: (u32, u32) = (1800, 1050);
+pub const DPI: u32 = 200;
+/// Font sizes in pixels at that resolution.
+pub const TITLE: u32 = 44;
+pub const LABEL: u32 = 36;
+pub const TICK: u32 = 30;
+pub const FONT: &str = "sans-serif";
+
+/// Opaque light background, so figures stay readable on a dark page.
+pub const BACKGROUND: RGBColor = RGBColor(255, 255, 255);
+pub const TEXT: RGBColor = RGBColor(30, 30, 30);
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
+
+static FONT_ONCE: Once = Once::new();
+
+/// Registers DejaVu Sans (regular and bold) as plotters' `sans-serif`.
+pub fn init_fonts() {
+    FONT_ONCE.call_once(|| {
+        // The font bytes ship inside the binary; a failure here is a build defect, not input.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Okabe–Ito colours (colour-blind safe), baseline in black; variant xNN always gets entry NN,
+/// so a variant has the same colour in every figure.
+const VARIANT_COLOURS: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),       // x00 baseline: black
+    RGBColor(230, 159, 0),   // x01 orange
+    RGBColor(86, 180, 233),  // x02 sky blue
+    RGBColor(0, 158, 115),   // x03 bluish green
+    RGBColor(213, 94, 0),    // x04 vermillion
+    RGBColor(0, 114, 178),   // x05 blue
+    RGBColor(204, 121, 167), // x06 reddish purple
+    RGBColor(120, 120, 120), // x07 grey
+];
+
+/// The colour of a variant, fixed by its number (unknown names by their position).
+pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
+    let i = crate::runs::variant_number(variant).map_or(position, |n| n as usize);
+    VARIANT_COLOURS[i % VARIANT_COLOURS.len()]
+}
+
+/// Colours of the lambda components in line plots: `x` dark grey, then x00, x01, ... from a
+/// palette distinct from the variant colours (these are components, not variants).
+const COMPONENT_COLOURS: [RGBColor; 7] = [
+    RGBColor(31, 119, 180),  // x00 blue
+    RGBColor(255, 127, 14),  // x01 orange
+    RGBColor(44, 160, 44),   // x02 green
+    RGBColor(214, 39, 40),   // x03 red
+    RGBColor(148, 103, 189), // x04 purple
+    RGBColor(140, 86, 75),   // x05 brown
+    RGBColor(227, 119, 194), // x06 pink
+];
+
+pub fn component_colour(component: &str) -> RGBColor {
+    match crate::runs::variant_number(component) {
+        Some(n) => COMPONENT_COLOURS[n as usize % COMPONENT_COLOURS.len()],
+        None => RGBColor(60, 60, 60),
+    }
+}
+
+/// Diverging colour scale centred on zero (ColorBrewer RdBu, 11 classes, reversed so that
+/// positive is red): `t` in [-1, 1], clamped; 0 is near-white.
+pub fn diverging(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 11] = [
+        (5, 48, 97),
+        (33, 102, 172),
+        (67, 147, 195),
+        (146, 197, 222),
+        (209, 229, 240),
+        (247, 247, 247),
+        (253, 219, 199),
+        (244, 165, 130),
+        (214, 96, 77),
+        (178, 24, 43),
+        (103, 0, 31),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    let pos = (t + 1.0) / 2.0 * (STOPS.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(STOPS.len() - 2);
+    let f = pos - i as f64;
+    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Black or white, whichever reads better on `bg` (relative luminance threshold).
+pub fn text_on(bg: RGBColor) -> RGBColor {
+    let l = 0.2126 * bg.0 as f64 + 0.7152 * bg.1 as f64 + 0.0722 * bg.2 as f64;
+    if l > 140.0 {
+        TEXT
+    } else {
+        RGBColor(255, 255, 255)
+    }
+}
+
+/// Encodes an RGB buffer as PNG with its print resolution (pHYs); same pixels, same bytes.
+pub fn encode_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    let err = |e: png::EncodingError| Error::io(path, std::io::Error::other(e));
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        // Mostly flat colour: fast deflate is nearly as small and several times quicker.
+        enc.set_compression(png::Compression::Fast);
+        let ppm = (DPI as f64 / 0.0254).round() as u32;
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
+        let mut writer = enc.write_header().map_err(err)?;
+        writer.write_image_data(rgb).map_err(err)?;
+        writer.finish().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Decimals that tell ticks `span / 6` apart: 0 for 0..6000, 3 for 2.915..2.925.
+pub fn decimals_for(span: f64) -> usize {
+    if !(span.is_finite() && span > 0.0) {
+        return 2;
+    }
+    (-(span / 6.0).log10()).ceil().clamp(0.0, 6.0) as usize
+}
+
+/// The anchor y that puts text of `size` px visually centred on `y`. plotters' ab_glyph
+/// backend puts the baseline 0.1 em below a centre anchor, so capitals sit 0.27 em high.
+pub fn centre_y(y: i32, size: u32) -> i32 {
+    y + (0.27 * size as f64).round() as i32
+}
+
+/// The smallest "nice" half-range (1, 2, 2.5, 3, 4, 5 x 10^k, doubled) covering `limit`, so a
+/// colour bar's ticks at ±limit and ±limit/2 read as round numbers.
+pub fn nice_limit(limit: f64) -> f64 {
+    if !(limit.is_finite() && limit > 0.0) {
+        return 1.0;
+    }
+    let half = limit / 2.0;
+    let mag = 10f64.powf(half.log10().floor());
+    let step = [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= half * (1.0 - 1e-12))
+        .unwrap_or(10.0 * mag);
+    2.0 * step
+}

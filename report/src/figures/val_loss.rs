@@ -1,0 +1,203 @@
+//! Validation loss by step or by training time: one line per variant (the mean over its
+//! seeds, with a ± 1 std band where there are several), optionally zoomed into a window.
+//!
+//! In a zoom the x axis spans the window asked for (it may reach past the data: the draft asks
+//! for steps 5500-6000 of 5960-step runs), the lines are cut exactly at the window's edges
+//! ([`super::clip`]), and the y range is fitted to the data inside the window.
+
+use super::clip::clip;
+use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
+use super::Plot;
+use crate::runs::RunSet;
+use crate::stats::{mean_curve, Axis};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One variant's line, already cut to the window.
+struct Line {
+    label: String,
+    colour: RGBColor,
+    mean: Vec<(f64, f64)>,
+    /// The band's outline: upper edge left to right, then lower edge right to left.
+    band: Option<Vec<(f64, f64)>>,
+    /// The data ends inside the window (the runs stopped there): marked with a dot so the end
+    /// of a run does not read as a cut.
+    ends_inside: bool,
+}
+
+/// A val-loss figure ready to draw: lines cut to the window and the axis ranges.
+pub struct ValLossPlot {
+    axis: Axis,
+    window: Option<(f64, f64)>,
+    lines: Vec<Line>,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+}
+
+impl ValLossPlot {
+    /// Prepares the figure; `Err(message)` when no variant has data, or the window overlaps
+    /// none (the message gives the runs' range).
+    pub fn new(runs: &RunSet, axis: Axis, window: Option<(f64, f64)>) -> Result<Self, String> {
+        let mut curves = Vec::new();
+        for (i, variant) in runs.variants().into_iter().enumerate() {
+            let rs = runs.result_runs(variant);
+            if let Some(c) = mean_curve(&rs, axis) {
+                curves.push((variant, i, c));
+            }
+        }
+        if curves.is_empty() {
+            return Err("no run has a finite validation loss to draw".into());
+        }
+        let data_lo = curves
+            .iter()
+            .map(|c| c.2.x[0])
+            .fold(f64::INFINITY, f64::min);
+        let data_hi = curves
+            .iter()
+            .map(|c| c.2.x[c.2.x.len() - 1])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (a, b) = window.unwrap_or((data_lo, data_hi));
+        let unit = match axis {
+            Axis::Step => "steps",
+            Axis::Time => "seconds",
+        };
+        if b <= data_lo || a >= data_hi {
+            return Err(format!(
+                "the window {a}-{b} overlaps no data: the runs cover {unit} {data_lo}-{data_hi}"
+            ));
+        }
+        let baseline = runs.baseline().unwrap_or("x00").to_owned();
+        let mut lines = Vec::new();
+        for (variant, i, c) in &curves {
+            let mean = clip(&c.x, &c.mean, a, b);
+            if mean.is_empty() {
+                continue;
+            }
+            let band = c.std.as_ref().map(|s| {
+                let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
+                let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
+                let mut outline = clip(&c.x, &up, a, b);
+                outline.extend(clip(&c.x, &lo, a, b).into_iter().rev());
+                outline
+            });
+            let ends_inside = c.x[c.x.len() - 1] < b;
+            let role = if *variant == baseline {
+                " baseline"
+            } else {
+                ""
+            };
+            lines.push(Line {
+                label: format!("{variant}{role} (n={})", c.n),
+                colour: style::variant_colour(variant, *i),
+                mean,
+                band,
+                ends_inside,
+            });
+        }
+        let ys = lines
+            .iter()
+            .flat_map(|l| l.mean.iter().chain(l.band.iter().flatten()).map(|p| p.1));
+        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+        let pad = ((hi - lo) * 0.06).max(1e-6);
+        Ok(ValLossPlot {
+            axis,
+            window,
+            lines,
+            x_range: (a, b),
+            y_range: (lo - pad, hi + pad),
+        })
+    }
+
+    fn title(&self) -> String {
+        let by = match self.axis {
+            Axis::Step => "step",
+            Axis::Time => "training time",
+        };
+        match (self.window, self.axis) {
+            (None, _) => format!("Validation loss by {by}"),
+            (Some((a, b)), Axis::Step) => format!("Validation loss by step, steps {a}–{b}"),
+            (Some((a, b)), Axis::Time) => format!("Validation loss by training time, {a}–{b} s"),
+        }
+    }
+}
+
+impl Plot for ValLossPlot {
+    fn size(&self) -> (u32, u32) {
+        style::LINE_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&BACKGROUND).map_err(e)?;
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title(), (FONT, TITLE).into_font().color(&TEXT))
+            .margin(36)
+            .x_label_area_size(110)
+            .y_label_area_size(150)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(e)?;
+        let (dx, dy) = (style::decimals_for(x1 - x0), style::decimals_for(y1 - y0));
+        let x_desc = match self.axis {
+            Axis::Step => "step",
+            Axis::Time => "training time (s)",
+        };
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("validation loss")
+            .axis_desc_style((FONT, LABEL).into_font().color(&TEXT))
+            .label_style((FONT, TICK).into_font().color(&TEXT))
+            .x_label_formatter(&|v| format!("{v:.dx$}"))
+            .y_label_formatter(&|v| format!("{v:.dy$}"))
+            .x_labels(8)
+            .y_labels(8)
+            .bold_line_style(GRID.stroke_width(2))
+            .light_line_style(BACKGROUND)
+            .axis_style(TEXT.stroke_width(2))
+            .draw()
+            .map_err(e)?;
+        // Bands first, so no band covers another variant's line.
+        for l in &self.lines {
+            if let Some(band) = &l.band {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band.clone(),
+                        l.colour.mix(0.16).filled(),
+                    )))
+                    .map_err(e)?;
+            }
+        }
+        for l in &self.lines {
+            let colour = l.colour;
+            chart
+                .draw_series(LineSeries::new(l.mean.clone(), colour.stroke_width(4)))
+                .map_err(e)?
+                .label(l.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 44, y)], colour.stroke_width(6))
+                });
+        }
+        for l in self.lines.iter().filter(|l| l.ends_inside) {
+            if let Some(&end) = l.mean.last() {
+                chart
+                    .draw_series(std::iter::once(Circle::new(end, 7, l.colour.filled())))
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, TICK).into_font().color(&TEXT))
+            .background_style(BACKGROUND.mix(0.92))
+            .border_style(GRID.stroke_width(2))
+            .legend_area_size(60)
+            .margin(24)
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)
+    }
+}
