@@ -15,17 +15,23 @@
 //!    checks fail the build when the prose no longer matches the numbers.
 //! 5. `site`: the filled markdown to HTML pages, index and feed through tera templates.
 //!
-//! [`cli`] holds the `import`, `stats`, `figures` and `bench` subcommands.
+//! [`cli`] holds the `import`, `stats`, `figures` and `bench` subcommands; [`site_cli`] holds
+//! `build` ([`build`]), `check` ([`check`]), `publish` ([`publish`]) and `serve` ([`serve`]).
 
 mod error;
 
 pub mod bench;
+pub mod build;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod figures;
 pub mod post;
+pub mod publish;
 pub mod runs;
+pub mod serve;
 pub mod site;
+pub mod site_cli;
 pub mod stats;
 
 pub use error::{Error, Result};

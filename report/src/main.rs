@@ -1,11 +1,11 @@
-//! `report`: runs -> statistics -> figures (and, later, the article's site).
+//! `report`: runs -> statistics -> figures -> filled article -> site.
 
 use clap::{Parser, Subcommand};
-use report::cli;
+use report::{cli, site_cli};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(about = "Reads runs, computes statistics, draws the article's figures")]
+#[command(about = "Reads runs, computes statistics, draws the article's figures, builds the site")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,14 +21,26 @@ enum Command {
     Figures(cli::FiguresArgs),
     /// Time drawing and loading (report side of `make bench`)
     Bench(report::bench::BenchArgs),
+    /// Fill the drafts in posts/ from runs/ and build the site (figures, markdown, HTML)
+    Build(site_cli::SiteArgs),
+    /// List TODOs left, broken links and images, undrawable figures, failed claims
+    Check(site_cli::SiteArgs),
+    /// Commit the built site to the gh-pages branch of a git remote
+    Publish(site_cli::PublishArgs),
+    /// Preview the site locally, rebuilding on change
+    Serve(site_cli::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Import(a) => cli::import(&a),
-        Command::Stats(a) => cli::stats(&a),
-        Command::Figures(a) => cli::figures(&a),
-        Command::Bench(a) => report::bench::run(&a),
+        Command::Import(a) => cli::import(&a).map_err(|e| e.to_string()),
+        Command::Stats(a) => cli::stats(&a).map_err(|e| e.to_string()),
+        Command::Figures(a) => cli::figures(&a).map_err(|e| e.to_string()),
+        Command::Bench(a) => report::bench::run(&a).map_err(|e| e.to_string()),
+        Command::Build(a) => site_cli::build_cmd(&a),
+        Command::Check(a) => site_cli::check_cmd(&a),
+        Command::Publish(a) => site_cli::publish_cmd(&a),
+        Command::Serve(a) => site_cli::serve_cmd(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -120,16 +120,18 @@ pub fn known_names() -> String {
 /// Validates a figure name and says why it cannot be drawn.
 pub type FigureCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
+type Args<'a> = &'a HashMap<String, Value>;
+/// A directive function: its arguments -> markdown, or what is wrong.
+type DirectiveFn = Arc<dyn Fn(Args) -> Result<String, String> + Send + Sync>;
+
 /// A tera instance with every directive function bound to these facts.
 pub fn engine(facts: Arc<Facts>, figure_ok: FigureCheck) -> Tera {
     let mut t = Tera::default();
-    type Args<'a> = &'a HashMap<String, Value>;
-    let reg =
-        |t: &mut Tera, name: &str, f: Arc<dyn Fn(Args) -> Result<String, String> + Send + Sync>| {
-            t.register_function(name, move |a: Args| {
-                f(a).map(Value::String).map_err(tera::Error::msg)
-            });
-        };
+    let reg = |t: &mut Tera, name: &str, f: DirectiveFn| {
+        t.register_function(name, move |a: Args| {
+            f(a).map(Value::String).map_err(tera::Error::msg)
+        });
+    };
     let f = facts.clone();
     reg(
         &mut t,

@@ -87,7 +87,12 @@ fn setup(runs: &RunSet) -> SetupFacts {
             push_unique(&mut s.presets, p.clone());
         }
         // A component's initial value counts only when every layer of every run agrees.
-        if let Some(l) = r.metrics.iter().find(|m| m.step == 0).and_then(|m| m.lambdas.as_ref()) {
+        if let Some(l) = r
+            .metrics
+            .iter()
+            .find(|m| m.step == 0)
+            .and_then(|m| m.lambdas.as_ref())
+        {
             for (k, vals) in l {
                 let first = vals.first().copied();
                 let uniform = vals.iter().all(|v| Some(*v) == first);

@@ -62,15 +62,22 @@ pub fn setup(f: &Facts) -> String {
     if s.init_lambdas.is_empty() {
         out.push_str("The runs do not log the lambdas at step 0. ");
     } else {
-        let init: Vec<String> = s
-            .init_lambdas
+        // Grouped by value, in the order met: `λx = 1; λ00, λ01 = 0`.
+        let mut groups: Vec<(f64, Vec<String>)> = Vec::new();
+        for (k, v) in &s.init_lambdas {
+            match groups.iter_mut().find(|(g, _)| g == v) {
+                Some((_, names)) => names.push(lambda_label(k)),
+                None => groups.push((*v, vec![lambda_label(k)])),
+            }
+        }
+        let init: Vec<String> = groups
             .iter()
-            .map(|(k, v)| format!("{} = {v}", lambda_label(k)))
+            .map(|(v, names)| format!("{} = {v}", names.join(", ")))
             .collect();
         out.push_str(&format!(
             "At step 0 the logged lambdas are {} in every layer: the added embeddings start \
              switched off and the model learns how much of each to use. ",
-            init.join(", ")
+            init.join("; ")
         ));
     }
     match &s.embedding_init {
@@ -222,7 +229,8 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        let left = s.len() - i;
+        if i > 0 && left / 3 * 3 == left {
             out.push(',');
         }
         out.push(c);

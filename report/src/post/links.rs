@@ -72,7 +72,8 @@ mod tests {
         links.insert("modded-nanogpt".to_string(), "https://a".to_string());
         links.insert("nanogpt".to_string(), "https://b".to_string());
         let t = "See modded-nanogpt (LINK) and nanoGPT (LINK), not foo (LINK).";
-        let f = find(t, &[0..t.len()], &links);
+        let all = std::iter::once(0..t.len()).collect::<Vec<_>>();
+        let f = find(t, &all, &links);
         assert_eq!(f.len(), 3);
         match &f[0] {
             Found::Resolved { range, markdown } => {

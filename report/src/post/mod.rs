@@ -179,6 +179,8 @@ pub fn fill(
                 let result =
                     directives::precheck(&d.body).and_then(|_| directives::render(&mut engine, &d));
                 match result {
+                    // A check on a line of its own takes its line with it.
+                    Ok(text) if text.is_empty() => edits.push((whole_line(body, d.range), text)),
                     Ok(text) => edits.push((d.range, text)),
                     Err(msg) => {
                         let kind = if msg.starts_with("claim \"") {
@@ -229,6 +231,21 @@ pub fn fill(
     markdown.push_str(&body[at..]);
     problems.sort_by_key(|p| (p.line, p.kind));
     Filled { markdown, problems }
+}
+
+/// `range` widened to its whole line (newline included) when nothing else is on that line.
+fn whole_line(text: &str, range: Range<usize>) -> Range<usize> {
+    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i + 1);
+    let alone =
+        text[start..range.start].trim().is_empty() && text[range.end..end].trim().is_empty();
+    if alone {
+        start..end
+    } else {
+        range
+    }
 }
 
 /// Escapes text from the runs (variant names, devices) so markdown shows it as written:

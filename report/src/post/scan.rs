@@ -78,7 +78,7 @@ pub fn scan(text: &str) -> Scan {
                 }
                 if let Some((_, p)) = para.as_mut() {
                     p.push_str(&t);
-                } else if has_todo(&t) {
+                } else if code_start.is_none() && has_todo(&t) {
                     s.todos_elsewhere.push(r.start);
                 }
             }

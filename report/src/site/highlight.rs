@@ -47,8 +47,8 @@ pub fn code_block(code: &str, lang: &str) -> String {
 /// CSS for the highlight classes: a light theme, and a dark one under `prefers-color-scheme`.
 pub fn stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
-    let light = css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], STYLE)
-        .unwrap_or_default();
+    let light =
+        css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], STYLE).unwrap_or_default();
     let dark = css_for_theme_with_class_style(&themes.themes["base16-ocean.dark"], STYLE)
         .unwrap_or_default();
     format!(

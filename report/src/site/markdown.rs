@@ -48,11 +48,20 @@ pub fn render(md: &str) -> Rendered {
                     i = end + 1;
                     continue;
                 }
-                let slug = unique(&mut used, id.as_deref().map_or_else(|| slugify(&text), str::to_string));
+                let slug = unique(
+                    &mut used,
+                    id.as_deref().map_or_else(|| slugify(&text), str::to_string),
+                );
                 if (2..=3).contains(&lvl) {
-                    out.toc.push(TocEntry { level: lvl, id: slug.clone(), text: text.clone() });
+                    out.toc.push(TocEntry {
+                        level: lvl,
+                        id: slug.clone(),
+                        text: text.clone(),
+                    });
                 }
-                html_events.push(Event::Html(format!("<h{lvl} id=\"{}\">", escape(&slug)).into()));
+                html_events.push(Event::Html(
+                    format!("<h{lvl} id=\"{}\">", escape(&slug)).into(),
+                ));
                 html_events.extend(inner.iter().cloned());
                 html_events.push(Event::Html(
                     format!(
@@ -65,12 +74,19 @@ pub fn render(md: &str) -> Rendered {
             }
             Event::Start(Tag::Paragraph) if is_lone_image(&events, i) => {
                 let end = find_end(&events, i);
-                let Event::Start(Tag::Image { dest_url, title, .. }) = &events[i + 1] else {
+                let Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) = &events[i + 1]
+                else {
                     unreachable!("is_lone_image checked it")
                 };
                 let alt = plain_text(&events[i + 2..end - 1]);
                 out.images.push(dest_url.to_string());
-                let title = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(title)) };
+                let title = if title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" title=\"{}\"", escape(title))
+                };
                 html_events.push(Event::Html(
                     format!(
                         "<figure>\n<img src=\"{}\" alt=\"{}\"{title}>\n<figcaption>{}</figcaption>\n</figure>\n",
@@ -92,7 +108,9 @@ pub fn render(md: &str) -> Rendered {
                     })
                     .collect();
                 let lang = match kind {
-                    CodeBlockKind::Fenced(l) => l.split([',', ' ']).next().unwrap_or("").to_string(),
+                    CodeBlockKind::Fenced(l) => {
+                        l.split([',', ' ']).next().unwrap_or("").to_string()
+                    }
                     CodeBlockKind::Indented => String::new(),
                 };
                 html_events.push(Event::Html(highlight::code_block(&code, &lang).into()));
@@ -108,8 +126,12 @@ pub fn render(md: &str) -> Rendered {
             }
             ev => {
                 match ev {
-                    Event::Start(Tag::Image { dest_url, .. }) => out.images.push(dest_url.to_string()),
-                    Event::Start(Tag::Link { dest_url, .. }) => out.links.push(dest_url.to_string()),
+                    Event::Start(Tag::Image { dest_url, .. }) => {
+                        out.images.push(dest_url.to_string())
+                    }
+                    Event::Start(Tag::Link { dest_url, .. }) => {
+                        out.links.push(dest_url.to_string())
+                    }
                     _ => {}
                 }
                 if out.summary.is_empty() {
@@ -167,7 +189,11 @@ fn plain_text(events: &[Event]) -> String {
 
 fn math(tex: &CowStr, display: bool) -> String {
     use latex2mathml::{latex_to_mathml, DisplayStyle};
-    let style = if display { DisplayStyle::Block } else { DisplayStyle::Inline };
+    let style = if display {
+        DisplayStyle::Block
+    } else {
+        DisplayStyle::Inline
+    };
     match latex_to_mathml(tex, style) {
         Ok(m) => m,
         // TeX MathML cannot show stays readable as source.
@@ -238,9 +264,15 @@ mod tests {
         assert_eq!(r.summary, "First para.");
         let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["the-setup", "the-setup-1", "x01"]);
-        assert!(r.html.contains("<h2 id=\"the-setup\">The setup<a class=\"anchor\" href=\"#the-setup\""));
-        assert!(r.html.contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"Loss &lt;by&gt; step\">"));
-        assert!(r.html.contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));
+        assert!(r
+            .html
+            .contains("<h2 id=\"the-setup\">The setup<a class=\"anchor\" href=\"#the-setup\""));
+        assert!(r
+            .html
+            .contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"Loss &lt;by&gt; step\">"));
+        assert!(r
+            .html
+            .contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));
         assert!(r.html.contains("<pre class=\"code\""), "{}", r.html);
         assert!(r.html.contains("<math"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));

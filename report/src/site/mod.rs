@@ -70,7 +70,9 @@ impl Templates {
         let mut files = Vec::new();
         for (name, built_in) in BUILT_IN {
             let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-                Some(p) => std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                Some(p) => {
+                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?
+                }
                 None => built_in.to_string(),
             };
             if *name == "style.css" {
@@ -80,7 +82,12 @@ impl Templates {
             }
         }
         tera.add_raw_templates(files).map_err(|e| {
-            format!("templates{}: {}", dir.map(|d| format!(" in {}", d.display())).unwrap_or_default(), chain(&e))
+            format!(
+                "templates{}: {}",
+                dir.map(|d| format!(" in {}", d.display()))
+                    .unwrap_or_default(),
+                chain(&e)
+            )
         })?;
         Ok(Templates { tera, css })
     }

@@ -1,0 +1,463 @@
+//! `report build`: drafts in posts/ + runs/ -> figures in images/<slug>/ -> filled markdown and
+//! HTML pages in site/<slug>/, the index, the Atom feed and the stylesheet.
+//!
+//! Per draft: read (never written) -> facts from the runs of its experiment -> `post::fill` ->
+//! image links resolved (figures drawn, other images copied, links leaving the output refused)
+//! -> `site::markdown::render` -> templates. Every file is written atomically and only when its
+//! bytes change, so a second build with the same inputs changes nothing.
+
+use crate::config::SiteConfig;
+use crate::figures;
+use crate::post::{self, facts::Facts, from_runs, Draft, Kind, Problem};
+use crate::runs::RunSet;
+use crate::site::{self, markdown, Page, Templates};
+use pulldown_cmark::{Event, Parser, Tag};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub posts: PathBuf,
+    pub runs: PathBuf,
+    /// The site: `<out>/<slug>/index.html`, `<out>/index.html`, `<out>/atom.xml`, ...
+    pub out: PathBuf,
+    /// Figures of the posts, `<images>/<slug>/`: images/ by default, `<out>/images` with --out.
+    pub images: PathBuf,
+    pub config: PathBuf,
+    pub templates: PathBuf,
+}
+
+impl BuildOptions {
+    /// The defaults of `make post` (paths relative to the repository root), or everything under
+    /// `out` when given.
+    pub fn new(posts: PathBuf, runs: PathBuf, out: Option<PathBuf>) -> BuildOptions {
+        let (out, images) = match out {
+            Some(o) => (o.clone(), o.join("images")),
+            None => (PathBuf::from("site"), PathBuf::from("images")),
+        };
+        BuildOptions {
+            posts,
+            runs,
+            out,
+            images,
+            config: PathBuf::from("site.toml"),
+            templates: PathBuf::from("templates"),
+        }
+    }
+}
+
+/// What a build did and found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The pages written, `<out>/<slug>/index.html`.
+    pub pages: Vec<PathBuf>,
+    pub problems: Vec<Problem>,
+    /// About the runs (torn lines, missing summaries) and the build, not about a draft.
+    pub warnings: Vec<String>,
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        self.problems.iter().any(|p| p.kind.fatal())
+    }
+}
+
+/// Builds the site. `Err` only for what stops every post (unreadable posts folder, bad
+/// site.toml or templates, an output inside posts/); a draft's problems are in the outcome,
+/// and a draft with a fatal one gets no page.
+pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
+    let cfg = SiteConfig::load(&o.config)?;
+    let templates = Templates::load(
+        Some(&o.templates)
+            .filter(|d| d.is_dir())
+            .map(|d| d.as_path()),
+    )?;
+    refuse_inside(&o.out, &o.posts)?;
+    refuse_inside(&o.images, &o.posts)?;
+    let drafts = list_drafts(&o.posts)?;
+    let mut out = Outcome::default();
+    let runs = match RunSet::load(&o.runs) {
+        Ok(r) => {
+            out.warnings
+                .extend(r.warnings().iter().map(|w| format!("warning: {w}")));
+            Some(r)
+        }
+        Err(e) => {
+            out.warnings.push(format!("note: {e}"));
+            None
+        }
+    };
+    let mut facts_cache: BTreeMap<Option<String>, Result<PostRuns, String>> = BTreeMap::new();
+    let mut pages = Vec::new();
+    for path in drafts {
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.problems.push(problem(
+                    &path,
+                    1,
+                    Kind::BadDraft,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let draft = match Draft::parse(&path, text) {
+            Ok(d) => d,
+            Err(p) => {
+                out.problems.push(p);
+                continue;
+            }
+        };
+        let exp = draft.front.experiment.clone();
+        let entry = facts_cache
+            .entry(exp.clone())
+            .or_insert_with(|| facts_for(runs.as_ref(), exp.as_deref()));
+        let (facts, post_runs) = match entry {
+            Ok((f, r)) => (f.clone(), r.clone()),
+            Err(e) => {
+                out.problems
+                    .push(problem(&path, 1, Kind::BadDraft, e.clone()));
+                continue;
+            }
+        };
+        match build_post(
+            o,
+            &cfg,
+            &templates,
+            &draft,
+            facts,
+            post_runs.as_ref(),
+            &mut out,
+        ) {
+            Some(page) => pages.push(page),
+            None => continue,
+        }
+    }
+    site::sort_pages(&mut pages);
+    write(
+        &mut out,
+        &o.out.join("index.html"),
+        templates.index(&cfg, &pages)?.as_bytes(),
+    )?;
+    write(
+        &mut out,
+        &o.out.join("atom.xml"),
+        templates.feed(&cfg, &pages)?.as_bytes(),
+    )?;
+    write(
+        &mut out,
+        &o.out.join("style.css"),
+        templates.stylesheet().as_bytes(),
+    )?;
+    // GitHub Pages: serve the files as they are (no Jekyll).
+    write(&mut out, &o.out.join(".nojekyll"), b"")?;
+    out.problems
+        .sort_by(|a, b| (&a.path, a.line, a.kind).cmp(&(&b.path, b.line, b.kind)));
+    Ok(out)
+}
+
+/// The facts a post is filled from, and the runs its figures are drawn from.
+type PostRuns = (Arc<Facts>, Option<RunSet>);
+
+fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns, String> {
+    let Some(all) = runs else {
+        return Ok((Arc::new(Facts::default()), None));
+    };
+    let set = match experiment {
+        Some(e) => all
+            .only_experiment(e)
+            .map_err(|e| format!("front matter experiment: {e}"))?,
+        None => all.clone(),
+    };
+    // Run names are escaped before they reach markdown: a variant named `<script>` stays text.
+    let table = crate::stats::compute(&set, None)
+        .map(|mut t| {
+            t.baseline = post::md_escape(&t.baseline);
+            for r in &mut t.rows {
+                r.variant = post::md_escape(&r.variant);
+            }
+            figures::table::markdown(&t)
+        })
+        .unwrap_or_default();
+    let facts = from_runs::facts(&set, table)?;
+    Ok((Arc::new(facts), Some(set)))
+}
+
+fn build_post(
+    o: &BuildOptions,
+    cfg: &SiteConfig,
+    templates: &Templates,
+    draft: &Draft,
+    facts: Arc<Facts>,
+    runs: Option<&RunSet>,
+    out: &mut Outcome,
+) -> Option<Page> {
+    let figure_ok: post::directives::FigureCheck =
+        Arc::new(|name: &str| figures::parse(name).map(|_| ()).map_err(|e| e.to_string()));
+    let filled = post::fill(draft, facts, &cfg.links, figure_ok);
+    let mut problems = filled.problems;
+    let page_dir = o.out.join(&draft.slug);
+    let fig_dir = o.images.join(&draft.slug);
+    let draft_dir = draft.path.parent().unwrap_or(Path::new("."));
+
+    // Image links: figures to draw, files to copy, links leaving the output refused.
+    let mut figures_wanted: BTreeSet<String> = BTreeSet::new();
+    let mut copies: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut rewrites: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let line_in_draft = |dest: &str| {
+        draft
+            .text
+            .find(dest)
+            .map_or(1, |at| post::scan::line_of(&draft.text, at))
+    };
+    for (dest, range) in image_links(&filled.markdown) {
+        if is_remote(&dest) {
+            continue;
+        }
+        let line = line_in_draft(&dest);
+        let rel = Path::new(&dest);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            problems.push(problem(&draft.path, line, Kind::Image, format!(
+                "image link `{dest}` leaves the output folder; refused (use a path inside the post's folder, or images/NAME for a figure)"
+            )));
+            continue;
+        }
+        if let Some(name) = dest.strip_prefix("images/") {
+            let local = draft_dir.join(&dest);
+            if figures::parse(name).is_ok() && !name.contains('/') {
+                figures_wanted.insert(name.to_string());
+            } else if local.is_file() {
+                copies.push((local, page_dir.join(name)));
+            } else {
+                problems.push(problem(&draft.path, line, Kind::Figure, format!(
+                    "`{dest}` is neither a figure the tool can draw nor a file next to the draft; known figures:\n{}",
+                    figures::known_text()
+                )));
+                continue;
+            }
+            rewrites.push((range, name.to_string()));
+        } else {
+            let local = draft_dir.join(&dest);
+            if local.is_file() {
+                copies.push((local, page_dir.join(&dest)));
+            } else {
+                problems.push(problem(
+                    &draft.path,
+                    line,
+                    Kind::Image,
+                    format!(
+                        "image `{dest}` does not exist (looked for {})",
+                        local.display()
+                    ),
+                ));
+            }
+        }
+    }
+    if !figures_wanted.is_empty() {
+        let names: Vec<String> = figures_wanted.iter().cloned().collect();
+        match runs {
+            None => problems.push(problem(
+                &draft.path,
+                1,
+                Kind::Figure,
+                format!(
+                    "figures {} need runs, and {} holds none",
+                    names.join(", "),
+                    o.runs.display()
+                ),
+            )),
+            Some(runs) => {
+                for (name, r) in names.iter().zip(figures::draw_all(&names, runs, &fig_dir)) {
+                    match r {
+                        Ok(p) => copies.push((p, page_dir.join(name))),
+                        Err(e) => problems.push(problem(
+                            &draft.path,
+                            line_in_draft(&format!("images/{name}")),
+                            Kind::Figure,
+                            e.to_string(),
+                        )),
+                    }
+                }
+            }
+        }
+    }
+
+    // The filled markdown as it reads next to the page: figure links point at the copies.
+    rewrites.sort_by_key(|(r, _)| r.start);
+    let mut md = String::with_capacity(filled.markdown.len());
+    let mut at = 0;
+    for (r, to) in rewrites {
+        md.push_str(&filled.markdown[at..r.start]);
+        md.push_str(&to);
+        at = r.end;
+    }
+    md.push_str(&filled.markdown[at..]);
+
+    let body_start = crate::config::split_front_matter(&md)
+        .map(|(_, s)| s)
+        .unwrap_or(0);
+    let rendered = markdown::render(&md[body_start..]);
+    for link in &rendered.links {
+        if let Some(anchor) = link.strip_prefix('#') {
+            if !rendered.toc.iter().any(|t| t.id == anchor)
+                && !rendered.html.contains(&format!("id=\"{anchor}\""))
+            {
+                problems.push(problem(
+                    &draft.path,
+                    line_in_draft(link),
+                    Kind::BrokenLink,
+                    format!("link `{link}` points at no heading of this page"),
+                ));
+            }
+        } else if !is_remote(link) && !link.starts_with("mailto:") {
+            let target = draft_dir.join(link.split('#').next().unwrap_or(link));
+            if !target.exists() {
+                problems.push(problem(
+                    &draft.path,
+                    line_in_draft(link),
+                    Kind::BrokenLink,
+                    format!(
+                        "link `{link}` points at nothing (looked for {})",
+                        target.display()
+                    ),
+                ));
+            }
+        }
+    }
+    let fatal = problems.iter().any(|p| p.kind.fatal());
+    out.problems.extend(problems);
+    if fatal {
+        return None;
+    }
+    let title = draft
+        .front
+        .title
+        .clone()
+        .or_else(|| rendered.h1.clone())
+        .unwrap_or_else(|| draft.slug.clone());
+    let summary_override = draft.front.summary.clone();
+    let mut page = Page::new(&draft.slug, title, draft.front.date.clone(), rendered);
+    if let Some(s) = summary_override {
+        page.summary = s;
+    }
+    let result = (|| -> Result<(), String> {
+        for (from, to) in &copies {
+            let bytes = fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
+            write(out, to, &bytes)?;
+        }
+        write(out, &page_dir.join(&page.markdown_file), md.as_bytes())?;
+        let html = templates.post(cfg, &page)?;
+        write(out, &page_dir.join("index.html"), html.as_bytes())?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            out.pages.push(page_dir.join("index.html"));
+            Some(page)
+        }
+        Err(e) => {
+            out.problems
+                .push(problem(&draft.path, 1, Kind::BadDraft, e));
+            None
+        }
+    }
+}
+
+/// Every image link of a markdown text: its destination and the byte range of the destination.
+fn image_links(md: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut v = Vec::new();
+    for (ev, r) in Parser::new_ext(md, post::scan::options()).into_offset_iter() {
+        if let Event::Start(Tag::Image { dest_url, .. }) = ev {
+            // The destination's place inside `![alt](dest)`: its last occurrence in the range.
+            if let Some(i) = md[r.clone()].rfind(dest_url.as_ref()) {
+                v.push((
+                    dest_url.to_string(),
+                    r.start + i..r.start + i + dest_url.len(),
+                ));
+            }
+        }
+    }
+    v
+}
+
+fn is_remote(dest: &str) -> bool {
+    dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("data:")
+}
+
+fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {
+    Problem {
+        path: path.to_owned(),
+        line,
+        kind,
+        message,
+    }
+}
+
+/// The drafts: `*.md` directly in `dir`, sorted.
+fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let rd = fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read the drafts folder: {e}", dir.display()))?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// No tool writes into posts/: an output folder inside it (or equal to it) is refused.
+fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
+    let abs = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        // Canonicalise the longest existing prefix (the target may not exist yet).
+        let mut existing = p.clone();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (
+                existing.file_name().map(|n| n.to_owned()),
+                existing.parent(),
+            ) {
+                (Some(n), Some(parent)) => {
+                    rest.push(n);
+                    existing = parent.to_owned();
+                }
+                _ => break,
+            }
+        }
+        let mut c = existing.canonicalize().unwrap_or(existing);
+        c.extend(rest.iter().rev());
+        c
+    };
+    if abs(target).starts_with(abs(posts)) {
+        return Err(format!(
+            "{} is inside the drafts folder {}; no tool writes there: choose another output",
+            target.display(),
+            posts.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` atomically unless the file already holds exactly them.
+fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        out.unchanged += 1;
+        return Ok(());
+    }
+    runlog::write_atomic(path, bytes).map_err(|e| e.to_string())?;
+    out.written += 1;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! `report publish`: commits the built site/ as the whole tree of a branch (default gh-pages) and
+//! pushes it to a git remote (default origin), with git plumbing on a temporary index, so the
+//! working tree, the index and the checked-out branch of the repository are never touched.
+
+use std::path::Path;
+use std::process::Command;
+
+#[derive(Debug, PartialEq)]
+pub enum Published {
+    /// The new commit, pushed.
+    Pushed { commit: String },
+    /// The branch already holds exactly this site.
+    Unchanged { commit: String },
+}
+
+/// Publishes `site` (a built site folder) from the git repository at `repo`.
+pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<Published, String> {
+    if !site.join("index.html").is_file() {
+        return Err(format!(
+            "{}: no index.html; build the site first (`make post`)",
+            site.display()
+        ));
+    }
+    let site = site
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", site.display()))?;
+    // A temporary index of our own (git creates it); the repository's index is never used.
+    let index_path = std::env::temp_dir().join(format!(
+        "report-publish-{}-{}.index",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .env("GIT_INDEX_FILE", &index_path)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let result = (|| {
+        let work_tree = format!("--work-tree={}", site.display());
+        git(&[&work_tree, "add", "-A", "-f", "."])?;
+        let tree = git(&["write-tree"])?;
+        let heads = git(&["ls-remote", "--heads", remote, branch])?;
+        let parent = if heads.is_empty() {
+            None
+        } else {
+            git(&["fetch", "-q", remote, branch])?;
+            Some(git(&["rev-parse", "FETCH_HEAD"])?)
+        };
+        if let Some(p) = &parent {
+            if git(&["rev-parse", &format!("{p}^{{tree}}")])? == tree {
+                return Ok(Published::Unchanged { commit: p.clone() });
+            }
+        }
+        let source = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|_| "no commit".into());
+        let message = format!("Publish site (built from {source})");
+        let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
+        if let Some(p) = &parent {
+            args.extend(["-p", p.as_str()]);
+        }
+        // A machine without a git identity still publishes, under the tool's name.
+        let has_identity = git(&["config", "user.email"]).is_ok_and(|s| !s.is_empty());
+        let commit = if has_identity {
+            git(&args)?
+        } else {
+            git(&[
+                &[
+                    "-c",
+                    "user.name=report",
+                    "-c",
+                    "user.email=report@localhost",
+                ],
+                args.as_slice(),
+            ]
+            .concat())?
+        };
+        git(&[
+            "push",
+            "-q",
+            remote,
+            &format!("{commit}:refs/heads/{branch}"),
+        ])?;
+        Ok(Published::Pushed { commit })
+    })();
+    let _ = std::fs::remove_file(&index_path);
+    result
+}

@@ -1,0 +1,113 @@
+//! The site's subcommands: `build`, `check`, `publish`, `serve`. Each reads its arguments, calls
+//! the library, prints problems as `file:line: kind: message`, and fails when it must.
+
+use crate::build::{build, BuildOptions};
+use crate::config::SiteConfig;
+use crate::{check, publish, serve};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SiteArgs {
+    /// Drafts folder (never written)
+    #[arg(long, default_value = "posts")]
+    pub posts: PathBuf,
+    /// Runs folder
+    #[arg(long, default_value = "runs")]
+    pub runs: PathBuf,
+    /// Output folder; default site/ with figures in images/<slug>/; with --out, everything
+    /// (figures too) goes under it
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Site config
+    #[arg(long, default_value = "site.toml")]
+    pub config: PathBuf,
+    /// Templates folder (built-in copies for any file it lacks)
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
+}
+
+impl SiteArgs {
+    pub fn options(&self) -> BuildOptions {
+        let mut o = BuildOptions::new(self.posts.clone(), self.runs.clone(), self.out.clone());
+        o.config = self.config.clone();
+        o.templates = self.templates.clone();
+        o
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Git remote to push to; default: site.toml's [publish] remote, else origin
+    #[arg(long)]
+    pub remote: Option<String>,
+    /// Branch; default: site.toml's [publish] branch, else gh-pages
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// The built site
+    #[arg(long, default_value = "site")]
+    pub site: PathBuf,
+    /// Site config
+    #[arg(long, default_value = "site.toml")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub addr: String,
+}
+
+pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
+    let o = a.options();
+    let out = build(&o)?;
+    serve::print_outcome(&out);
+    for p in &out.pages {
+        println!("{}", p.display());
+    }
+    if out.failed() {
+        let n = out.problems.iter().filter(|p| p.kind.fatal()).count();
+        return Err(format!("{n} problem(s) stop the build (listed above)"));
+    }
+    Ok(())
+}
+
+pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
+    let (problems, warnings) = check::check(&a.options())?;
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    if problems.is_empty() {
+        println!("check: no problems");
+        Ok(())
+    } else {
+        Err(format!("check: {} problem(s)", problems.len()))
+    }
+}
+
+pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
+    let cfg = SiteConfig::load(&a.config)?;
+    let remote = a.remote.clone().unwrap_or(cfg.publish.remote);
+    let branch = a.branch.clone().unwrap_or(cfg.publish.branch);
+    match publish::publish(&PathBuf::from("."), &a.site, &remote, &branch)? {
+        publish::Published::Pushed { commit } => {
+            println!(
+                "published {} as {commit} to {remote} {branch}",
+                a.site.display()
+            )
+        }
+        publish::Published::Unchanged { commit } => {
+            println!("{remote} {branch} already holds this site ({commit}); nothing pushed")
+        }
+    }
+    Ok(())
+}
+
+pub fn serve_cmd(a: &ServeArgs) -> Result<(), String> {
+    serve::serve(&a.site.options(), &a.addr)
+}
