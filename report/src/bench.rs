@@ -304,5 +304,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         mem_text(),
         if reset { "" } else { " of the whole process" }
     );
+    // 4. A whole `report build` (the site's part).
+    crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
+        .map_err(Error::Stats)?;
     Ok(())
 }

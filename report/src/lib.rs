@@ -31,6 +31,7 @@ pub mod publish;
 pub mod runs;
 pub mod serve;
 pub mod site;
+pub mod site_bench;
 pub mod site_cli;
 pub mod stats;
 

@@ -87,10 +87,11 @@ pub fn render(md: &str) -> Rendered {
                 } else {
                     format!(" title=\"{}\"", escape(title))
                 };
+                // The image links to itself: on a phone, a tap shows the figure full size.
+                let src = escape(dest_url);
                 html_events.push(Event::Html(
                     format!(
-                        "<figure>\n<img src=\"{}\" alt=\"{}\"{title}>\n<figcaption>{}</figcaption>\n</figure>\n",
-                        escape(dest_url),
+                        "<figure>\n<a href=\"{src}\"><img src=\"{src}\" alt=\"{}\"{title}></a>\n<figcaption>{}</figcaption>\n</figure>\n",
                         escape(&alt),
                         escape(&alt)
                     )
@@ -179,7 +180,10 @@ fn plain_text(events: &[Event]) -> String {
     let mut s = String::new();
     for e in events {
         match e {
-            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => s.push_str(t),
+            // Inline HTML in alt text or a heading is shown as the author typed it (escaped later).
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::InlineHtml(t) => {
+                s.push_str(t)
+            }
             Event::SoftBreak | Event::HardBreak => s.push(' '),
             _ => {}
         }
@@ -269,7 +273,7 @@ mod tests {
             .contains("<h2 id=\"the-setup\">The setup<a class=\"anchor\" href=\"#the-setup\""));
         assert!(r
             .html
-            .contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"Loss &lt;by&gt; step\">"));
+            .contains("<figure>\n<a href=\"val_loss-step.png\"><img src=\"val_loss-step.png\" alt=\"Loss &lt;by&gt; step\"></a>"));
         assert!(r
             .html
             .contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));

@@ -1,0 +1,235 @@
+//! The site end to end: the seed draft with the runs it was written from, byte-identical
+//! rebuilds, the draft untouched, --out, publishing to a local bare repository, the preview
+//! server.
+
+mod common;
+use common::{listed, Project};
+use report::runs::import::{import_logs, ImportOptions};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// The seed draft plus the 16 x0-experiment runs (imported) in a temporary project.
+fn seed_project() -> Option<(Project, PathBuf)> {
+    let logs_dir = common::fixture("x0-experiment")?;
+    let seed = common::seed_draft()?;
+    let p = Project::new();
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(&logs_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    logs.sort();
+    let opts = ImportOptions {
+        hardware: Some("8xH100".into()),
+        ..ImportOptions::default()
+    };
+    import_logs(&logs, &p.runs(), &opts).unwrap();
+    let draft = p.draft(
+        "embeddings-extravaganza-1.md",
+        &std::fs::read_to_string(seed).unwrap(),
+    );
+    Some((p, draft))
+}
+
+#[test]
+fn the_seed_draft_builds_with_no_todo_left_and_all_its_figures() {
+    let Some((p, draft)) = seed_project() else {
+        return;
+    };
+    let before = std::fs::read(&draft).unwrap();
+    let o = p.build();
+    assert!(o.problems.is_empty(), "{}", listed(&o));
+    let slug = "embeddings-extravaganza-1";
+    let md = p.read(&format!("{slug}/{slug}.md"));
+    assert!(!md.contains("TODO"), "{md}");
+    assert!(!md.contains("(LINK)"), "{md}");
+    for f in [
+        "val_loss-step.png",
+        "val_loss-step-5500-6000.png",
+        "val_loss-time-1400-1550.png",
+        "lambdas-x01.png",
+    ] {
+        let copy = p.out().join(slug).join(f);
+        let drawn = p.out().join("images").join(slug).join(f);
+        assert!(copy.is_file() && drawn.is_file(), "{f}");
+        assert_eq!(std::fs::read(&copy).unwrap()[..4], *b"\x89PNG");
+        assert!(md.contains(&format!("]({f})")), "{f} linked");
+    }
+    // The x01 section shows the heatmap of x01's five seeds, and the setup what the logs hold.
+    let x01 = md.split("### x01").nth(1).unwrap();
+    assert!(x01.contains("![Lambdas of x01 at the end of training by layer (mean over 5 seeds)](lambdas-x01.png)"), "{x01}");
+    assert!(md.contains("x01 (5 seeds: 0–4)"), "{md}");
+    assert!(md.contains("16 layers; 5960 steps"), "{md}");
+    assert!(md.contains("on 8xH100"), "{md}");
+    assert!(md.contains("model size not recorded"), "{md}");
+    let html = p.read(&format!("{slug}/index.html"));
+    assert!(html.contains("<figcaption>Validation losses over steps 5500-6000</figcaption>"));
+    assert!(html
+        .contains("<a href=\"https://github.com/KellerJordan/modded-nanogpt\">modded-nanogpt</a>"));
+    assert!(html.contains("<h1>modded-nanogpt: Embeddings Extravaganza 1 (x00-x04)</h1>"));
+    assert_eq!(
+        std::fs::read(&draft).unwrap(),
+        before,
+        "the draft is never written"
+    );
+    let (problems, _) = report::check::check(&p.options()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn a_second_build_changes_no_byte_and_the_draft_stays_as_it_was() {
+    let p = Project::with_runs();
+    let text = "---\ntitle: Again\ndate: 2025-01-02\n---\n## Setup\n\nTODO\n\n![loss](images/val_loss-step.png)\n\n{{ results_table() }}\n";
+    let draft = p.draft("again.md", text);
+    let first = p.build();
+    assert!(first.problems.is_empty(), "{}", listed(&first));
+    let snap = snapshot(p.path());
+    let second = p.build();
+    assert_eq!(second.written, 0, "nothing rewritten");
+    assert!(second.unchanged > 5);
+    assert_eq!(snapshot(p.path()), snap);
+    assert_eq!(std::fs::read_to_string(draft).unwrap(), text);
+    // A second project with the same inputs gives the same bytes: no clock, no temp names.
+    let q = Project::with_runs();
+    q.draft("again.md", text);
+    q.build();
+    assert_eq!(p.read("again/index.html"), q.read("again/index.html"));
+    assert_eq!(
+        std::fs::read(p.out().join("again/val_loss-step.png")).unwrap(),
+        std::fs::read(q.out().join("again/val_loss-step.png")).unwrap()
+    );
+    assert_eq!(p.read("atom.xml"), q.read("atom.xml"));
+}
+
+#[test]
+fn default_paths_put_figures_in_images_and_never_write_into_posts() {
+    let p = Project::with_runs();
+    p.draft("d.md", "# D\n\n![loss](images/val_loss-step.png)\n");
+    let mut o = report::build::BuildOptions::new(p.path().join("posts"), p.runs(), None);
+    o.out = p.path().join("site");
+    o.images = p.path().join("images");
+    o.config = p.path().join("site.toml");
+    report::build::build(&o).unwrap();
+    assert!(p.path().join("images/d/val_loss-step.png").is_file());
+    assert!(p.path().join("site/d/val_loss-step.png").is_file());
+    assert!(p.path().join("site/d/index.html").is_file());
+    o.out = p.path().join("posts/site");
+    let e = report::build::build(&o).unwrap_err();
+    assert!(e.contains("inside the drafts folder"), "{e}");
+    assert!(!p.path().join("posts/site").exists());
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
+    if Command::new("git").arg("--version").output().is_err() {
+        println!("skipped: git not found");
+        return;
+    }
+    let p = Project::with_runs();
+    p.draft("pub.md", "# Pub\n\nHello.\n");
+    p.build();
+    let repo = p.path();
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    git(repo, &["init", "-q"]);
+    git(
+        repo,
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    let site = p.out();
+    let r1 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    let report::publish::Published::Pushed { commit: c1 } = r1 else {
+        panic!("{r1:?}")
+    };
+    let files = git(remote.path(), &["ls-tree", "-r", "--name-only", "gh-pages"]);
+    assert!(files.lines().any(|f| f == "pub/index.html"), "{files}");
+    assert!(
+        files.lines().any(|f| f == "index.html") && files.lines().any(|f| f == ".nojekyll"),
+        "{files}"
+    );
+    // The same site again: nothing pushed. A change: one commit on top of the first.
+    let r2 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    assert_eq!(
+        r2,
+        report::publish::Published::Unchanged { commit: c1.clone() }
+    );
+    p.draft("pub.md", "# Pub\n\nHello again.\n");
+    p.build();
+    let r3 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    let report::publish::Published::Pushed { commit: c3 } = r3 else {
+        panic!("{r3:?}")
+    };
+    assert_eq!(git(remote.path(), &["rev-parse", "gh-pages^"]), c1);
+    assert_eq!(git(remote.path(), &["rev-parse", "gh-pages"]), c3);
+    // The repository's own index and branch are untouched.
+    assert!(git(repo, &["status", "--porcelain", "--untracked-files=no"]).is_empty());
+    assert!(
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            != Some(0)
+    );
+    // No site: a clear error.
+    let e =
+        report::publish::publish(repo, &repo.join("nothing"), "origin", "gh-pages").unwrap_err();
+    assert!(e.contains("no index.html"), "{e}");
+}
+
+fn get(port: u16, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[test]
+fn the_preview_server_serves_the_built_site() {
+    let p = Project::with_runs();
+    p.draft("s.md", "# S\n\n![loss](images/val_loss-step.png)\n");
+    p.build();
+    let server = report::serve::Server::bind("127.0.0.1:0", &p.out()).unwrap();
+    let port = server.port();
+    std::thread::spawn(move || server.run());
+    let page = get(port, "/s/");
+    assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+    assert!(
+        page.contains("text/html") && page.contains("<h1>S</h1>"),
+        "{page}"
+    );
+    assert!(get(port, "/s/val_loss-step.png").contains("image/png"));
+    assert!(get(port, "/../site.toml").starts_with("HTTP/1.1 404"));
+}
