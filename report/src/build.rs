@@ -220,18 +220,15 @@ fn build_post(
             continue;
         }
         let line = line_in_draft(&dest);
-        let rel = Path::new(&dest);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        {
+        // The copy goes to <page>/<name>: a name that climbs out or is absolute is refused.
+        let figure = figure_link(&dest, &draft.slug).filter(|n| stays_inside(n));
+        if figure.is_none() && !stays_inside(&dest) {
             problems.push(problem(&draft.path, line, Kind::Image, format!(
                 "image link `{dest}` leaves the output folder; refused (use a path inside the post's folder, or images/NAME for a figure)"
             )));
             continue;
         }
-        if let Some(name) = dest.strip_prefix("images/") {
+        if let Some(name) = figure {
             let local = draft_dir.join(&dest);
             if figures::parse(name).is_ok() && !name.contains('/') {
                 figures_wanted.insert(name.to_string());
@@ -372,6 +369,18 @@ fn build_post(
     }
 }
 
+/// The figure-or-file name of a link into the post's images: `images/NAME` (the seed draft's
+/// way), or `images/<slug>/NAME` and `../images/<slug>/NAME` (where the figures are drawn, so
+/// the draft's links also work when the repository is browsed). `None` for other links.
+fn figure_link<'a>(dest: &'a str, slug: &str) -> Option<&'a str> {
+    for prefix in [format!("../images/{slug}/"), format!("images/{slug}/")] {
+        if let Some(name) = dest.strip_prefix(prefix.as_str()) {
+            return Some(name);
+        }
+    }
+    dest.strip_prefix("images/")
+}
+
 /// Every image link of a markdown text: its destination and the byte range of the destination.
 fn image_links(md: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut v = Vec::new();
@@ -387,6 +396,14 @@ fn image_links(md: &str) -> Vec<(String, std::ops::Range<usize>)> {
         }
     }
     v
+}
+
+/// A relative path made of plain names only (no `..`, no root).
+fn stays_inside(p: &str) -> bool {
+    let p = Path::new(p);
+    !p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 fn is_remote(dest: &str) -> bool {

@@ -130,6 +130,29 @@ fn content_type(p: &Path) -> &'static str {
     }
 }
 
+/// Notices changes to a build's inputs (drafts, runs, templates, site.toml) by polling.
+pub struct Watch {
+    options: BuildOptions,
+    seen: Vec<(PathBuf, u64, Option<SystemTime>)>,
+}
+
+impl Watch {
+    pub fn new(o: &BuildOptions) -> Watch {
+        Watch {
+            seen: fingerprint(o),
+            options: o.clone(),
+        }
+    }
+
+    /// Whether any input was added, removed or modified since the last call.
+    pub fn changed(&mut self) -> bool {
+        let now = fingerprint(&self.options);
+        let changed = now != self.seen;
+        self.seen = now;
+        changed
+    }
+}
+
 /// A fingerprint of the build's inputs: every file's path, size and modification time.
 fn fingerprint(o: &BuildOptions) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     let mut v = Vec::new();
@@ -167,12 +190,10 @@ pub fn serve(o: &BuildOptions, addr: &str) -> Result<(), String> {
         server.port()
     );
     std::thread::spawn(move || server.run());
-    let mut seen = fingerprint(o);
+    let mut watch = Watch::new(o);
     loop {
         std::thread::sleep(Duration::from_millis(500));
-        let now = fingerprint(o);
-        if now != seen {
-            seen = now;
+        if watch.changed() {
             match build(o) {
                 Ok(out) => {
                     print_outcome(&out);

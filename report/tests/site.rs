@@ -117,7 +117,11 @@ fn a_second_build_changes_no_byte_and_the_draft_stays_as_it_was() {
 #[test]
 fn default_paths_put_figures_in_images_and_never_write_into_posts() {
     let p = Project::with_runs();
-    p.draft("d.md", "# D\n\n![loss](images/val_loss-step.png)\n");
+    // Both link styles name the figure: the seed's images/NAME and the repository path.
+    p.draft(
+        "d.md",
+        "# D\n\n![loss](images/val_loss-step.png)\n\n![t](../images/d/val_loss-time.png)\n",
+    );
     let mut o = report::build::BuildOptions::new(p.path().join("posts"), p.runs(), None);
     o.out = p.path().join("site");
     o.images = p.path().join("images");
@@ -126,6 +130,10 @@ fn default_paths_put_figures_in_images_and_never_write_into_posts() {
     assert!(p.path().join("images/d/val_loss-step.png").is_file());
     assert!(p.path().join("site/d/val_loss-step.png").is_file());
     assert!(p.path().join("site/d/index.html").is_file());
+    assert!(p.path().join("site/d/val_loss-time.png").is_file());
+    assert!(std::fs::read_to_string(p.path().join("site/d/d.md"))
+        .unwrap()
+        .contains("![t](val_loss-time.png)"));
     o.out = p.path().join("posts/site");
     let e = report::build::build(&o).unwrap_err();
     assert!(e.contains("inside the drafts folder"), "{e}");
@@ -214,6 +222,19 @@ fn get(port: u16, path: &str) -> String {
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[test]
+fn the_preview_watch_notices_changed_inputs() {
+    let p = Project::with_runs();
+    p.draft("w.md", "# W\n");
+    let mut w = report::serve::Watch::new(&p.options());
+    assert!(!w.changed());
+    p.draft("w.md", "# W, longer\n");
+    assert!(w.changed());
+    assert!(!w.changed());
+    std::fs::write(p.path().join("site.toml"), "title = \"New\"\n").unwrap();
+    assert!(w.changed());
 }
 
 #[test]
