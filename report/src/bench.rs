@@ -30,6 +30,9 @@ pub struct BenchArgs {
     /// Repetitions of each drawing benchmark (the best is reported)
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// Keep the drawn figures in this folder (to look at them)
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
 }
 
 /// A deterministic value in [-1, 1) from a few integers (splitmix64), for synthetic noise.
@@ -239,7 +242,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 names.push(format!("lambdas-{v}.png"));
             }
         }
-        let out = tmp.0.join("x0-figures");
+        let out = args
+            .keep
+            .as_ref()
+            .map_or(tmp.0.join("x0-figures"), |k| k.join("x0"));
         reset_peak();
         let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
         println!(
@@ -254,6 +260,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             Ok(names.len())
         })?;
         println!("x0-experiment: the same on one thread in {ms1:.1} ms");
+        let (ms_mem, _) = best_of(args.repeat, || {
+            let bytes: usize = names
+                .iter()
+                .map(|n| figures::render_named(n, &runs).map(|b| b.len()))
+                .sum::<Result<usize>>()?;
+            Ok(bytes)
+        })?;
+        println!("x0-experiment: the same in memory, one thread, no file written: {ms_mem:.1} ms");
     }
 
     // 2. Every figure of a 5-variant x 3-seed sweep.
@@ -272,7 +286,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let runs = RunSet::load(&sweep)?;
     let mut names = figures::names_for(&runs);
     names.extend(["val_loss-step-5500-6000.png", "val_loss-time-1400-1550.png"].map(String::from));
-    let out = tmp.0.join("sweep-figures");
+    let out = args
+        .keep
+        .as_ref()
+        .map_or(tmp.0.join("sweep-figures"), |k| k.join("sweep"));
     reset_peak();
     let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
     println!(

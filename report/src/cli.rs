@@ -72,7 +72,19 @@ fn load(dir: &Path, experiment: Option<&str>) -> Result<RunSet> {
     }
     match experiment {
         Some(e) => runs.only_experiment(e),
-        None => Ok(runs),
+        None => {
+            let exps = runs.experiments();
+            if exps.len() > 1 {
+                eprintln!(
+                    "warning: {} holds runs of {} experiments ({}); they are pooled by variant \
+                     (pass --experiment to pick one)",
+                    dir.display(),
+                    exps.len(),
+                    exps.join(", ")
+                );
+            }
+            Ok(runs)
+        }
     }
 }
 

@@ -188,3 +188,11 @@ fn the_diverging_scale_is_centred_on_zero() {
     assert_eq!(style::nice_limit(5.54), 6.0);
     assert_eq!(style::nice_limit(0.9), 1.0);
 }
+
+#[test]
+fn tick_labels_get_the_decimals_their_ticks_need() {
+    assert_eq!(style::decimals_for(0.0, 6000.0, 8), 0);
+    assert_eq!(style::decimals_for(2.914, 2.937, 8), 3);
+    // 0.5 steps: one decimal, so 0.5, 1.5 and 2.5 do not all print as 0 or 2.
+    assert_eq!(style::decimals_for(-0.2, 2.65, 6), 1);
+}

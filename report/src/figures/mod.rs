@@ -382,19 +382,25 @@ pub fn render<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Vec<u8>>
     }
 }
 
-/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
-pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+/// The bytes of the figure `name` (PNG, SVG or markdown), drawn in memory.
+pub fn render_named(name: &str, runs: &RunSet) -> Result<Vec<u8>> {
     let (spec, format) = parse(name)?;
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let path = out_dir.join(file);
-    let bytes = match &spec {
+    let path = Path::new(name);
+    Ok(match &spec {
         FigureSpec::Table => results_table(runs)?.into_bytes(),
         _ => match prepare(name, &spec, runs)? {
-            Prepared::ValLoss(p) => render(&p, format, &path)?,
-            Prepared::Heatmap(p) => render(&p, format, &path)?,
-            Prepared::Lines(p) => render(&p, format, &path)?,
+            Prepared::ValLoss(p) => render(&p, format, path)?,
+            Prepared::Heatmap(p) => render(&p, format, path)?,
+            Prepared::Lines(p) => render(&p, format, path)?,
         },
-    };
+    })
+}
+
+/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
+pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+    let bytes = render_named(name, runs)?;
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let path = out_dir.join(file);
     runlog::write_atomic(&path, &bytes)?;
     Ok(path)
 }
