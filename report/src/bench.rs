@@ -301,16 +301,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let many = tmp.0.join("many");
     let t = Instant::now();
     for i in 0..args.load_runs as u64 {
-        write_synthetic_run(
-            &many,
-            "load",
-            (i % 5) as u32,
-            i / 5,
-            Synthetic {
-                norms: false,
-                ..shape
-            },
-        )?;
+        // x04: lambdas for x, x00..x04 (6 components) on 16 layers, plus activation norms.
+        write_synthetic_run(&many, "load", 4, i, shape)?;
     }
     let write_s = t.elapsed().as_secs_f64();
     let bytes: u64 = walkdir::WalkDir::new(&many)

@@ -8,22 +8,28 @@ use report::figures;
 use report::runs::import::{import_logs, parse_log, ImportOptions};
 use report::runs::RunSet;
 use report::stats;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-/// The 16 x0-experiment runs imported into a fresh folder.
-fn x0_runs() -> Option<(tempfile::TempDir, RunSet)> {
-    let dir = fixtures("x0-experiment")?;
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    logs.sort();
-    let tmp = tempfile::tempdir().unwrap();
-    let written = import_logs(&logs, tmp.path(), &ImportOptions::default()).unwrap();
-    assert_eq!(written.len(), 16);
-    let runs = RunSet::load(tmp.path()).unwrap();
-    Some((tmp, runs))
+/// The 16 x0-experiment runs, imported once per test binary into the target's temp folder
+/// (re-importing replaces earlier imports).
+fn x0_runs() -> Option<(PathBuf, RunSet)> {
+    static RUNS: OnceLock<Option<(PathBuf, RunSet)>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let dir = fixtures("x0-experiment")?;
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+            .collect();
+        logs.sort();
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-x0-runs");
+        let written = import_logs(&logs, &out, &ImportOptions::default()).unwrap();
+        assert_eq!(written.len(), 16);
+        let runs = RunSet::load(&out).unwrap();
+        Some((out, runs))
+    })
+    .clone()
 }
 
 #[test]
