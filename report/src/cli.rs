@@ -14,7 +14,7 @@ pub struct ImportArgs {
     /// modded-nanogpt training logs (text), e.g. x01-s2.txt
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Runs folder to write into: OUT/<experiment>/<variant>-s<seed>/
+    /// Runs folder to write into: OUT/EXPERIMENT/VARIANT-sSEED/
     #[arg(long, default_value = "runs")]
     pub out: PathBuf,
     /// Variant (x00 = baseline, x01, ...); default: the highest x0N_lambdas key, else the file name
