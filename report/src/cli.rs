@@ -14,7 +14,7 @@ pub struct ImportArgs {
     /// modded-nanogpt training logs (text), e.g. x01-s2.txt
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Runs folder to write into: OUT/<experiment>/<variant>-s<seed>/
+    /// Runs folder to write into: OUT/EXPERIMENT/VARIANT-sSEED/
     #[arg(long, default_value = "runs")]
     pub out: PathBuf,
     /// Variant (x00 = baseline, x01, ...); default: the highest x0N_lambdas key, else the file name
@@ -72,7 +72,19 @@ fn load(dir: &Path, experiment: Option<&str>) -> Result<RunSet> {
     }
     match experiment {
         Some(e) => runs.only_experiment(e),
-        None => Ok(runs),
+        None => {
+            let exps = runs.experiments();
+            if exps.len() > 1 {
+                eprintln!(
+                    "warning: {} holds runs of {} experiments ({}); they are pooled by variant \
+                     (pass --experiment to pick one)",
+                    dir.display(),
+                    exps.len(),
+                    exps.join(", ")
+                );
+            }
+            Ok(runs)
+        }
     }
 }
 

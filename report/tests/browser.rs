@@ -2,8 +2,9 @@
 //! must have loaded (naturalWidth > 0), and screenshots (desktop and phone width) are kept in
 //! the target folder for a person to look at. Skips with a message when chromium is absent.
 
-mod common;
+mod site_common;
 use common::{listed, Project};
+use site_common as common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

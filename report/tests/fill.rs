@@ -1,9 +1,10 @@
 //! Filling drafts from runs: each TODO rule, link placeholders, each directive, claim checks,
 //! bad-draft errors (file, line, known names), code left alone, escaping of run names.
 
-mod common;
+mod site_common;
 use common::{listed, Project};
 use report::post::Kind;
+use site_common as common;
 
 #[test]
 fn todos_are_filled_by_section_and_others_kept_with_their_line() {

@@ -2,9 +2,10 @@
 //! rebuilds, the draft untouched, --out, publishing to a local bare repository, the preview
 //! server.
 
-mod common;
+mod site_common;
 use common::{listed, Project};
 use report::runs::import::{import_logs, ImportOptions};
+use site_common as common;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -163,11 +163,13 @@ impl Plot for LambdaLinesPlot {
                     (FONT, LABEL).into_font().color(&TEXT),
                 )
                 .margin(24)
+                // Room for the last x label, centred on the right edge.
+                .margin_right(70)
                 .x_label_area_size(70)
                 .y_label_area_size(110)
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(e)?;
-            let dy = style::decimals_for(y1 - y0);
+            let dy = style::decimals_for(y0, y1, 6);
             chart
                 .configure_mesh()
                 .x_desc("step")

@@ -14,20 +14,24 @@
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
-//! Each stage of a figure is its own module: [`val_loss`], [`heatmap`], [`lambda_lines`],
-//! [`table`]; [`clip`] cuts lines at window edges and [`style`] fixes size, font and colours.
+//! [`names`] parses names into [`FigureSpec`]s; each kind of figure is its own module:
+//! [`val_loss`], [`heatmap`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges
+//! and [`style`] fixes size, font, colours and PNG encoding. [`draw_all`] draws several
+//! figures in parallel.
 
 pub mod clip;
 pub mod heatmap;
 pub mod lambda_lines;
+pub mod names;
 pub mod style;
 pub mod table;
 pub mod val_loss;
 
+pub use names::{known, known_text, names_for, parse, FigureSpec, Format, Known};
 pub use table::results_table;
 
 use crate::runs::RunSet;
-use crate::stats::{self, Axis};
+use crate::stats;
 use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -37,219 +41,6 @@ use std::path::{Path, PathBuf};
 pub trait Plot {
     fn size(&self) -> (u32, u32);
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
-}
-
-/// What a figure name asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FigureSpec {
-    ValLoss {
-        axis: Axis,
-        window: Option<(f64, f64)>,
-    },
-    Heatmap {
-        variant: String,
-        seed: Option<u64>,
-        normed: bool,
-    },
-    LambdaLines {
-        variant: String,
-        seed: Option<u64>,
-        layers: Vec<usize>,
-    },
-    Table,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Png,
-    Svg,
-    Markdown,
-}
-
-/// One kind of figure the registry knows: a name pattern and what it draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Known {
-    pub pattern: &'static str,
-    pub about: &'static str,
-}
-
-/// Every kind of figure [`draw`] can draw (also with `.svg` instead of `.png`).
-pub fn known() -> Vec<Known> {
-    vec![
-        Known {
-            pattern: "val_loss-step.png",
-            about: "validation loss by step, whole runs, mean ± std over seeds",
-        },
-        Known {
-            pattern: "val_loss-time.png",
-            about: "validation loss by training time (s), whole runs",
-        },
-        Known {
-            pattern: "val_loss-step-FROM-TO.png",
-            about: "zoom into steps FROM to TO, e.g. val_loss-step-5500-6000.png",
-        },
-        Known {
-            pattern: "val_loss-time-FROM-TO.png",
-            about: "zoom into training seconds FROM to TO, e.g. val_loss-time-1400-1550.png",
-        },
-        Known {
-            pattern: "lambdas-VARIANT[-sSEED].png",
-            about: "lambda heatmap at the last evaluation, mean over seeds or one seed, e.g. lambdas-x01.png",
-        },
-        Known {
-            pattern: "lambdas-norm-VARIANT[-sSEED].png",
-            about: "the heatmap with each lambda times the RMS of its input (needs logged x_norms)",
-        },
-        Known {
-            pattern: "lambdas-steps-VARIANT[-sSEED][-layers-L-L...].png",
-            about: "lambdas over training for chosen layers (default: first, two inner, last)",
-        },
-        Known {
-            pattern: "results.md",
-            about: "markdown table of final results, best in bold",
-        },
-    ]
-}
-
-/// The list [`known`] gives, one per line, for `--list` and error messages.
-pub fn known_text() -> String {
-    known()
-        .iter()
-        .map(|k| format!("  {:<52} {}", k.pattern, k.about))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Concrete names drawable from `runs`: the draft's three val-loss figures, and per variant
-/// with lambdas its heatmap and lambdas over training.
-pub fn names_for(runs: &RunSet) -> Vec<String> {
-    let mut names = vec![
-        "val_loss-step.png".to_owned(),
-        "val_loss-time.png".to_owned(),
-    ];
-    for v in runs.variants() {
-        let rs = runs.result_runs(v);
-        if stats::mean_lambdas(&rs).is_ok() {
-            names.push(format!("lambdas-{v}.png"));
-            names.push(format!("lambdas-steps-{v}.png"));
-        }
-        if stats::norm_weighted(&rs).is_ok() {
-            names.push(format!("lambdas-norm-{v}.png"));
-        }
-    }
-    names.push("results.md".to_owned());
-    names
-}
-
-fn unknown(name: &str) -> Error {
-    Error::UnknownFigure {
-        name: name.to_owned(),
-        known: known_text(),
-    }
-}
-
-/// Parses a figure file name (a path's folders are ignored).
-pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    if file == "results.md" {
-        return Ok((FigureSpec::Table, Format::Markdown));
-    }
-    let (stem, format) = if let Some(s) = file.strip_suffix(".png") {
-        (s, Format::Png)
-    } else if let Some(s) = file.strip_suffix(".svg") {
-        (s, Format::Svg)
-    } else {
-        return Err(unknown(name));
-    };
-    let parts: Vec<&str> = stem.split('-').collect();
-    let spec = match parts.as_slice() {
-        ["val_loss", axis, rest @ ..] => {
-            let axis = match *axis {
-                "step" => Axis::Step,
-                "time" => Axis::Time,
-                _ => return Err(unknown(name)),
-            };
-            let window = match rest {
-                [] => None,
-                [a, b] => {
-                    let (a, b) = (num(a, name)?, num(b, name)?);
-                    if a >= b {
-                        return Err(Error::figure(
-                            name,
-                            format!("the window {a}-{b} is empty: FROM must be below TO"),
-                        ));
-                    }
-                    Some((a, b))
-                }
-                _ => return Err(unknown(name)),
-            };
-            FigureSpec::ValLoss { axis, window }
-        }
-        ["lambdas", "norm", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
-            if !layers.is_empty() {
-                return Err(unknown(name));
-            }
-            FigureSpec::Heatmap {
-                variant,
-                seed,
-                normed: true,
-            }
-        }
-        ["lambdas", "steps", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
-            FigureSpec::LambdaLines {
-                variant,
-                seed,
-                layers,
-            }
-        }
-        ["lambdas", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
-            if !layers.is_empty() {
-                return Err(unknown(name));
-            }
-            FigureSpec::Heatmap {
-                variant,
-                seed,
-                normed: false,
-            }
-        }
-        _ => return Err(unknown(name)),
-    };
-    Ok((spec, format))
-}
-
-fn num(s: &str, name: &str) -> Result<f64> {
-    s.parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| unknown(name))
-}
-
-/// `VARIANT[-sSEED][-layers-L-L...]`.
-fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<usize>)> {
-    let [variant, rest @ ..] = parts else {
-        return Err(unknown(name));
-    };
-    if crate::runs::variant_number(variant).is_none() {
-        return Err(unknown(name));
-    }
-    let (seed, rest) = match rest {
-        [s, more @ ..] if s.starts_with('s') && s[1..].parse::<u64>().is_ok() => {
-            (s[1..].parse().ok(), more)
-        }
-        _ => (None, rest),
-    };
-    let layers = match rest {
-        [] => Vec::new(),
-        ["layers", ls @ ..] if !ls.is_empty() => ls
-            .iter()
-            .map(|l| l.parse::<usize>().map_err(|_| unknown(name)))
-            .collect::<Result<_>>()?,
-        _ => return Err(unknown(name)),
-    };
-    Ok(((*variant).to_owned(), seed, layers))
 }
 
 /// The runs a lambda figure averages: one seed's run, or the variant's result runs.
@@ -382,19 +173,25 @@ pub fn render<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Vec<u8>>
     }
 }
 
-/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
-pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+/// The bytes of the figure `name` (PNG, SVG or markdown), drawn in memory.
+pub fn render_named(name: &str, runs: &RunSet) -> Result<Vec<u8>> {
     let (spec, format) = parse(name)?;
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let path = out_dir.join(file);
-    let bytes = match &spec {
+    let path = Path::new(name);
+    Ok(match &spec {
         FigureSpec::Table => results_table(runs)?.into_bytes(),
         _ => match prepare(name, &spec, runs)? {
-            Prepared::ValLoss(p) => render(&p, format, &path)?,
-            Prepared::Heatmap(p) => render(&p, format, &path)?,
-            Prepared::Lines(p) => render(&p, format, &path)?,
+            Prepared::ValLoss(p) => render(&p, format, path)?,
+            Prepared::Heatmap(p) => render(&p, format, path)?,
+            Prepared::Lines(p) => render(&p, format, path)?,
         },
-    };
+    })
+}
+
+/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
+pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+    let bytes = render_named(name, runs)?;
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let path = out_dir.join(file);
     runlog::write_atomic(&path, &bytes)?;
     Ok(path)
 }

@@ -134,12 +134,24 @@ pub fn encode_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>
     Ok(out)
 }
 
-/// Decimals that tell ticks `span / 6` apart: 0 for 0..6000, 3 for 2.915..2.925.
-pub fn decimals_for(span: f64) -> usize {
-    if !(span.is_finite() && span > 0.0) {
+/// Decimals for the tick labels plotters puts on an axis from `lo` to `hi` with at most
+/// `ticks` labels: the fewest that write every tick exactly (0, 2, 4 or 2.915, 2.920).
+pub fn decimals_for(lo: f64, hi: f64, ticks: usize) -> usize {
+    use plotters::coord::ranged1d::Ranged;
+    use plotters::coord::types::RangedCoordf64;
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) {
         return 2;
     }
-    (-(span / 6.0).log10()).ceil().clamp(0.0, 6.0) as usize
+    let points = RangedCoordf64::from(lo..hi).key_points(ticks);
+    (0..=6)
+        .find(|&d| {
+            let scale = 10f64.powi(d as i32);
+            points.iter().all(|v| {
+                let q = v * scale;
+                (q - q.round()).abs() < 1e-6 * scale.max(1.0)
+            })
+        })
+        .unwrap_or(6)
 }
 
 /// The anchor y that puts text of `size` px visually centred on `y`. plotters' ab_glyph

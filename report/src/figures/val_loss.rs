@@ -140,7 +140,10 @@ impl Plot for ValLossPlot {
             .y_label_area_size(150)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(e)?;
-        let (dx, dy) = (style::decimals_for(x1 - x0), style::decimals_for(y1 - y0));
+        let (dx, dy) = (
+            style::decimals_for(x0, x1, 8),
+            style::decimals_for(y0, y1, 8),
+        );
         let x_desc = match self.axis {
             Axis::Step => "step",
             Axis::Time => "training time (s)",

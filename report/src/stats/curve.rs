@@ -54,7 +54,7 @@ pub fn run_curve(run: &Run, axis: Axis) -> (Vec<f64>, Vec<f64>) {
     (xs, ys)
 }
 
-/// Linear interpolation of (xs, ys) at `x`; `None` outside [xs[0], xs[last]].
+/// Linear interpolation of (xs, ys) at `x`; `None` outside `[xs[0], xs[last]]`.
 pub fn interp(xs: &[f64], ys: &[f64], x: f64) -> Option<f64> {
     let (first, last) = (*xs.first()?, *xs.last()?);
     if !(first..=last).contains(&x) {

@@ -149,17 +149,20 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
     // Per variant: the runs counted and their (final loss, final time).
     let mut groups: Vec<Group> = Vec::new();
     for variant in runs.variants() {
+        let counted = runs.result_runs(variant);
         let mut kept = Vec::new();
         let mut excluded = Vec::new();
-        for run in runs.result_runs(variant) {
+        for &run in &counted {
             match final_point(run) {
                 Some((loss, t)) => kept.push((run, loss, t)),
                 None => excluded.push(format!("{}: no finite final val loss", describe(run))),
             }
         }
-        for run in runs.runs_of(variant) {
-            if !runs.result_runs(variant).iter().any(|r| r.dir == run.dir) {
-                excluded.push(format!("{}: not finished", describe(run)));
+        if counted.len() < runs.runs_of(variant).len() {
+            for run in runs.runs_of(variant) {
+                if !counted.iter().any(|r| std::ptr::eq(*r, run)) {
+                    excluded.push(format!("{}: not finished", describe(run)));
+                }
             }
         }
         groups.push((variant.to_owned(), kept, excluded));

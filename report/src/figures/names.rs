@@ -1,0 +1,220 @@
+//! The registry of figure names: what each name pattern draws ([`known`]), parsing a file
+//! name into a [`FigureSpec`] ([`parse`]), and the names drawable from a set of runs
+//! ([`names_for`]). Unknown names get an error listing the known ones.
+
+use crate::runs::RunSet;
+use crate::stats::{self, Axis};
+use crate::{Error, Result};
+
+/// What a figure name asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureSpec {
+    ValLoss {
+        axis: Axis,
+        window: Option<(f64, f64)>,
+    },
+    Heatmap {
+        variant: String,
+        seed: Option<u64>,
+        normed: bool,
+    },
+    LambdaLines {
+        variant: String,
+        seed: Option<u64>,
+        layers: Vec<usize>,
+    },
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+    Markdown,
+}
+
+/// One kind of figure the registry knows: a name pattern and what it draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    pub pattern: &'static str,
+    pub about: &'static str,
+}
+
+/// Every kind of figure [`super::draw`] can draw (also with `.svg` instead of `.png`).
+pub fn known() -> Vec<Known> {
+    vec![
+        Known {
+            pattern: "val_loss-step.png",
+            about: "validation loss by step, whole runs, mean ± std over seeds",
+        },
+        Known {
+            pattern: "val_loss-time.png",
+            about: "validation loss by training time (s), whole runs",
+        },
+        Known {
+            pattern: "val_loss-step-FROM-TO.png",
+            about: "zoom into steps FROM to TO, e.g. val_loss-step-5500-6000.png",
+        },
+        Known {
+            pattern: "val_loss-time-FROM-TO.png",
+            about: "zoom into training seconds FROM to TO, e.g. val_loss-time-1400-1550.png",
+        },
+        Known {
+            pattern: "lambdas-VARIANT[-sSEED].png",
+            about: "lambda heatmap at the last evaluation, mean over seeds or one seed, e.g. lambdas-x01.png",
+        },
+        Known {
+            pattern: "lambdas-norm-VARIANT[-sSEED].png",
+            about: "the heatmap with each lambda times the RMS of its input (needs logged x_norms)",
+        },
+        Known {
+            pattern: "lambdas-steps-VARIANT[-sSEED][-layers-L-L...].png",
+            about: "lambdas over training for chosen layers (default: first, two inner, last)",
+        },
+        Known {
+            pattern: "results.md",
+            about: "markdown table of final results, best in bold",
+        },
+    ]
+}
+
+/// The list [`known`] gives, one per line, for `--list` and error messages.
+pub fn known_text() -> String {
+    known()
+        .iter()
+        .map(|k| format!("  {:<52} {}", k.pattern, k.about))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Concrete names drawable from `runs`: the draft's three val-loss figures, and per variant
+/// with lambdas its heatmap and lambdas over training.
+pub fn names_for(runs: &RunSet) -> Vec<String> {
+    let mut names = vec![
+        "val_loss-step.png".to_owned(),
+        "val_loss-time.png".to_owned(),
+    ];
+    for v in runs.variants() {
+        let rs = runs.result_runs(v);
+        if stats::mean_lambdas(&rs).is_ok() {
+            names.push(format!("lambdas-{v}.png"));
+            names.push(format!("lambdas-steps-{v}.png"));
+        }
+        if stats::norm_weighted(&rs).is_ok() {
+            names.push(format!("lambdas-norm-{v}.png"));
+        }
+    }
+    names.push("results.md".to_owned());
+    names
+}
+
+fn unknown(name: &str) -> Error {
+    Error::UnknownFigure {
+        name: name.to_owned(),
+        known: known_text(),
+    }
+}
+
+/// Parses a figure file name (a path's folders are ignored).
+pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if file == "results.md" {
+        return Ok((FigureSpec::Table, Format::Markdown));
+    }
+    let (stem, format) = if let Some(s) = file.strip_suffix(".png") {
+        (s, Format::Png)
+    } else if let Some(s) = file.strip_suffix(".svg") {
+        (s, Format::Svg)
+    } else {
+        return Err(unknown(name));
+    };
+    let parts: Vec<&str> = stem.split('-').collect();
+    let spec = match parts.as_slice() {
+        ["val_loss", axis, rest @ ..] => {
+            let axis = match *axis {
+                "step" => Axis::Step,
+                "time" => Axis::Time,
+                _ => return Err(unknown(name)),
+            };
+            let window = match rest {
+                [] => None,
+                [a, b] => {
+                    let (a, b) = (num(a, name)?, num(b, name)?);
+                    if a >= b {
+                        return Err(Error::figure(
+                            name,
+                            format!("the window {a}-{b} is empty: FROM must be below TO"),
+                        ));
+                    }
+                    Some((a, b))
+                }
+                _ => return Err(unknown(name)),
+            };
+            FigureSpec::ValLoss { axis, window }
+        }
+        ["lambdas", "norm", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            if !layers.is_empty() {
+                return Err(unknown(name));
+            }
+            FigureSpec::Heatmap {
+                variant,
+                seed,
+                normed: true,
+            }
+        }
+        ["lambdas", "steps", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            FigureSpec::LambdaLines {
+                variant,
+                seed,
+                layers,
+            }
+        }
+        ["lambdas", rest @ ..] => {
+            let (variant, seed, layers) = variant_seed(rest, name)?;
+            if !layers.is_empty() {
+                return Err(unknown(name));
+            }
+            FigureSpec::Heatmap {
+                variant,
+                seed,
+                normed: false,
+            }
+        }
+        _ => return Err(unknown(name)),
+    };
+    Ok((spec, format))
+}
+
+fn num(s: &str, name: &str) -> Result<f64> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| unknown(name))
+}
+
+/// `VARIANT[-sSEED][-layers-L-L...]`.
+fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<usize>)> {
+    let [variant, rest @ ..] = parts else {
+        return Err(unknown(name));
+    };
+    if crate::runs::variant_number(variant).is_none() {
+        return Err(unknown(name));
+    }
+    let (seed, rest) = match rest {
+        [s, more @ ..] if s.starts_with('s') && s[1..].parse::<u64>().is_ok() => {
+            (s[1..].parse().ok(), more)
+        }
+        _ => (None, rest),
+    };
+    let layers = match rest {
+        [] => Vec::new(),
+        ["layers", ls @ ..] if !ls.is_empty() => ls
+            .iter()
+            .map(|l| l.parse::<usize>().map_err(|_| unknown(name)))
+            .collect::<Result<_>>()?,
+        _ => return Err(unknown(name)),
+    };
+    Ok(((*variant).to_owned(), seed, layers))
+}

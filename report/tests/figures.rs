@@ -1,0 +1,198 @@
+//! Figure names, errors, determinism and colours, on runs written here.
+
+mod common;
+
+use common::{decode_png, write_run};
+use report::figures::{self, style, FigureSpec, Format};
+use report::runs::RunSet;
+use report::stats::Axis;
+use report::Error;
+
+fn sweep(variants: &[&str]) -> (tempfile::TempDir, RunSet) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, v) in variants.iter().enumerate() {
+        for seed in 0..2 {
+            write_run(tmp.path(), v, seed, 8, 4, 3.0 - 0.01 * i as f64);
+        }
+    }
+    let runs = RunSet::load(tmp.path()).unwrap();
+    (tmp, runs)
+}
+
+#[test]
+fn names_parse_like_the_drafts_links() {
+    let p = |n: &str| figures::parse(n).unwrap();
+    assert_eq!(
+        p("val_loss-step.png"),
+        (
+            FigureSpec::ValLoss {
+                axis: Axis::Step,
+                window: None
+            },
+            Format::Png
+        )
+    );
+    assert_eq!(
+        p("images/val_loss-step-5500-6000.png").0,
+        FigureSpec::ValLoss {
+            axis: Axis::Step,
+            window: Some((5500.0, 6000.0))
+        }
+    );
+    assert_eq!(
+        p("val_loss-time-1400-1550.svg"),
+        (
+            FigureSpec::ValLoss {
+                axis: Axis::Time,
+                window: Some((1400.0, 1550.0))
+            },
+            Format::Svg
+        )
+    );
+    assert_eq!(
+        p("lambdas-x01-s2.png").0,
+        FigureSpec::Heatmap {
+            variant: "x01".into(),
+            seed: Some(2),
+            normed: false
+        }
+    );
+    assert_eq!(
+        p("lambdas-norm-x03.png").0,
+        FigureSpec::Heatmap {
+            variant: "x03".into(),
+            seed: None,
+            normed: true
+        }
+    );
+    assert_eq!(
+        p("lambdas-steps-x01-layers-0-7-15.png").0,
+        FigureSpec::LambdaLines {
+            variant: "x01".into(),
+            seed: None,
+            layers: vec![0, 7, 15]
+        }
+    );
+    for bad in [
+        "val_loss-epoch.png",
+        "lambdas-big.png",
+        "val_loss-step-1-2-3.png",
+        "x.jpg",
+        "lambdas-x01-s2-layers.png",
+    ] {
+        let err = figures::parse(bad).unwrap_err();
+        assert!(matches!(err, Error::UnknownFigure { .. }), "{bad}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(bad) && msg.contains("val_loss-step-FROM-TO.png"),
+            "{msg}"
+        );
+    }
+    assert!(figures::parse("val_loss-step-600-500.png")
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
+}
+
+#[test]
+fn a_window_past_the_data_draws_and_one_outside_it_names_the_range() {
+    let (_tmp, runs) = sweep(&["x00", "x01"]);
+    let out = tempfile::tempdir().unwrap();
+    // Runs cover steps 0-70; a window reaching past the end is fine.
+    figures::draw("val_loss-step-50-100.png", &runs, out.path()).unwrap();
+    let err = figures::draw("val_loss-step-100-200.png", &runs, out.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("overlaps no data") && err.contains("steps 0-70"),
+        "{err}"
+    );
+    let err = figures::draw("lambdas-x07.png", &runs, out.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no run of variant x07") && err.contains("x00, x01"),
+        "{err}"
+    );
+    let err = figures::draw("lambdas-x01-s9.png", &runs, out.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("seed 9") && err.contains("seeds: 0, 1"),
+        "{err}"
+    );
+    let err = figures::draw("lambdas-steps-x01-layers-9.png", &runs, out.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("layer 9") && err.contains("0-3"), "{err}");
+}
+
+#[test]
+fn every_figure_of_a_sweep_draws_the_same_bytes_twice() {
+    let (_tmp, runs) = sweep(&["x00", "x01", "x02"]);
+    let mut names = figures::names_for(&runs);
+    names.push("val_loss-time-0.5-5.png".into());
+    names.push("lambdas-steps-x02-s1-layers-3.png".into());
+    names.push("val_loss-step.svg".into());
+    assert!(names.contains(&"lambdas-norm-x02.png".to_string()));
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (name, (ra, rb)) in names.iter().zip(
+        figures::draw_all(&names, &runs, a.path())
+            .into_iter()
+            .zip(figures::draw_all(&names, &runs, b.path())),
+    ) {
+        let (pa, pb) = (ra.unwrap(), rb.unwrap());
+        let (ba, bb) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+        assert!(ba == bb, "{name} differs between two draws");
+    }
+    let table = std::fs::read_to_string(a.path().join("results.md")).unwrap();
+    assert!(table.starts_with("| variant |"), "{table}");
+    // x02 has the lowest floor: its final loss is the bold one.
+    let x02 = table.lines().find(|l| l.starts_with("| x02")).unwrap();
+    assert!(x02.contains("| **"), "{x02}");
+}
+
+/// How many pixels of the image have exactly this colour.
+fn count(rgb: &[u8], c: plotters::style::RGBColor) -> usize {
+    rgb.chunks(3).filter(|p| p == &[c.0, c.1, c.2]).count()
+}
+
+#[test]
+fn a_variant_keeps_its_colour_whichever_variants_are_drawn_with_it() {
+    let x02 = style::variant_colour("x02", 0);
+    assert_eq!(x02, style::variant_colour("x02", 5));
+    for set in [&["x00", "x01", "x02"][..], &["x02", "x04"][..]] {
+        let (_tmp, runs) = sweep(set);
+        let out = tempfile::tempdir().unwrap();
+        let path = figures::draw("val_loss-step.png", &runs, out.path()).unwrap();
+        let (_, _, rgb) = decode_png(&path);
+        assert!(count(&rgb, x02) > 500, "x02's line in {set:?}");
+        assert_eq!(
+            count(&rgb, style::variant_colour("x03", 0)),
+            0,
+            "no x03 in {set:?}"
+        );
+    }
+}
+
+#[test]
+fn the_diverging_scale_is_centred_on_zero() {
+    let (lo, mid, hi) = (
+        style::diverging(-1.0),
+        style::diverging(0.0),
+        style::diverging(1.0),
+    );
+    assert_eq!((mid.0, mid.1, mid.2), (247, 247, 247));
+    assert!(hi.0 > hi.2 && lo.2 > lo.0, "positive red, negative blue");
+    assert_eq!(style::diverging(7.0), hi, "clamped");
+    assert_eq!(style::nice_limit(5.54), 6.0);
+    assert_eq!(style::nice_limit(0.9), 1.0);
+}
+
+#[test]
+fn tick_labels_get_the_decimals_their_ticks_need() {
+    assert_eq!(style::decimals_for(0.0, 6000.0, 8), 0);
+    assert_eq!(style::decimals_for(2.914, 2.937, 8), 3);
+    // 0.5 steps: one decimal, so 0.5, 1.5 and 2.5 do not all print as 0 or 2.
+    assert_eq!(style::decimals_for(-0.2, 2.65, 6), 1);
+}
