@@ -333,6 +333,14 @@ fn build_post(
     let fatal = problems.iter().any(|p| p.kind.fatal());
     out.problems.extend(problems);
     if fatal {
+        // An earlier page of this draft must not outlive a build that now fails (it may state
+        // a claim the runs no longer support).
+        for stale in [
+            page_dir.join("index.html"),
+            page_dir.join(format!("{}.md", draft.slug)),
+        ] {
+            let _ = fs::remove_file(stale);
+        }
         return None;
     }
     let title = draft

@@ -142,10 +142,18 @@ Inline `{{ code }}` stays.
 #[test]
 fn a_false_claim_fails_the_build_naming_claim_and_numbers() {
     let p = Project::with_runs();
+    // A page built while the claim held is removed when a rerun makes it false.
+    p.draft(
+        "c.md",
+        "# C\n\nLoss falls.\n{{ check(claim=\"falls\", that=\"falls\") }}\n",
+    );
+    assert!(!p.build().failed());
+    assert!(p.out().join("c/index.html").exists());
     p.draft(
         "c.md",
         "# C\n\nLoss rises.\n{{ check(claim=\"final val loss rises with every added embedding\", that=\"rises\") }}\n\n\
-         {{ check(claim=\"x01 is significantly better\", that=\"significant\", variant=\"x01\", alpha=0.001) }}\n",
+         {{ check(claim=\"x01 is significantly better\", that=\"significant\", variant=\"x01\", alpha=0.001) }}\n\n\
+         {{ check(claim=\"x00 is fastest\", that=\"highest\", variant=\"x00\", metric=\"train_time\") }}\n",
     );
     let o = p.build();
     assert!(o.failed());
@@ -154,6 +162,7 @@ fn a_false_claim_fails_the_build_naming_claim_and_numbers() {
         text.contains("c.md:4: claim failed: claim \"final val loss rises with every added embedding\" is false: final_loss: x00 3.01000 ± 0.01414 (n=2), x01 2.95500 ± 0.00707 (n=2), x02 2.91000 ± 0.01414 (n=2) (x01 is not above x00)"),
         "{text}"
     );
+    assert!(text.contains("c.md:8: claim failed: claim \"x00 is fastest\" is false: train_time: x00 100.50000 ± 0.70711 (n=2), x01 110.50000 ± 0.70711 (n=2), x02 120.50000 ± 0.70711 (n=2) (x01 is not below x00)"), "{text}");
     assert!(text.contains("c.md:6: claim failed: claim \"x01 is significantly better\" is false: Welch t-test of x01 against x00 on final_loss: p = 0.0"), "{text}");
     assert!(
         !p.out().join("c/index.html").exists(),

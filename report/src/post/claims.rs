@@ -89,13 +89,9 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
                 };
                 if beaten {
                     return fail(format!(
-                        "{} ({o} is not {})",
+                        "{} ({o} is not {} {v})",
                         listing(&variants)?,
-                        if that == "lowest" {
-                            "above it"
-                        } else {
-                            "below it"
-                        }
+                        if that == "lowest" { "above" } else { "below" }
                     ));
                 }
             }
