@@ -81,6 +81,8 @@ impl Templates {
                 files.push((name.to_string(), text));
             }
         }
+        // Escape & < > " ' only: valid for HTML and XML alike, and URLs keep their slashes.
+        tera.set_escape_fn(markdown::escape);
         tera.add_raw_templates(files).map_err(|e| {
             format!(
                 "templates{}: {}",
@@ -105,7 +107,7 @@ impl Templates {
         let mut c = Context::new();
         c.insert("site", site);
         c.insert("posts", pages);
-        c.insert("root", "");
+        c.insert("root", "./");
         self.render("index.html", &c)
     }
 
