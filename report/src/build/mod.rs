@@ -5,17 +5,22 @@
 //! image links resolved (figures drawn, other images copied, links leaving the output refused)
 //! -> `site::markdown::render` -> templates. Every file is written atomically and only when its
 //! bytes change, so a second build with the same inputs changes nothing.
+//!
+//! `images` resolves a post's image links; `files` finds drafts and writes outputs.
 
 use crate::config::SiteConfig;
 use crate::figures;
 use crate::post::{self, facts::Facts, from_runs, Draft, Kind, Problem};
 use crate::runs::RunSet;
 use crate::site::{self, markdown, Page, Templates};
-use pulldown_cmark::{Event, Parser, Tag};
-use std::collections::{BTreeMap, BTreeSet};
+use files::{list_drafts, refuse_inside, write};
+use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod files;
+mod images;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -205,60 +210,17 @@ fn build_post(
     let fig_dir = o.images.join(&draft.slug);
     let draft_dir = draft.path.parent().unwrap_or(Path::new("."));
 
-    // Image links: figures to draw, files to copy, links leaving the output refused.
-    let mut figures_wanted: BTreeSet<String> = BTreeSet::new();
-    let mut copies: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut rewrites: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let line_in_draft = |dest: &str| {
         draft
             .text
             .find(dest)
             .map_or(1, |at| post::scan::line_of(&draft.text, at))
     };
-    for (dest, range) in image_links(&filled.markdown) {
-        if is_remote(&dest) {
-            continue;
-        }
-        let line = line_in_draft(&dest);
-        // The copy goes to <page>/<name>: a name that climbs out or is absolute is refused.
-        let figure = figure_link(&dest, &draft.slug).filter(|n| stays_inside(n));
-        if figure.is_none() && !stays_inside(&dest) {
-            problems.push(problem(&draft.path, line, Kind::Image, format!(
-                "image link `{dest}` leaves the output folder; refused (use a path inside the post's folder, or images/NAME for a figure)"
-            )));
-            continue;
-        }
-        if let Some(name) = figure {
-            let local = draft_dir.join(&dest);
-            if figures::parse(name).is_ok() && !name.contains('/') {
-                figures_wanted.insert(name.to_string());
-            } else if local.is_file() {
-                copies.push((local, page_dir.join(name)));
-            } else {
-                problems.push(problem(&draft.path, line, Kind::Figure, format!(
-                    "`{dest}` is neither a figure the tool can draw nor a file next to the draft; known figures:\n{}",
-                    figures::known_text()
-                )));
-                continue;
-            }
-            rewrites.push((range, name.to_string()));
-        } else {
-            let local = draft_dir.join(&dest);
-            if local.is_file() {
-                copies.push((local, page_dir.join(&dest)));
-            } else {
-                problems.push(problem(
-                    &draft.path,
-                    line,
-                    Kind::Image,
-                    format!(
-                        "image `{dest}` does not exist (looked for {})",
-                        local.display()
-                    ),
-                ));
-            }
-        }
-    }
+    let images::Resolved {
+        figures: figures_wanted,
+        mut copies,
+        rewrites,
+    } = images::resolve(draft, &filled.markdown, &page_dir, &mut problems);
     if !figures_wanted.is_empty() {
         let names: Vec<String> = figures_wanted.iter().cloned().collect();
         match runs {
@@ -289,15 +251,7 @@ fn build_post(
     }
 
     // The filled markdown as it reads next to the page: figure links point at the copies.
-    rewrites.sort_by_key(|(r, _)| r.start);
-    let mut md = String::with_capacity(filled.markdown.len());
-    let mut at = 0;
-    for (r, to) in rewrites {
-        md.push_str(&filled.markdown[at..r.start]);
-        md.push_str(&to);
-        at = r.end;
-    }
-    md.push_str(&filled.markdown[at..]);
+    let md = images::rewrite(&filled.markdown, rewrites);
 
     let body_start = crate::config::split_front_matter(&md)
         .map(|(_, s)| s)
@@ -315,7 +269,7 @@ fn build_post(
                     format!("link `{link}` points at no heading of this page"),
                 ));
             }
-        } else if !is_remote(link) && !link.starts_with("mailto:") {
+        } else if !images::is_remote(link) && !link.starts_with("mailto:") {
             let target = draft_dir.join(link.split('#').next().unwrap_or(link));
             if !target.exists() {
                 problems.push(problem(
@@ -377,47 +331,6 @@ fn build_post(
     }
 }
 
-/// The figure-or-file name of a link into the post's images: `images/NAME` (the seed draft's
-/// way), or `images/<slug>/NAME` and `../images/<slug>/NAME` (where the figures are drawn, so
-/// the draft's links also work when the repository is browsed). `None` for other links.
-fn figure_link<'a>(dest: &'a str, slug: &str) -> Option<&'a str> {
-    for prefix in [format!("../images/{slug}/"), format!("images/{slug}/")] {
-        if let Some(name) = dest.strip_prefix(prefix.as_str()) {
-            return Some(name);
-        }
-    }
-    dest.strip_prefix("images/")
-}
-
-/// Every image link of a markdown text: its destination and the byte range of the destination.
-fn image_links(md: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut v = Vec::new();
-    for (ev, r) in Parser::new_ext(md, post::scan::options()).into_offset_iter() {
-        if let Event::Start(Tag::Image { dest_url, .. }) = ev {
-            // The destination's place inside `![alt](dest)`: its last occurrence in the range.
-            if let Some(i) = md[r.clone()].rfind(dest_url.as_ref()) {
-                v.push((
-                    dest_url.to_string(),
-                    r.start + i..r.start + i + dest_url.len(),
-                ));
-            }
-        }
-    }
-    v
-}
-
-/// A relative path made of plain names only (no `..`, no root).
-fn stays_inside(p: &str) -> bool {
-    let p = Path::new(p);
-    !p.is_absolute()
-        && p.components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-fn is_remote(dest: &str) -> bool {
-    dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("data:")
-}
-
 fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {
     Problem {
         path: path.to_owned(),
@@ -425,64 +338,4 @@ fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {
         kind,
         message,
     }
-}
-
-/// The drafts: `*.md` directly in `dir`, sorted.
-fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let rd = fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot read the drafts folder: {e}", dir.display()))?;
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    v.sort();
-    Ok(v)
-}
-
-/// No tool writes into posts/: an output folder inside it (or equal to it) is refused.
-fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
-    let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() {
-            p.to_owned()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
-        // Canonicalise the longest existing prefix (the target may not exist yet).
-        let mut existing = p.clone();
-        let mut rest = Vec::new();
-        while !existing.exists() {
-            match (
-                existing.file_name().map(|n| n.to_owned()),
-                existing.parent(),
-            ) {
-                (Some(n), Some(parent)) => {
-                    rest.push(n);
-                    existing = parent.to_owned();
-                }
-                _ => break,
-            }
-        }
-        let mut c = existing.canonicalize().unwrap_or(existing);
-        c.extend(rest.iter().rev());
-        c
-    };
-    if abs(target).starts_with(abs(posts)) {
-        return Err(format!(
-            "{} is inside the drafts folder {}; no tool writes there: choose another output",
-            target.display(),
-            posts.display()
-        ));
-    }
-    Ok(())
-}
-
-/// Writes `bytes` atomically unless the file already holds exactly them.
-fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if fs::read(path).is_ok_and(|old| old == bytes) {
-        out.unchanged += 1;
-        return Ok(());
-    }
-    runlog::write_atomic(path, bytes).map_err(|e| e.to_string())?;
-    out.written += 1;
-    Ok(())
 }
