@@ -255,3 +255,48 @@ fn the_preview_server_serves_the_built_site() {
     assert!(get(port, "/s/val_loss-step.png").contains("image/png"));
     assert!(get(port, "/../site.toml").starts_with("HTTP/1.1 404"));
 }
+
+fn report(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_cli_builds_with_make_post_defaults_and_check_fails_on_problems() {
+    let p = Project::with_runs();
+    p.draft(
+        "ok.md",
+        "# OK\n\n## Setup\n\nTODO\n\n![loss](images/val_loss-step.png)\n",
+    );
+    let (ok, text) = report(p.path(), &["build"]);
+    assert!(ok, "{text}");
+    assert!(p.path().join("site/ok/index.html").is_file(), "{text}");
+    assert!(p.path().join("images/ok/val_loss-step.png").is_file());
+    let (ok, text) = report(p.path(), &["check"]);
+    assert!(ok && text.contains("check: no problems"), "{text}");
+    p.draft(
+        "bad.md",
+        "# Bad\n\n## Notes\n\nTODO\n\n{{ final_loss(variant=\"x05\") }}\n",
+    );
+    let (ok, text) = report(p.path(), &["check"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("bad.md:5: TODO left"), "{text}");
+    assert!(
+        text.contains("bad.md:7: error: unknown variant `x05`"),
+        "{text}"
+    );
+    let (ok, text) = report(p.path(), &["build"]);
+    assert!(
+        !ok && text.contains("1 problem(s) stop the build"),
+        "{text}"
+    );
+}
