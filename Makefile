@@ -6,7 +6,8 @@ SEED ?= 0
 PRESET ?= tiny
 VARIANTS ?= x00,x01,x02,x03,x04
 SEEDS ?= 0,1,2
-REMOTE ?= origin
+# Empty: site.toml's [publish] remote (origin when unset).
+REMOTE ?=
 
 .PHONY: post run sweep publish serve test bench check fmt
 
@@ -19,8 +20,8 @@ run: ## train one ablation: make run VARIANT=x02 SEED=0
 sweep: ## every variant x seed not already finished with the same config
 	$(CARGO) run --release -q -p trainer -- sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET)
 
-publish: post ## commit site/ to the gh-pages branch of $(REMOTE)
-	$(CARGO) run --release -q -p report -- publish --remote $(REMOTE)
+publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or REMOTE=...)
+	$(CARGO) run --release -q -p report -- publish $(if $(REMOTE),--remote $(REMOTE))
 
 serve: ## local preview that rebuilds on change
 	$(CARGO) run --release -q -p report -- serve
