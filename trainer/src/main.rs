@@ -1,1 +1,7 @@
+#![allow(dead_code)]
+mod interrupt;
+mod lock;
+mod slurm;
+mod sweep;
+
 fn main() {}
