@@ -7,17 +7,22 @@
 //! [`bench`] measures speed.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod export;
 pub mod interrupt;
+pub mod launch;
 pub mod lock;
 pub mod model;
 pub mod optim;
+pub mod params;
 pub mod rng;
 pub mod slurm;
 pub mod sweep;
+pub mod tensorfile;
 pub mod train;
 
 pub use config::{Config, Preset};

@@ -3,7 +3,6 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use trainer::RunArgs;
 
 #[derive(Parser)]
 #[command(
@@ -17,8 +16,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train one variant and write its run log.
-    Run(RunArgs),
+    /// Train one variant and write its run log (checkpointed; Ctrl-C stops it resumably).
+    Run(trainer::launch::RunCmd),
+    /// Train every variant x seed of a grid not already finished, or emit it for Slurm.
+    Sweep(trainer::sweep::SweepArgs),
+    /// Write a run's trained weights as safetensors with modded-nanogpt's parameter names.
+    Export {
+        /// The run folder, e.g. runs/embeddings-extravaganza-1/x02-s0.
+        #[arg(long)]
+        run: PathBuf,
+        /// The .safetensors file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Tokenise a folder of text files (or the default corpus) into modded-nanogpt shards.
     Data {
         /// Folder of .txt/.md files, one document each; omit for the generated default corpus.
@@ -39,16 +49,23 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run(args) => trainer::run(&args).map(|o| {
-            let loss = o.final_val_loss.map_or("n/a".into(), |l| format!("{l:.4}"));
+        Command::Run(cmd) => return exit(trainer::launch::main(&cmd)),
+        Command::Sweep(args) => {
+            // The emitted Slurm script passes the sweep's own options on to each task.
+            let raw: Vec<String> = std::env::args()
+                .skip_while(|a| a != "sweep")
+                .skip(1)
+                .collect();
+            return exit(trainer::sweep::main(&args, &raw));
+        }
+        Command::Export { run, out } => trainer::export::export(&run, &out).map(|e| {
             println!(
-                "{}: {} after {} steps, val loss {loss}, {:.1} s training, {:.0} tok/s",
-                o.dir.display(),
-                o.status,
-                o.steps,
-                o.train_time_ms / 1e3,
-                o.tokens_per_s
-            );
+                "{}: {} tensors of step {}, {:.1} MB",
+                out.display(),
+                e.tensors,
+                e.step,
+                e.bytes as f64 / 1e6
+            )
         }),
         Command::Data {
             input,
@@ -78,4 +95,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The exit code of a command that chooses its own (130 when a signal interrupted it).
+fn exit(result: trainer::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
 }
