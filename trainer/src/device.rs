@@ -1,7 +1,7 @@
 //! Backend choice. Training code is generic over `B: AutodiffBackend`; this is the one place
 //! that names concrete backends. Flex (burn's pure-Rust CPU backend) is the default.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use burn::tensor::backend::AutodiffBackend;
 
 #[derive(
@@ -42,7 +42,7 @@ pub fn with_backend<J: WithBackend>(kind: DeviceKind, job: J) -> Result<J::Outpu
         #[cfg(feature = "cuda")]
         DeviceKind::Cuda => Ok(job.run::<CudaAutodiff>(Default::default())),
         #[cfg(not(feature = "cuda"))]
-        DeviceKind::Cuda => Err(Error::Usage(
+        DeviceKind::Cuda => Err(crate::error::Error::Usage(
             "--device cuda: this build has no CUDA backend (build with --features cuda)".into(),
         )),
     }
