@@ -183,8 +183,11 @@ impl Preset {
                     eval_every: 25,
                 },
             ),
-            // train_gpt_medium.py: 5960 steps (the x0 experiment), 64Ki-token sequences,
-            // 10485760 validation tokens, evaluation every 125 steps.
+            // train_gpt_medium.py: 5960 steps (the x0 experiment), 8 GPUs x 64Ki tokens per
+            // step, 10485760 validation tokens, evaluation every 125 steps. The 524288 tokens
+            // are cut into 128 document-masked rows of 4096 (burn's attention materialises
+            // T x T scores; modded-nanogpt's window never exceeds 3456 tokens), taken a few
+            // rows at a time with gradient accumulation (launch.rs, MEDIUM_MICRO_BATCH).
             Preset::Medium => (
                 ModelConfig {
                     layers: 16,
@@ -201,8 +204,8 @@ impl Preset {
                 DataConfig {
                     source: "data/fineweb10B".into(),
                     compact_vocab: None,
-                    batch_size: 1,
-                    seq_len: 64 * 1024,
+                    batch_size: 128,
+                    seq_len: 4096,
                     val_tokens: 10_485_760,
                     eval_every: 125,
                 },

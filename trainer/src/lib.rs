@@ -6,6 +6,7 @@
 //! (`main.rs`). [`config`] holds presets and the config hash; [`device`] picks the backend;
 //! [`bench`] measures speed.
 
+pub mod accum;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
@@ -173,6 +174,7 @@ where
         data,
         dir: args.run_dir(),
         quiet: args.quiet,
+        micro_batch: None,
     };
     match args.device {
         DeviceKind::Flex => {

@@ -71,7 +71,7 @@ pub fn step<B: AutodiffBackend, M: Module<B>>(
     h: StepHyper,
 ) -> M {
     let mut stepper = Stepper::<B> {
-        grads,
+        grads: Grads::Raw(grads),
         state,
         cfg,
         h,
@@ -80,8 +80,32 @@ pub fn step<B: AutodiffBackend, M: Module<B>>(
     module.map(&mut stepper)
 }
 
+/// [`step`] with gradients gathered by parameter id (accumulated over micro-batches).
+pub fn step_accumulated<B: AutodiffBackend, M: Module<B>>(
+    module: M,
+    grads: &burn::optim::GradientsParams,
+    state: &mut OptimState,
+    cfg: &OptimConfig,
+    h: StepHyper,
+) -> M {
+    let mut stepper = Stepper::<B> {
+        grads: Grads::ById(grads),
+        state,
+        cfg,
+        h,
+        path: Vec::new(),
+    };
+    module.map(&mut stepper)
+}
+
+/// Where a parameter's gradient comes from: one backward pass, or an accumulation.
+enum Grads<'a, B: AutodiffBackend> {
+    Raw(&'a B::Gradients),
+    ById(&'a burn::optim::GradientsParams),
+}
+
 struct Stepper<'a, B: AutodiffBackend> {
-    grads: &'a B::Gradients,
+    grads: Grads<'a, B>,
     state: &'a mut OptimState,
     cfg: &'a OptimConfig,
     h: StepHyper,
@@ -103,7 +127,11 @@ impl<B: AutodiffBackend> ModuleMapper<B> for Stepper<'_, B> {
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
         let (id, tensor, mapper) = param.consume();
-        let Some(grad) = tensor.grad(self.grads) else {
+        let grad = match &self.grads {
+            Grads::Raw(g) => tensor.grad(g),
+            Grads::ById(g) => g.get::<B::InnerBackend, D>(id),
+        };
+        let Some(grad) = grad else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
         let path = self.path.join(".");

@@ -1,6 +1,7 @@
 //! Evaluation: mean loss over the fixed validation batches (no autodiff), and the learned
 //! scalars and residual norms the run log records.
 
+use crate::data::loader::HostBatch;
 use crate::model::{Batch, Gpt, SKIPS};
 use burn::tensor::backend::Backend;
 use burn::tensor::ElementConversion;
@@ -23,6 +24,28 @@ pub fn evaluate<B: Backend>(model: &Gpt<B>, batches: &[Batch<B>]) -> Eval {
                 .into_iter()
                 .map(|n| n.into_scalar().elem::<f64>())
                 .collect();
+        }
+    }
+    Eval {
+        val_loss: total / batches.len() as f64,
+        x_norms,
+    }
+}
+
+/// [`evaluate`] building each batch just before its pass (when all at once would not fit).
+pub fn evaluate_each<B: Backend>(
+    model: &Gpt<B>,
+    batches: &[HostBatch],
+    device: &B::Device,
+) -> Eval {
+    let mut total = 0.0;
+    let mut x_norms = Vec::new();
+    for (i, host) in batches.iter().enumerate() {
+        let b = Batch::new(host, model.heads, model.head_dim, device);
+        let e = evaluate(model, std::slice::from_ref(&b));
+        total += e.val_loss;
+        if i == 0 {
+            x_norms = e.x_norms;
         }
     }
     Eval {

@@ -9,16 +9,16 @@ pub mod eval;
 pub mod log;
 pub mod progress;
 
+use crate::accum;
 use crate::config::Config;
-use crate::data::loader::{val_batches, Loader};
+use crate::data::loader::{val_batches, HostBatch, Loader};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::model::{Batch, Gpt};
-use crate::optim::{self, OptimState, StepHyper};
+use crate::optim::{OptimState, StepHyper};
 use crate::rng::Rng;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::ElementConversion;
 use runlog::{Metrics, MetricsWriter, Status, Summary};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -90,6 +90,9 @@ pub struct RunContext {
     pub data: Dataset,
     pub dir: PathBuf,
     pub quiet: bool,
+    /// Rows per forward/backward pass when fewer than the batch fit in memory (gradient
+    /// accumulation, see [`crate::accum`]); `None`: the whole batch at once.
+    pub micro_batch: Option<usize>,
 }
 
 /// How a run ended.
@@ -120,11 +123,22 @@ pub fn train<B: AutodiffBackend>(
     let steps = cfg.schedule.steps;
     let (heads, hd) = (cfg.model.heads, cfg.model.head_dim);
     let (bsz, seq) = (cfg.data.batch_size, cfg.data.seq_len);
-    let val: Vec<Batch<B::InnerBackend>> =
-        val_batches(&ctx.data.val, bsz, seq, cfg.data.val_tokens, ctx.data.eot)
+    let eval_rows = ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz);
+    let val_host = val_batches(
+        &ctx.data.val,
+        eval_rows,
+        seq,
+        cfg.data.val_tokens,
+        ctx.data.eot,
+    );
+    // Built once, unless micro-batching: a medium run's masks would not fit all at once.
+    let val: Vec<Batch<B::InnerBackend>> = match ctx.micro_batch {
+        None => val_host
             .iter()
             .map(|b| Batch::new(b, heads, hd, device))
-            .collect();
+            .collect(),
+        Some(_) => Vec::new(),
+    };
     let bar = progress::bar(steps, ctx.quiet);
     bar.set_position(state.step as u64);
     let mut out = RunOutcome {
@@ -141,7 +155,7 @@ pub fn train<B: AutodiffBackend>(
     loop {
         let last = state.step >= steps;
         if state.step.is_multiple_of(cfg.data.eval_every) || last {
-            let m = evaluate_and_log(&state, &val, steps, writer)?;
+            let m = evaluate_and_log(&state, &val, &val_host, steps, writer, device)?;
             if let Some(v) = m.val_loss {
                 out.val_losses.push((state.step, v));
             }
@@ -166,9 +180,8 @@ pub fn train<B: AutodiffBackend>(
         // ---- one training step (timed; evaluation above is not) ----
         let t0 = Instant::now();
         let host = state.loader.next_batch(&ctx.data.train, ctx.data.eot);
-        let batch = Batch::<B>::new(&host, heads, hd, device);
-        let loss = state.model.forward(&batch, false).loss;
-        let loss_value: f64 = loss.clone().into_scalar().elem();
+        let (loss_value, grads) =
+            accum::forward_backward(&state.model, &host, ctx.micro_batch, device);
         if !loss_value.is_finite() {
             state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
             out.status = Status::Diverged;
@@ -183,9 +196,8 @@ pub fn train<B: AutodiffBackend>(
             ));
             break;
         }
-        let grads = loss.backward();
         let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
-        state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, hyper);
+        state.model = accum::apply(state.model, &grads, &mut state.optim, &cfg.optim, hyper);
         state.step += 1;
         state.tokens += (bsz * seq) as u64;
         state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
@@ -241,11 +253,17 @@ fn tokens_per_s<B: AutodiffBackend>(s: &TrainState<B>) -> f64 {
 fn evaluate_and_log<B: AutodiffBackend>(
     state: &TrainState<B>,
     val: &[Batch<B::InnerBackend>],
+    val_host: &[HostBatch],
     steps: usize,
     writer: &mut MetricsWriter,
+    device: &B::Device,
 ) -> Result<Metrics> {
     let model = state.model.valid();
-    let e = eval::evaluate(&model, val);
+    let e = if val.is_empty() {
+        eval::evaluate_each(&model, val_host, device)
+    } else {
+        eval::evaluate(&model, val)
+    };
     let s = eval::scalars(&model);
     let mut m = Metrics::new(state.step as u64, state.train_time_ms, e.val_loss);
     m.total_steps = Some(steps as u64);
