@@ -137,5 +137,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             r.flops_per_s / 1e9
         );
     }
+    crate::checkpoint::print_bench(args.only)?;
     Ok(())
 }

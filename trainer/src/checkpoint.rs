@@ -200,3 +200,110 @@ pub fn load<B: AutodiffBackend>(
         loss_count: progress.loss_count,
     })
 }
+
+/// What a checkpoint costs for one config: its size, and the time to write and read it.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointCost {
+    pub mb: f64,
+    pub save_ms: f64,
+    pub load_ms: f64,
+}
+
+/// Measures a checkpoint of `cfg` on the CPU backend, with every optimiser slot filled (as
+/// after the first step), in a scratch folder under the system's temp dir. `trainer bench`
+/// prints it.
+pub fn bench(cfg: &Config) -> Result<CheckpointCost> {
+    type B = crate::device::FlexAutodiff;
+    let device = Default::default();
+    let mut state = TrainState::<B>::fresh(cfg, &device);
+    for (path, t) in params::collect(&state.model) {
+        let n = t.data.len();
+        match crate::optim::group_of(&path) {
+            crate::optim::Group::Muon { .. } => {
+                state.optim.muon.insert(path, MuonSlot::new(n));
+            }
+            _ => {
+                state.optim.adam.insert(path, AdamSlot::new(n));
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("trainer-bench-checkpoint-{}", std::process::id()));
+    let result = (|| {
+        let saved = save(&dir, &state, &cfg.config_hash())?;
+        let t0 = Instant::now();
+        load::<B>(&dir, cfg, &device)?;
+        Ok(CheckpointCost {
+            mb: saved.bytes as f64 / 1e6,
+            save_ms: saved.ms,
+            load_ms: t0.elapsed().as_secs_f64() * 1e3,
+        })
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// `trainer bench`'s checkpoint lines: measured for the tiny and reference x04 runs, computed
+/// for medium x04 (too large to build on a CPU machine).
+pub fn print_bench(only: Option<crate::Preset>) -> Result<()> {
+    use crate::Preset;
+    println!("checkpoint (model + Adam moments + Muon momenta, x04):");
+    for preset in [Preset::Tiny, Preset::Reference] {
+        if only.is_some_and(|p| p != preset) {
+            continue;
+        }
+        let (mut cfg, _) = crate::prepare(&crate::RunArgs {
+            preset,
+            ..crate::RunArgs::quick("unused", "x04", 0, 1)
+        })?;
+        if preset == Preset::Reference {
+            cfg.model.vocab = 8192;
+        }
+        let c = bench(&cfg)?;
+        println!(
+            "{:<10} {:>8.1} MB  save {:>7.1} ms  load {:>7.1} ms",
+            preset.name(),
+            c.mb,
+            c.save_ms,
+            c.load_ms
+        );
+    }
+    let medium = Preset::Medium.config(4, 0);
+    println!(
+        "{:<10} {:>8.0} MB  (computed; write time depends on the disk)",
+        "medium",
+        size_mb(&medium)
+    );
+    Ok(())
+}
+
+/// A checkpoint's size in MB for `cfg`, computed (for configs too large to build here): every
+/// parameter, plus two Adam moments or one Muon momentum each.
+pub fn size_mb(cfg: &Config) -> f64 {
+    let m = &cfg.model;
+    let (v, d, h) = (m.vocab as f64, m.dim as f64, (m.heads * m.head_dim) as f64);
+    let layers = crate::model::LAYERS as f64;
+    let adam = (m.extra_embeddings as f64 + 1.0 + crate::model::VALUE_EMBEDS as f64) * v * d
+        + d * m.padded_vocab() as f64;
+    let muon = (layers - 1.0) * 4.0 * d * h + layers * 8.0 * d * d;
+    4.0 * (3.0 * adam + 2.0 * muon) / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measured_size_matches_the_computed_one() {
+        let mut cfg = crate::Preset::Tiny.config(2, 0);
+        cfg.model.vocab = 100;
+        let cost = bench(&cfg).unwrap();
+        let computed = size_mb(&cfg);
+        // The file adds the scalars, the header and the metadata: well under 1%.
+        assert!(
+            cost.mb >= computed && cost.mb < computed * 1.01,
+            "{} vs {computed}",
+            cost.mb
+        );
+        assert!(cost.save_ms > 0.0 && cost.load_ms > 0.0);
+    }
+}
