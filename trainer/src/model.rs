@@ -12,7 +12,7 @@ use crate::config::ModelConfig;
 use crate::data::loader::HostBatch;
 use crate::rng::Rng;
 use burn::module::{Module, Param};
-use burn::tensor::activation::{log_softmax, relu, softmax};
+use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
@@ -182,11 +182,14 @@ pub struct Batch<B: Backend> {
     pub inputs: Tensor<B, 2, Int>,
     /// `[batch * seq, 1]`.
     pub targets: Tensor<B, 2, Int>,
-    /// `[batch * heads, seq, seq]`: 0 where attention is allowed, a large negative elsewhere.
+    /// `[batch, seq, seq]`: 0 where attention is allowed, a large negative elsewhere.
     pub attn_bias: Tensor<B, 3>,
-    /// Rotary tables `[batch * heads, seq, head_dim]` (see [`rotary_tables`]).
+    /// Rotary tables `[batch, seq, head_dim]` for keys (see [`rotary_tables`]).
     pub cos: Tensor<B, 3>,
     pub sin: Tensor<B, 3>,
+    /// The same for queries, times the attention scale: folding 0.12 into q costs nothing.
+    pub cos_q: Tensor<B, 3>,
+    pub sin_q: Tensor<B, 3>,
 }
 
 impl<B: Backend> Batch<B> {
@@ -196,10 +199,11 @@ impl<B: Backend> Batch<B> {
             let data: Vec<i32> = v.iter().map(|&x| x as i32).collect();
             Tensor::<B, 2, Int>::from_data(TensorData::new(data, shape), device)
         };
-        let (cos, sin) = rotary_tables(b * heads, t, head_dim);
-        let f3 = |v: Vec<f32>| {
-            Tensor::<B, 3>::from_data(TensorData::new(v, [b * heads, t, head_dim]), device)
-        };
+        let (cos, sin) = rotary_tables(b, t, head_dim);
+        let scaled = |v: &[f32]| v.iter().map(|&x| x * ATTN_SCALE as f32).collect::<Vec<_>>();
+        let (cos_q, sin_q) = (scaled(&cos), scaled(&sin));
+        let f3 =
+            |v: Vec<f32>| Tensor::<B, 3>::from_data(TensorData::new(v, [b, t, head_dim]), device);
         Batch {
             batch: b,
             seq: t,
@@ -208,11 +212,13 @@ impl<B: Backend> Batch<B> {
             inputs: ints(&host.inputs, [b, t]),
             targets: ints(&host.targets, [b * t, 1]),
             attn_bias: Tensor::from_data(
-                TensorData::new(host.attention_bias(heads), [b * heads, t, t]),
+                TensorData::new(host.attention_bias(1), [b, t, t]),
                 device,
             ),
             cos: f3(cos),
             sin: f3(sin),
+            cos_q: f3(cos_q),
+            sin_q: f3(sin_q),
         }
     }
 }
@@ -253,6 +259,7 @@ pub fn rotary_tables(rows: usize, seq: usize, head_dim: usize) -> (Vec<f32>, Vec
     (cos.repeat(rows), sin.repeat(rows))
 }
 
+/// y1 = x1·cos + x2·sin, y2 = x2·cos - x1·sin (modded-nanogpt's `Rotary.forward`).
 fn rope<B: Backend>(x: Tensor<B, 3>, cos: &Tensor<B, 3>, sin: &Tensor<B, 3>) -> Tensor<B, 3> {
     let h = x.dims()[2] / 2;
     let swapped = Tensor::cat(
@@ -262,19 +269,38 @@ fn rope<B: Backend>(x: Tensor<B, 3>, cos: &Tensor<B, 3>, sin: &Tensor<B, 3>) -> 
     x * cos.clone() + swapped * sin.clone()
 }
 
+/// softmax(q·kᵀ + bias)·v over `[batch, seq, head_dim]` (q already scaled).
+///
+/// The softmax skips subtracting the row max: q and k are RMS-normed, so every score is at most
+/// 0.12·head_dim in size and exp cannot overflow. Masked entries carry a large finite negative
+/// (exp gives exactly 0). Normalising after the AV matmul divides `[seq, head_dim]` rows instead
+/// of `[seq, seq]` ones.
+pub fn attend<B: Backend>(
+    q: Tensor<B, 3>,
+    k: Tensor<B, 3>,
+    v: Tensor<B, 3>,
+    bias: &Tensor<B, 3>,
+) -> Tensor<B, 3> {
+    let p = (q.matmul(k.swap_dims(1, 2)) + bias.clone()).exp();
+    p.clone().matmul(v) / p.sum_dim(2)
+}
+
+/// `[16, n]` zeros with a one at `[0, 0]`.
+fn first_entry(n: usize) -> Vec<f32> {
+    let mut v = vec![0.0; LAYERS * n];
+    v[0] = 1.0;
+    v
+}
+
 /// A scalar parameter entry `[1, 1]`, to scale a `[rows, dim]` tensor.
 fn entry<B: Backend>(t: &Tensor<B, 2>, i: usize, j: usize) -> Tensor<B, 2> {
     t.clone().slice([i..i + 1, j..j + 1])
 }
 
 impl<B: Backend> Attention<B> {
-    /// `[rows, dim]` -> `[batch * heads, seq, head_dim]`.
-    fn split_heads(x: Tensor<B, 2>, b: usize, t: usize, h: usize, hd: usize) -> Tensor<B, 3> {
-        x.reshape([b, t, h, hd])
-            .swap_dims(1, 2)
-            .reshape([b * h, t, hd])
-    }
-
+    /// Causal, document-masked self-attention, one head at a time: each head projects with its
+    /// slice of the weights straight into `[batch, seq, head_dim]`, so no tensor is transposed.
+    ///
     /// The input needs no norm: q, k and v are RMS-normed after projecting, which undoes any
     /// per-token scale (modded-nanogpt calls `self.attn(x, ...)` on the raw residual).
     fn forward(
@@ -285,27 +311,36 @@ impl<B: Backend> Attention<B> {
         layer: usize,
         batch: &Batch<B>,
     ) -> Tensor<B, 2> {
-        let (b, t, heads, hd) = (batch.batch, batch.seq, batch.heads, batch.head_dim);
-        let split =
-            |w: &Param<Tensor<B, 2>>| Self::split_heads(x.clone().matmul(w.val()), b, t, heads, hd);
-        // QK norm by @Grad62304977, then rotary; v is normed too.
-        let q = rope(norm(split(&self.q)), &batch.cos, &batch.sin);
-        let k = rope(norm(split(&self.k)), &batch.cos, &batch.sin);
-        let v = norm(split(&self.v));
-        // Value embeddings mixed into v (@KoszarskyB & @Grad62304977); layers without one
-        // still scale v by their first lambda.
-        let v3 = |s: Tensor<B, 2>| s.reshape([1, 1, 1]);
-        let mut v = v * v3(entry(lam, layer, 0));
-        if let Some(ve) = ve {
-            v = v + Self::split_heads(ve, b, t, heads, hd) * v3(entry(lam, layer, 1));
+        let (b, t, hd) = (batch.batch, batch.seq, batch.head_dim);
+        let lam_v = entry(lam, layer, 0).reshape([1, 1, 1]);
+        let lam_ve = entry(lam, layer, 1).reshape([1, 1, 1]);
+        let mut out: Option<Tensor<B, 2>> = None;
+        for h in 0..batch.heads {
+            let cols = h * hd..(h + 1) * hd;
+            let project = |w: &Param<Tensor<B, 2>>| {
+                x.clone()
+                    .matmul(w.val().narrow(1, cols.start, hd))
+                    .reshape([b, t, hd])
+            };
+            // QK norm by @Grad62304977, then rotary (the q tables carry the 0.12 scale).
+            let q = rope(norm(project(&self.q)), &batch.cos_q, &batch.sin_q);
+            let k = rope(norm(project(&self.k)), &batch.cos, &batch.sin);
+            // v is normed too; value embeddings mixed in by @KoszarskyB & @Grad62304977, and
+            // layers without one still scale v by their first lambda.
+            let mut v = norm(project(&self.v)) * lam_v.clone();
+            if let Some(ve) = &ve {
+                v = v + ve.clone().narrow(1, cols.start, hd).reshape([b, t, hd]) * lam_ve.clone();
+            }
+            let y = attend(q, k, v, &batch.attn_bias);
+            let o = y
+                .reshape([b * t, hd])
+                .matmul(self.o.val().narrow(0, cols.start, hd));
+            out = Some(match out {
+                None => o,
+                Some(acc) => acc + o,
+            });
         }
-        let scores = q.matmul(k.swap_dims(1, 2)).mul_scalar(ATTN_SCALE) + batch.attn_bias.clone();
-        let y = softmax(scores, 2).matmul(v);
-        let y = y
-            .reshape([b, heads, t, hd])
-            .swap_dims(1, 2)
-            .reshape([b * t, heads * hd]);
-        y.matmul(self.o.val())
+        out.expect("at least one head")
     }
 }
 
@@ -342,6 +377,8 @@ impl<B: Backend> Gpt<B> {
 
         // The embedding part of every layer's weighted sum at once:
         // mix[i] = λ00[i]·x00 + ... + λ0N[i]·x0N, one matmul `[16, N+1] @ [N+1, rows*dim]`.
+        // At layer 0, x is x00, so λx[0] joins λ00[0] inside the matmul: both then get the very
+        // same gradient, as in PyTorch where `x` and `x00` are one tensor.
         let lambdas = self.lambdas.val();
         let x0_stack = Tensor::cat(
             x0s.iter()
@@ -349,7 +386,12 @@ impl<B: Backend> Gpt<B> {
                 .collect(),
             0,
         );
-        let mix = lambdas.clone().narrow(1, 1, n).matmul(x0_stack);
+        let first = Tensor::<B, 2>::from_data(
+            TensorData::new(first_entry(n), [LAYERS, n]),
+            &lambdas.device(),
+        );
+        let mix_lambdas = lambdas.clone().narrow(1, 1, n) + first * entry(&lambdas, 0, 0);
+        let mix = mix_lambdas.matmul(x0_stack);
         let sa = self.sa_lambdas.val();
         let skip_w = self.skip_weights.val();
 
@@ -365,11 +407,15 @@ impl<B: Backend> Gpt<B> {
                 norms.push(x.clone().square().mean().sqrt());
             }
             // x = λx·x + λ00·x00 + ... + λ0N·x0N
-            x = x * entry(&lambdas, i, 0)
-                + mix
-                    .clone()
-                    .slice([i..i + 1, 0..rows * d])
-                    .reshape([rows, d]);
+            let embeds = mix
+                .clone()
+                .slice([i..i + 1, 0..rows * d])
+                .reshape([rows, d]);
+            x = if i == 0 {
+                embeds
+            } else {
+                x * entry(&lambdas, i, 0) + embeds
+            };
             if let Some(attn) = &block.attn {
                 let ve = value_embed_of(i).map(|j| ves[j].clone());
                 x = x.clone() + attn.forward(x, ve, &sa, i, batch);

@@ -5,6 +5,8 @@
 //! m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;
 //! p -= lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps)
 
+use rayon::prelude::*;
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdamSlot {
     pub m: Vec<f32>,
@@ -29,11 +31,19 @@ impl AdamSlot {
         let step = (lr / bc1) as f32;
         let inv_sqrt_bc2 = (1.0 / bc2.sqrt()) as f32;
         let (b1, b2, eps) = (beta1 as f32, beta2 as f32, eps as f32);
-        for (((p, &g), m), v) in p.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            *p -= step * *m / (v.sqrt() * inv_sqrt_bc2 + eps);
-        }
+        // Elementwise, so splitting across threads changes no result.
+        const CHUNK: usize = 1 << 15;
+        p.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(self.m.par_chunks_mut(CHUNK))
+            .zip(self.v.par_chunks_mut(CHUNK))
+            .for_each(|(((p, g), m), v)| {
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+                    *m = b1 * *m + (1.0 - b1) * g;
+                    *v = b2 * *v + (1.0 - b2) * g * g;
+                    *p -= step * *m / (v.sqrt() * inv_sqrt_bc2 + eps);
+                }
+            });
     }
 }
 
