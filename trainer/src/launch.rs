@@ -155,6 +155,9 @@ pub fn launch_prepared(
     config: crate::Config,
     data: crate::data::Dataset,
 ) -> Result<Launched, LaunchError> {
+    if ops.micro_batch == Some(0) {
+        return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
+    }
     let threads = device::init_threads(args.threads);
     let ctx = RunContext {
         config,

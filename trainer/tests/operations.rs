@@ -368,3 +368,49 @@ fn a_second_process_cannot_take_a_locked_run() {
         "it wrote into a locked run"
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_whole_sweep_and_the_next_sweep_resumes_it() {
+    let root = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = [
+        "--variants",
+        "x00,x01",
+        "--seeds",
+        "0",
+        "--checkpoint-every",
+        "5",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(small(root.path(), 40));
+    let first = root.path().join("t/x00-s0");
+    let mut child = trainer(&["sweep"], &args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_checkpoint(&mut child, &first);
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("interrupted"), "{text}");
+    assert!(
+        text.contains("x01-s0  not run"),
+        "the sweep went on: {text}"
+    );
+    assert!(!root.path().join("t/x01-s0/run.json").exists());
+
+    let again = run_ok(trainer(&["sweep"], &args));
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(text.contains("1 to train, 1 to resume"), "{text}");
+    assert!(text.contains("x00-s0  resumed from "), "{text}");
+    assert_eq!(steps(&first), [0, 10, 20, 30, 40]);
+    assert_eq!(
+        final_val_loss(&root.path().join("t/x01-s0")).0,
+        runlog::Status::Finished
+    );
+}
