@@ -34,6 +34,8 @@ pub struct BenchResult {
     pub ms_backward: f64,
     pub ms_optim: f64,
     pub ms_step: f64,
+    /// CPU time per step over all threads: steadier than wall time on a shared machine.
+    pub cpu_ms_step: f64,
     pub tokens_per_s: f64,
     pub flops_per_s: f64,
 }
@@ -62,7 +64,11 @@ pub fn bench_config<B: AutodiffBackend>(
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut f, mut b, mut o) = (0.0, 0.0, 0.0);
+    let mut cpu0 = 0.0;
     for i in 0..args.warmup + args.steps {
+        if i == args.warmup {
+            cpu0 = cpu_ms();
+        }
         let host = loader.next_batch(train, eot);
         let t0 = Instant::now();
         let batch = Batch::<B>::new(&host, cfg.model.heads, cfg.model.head_dim, device);
@@ -81,6 +87,7 @@ pub fn bench_config<B: AutodiffBackend>(
         }
     }
     let n = args.steps.max(1) as f64;
+    let cpu_ms_step = (cpu_ms() - cpu0) / n;
     let ms_step = (f + b + o) / n;
     let tokens = cfg.tokens_per_step() as f64;
     BenchResult {
@@ -89,9 +96,23 @@ pub fn bench_config<B: AutodiffBackend>(
         ms_backward: b / n,
         ms_optim: o / n,
         ms_step,
+        cpu_ms_step,
         tokens_per_s: tokens / (ms_step / 1e3),
         flops_per_s: train_flops_per_token(cfg) * tokens / (ms_step / 1e3),
     }
+}
+
+/// CPU time of this process so far (user + system, all threads), from /proc/self/stat.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok());
+    // Clock ticks are 100 per second on Linux.
+    tick(11)
+        .zip(tick(12))
+        .map_or(f64::NAN, |(u, s)| (u + s) * 10.0)
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -101,8 +122,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         args.steps, args.warmup
     );
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
-        "config", "ms/step", "fwd", "bwd", "optim", "tok/s", "GFLOP/s"
+        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "config", "ms/step", "fwd", "bwd", "optim", "cpu-ms", "tok/s", "GFLOP/s"
     );
     for preset in [Preset::Tiny, Preset::Reference] {
         if args.only.is_some_and(|p| p != preset) {
@@ -127,12 +148,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             &Default::default(),
         );
         println!(
-            "{:<10} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>10.2}",
+            "{:<10} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>10.2}",
             r.name,
             r.ms_step,
             r.ms_forward,
             r.ms_backward,
             r.ms_optim,
+            r.cpu_ms_step,
             r.tokens_per_s,
             r.flops_per_s / 1e9
         );

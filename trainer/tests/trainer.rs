@@ -334,3 +334,60 @@ fn the_medium_track_logs_show_the_same_layer_zero_invariant() {
         assert!((d - 1.0).abs() < 2e-5, "{run}: λx[0] - λ00[0] = {d}");
     }
 }
+
+/// Stops the run at its first evaluation after `at` steps, as a SIGINT handler would.
+struct StopAfter(usize);
+impl trainer::train::Hooks<B> for StopAfter {
+    fn after_step(
+        &mut self,
+        _: &trainer::train::RunContext,
+        s: &trainer::TrainState<B>,
+    ) -> trainer::Result<trainer::train::Control> {
+        Ok(if s.step >= self.0 {
+            trainer::train::Control::Stop(runlog::Status::Interrupted)
+        } else {
+            trainer::train::Control::Continue
+        })
+    }
+}
+
+#[test]
+fn a_hook_can_stop_the_run_and_a_nan_loss_means_diverged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trainer::run_with_hooks(&quick(dir.path(), "x00", 0, 5), &mut StopAfter(1)).unwrap();
+    assert_eq!((out.status, out.steps), (runlog::Status::Interrupted, 1));
+    let summary = runlog::read_run(&out.dir).unwrap().summary.unwrap();
+    assert_eq!(summary.status, runlog::Status::Interrupted);
+
+    // A NaN in the head makes the first loss NaN: the run stops, logs a null loss, says why.
+    let args = quick(dir.path(), "x00", 1, 5);
+    let (config, data) = trainer::prepare(&args).unwrap();
+    let ctx = trainer::train::RunContext {
+        config,
+        data,
+        dir: args.run_dir(),
+        quiet: true,
+    };
+    let device = Default::default();
+    let mut state = trainer::TrainState::<B>::fresh(&ctx.config, &device);
+    let [r, c] = state.model.lm_head.val().dims();
+    state.model.lm_head = burn::module::Param::from_tensor(Tensor::from_data(
+        TensorData::new(vec![f32::NAN; r * c], [r, c]),
+        &device,
+    ));
+    let mut writer = runlog::MetricsWriter::open(&ctx.dir.join(runlog::METRICS_FILE)).unwrap();
+    let out = trainer::train::train(
+        &ctx,
+        state,
+        &mut writer,
+        &mut trainer::train::NoHooks,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(
+        (out.status, out.steps, out.final_val_loss),
+        (runlog::Status::Diverged, 0, None)
+    );
+    let (metrics, _) = runlog::read_metrics(&ctx.dir.join(runlog::METRICS_FILE)).unwrap();
+    assert_eq!(metrics.last().unwrap().val_loss, None);
+}
