@@ -367,6 +367,7 @@ fn a_hook_can_stop_the_run_and_a_nan_loss_means_diverged() {
         data,
         dir: args.run_dir(),
         quiet: true,
+        micro_batch: None,
     };
     let device = Default::default();
     let mut state = trainer::TrainState::<B>::fresh(&ctx.config, &device);
