@@ -179,3 +179,49 @@ pub fn to_modded_nanogpt(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::FlexAutodiff;
+    use crate::model::Gpt;
+
+    fn exported(extra: usize) -> (BTreeMap<String, HostTensor>, usize) {
+        let mut cfg = crate::Preset::Tiny.config(extra, 0);
+        cfg.model.vocab = 40;
+        let model = Gpt::<FlexAutodiff>::new(&cfg.model, 0, &Default::default());
+        let params = crate::params::collect(&model);
+        let total = params.values().map(|t| t.data.len()).sum();
+        let mut file = TensorFile {
+            path: "test.ckpt".into(),
+            tensors: params
+                .into_iter()
+                .map(|(k, v)| (format!("model/{k}"), v))
+                .collect(),
+            metadata: HashMap::new(),
+        };
+        (to_modded_nanogpt(&mut file, &cfg).unwrap(), total)
+    }
+
+    #[test]
+    fn every_parameter_gets_a_name_of_record8_or_the_x01_record() {
+        for (extra, embeds) in [
+            (0, vec!["embed.weight"]),
+            (2, vec!["embed1.weight", "embed2.weight", "embed3.weight"]),
+        ] {
+            let (t, total) = exported(extra);
+            let names: Vec<&str> = t
+                .keys()
+                .filter(|k| k.starts_with("embed"))
+                .map(String::as_str)
+                .collect();
+            assert_eq!(names, embeds);
+            // Nothing lost, nothing added but the 13 skip weights modded-nanogpt keeps at 1.
+            let n: usize = t.values().map(|t| t.data.len()).sum();
+            assert_eq!(n, total + LAYERS - SKIPS.len());
+            assert_eq!(t["scalars"].data.len(), LAYERS * (1 + extra + 2 + 2));
+            assert_eq!(t["blocks.0.mlp.fc_w"].shape, [256, 64]);
+            assert_eq!(t["lm_head_w"].shape, [128, 64]);
+        }
+    }
+}
