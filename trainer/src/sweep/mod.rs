@@ -77,6 +77,15 @@ pub fn forwarded_args(raw: &[String]) -> Vec<String> {
 
 /// `trainer sweep`; `raw` are its arguments as given (after `sweep`), for the emitted script.
 pub fn main(args: &SweepArgs, raw: &[String]) -> Result<ExitCode> {
+    // Flattened from `trainer run`, but each run of the grid sets its own.
+    if let Some(a) = raw.iter().find(|a| {
+        let name = a.split_once('=').map_or(a.as_str(), |(n, _)| n);
+        name == "--variant" || name == "--seed"
+    }) {
+        return Err(Error::Usage(format!(
+            "trainer sweep takes --variants and --seeds, not {a}"
+        )));
+    }
     let variants = grid::parse_variants(&args.variants).map_err(Error::Usage)?;
     let seeds = grid::parse_seeds(&args.seeds).map_err(Error::Usage)?;
     let grid = grid::grid(&variants, &seeds);
