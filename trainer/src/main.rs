@@ -1,1 +1,111 @@
-fn main() {}
+//! `trainer`: run (train one variant), data (make shards), bench (speed figures).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+// Tensors are allocated and freed by the thousand per step; glibc returns large blocks to the
+// OS each time (a page fault per 4 KiB when they come back), mimalloc keeps them.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Train modded-nanogpt-style xNN ablations on CPU with burn"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one variant and write its run log (checkpointed; Ctrl-C stops it resumably).
+    Run(trainer::launch::RunCmd),
+    /// Train every variant x seed of a grid not already finished, or emit it for Slurm.
+    Sweep(trainer::sweep::SweepArgs),
+    /// Write a run's trained weights as safetensors with modded-nanogpt's parameter names.
+    Export {
+        /// The run folder, e.g. runs/embeddings-extravaganza-1/x02-s0.
+        #[arg(long)]
+        run: PathBuf,
+        /// The .safetensors file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Tokenise a folder of text files (or the default corpus) into modded-nanogpt shards.
+    Data {
+        /// Folder of .txt/.md files, one document each; omit for the generated default corpus.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Shard name prefix: OUT/<name>_{train,val}_000000.bin.
+        #[arg(long, default_value = "text")]
+        name: String,
+        /// Share of documents in the validation split (fixed by file name).
+        #[arg(long, default_value_t = 0.05)]
+        val_frac: f64,
+    },
+    /// Speed figures for the tiny preset and the reference configuration.
+    Bench(trainer::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Run(cmd) => return exit(trainer::launch::main(&cmd)),
+        Command::Sweep(args) => {
+            // The emitted Slurm script passes the sweep's own options on to each task.
+            let raw: Vec<String> = std::env::args()
+                .skip_while(|a| a != "sweep")
+                .skip(1)
+                .collect();
+            return exit(trainer::sweep::main(&args, &raw));
+        }
+        Command::Export { run, out } => trainer::export::export(&run, &out).map(|e| {
+            println!(
+                "{}: {} tensors of step {}, {:.1} MB",
+                out.display(),
+                e.tensors,
+                e.step,
+                e.bytes as f64 / 1e6
+            )
+        }),
+        Command::Data {
+            input,
+            out,
+            name,
+            val_frac,
+        } => match input {
+            Some(dir) => trainer::data::make::make_shards(&dir, &out, &name, val_frac),
+            None => trainer::data::make::write_default(&out),
+        }
+        .map(|m| {
+            println!(
+                "{} documents: {} train + {} val tokens in {} files under {}",
+                m.documents,
+                m.train_tokens,
+                m.val_tokens,
+                m.files.len(),
+                out.display()
+            )
+        }),
+        Command::Bench(args) => trainer::bench::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The exit code of a command that chooses its own (130 when a signal interrupted it).
+fn exit(result: trainer::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,176 @@
+//! Data: text -> GPT-2 tokens ([`tokenizer`]) -> shards ([`shard`]) -> an optional compacted
+//! vocabulary ([`vocab`]) -> batches ([`loader`]). The default corpus ([`corpus`]) is generated,
+//! so a run needs no download; `--data DIR` reads modded-nanogpt's FineWeb shards instead.
+
+pub mod corpus;
+pub mod loader;
+pub mod make;
+pub mod shard;
+pub mod tokenizer;
+pub mod vocab;
+
+use crate::config::{hex, DataConfig};
+use crate::error::{Error, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Stories in the default corpus's training and validation splits (disjoint story numbers).
+pub const DEFAULT_TRAIN_STORIES: usize = 8000;
+pub const DEFAULT_VAL_STORIES: usize = 200;
+
+/// Tokens ready for training, in the model's token space (compacted or GPT-2).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub train: Vec<u16>,
+    pub val: Vec<u16>,
+    /// Rows of the embeddings and the head (before padding).
+    pub vocab: usize,
+    pub eot: u16,
+    pub info: DataInfo,
+}
+
+/// What run.json records about the data.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataInfo {
+    pub source: String,
+    /// sha256 over the GPT-2 tokens of the training then the validation split.
+    pub hash: String,
+    pub train_tokens: usize,
+    pub val_tokens: usize,
+    /// Compacted vocabulary: its size (rows, with end-of-text and unknown) and a hash of the
+    /// kept GPT-2 ids; absent when the full GPT-2 vocabulary is used.
+    pub vocab_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vocab_hash: Option<String>,
+    /// Share of training tokens mapped to the unknown id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_frac: Option<f64>,
+    /// Entropy (nats) of the validation tokens' unigram distribution: the loss a model that
+    /// ignores context could reach at best.
+    pub unigram_entropy: f64,
+}
+
+/// The default corpus as GPT-2 tokens: (train, val).
+pub fn default_corpus() -> (Vec<u16>, Vec<u16>) {
+    let bpe = tokenizer::gpt2();
+    let encode = |stories: Vec<String>| -> Vec<u16> {
+        stories
+            .iter()
+            .flat_map(|s| tokenizer::encode_document(bpe, s))
+            .collect()
+    };
+    let train = encode(corpus::stories(0, DEFAULT_TRAIN_STORIES));
+    let val = encode(corpus::stories(
+        DEFAULT_TRAIN_STORIES as u64,
+        DEFAULT_VAL_STORIES,
+    ));
+    (train, val)
+}
+
+pub fn load(cfg: &DataConfig) -> Result<Dataset> {
+    let (train, val, source) = if cfg.source == "default" {
+        let (t, v) = default_corpus();
+        let src = format!(
+            "generated stories (data/corpus.rs, seed {}, {} train + {} val)",
+            corpus::CORPUS_SEED,
+            DEFAULT_TRAIN_STORIES,
+            DEFAULT_VAL_STORIES
+        );
+        (t, v, src)
+    } else {
+        let dir = Path::new(&cfg.source);
+        (
+            shard::read_all(dir, "train")?,
+            shard::read_all(dir, "val")?,
+            cfg.source.clone(),
+        )
+    };
+    let need = cfg.batch_size * cfg.seq_len + 1;
+    for (name, toks) in [("training", &train), ("validation", &val)] {
+        if toks.len() < need {
+            return Err(Error::Data {
+                path: source.clone().into(),
+                message: format!(
+                    "the {name} split has {} tokens, fewer than one batch ({need})",
+                    toks.len()
+                ),
+            });
+        }
+    }
+    let mut h = Sha256::new();
+    for t in train.iter().chain(val.iter()) {
+        h.update(t.to_le_bytes());
+    }
+    let hash = hex(&h.finalize());
+    let (train_len, val_len) = (train.len(), val.len());
+    let (train, val, vocab, eot, vocab_hash, unknown_frac) = match cfg.compact_vocab {
+        Some(k) => {
+            let c = vocab::Compaction::fit(&train, k);
+            let (t, v) = (c.apply(&train), c.apply(&val));
+            let unk =
+                t.iter().filter(|&&x| x == vocab::COMPACT_UNK).count() as f64 / t.len() as f64;
+            (
+                t,
+                v,
+                c.vocab(),
+                vocab::COMPACT_EOT,
+                Some(c.hash()),
+                Some(unk),
+            )
+        }
+        None => (
+            train,
+            val,
+            tokenizer::GPT2_VOCAB,
+            tokenizer::EOT,
+            None,
+            None,
+        ),
+    };
+    let info = DataInfo {
+        source,
+        hash,
+        train_tokens: train_len,
+        val_tokens: val_len,
+        vocab_size: vocab,
+        vocab_hash,
+        unknown_frac,
+        unigram_entropy: unigram_entropy(&val),
+    };
+    Ok(Dataset {
+        train,
+        val,
+        vocab,
+        eot,
+        info,
+    })
+}
+
+/// Entropy in nats of the tokens' empirical unigram distribution.
+pub fn unigram_entropy(tokens: &[u16]) -> f64 {
+    let mut counts = vec![0u64; 65536];
+    for &t in tokens {
+        counts[t as usize] += 1;
+    }
+    let n = tokens.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.ln()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unigram_entropy_of_uniform_is_ln_n() {
+        let toks: Vec<u16> = (0..1000).map(|i| (i % 4) as u16).collect();
+        assert!((unigram_entropy(&toks) - 4f64.ln()).abs() < 1e-12);
+    }
+}

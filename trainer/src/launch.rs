@@ -1,0 +1,334 @@
+//! One run under operations, as `trainer run` and every run of `trainer sweep` go:
+//! data and config -> lock the run folder -> plan (train, restart, resume, skip, or refuse a
+//! different config) -> train on the chosen device with the operations hooks (a checkpoint every
+//! `--checkpoint-every` steps, at the end, and on SIGINT/SIGTERM, which stops the run as
+//! `interrupted`) -> outcome.
+
+use crate::checkpoint::{self, SaveStats};
+use crate::device::{self, WithBackend};
+use crate::error::{Error, Result};
+use crate::interrupt;
+use crate::lock::{LockError, RunLock};
+use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
+use crate::train::{self, Control, Hooks, RunContext, RunOutcome, TrainState};
+use crate::RunArgs;
+use burn::tensor::backend::AutodiffBackend;
+use runlog::{Metrics, MetricsWriter, Status, METRICS_FILE, SUMMARY_FILE};
+use std::path::Path;
+
+/// The operations options of `trainer run` (and of the runs of a sweep).
+#[derive(Debug, Clone, clap::Args)]
+pub struct OpsArgs {
+    /// Write a checkpoint every N steps (0: only at the end and on Ctrl-C).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: usize,
+    /// Continue an interrupted run from its last checkpoint (a sweep always does).
+    #[arg(long)]
+    pub resume: bool,
+    /// Rows (sequences) per forward/backward pass, when the batch does not fit in memory at
+    /// once: gradients accumulate over the batch, so the run is the same (not in the config
+    /// hash). Default: the whole batch; for the medium preset, 2 rows of 4096 tokens.
+    #[arg(long)]
+    pub micro_batch: Option<usize>,
+}
+
+/// Rows per pass of the medium preset on one large GPU: an estimate (2 x 8 heads x 4096^2
+/// attention scores, kept for backward in 15 layers, come to about 45 GB in f32).
+pub const MEDIUM_MICRO_BATCH: usize = 2;
+
+impl Default for OpsArgs {
+    fn default() -> Self {
+        OpsArgs {
+            checkpoint_every: 100,
+            resume: false,
+            micro_batch: None,
+        }
+    }
+}
+
+/// `trainer run`: what to train, and how to keep it safe.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunCmd {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub ops: OpsArgs,
+}
+
+/// `trainer run`: prints how the run ended; exit code 130 when a signal interrupted it.
+pub fn main(cmd: &RunCmd) -> Result<std::process::ExitCode> {
+    interrupt::install().map_err(|e| Error::Usage(format!("signal handlers: {e}")))?;
+    let dir = cmd.run.run_dir();
+    match launch(&cmd.run, &cmd.ops) {
+        Ok(Launched::Skipped {
+            status,
+            final_val_loss,
+        }) => {
+            let loss = final_val_loss.map_or("n/a".into(), |l| format!("{l:.4}"));
+            println!(
+                "{}: already {status} with this config (val loss {loss}); nothing to do",
+                dir.display()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Ok(Launched::Trained { outcome: o, .. }) => {
+            let loss = o.final_val_loss.map_or("n/a".into(), |l| format!("{l:.4}"));
+            println!(
+                "{}: {} after {} steps, val loss {loss}, {:.1} s training, {:.0} tok/s",
+                o.dir.display(),
+                o.status,
+                o.steps,
+                o.train_time_ms / 1e3,
+                o.tokens_per_s
+            );
+            if o.status == Status::Interrupted {
+                println!("checkpoint saved; continue with the same command and --resume");
+                return Ok(std::process::ExitCode::from(
+                    interrupt::EXIT_INTERRUPTED as u8,
+                ));
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(LaunchError::Run(e)) => Err(e),
+        Err(e) => Err(Error::Usage(e.to_string())),
+    }
+}
+
+/// What happened to a run.
+#[derive(Debug)]
+pub enum Launched {
+    /// Trained (from scratch, again, or resumed: `action` says which) until it ended or stopped.
+    Trained {
+        action: Action,
+        outcome: RunOutcome,
+        checkpoints: Vec<SaveStats>,
+    },
+    /// Already ended with this very config.
+    Skipped {
+        status: Status,
+        final_val_loss: Option<f64>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// Another process trains this run now.
+    #[error(transparent)]
+    Busy(#[from] LockError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Run(#[from] Error),
+}
+
+/// What a run's folder must hold to be "this run": the config as run.json records it
+/// (`crate::run_info`'s `config`), its hash and the data's.
+pub fn expected_of(config: &crate::Config, data: &crate::data::Dataset) -> Expected {
+    let mut json = serde_json::to_value(config).expect("config serialises");
+    json["data_info"] = serde_json::to_value(&data.info).expect("data info serialises");
+    Expected {
+        config: json,
+        config_hash: config.config_hash(),
+        data_hash: Some(data.info.hash.clone()),
+    }
+}
+
+/// Trains (or skips, or resumes) the run `args` name. `ops.resume`: continue from a checkpoint
+/// (a sweep always passes it).
+pub fn launch(args: &RunArgs, ops: &OpsArgs) -> Result<Launched, LaunchError> {
+    let (config, data) = crate::prepare(args)?;
+    launch_prepared(args, ops, config, data)
+}
+
+/// The config of `args` on data loaded before (a sweep loads its data once): what
+/// [`crate::prepare`] gives, without loading again.
+pub fn config_on(args: &RunArgs, data: &crate::data::Dataset) -> Result<crate::Config> {
+    let mut cfg = args.config()?;
+    cfg.model.vocab = data.vocab;
+    Ok(cfg)
+}
+
+/// [`launch`] with the config and data already at hand.
+pub fn launch_prepared(
+    args: &RunArgs,
+    ops: &OpsArgs,
+    config: crate::Config,
+    data: crate::data::Dataset,
+) -> Result<Launched, LaunchError> {
+    if ops.micro_batch == Some(0) {
+        return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
+    }
+    let threads = device::init_threads(args.threads);
+    let ctx = RunContext {
+        config,
+        data,
+        dir: args.run_dir(),
+        quiet: args.quiet,
+        micro_batch: ops
+            .micro_batch
+            .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH)),
+    };
+    let lock = RunLock::acquire(&ctx.dir)?;
+    if let Some(old) = lock.took_over() {
+        eprintln!(
+            "{}: took over the lock of a process that had died ({old})",
+            ctx.dir.display()
+        );
+    }
+    let saved = checkpoint::saved_step(&ctx.dir)?;
+    let action = plan_run(&ctx.dir, &expected_of(&ctx.config, &ctx.data), saved)?;
+    if let Action::Skip {
+        status,
+        final_val_loss,
+    } = action
+    {
+        return Ok(Launched::Skipped {
+            status,
+            final_val_loss,
+        });
+    }
+    if let (Action::Resume { step }, false) = (&action, ops.resume) {
+        return Err(Error::Usage(format!(
+            "{}: an unfinished run of this config with a checkpoint at step {step}; \
+             pass --resume to continue it, or delete the folder to train it anew",
+            ctx.dir.display()
+        ))
+        .into());
+    }
+    let mut hooks = OpsHooks::new(&ctx, ops.checkpoint_every);
+    let job = Job {
+        args,
+        ctx: &ctx,
+        threads,
+        hooks: &mut hooks,
+        resume: matches!(action, Action::Resume { .. }),
+    };
+    let outcome = device::with_backend(args.device, job)??;
+    drop(lock);
+    Ok(Launched::Trained {
+        action,
+        outcome,
+        checkpoints: hooks.saves,
+    })
+}
+
+struct Job<'a> {
+    args: &'a RunArgs,
+    ctx: &'a RunContext,
+    threads: usize,
+    hooks: &'a mut OpsHooks,
+    resume: bool,
+}
+
+impl WithBackend for Job<'_> {
+    type Output = Result<RunOutcome>;
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        if self.resume {
+            resume_on::<B>(self.ctx, self.hooks, &device)
+        } else {
+            // A checkpoint left by an earlier config or attempt must not outlive its log.
+            remove_if_present(&checkpoint::path(&self.ctx.dir))?;
+            crate::run_on::<B>(self.args, self.ctx, self.threads, self.hooks, &device)
+        }
+    }
+}
+
+/// Continues the run in `ctx.dir` from its checkpoint, with the log made consistent first.
+fn resume_on<B: AutodiffBackend>(
+    ctx: &RunContext,
+    hooks: &mut dyn Hooks<B>,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, device)?;
+    let metrics = ctx.dir.join(METRICS_FILE);
+    // The loop evaluates again at the checkpoint's step: that line and any later one go (a torn
+    // last line too), so the log has each evaluation exactly once.
+    match state.step.checked_sub(1) {
+        Some(keep) => {
+            runlog::repair_metrics(&metrics, Some(keep as u64))?;
+        }
+        None => remove_if_present(&metrics)?,
+    }
+    // Running again: no summary until it ends.
+    remove_if_present(&ctx.dir.join(SUMMARY_FILE))?;
+    let mut writer = MetricsWriter::open(&metrics)?;
+    if !ctx.quiet {
+        eprintln!(
+            "{}: resuming from the checkpoint of step {}",
+            ctx.dir.display(),
+            state.step
+        );
+    }
+    train::train(ctx, state, &mut writer, hooks, device)
+}
+
+fn remove_if_present(p: &Path) -> Result<()> {
+    match std::fs::remove_file(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(p, e)),
+        _ => Ok(()),
+    }
+}
+
+/// The loop's operations hooks: checkpoints and the stop on a signal.
+pub struct OpsHooks {
+    every: usize,
+    total_steps: usize,
+    config_hash: String,
+    last_saved: Option<usize>,
+    pub saves: Vec<SaveStats>,
+}
+
+impl OpsHooks {
+    pub fn new(ctx: &RunContext, every: usize) -> Self {
+        OpsHooks {
+            every,
+            total_steps: ctx.config.schedule.steps,
+            config_hash: ctx.config.config_hash(),
+            last_saved: None,
+            saves: Vec::new(),
+        }
+    }
+
+    fn save<B: AutodiffBackend>(&mut self, ctx: &RunContext, state: &TrainState<B>) -> Result<()> {
+        if self.last_saved != Some(state.step) {
+            self.saves
+                .push(checkpoint::save(&ctx.dir, state, &self.config_hash)?);
+            self.last_saved = Some(state.step);
+        }
+        Ok(())
+    }
+
+    fn stop_if_asked<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<Control> {
+        if interrupt::requested() {
+            self.save(ctx, state)?;
+            return Ok(Control::Stop(Status::Interrupted));
+        }
+        Ok(Control::Continue)
+    }
+}
+
+impl<B: AutodiffBackend> Hooks<B> for OpsHooks {
+    fn after_step(&mut self, ctx: &RunContext, state: &TrainState<B>) -> Result<Control> {
+        if self.every > 0 && state.step.is_multiple_of(self.every) {
+            self.save(ctx, state)?;
+        }
+        self.stop_if_asked(ctx, state)
+    }
+
+    fn after_eval(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+        _m: &Metrics,
+    ) -> Result<Control> {
+        // The final weights, for the export.
+        if state.step >= self.total_steps {
+            self.save(ctx, state)?;
+        }
+        self.stop_if_asked(ctx, state)
+    }
+}

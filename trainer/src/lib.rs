@@ -1,0 +1,247 @@
+//! trainer: trains one xNN variant of modded-nanogpt's GPT with burn and writes its run log.
+//!
+//! Pipeline, one module per stage:
+//! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] (GPT with x00..x0N) ->
+//! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) -> CLI
+//! (`main.rs`). [`config`] holds presets and the config hash; [`device`] picks the backend;
+//! [`bench`] measures speed.
+
+pub mod accum;
+pub mod bench;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod export;
+pub mod interrupt;
+pub mod launch;
+pub mod lock;
+pub mod model;
+pub mod optim;
+pub mod params;
+pub mod rng;
+pub mod slurm;
+pub mod sweep;
+pub mod tensorfile;
+pub mod train;
+
+pub use config::{Config, Preset};
+pub use device::DeviceKind;
+pub use error::{Error, Result};
+pub use train::{RunOutcome, TrainState};
+
+use burn::tensor::backend::AutodiffBackend;
+use std::path::PathBuf;
+use train::{Hooks, NoHooks, RunContext};
+
+/// `trainer run`: one variant, one seed, one preset.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Experiment name: runs go to OUT/<experiment>/<variant>-s<seed>/.
+    #[arg(long, default_value = "embeddings-extravaganza-1")]
+    pub experiment: String,
+    /// x00 (baseline: x0 only) .. x08 (x00 plus eight extra embeddings).
+    #[arg(long, default_value = "x00")]
+    pub variant: String,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value = "tiny")]
+    pub preset: Preset,
+    /// Override the preset's number of training steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Folder of the run logs.
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// A folder of modded-nanogpt shards (fineweb_train_*.bin, fineweb_val_*.bin) instead of
+    /// the generated default corpus.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Keep only this many most frequent training tokens (0: the full GPT-2 vocabulary).
+    #[arg(long)]
+    pub compact_vocab: Option<usize>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long)]
+    pub seq_len: Option<usize>,
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    #[arg(long)]
+    pub val_tokens: Option<usize>,
+    #[arg(long, value_enum, default_value = "flex")]
+    pub device: DeviceKind,
+    /// CPU threads (default: rayon's choice, one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Arguments for a quick run from code (tests): tiny preset, `steps` steps, into `out`.
+    pub fn quick(out: impl Into<PathBuf>, variant: &str, seed: u64, steps: usize) -> Self {
+        RunArgs {
+            experiment: "test".into(),
+            variant: variant.into(),
+            seed,
+            preset: Preset::Tiny,
+            steps: Some(steps),
+            out: out.into(),
+            data: None,
+            compact_vocab: None,
+            batch_size: None,
+            seq_len: None,
+            eval_every: None,
+            val_tokens: None,
+            device: DeviceKind::Flex,
+            threads: None,
+            quiet: true,
+        }
+    }
+
+    /// The run's config: the preset, then the overrides given.
+    pub fn config(&self) -> Result<Config> {
+        let extra = config::parse_variant(&self.variant).map_err(Error::Usage)?;
+        let mut c = self.preset.config(extra, self.seed);
+        let positive = |name: &str, v: Option<usize>| match v {
+            Some(0) => Err(Error::Usage(format!("--{name} must be at least 1"))),
+            _ => Ok(v),
+        };
+        if let Some(s) = positive("steps", self.steps)? {
+            c.schedule.steps = s;
+        }
+        if let Some(b) = positive("batch-size", self.batch_size)? {
+            c.data.batch_size = b;
+        }
+        if let Some(t) = positive("seq-len", self.seq_len)? {
+            c.data.seq_len = t;
+        }
+        if let Some(e) = positive("eval-every", self.eval_every)? {
+            c.data.eval_every = e;
+        }
+        if let Some(v) = positive("val-tokens", self.val_tokens)? {
+            c.data.val_tokens = v;
+        }
+        if let Some(d) = &self.data {
+            c.data.source = d.to_string_lossy().into_owned();
+        }
+        if let Some(k) = self.compact_vocab {
+            c.data.compact_vocab = (k > 0).then_some(k);
+        }
+        if self.experiment.is_empty()
+            || self.experiment.contains(['/', '\\'])
+            || self.experiment.starts_with('.')
+        {
+            return Err(Error::Usage(format!(
+                "--experiment `{}` must be a plain folder name",
+                self.experiment
+            )));
+        }
+        Ok(c)
+    }
+
+    pub fn run_dir(&self) -> PathBuf {
+        self.out
+            .join(&self.experiment)
+            .join(runlog::run_dir_name(&self.variant, self.seed))
+    }
+}
+
+/// Loads the data and fixes the vocabulary from it: the config a run actually trains.
+pub fn prepare(args: &RunArgs) -> Result<(Config, data::Dataset)> {
+    let mut cfg = args.config()?;
+    let data = data::load(&cfg.data)?;
+    cfg.model.vocab = data.vocab;
+    Ok((cfg, data))
+}
+
+/// Trains one run as `args` say and writes its run log; the library entry of `trainer run`.
+pub fn run(args: &RunArgs) -> Result<RunOutcome> {
+    run_with_hooks(args, &mut NoHooks)
+}
+
+/// [`run`] with hooks called after every step and evaluation.
+pub fn run_with_hooks<H>(args: &RunArgs, hooks: &mut H) -> Result<RunOutcome>
+where
+    H: Hooks<device::FlexAutodiff>,
+{
+    let threads = device::init_threads(args.threads);
+    let (config, data) = prepare(args)?;
+    let ctx = RunContext {
+        config,
+        data,
+        dir: args.run_dir(),
+        quiet: args.quiet,
+        micro_batch: None,
+    };
+    match args.device {
+        DeviceKind::Flex => {
+            run_on::<device::FlexAutodiff>(args, &ctx, threads, hooks, &Default::default())
+        }
+        other => device::with_backend(other, Unreachable)?,
+    }
+}
+
+struct Unreachable;
+impl device::WithBackend for Unreachable {
+    type Output = Result<RunOutcome>;
+    fn run<B: AutodiffBackend>(self, _device: B::Device) -> Self::Output {
+        Err(Error::Usage(
+            "this device has no training path in this build".into(),
+        ))
+    }
+}
+
+/// Writes run.json, then trains from a fresh state on backend `B`.
+pub fn run_on<B: AutodiffBackend>(
+    args: &RunArgs,
+    ctx: &RunContext,
+    threads: usize,
+    hooks: &mut dyn Hooks<B>,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let state = TrainState::<B>::fresh(&ctx.config, device);
+    let info = run_info(args, ctx, threads, &state.model);
+    let mut writer = train::log::start_fresh(&ctx.dir, &info)?;
+    train::train(ctx, state, &mut writer, hooks, device)
+}
+
+/// run.json for this run.
+pub fn run_info<B: burn::tensor::backend::Backend>(
+    args: &RunArgs,
+    ctx: &RunContext,
+    threads: usize,
+    model: &model::Gpt<B>,
+) -> runlog::RunInfo {
+    let (total, embeddings, other) = model::param_counts(model);
+    let mut config = serde_json::to_value(&ctx.config).expect("config serialises");
+    config["data_info"] = serde_json::to_value(&ctx.data.info).expect("data info serialises");
+    runlog::RunInfo {
+        schema_version: runlog::SCHEMA_VERSION,
+        run_id: format!(
+            "{}/{}",
+            args.experiment,
+            runlog::run_dir_name(&args.variant, args.seed)
+        ),
+        experiment: args.experiment.clone(),
+        variant: args.variant.clone(),
+        extra_embeddings: ctx.config.model.extra_embeddings as u32,
+        seed: args.seed,
+        preset: Some(args.preset.name().into()),
+        config,
+        config_hash: Some(ctx.config.config_hash()),
+        data_hash: Some(ctx.data.info.hash.clone()),
+        commit: train::log::git_commit(),
+        device: Some(args.device.name().into()),
+        threads: Some(threads as u32),
+        host: train::log::hostname(),
+        started_at: Some(train::log::now_rfc3339()),
+        params: Some(runlog::Params {
+            total,
+            embeddings,
+            other: other.into_iter().collect(),
+        }),
+    }
+}

@@ -1,0 +1,280 @@
+//! The training loop: batches -> forward -> backward -> Muon/Adam step, with an evaluation every
+//! `eval_every` steps (and at step 0 and the last step) logged through runlog.
+//!
+//! All training state lives in [`TrainState`] (model, both optimisers' state, step, data
+//! position, RNG, clocks), which the loop owns. [`Hooks`] are the extension points, called after
+//! every step and every evaluation: checkpointing, signals and the like plug in there.
+
+pub mod eval;
+pub mod log;
+pub mod progress;
+
+use crate::accum;
+use crate::config::Config;
+use crate::data::loader::{val_batches, HostBatch, Loader};
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::model::{Batch, Gpt};
+use crate::optim::{OptimState, StepHyper};
+use crate::rng::Rng;
+use burn::module::AutodiffModule;
+use burn::tensor::backend::AutodiffBackend;
+use runlog::{Metrics, MetricsWriter, Status, Summary};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Everything a resumed run needs to continue exactly where it stopped.
+pub struct TrainState<B: AutodiffBackend> {
+    pub model: Gpt<B>,
+    pub optim: OptimState,
+    /// Steps completed.
+    pub step: usize,
+    pub loader: Loader,
+    /// Unused after init today; kept so a checkpoint restores any future random draw.
+    pub rng: Rng,
+    /// Training time so far, evaluation excluded.
+    pub train_time_ms: f64,
+    pub tokens: u64,
+    /// Sum and count of training losses since the last evaluation.
+    pub loss_sum: f64,
+    pub loss_count: usize,
+}
+
+impl<B: AutodiffBackend> TrainState<B> {
+    pub fn fresh(cfg: &Config, device: &B::Device) -> Self {
+        TrainState {
+            model: Gpt::new(&cfg.model, cfg.seed, device),
+            optim: OptimState::default(),
+            step: 0,
+            loader: Loader::new(cfg.data.batch_size, cfg.data.seq_len),
+            rng: Rng::new(cfg.seed.wrapping_add(1)),
+            train_time_ms: 0.0,
+            tokens: 0,
+            loss_sum: 0.0,
+            loss_count: 0,
+        }
+    }
+}
+
+/// What a hook tells the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    /// End the run now with this status (e.g. `Interrupted` on SIGINT).
+    Stop(Status),
+}
+
+/// Extension points of the loop; both default to doing nothing.
+pub trait Hooks<B: AutodiffBackend> {
+    /// After every optimiser step (`state.step` counts it).
+    fn after_step(&mut self, _ctx: &RunContext, _state: &TrainState<B>) -> Result<Control> {
+        Ok(Control::Continue)
+    }
+    /// After every evaluation, once its metrics line is on disk.
+    fn after_eval(
+        &mut self,
+        _ctx: &RunContext,
+        _state: &TrainState<B>,
+        _m: &Metrics,
+    ) -> Result<Control> {
+        Ok(Control::Continue)
+    }
+}
+
+pub struct NoHooks;
+impl<B: AutodiffBackend> Hooks<B> for NoHooks {}
+
+/// What the loop needs besides its state.
+pub struct RunContext {
+    pub config: Config,
+    pub data: Dataset,
+    pub dir: PathBuf,
+    pub quiet: bool,
+    /// Rows per forward/backward pass when fewer than the batch fit in memory (gradient
+    /// accumulation, see [`crate::accum`]); `None`: the whole batch at once.
+    pub micro_batch: Option<usize>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub status: Status,
+    pub steps: usize,
+    pub final_val_loss: Option<f64>,
+    /// Training loss of every step, in order.
+    pub train_losses: Vec<f64>,
+    /// (step, validation loss) of every evaluation.
+    pub val_losses: Vec<(usize, f64)>,
+    pub train_time_ms: f64,
+    pub tokens_per_s: f64,
+}
+
+/// Runs the loop from `state` to the configured number of steps (or until a hook stops it, or
+/// the loss turns non-finite), logging into `writer`.
+pub fn train<B: AutodiffBackend>(
+    ctx: &RunContext,
+    mut state: TrainState<B>,
+    writer: &mut MetricsWriter,
+    hooks: &mut dyn Hooks<B>,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let cfg = &ctx.config;
+    let steps = cfg.schedule.steps;
+    let (heads, hd) = (cfg.model.heads, cfg.model.head_dim);
+    let (bsz, seq) = (cfg.data.batch_size, cfg.data.seq_len);
+    let eval_rows = ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz);
+    let val_host = val_batches(
+        &ctx.data.val,
+        eval_rows,
+        seq,
+        cfg.data.val_tokens,
+        ctx.data.eot,
+    );
+    // Built once, unless micro-batching: a medium run's masks would not fit all at once.
+    let val: Vec<Batch<B::InnerBackend>> = match ctx.micro_batch {
+        None => val_host
+            .iter()
+            .map(|b| Batch::new(b, heads, hd, device))
+            .collect(),
+        Some(_) => Vec::new(),
+    };
+    let bar = progress::bar(steps, ctx.quiet);
+    bar.set_position(state.step as u64);
+    let mut out = RunOutcome {
+        dir: ctx.dir.clone(),
+        status: Status::Finished,
+        steps: state.step,
+        final_val_loss: None,
+        train_losses: Vec::new(),
+        val_losses: Vec::new(),
+        train_time_ms: 0.0,
+        tokens_per_s: 0.0,
+    };
+    let mut last_loss = f64::NAN;
+    loop {
+        let last = state.step >= steps;
+        if state.step.is_multiple_of(cfg.data.eval_every) || last {
+            let m = evaluate_and_log(&state, &val, &val_host, steps, writer, device)?;
+            if let Some(v) = m.val_loss {
+                out.val_losses.push((state.step, v));
+            }
+            out.final_val_loss = m.val_loss;
+            state.loss_sum = 0.0;
+            state.loss_count = 0;
+            bar.set_message(progress::message(
+                last_loss,
+                m.val_loss,
+                ms_per_step(&state),
+                tokens_per_s(&state),
+            ));
+            if let Control::Stop(s) = hooks.after_eval(ctx, &state, &m)? {
+                out.status = s;
+                break;
+            }
+        }
+        if last {
+            break;
+        }
+
+        // ---- one training step (timed; evaluation above is not) ----
+        let t0 = Instant::now();
+        let host = state.loader.next_batch(&ctx.data.train, ctx.data.eot);
+        let (loss_value, grads) =
+            accum::forward_backward(&state.model, &host, ctx.micro_batch, device);
+        if !loss_value.is_finite() {
+            state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
+            out.status = Status::Diverged;
+            out.final_val_loss = None;
+            let mut m = Metrics::new(state.step as u64 + 1, state.train_time_ms, f64::NAN);
+            m.total_steps = Some(steps as u64);
+            m.tokens = Some(state.tokens);
+            writer.append(&m)?;
+            bar.println(format!(
+                "step {}: loss is {loss_value}; stopping (diverged)",
+                state.step + 1
+            ));
+            break;
+        }
+        let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
+        state.model = accum::apply(state.model, &grads, &mut state.optim, &cfg.optim, hyper);
+        state.step += 1;
+        state.tokens += (bsz * seq) as u64;
+        state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
+        state.loss_sum += loss_value;
+        state.loss_count += 1;
+        last_loss = loss_value;
+        out.train_losses.push(loss_value);
+        bar.set_position(state.step as u64);
+        if state.step.is_multiple_of(5) {
+            bar.set_message(progress::message(
+                loss_value,
+                out.final_val_loss,
+                ms_per_step(&state),
+                tokens_per_s(&state),
+            ));
+        }
+        if let Control::Stop(s) = hooks.after_step(ctx, &state)? {
+            out.status = s;
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    out.steps = state.step;
+    out.train_time_ms = state.train_time_ms;
+    out.tokens_per_s = tokens_per_s(&state);
+    log::write_summary(
+        &ctx.dir,
+        &Summary {
+            status: out.status,
+            final_val_loss: out.final_val_loss,
+            train_time_ms: state.train_time_ms,
+            step_avg_ms: (state.step > 0).then(|| ms_per_step(&state)),
+            tokens_per_s: (state.step > 0).then_some(out.tokens_per_s),
+            peak_rss_mb: log::peak_rss_mb(),
+        },
+    )?;
+    Ok(out)
+}
+
+fn ms_per_step<B: AutodiffBackend>(s: &TrainState<B>) -> f64 {
+    s.train_time_ms / s.step.max(1) as f64
+}
+
+fn tokens_per_s<B: AutodiffBackend>(s: &TrainState<B>) -> f64 {
+    if s.train_time_ms > 0.0 {
+        s.tokens as f64 / (s.train_time_ms / 1e3)
+    } else {
+        0.0
+    }
+}
+
+/// Evaluates on the validation batches and appends the metrics line (flushed to disk).
+fn evaluate_and_log<B: AutodiffBackend>(
+    state: &TrainState<B>,
+    val: &[Batch<B::InnerBackend>],
+    val_host: &[HostBatch],
+    steps: usize,
+    writer: &mut MetricsWriter,
+    device: &B::Device,
+) -> Result<Metrics> {
+    let model = state.model.valid();
+    let e = if val.is_empty() {
+        eval::evaluate_each(&model, val_host, device)
+    } else {
+        eval::evaluate(&model, val)
+    };
+    let s = eval::scalars(&model);
+    let mut m = Metrics::new(state.step as u64, state.train_time_ms, e.val_loss);
+    m.total_steps = Some(steps as u64);
+    m.train_loss = (state.loss_count > 0)
+        .then(|| state.loss_sum / state.loss_count as f64)
+        .filter(|l| l.is_finite());
+    m.tokens = Some(state.tokens);
+    m.lambdas = Some(s.lambdas);
+    m.x_norms = Some(e.x_norms);
+    m.skip_weights = Some(s.skip_weights);
+    m.ve_lambdas = Some(s.ve_lambdas);
+    writer.append(&m)?;
+    Ok(m)
+}
