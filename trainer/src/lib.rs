@@ -234,7 +234,10 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         config_hash: Some(ctx.config.config_hash()),
         data_hash: Some(ctx.data.info.hash.clone()),
         commit: train::log::git_commit(),
-        device: Some(args.device.name().into()),
+        device: Some(match (args.device, train::log::cpu_model()) {
+            (device::DeviceKind::Flex, Some(cpu)) => format!("{} ({cpu})", args.device.name()),
+            _ => args.device.name().into(),
+        }),
         threads: Some(threads as u32),
         host: train::log::hostname(),
         started_at: Some(train::log::now_rfc3339()),

@@ -26,6 +26,20 @@ pub fn git_commit() -> Option<String> {
     Some(c)
 }
 
+/// The processor, for run.json's `device`: a run's timings mean little without it.
+pub fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let model = info
+        .lines()
+        .find(|l| l.starts_with("model name"))?
+        .split_once(':')?
+        .1
+        .trim()
+        .to_string();
+    let cores = info.lines().filter(|l| l.starts_with("processor")).count();
+    Some(format!("{model}, {cores} cores"))
+}
+
 pub fn hostname() -> Option<String> {
     std::fs::read_to_string("/etc/hostname")
         .ok()
