@@ -8,30 +8,36 @@ VARIANTS ?= x00,x01,x02,x03,x04
 SEEDS ?= 0,1,2
 # Empty: site.toml's [publish] remote (origin when unset).
 REMOTE ?=
+# One build of the whole workspace serves every target: building a single package would unify
+# features differently and rebuild burn.
+BIN := $(or $(CARGO_TARGET_DIR),target)/release
 
-.PHONY: post run sweep publish serve test bench check fmt
+.PHONY: build post run sweep publish serve test bench check
 
-post: ## figures + filled markdown + HTML site from the committed runs
-	$(CARGO) run --release -q -p report -- build
+build: ## the release binaries every other target uses
+	$(CARGO) build --release --workspace --bins -q
 
-run: ## train one ablation: make run VARIANT=x02 SEED=0
-	$(CARGO) run --release -q -p trainer -- run --experiment $(EXPERIMENT) --variant $(VARIANT) --seed $(SEED) --preset $(PRESET)
+post: build ## figures + filled markdown + HTML site from the committed runs
+	$(BIN)/report build
 
-sweep: ## every variant x seed not already finished with the same config
-	$(CARGO) run --release -q -p trainer -- sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET)
+run: build ## train one ablation: make run VARIANT=x02 SEED=0
+	$(BIN)/trainer run --experiment $(EXPERIMENT) --variant $(VARIANT) --seed $(SEED) --preset $(PRESET)
+
+sweep: build ## every variant x seed not already finished with the same config
+	$(BIN)/trainer sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET)
 
 publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or REMOTE=...)
-	$(CARGO) run --release -q -p report -- publish $(if $(REMOTE),--remote $(REMOTE))
+	$(BIN)/report publish $(if $(REMOTE),--remote $(REMOTE))
 
-serve: ## local preview that rebuilds on change
-	$(CARGO) run --release -q -p report -- serve
+serve: build ## local preview that rebuilds on change
+	$(BIN)/report serve
 
 test: ## every test
 	$(CARGO) test --workspace --release
 
-bench: ## speed and memory figures
-	$(CARGO) run --release -q -p trainer --bin trainer -- bench
-	$(CARGO) run --release -q -p report -- bench
+bench: build ## speed and memory figures
+	$(BIN)/trainer bench
+	$(BIN)/report bench
 
 check: ## lints, and the GPU feature still compiles
 	$(CARGO) fmt --all -- --check
