@@ -7,6 +7,9 @@ PRESET ?= tiny
 VARIANTS ?= x00,x01,x02,x03,x04
 SEEDS ?= 0,1,2
 REMOTE ?= origin
+# The trainer's allocator (mimalloc) keeps freed memory instead of returning it to the OS after
+# 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
+export MIMALLOC_PURGE_DELAY ?= -1
 
 .PHONY: post run sweep publish serve test bench check fmt
 

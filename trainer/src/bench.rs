@@ -128,6 +128,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "trainer bench: Flex CPU backend, {threads} threads, {} timed steps after {} warm-up",
         args.steps, args.warmup
     );
+    // Read at process start by mimalloc; `make bench` sets it to -1 (never return freed memory).
+    let purge = std::env::var("MIMALLOC_PURGE_DELAY").unwrap_or_else(|_| "unset (10 ms)".into());
+    println!("MIMALLOC_PURGE_DELAY: {purge}");
     println!(
         "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "config", "ms/step", "fwd", "bwd", "optim", "cpu-ms", "tok/s", "GFLOP/s"
