@@ -11,6 +11,9 @@ REMOTE ?=
 # One build of the whole workspace serves every target: building a single package would unify
 # features differently and rebuild burn.
 BIN := $(or $(CARGO_TARGET_DIR),target)/release
+# The trainer's allocator (mimalloc) keeps freed memory instead of returning it to the OS after
+# 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
+export MIMALLOC_PURGE_DELAY ?= -1
 
 .PHONY: build post run sweep publish serve test bench check
 

@@ -1,6 +1,13 @@
 //! `trainer bench`: ms per step (split into forward, backward and optimiser), tokens per second
 //! and model FLOP/s, for the tiny preset and the reference configuration (16 layers, dim 128,
 //! 2 heads of 64, vocabulary 8192, N = 4, batch 4 x 256). Batches come from the default corpus.
+//!
+//! What limits it (perf, reference config, one thread, 2026-11-29): gemm's AVX-512 kernel ~24%,
+//! the kernel zeroing fresh pages for the logits-sized tensors (4·256 x 8192 floats) ~11%,
+//! copies (cat, narrow, contiguous) ~9%, exp over the `[seq, seq]` attention ~6%, burn's sqrt
+//! backward (powf(x, -0.5) on the softcapped logits) ~4%, other elementwise ops ~15%. Two
+//! threads measure the same as one: most tensors here are below Flex's parallel threshold, so
+//! the step runs serially.
 
 use crate::config::{Config, Preset};
 use crate::data::loader::Loader;
@@ -121,6 +128,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "trainer bench: Flex CPU backend, {threads} threads, {} timed steps after {} warm-up",
         args.steps, args.warmup
     );
+    // Read at process start by mimalloc; `make bench` sets it to -1 (never return freed memory).
+    let purge = std::env::var("MIMALLOC_PURGE_DELAY").unwrap_or_else(|_| "unset (10 ms)".into());
+    println!("MIMALLOC_PURGE_DELAY: {purge}");
     println!(
         "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "config", "ms/step", "fwd", "bwd", "optim", "cpu-ms", "tok/s", "GFLOP/s"

@@ -139,7 +139,11 @@ pub fn train<B: AutodiffBackend>(
             .collect(),
         Some(_) => Vec::new(),
     };
-    let bar = progress::bar(steps, ctx.quiet);
+    let name = ctx
+        .dir
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let bar = progress::bar(steps, ctx.quiet, &name);
     bar.set_position(state.step as u64);
     let mut out = RunOutcome {
         dir: ctx.dir.clone(),

@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-pub fn bar(steps: usize, quiet: bool) -> ProgressBar {
+pub fn bar(steps: usize, quiet: bool, name: &str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
@@ -12,6 +12,7 @@ pub fn bar(steps: usize, quiet: bool) -> ProgressBar {
             .expect("valid template")
             .progress_chars("=> "),
     );
+    pb.set_prefix(name.to_owned());
     pb
 }
 
