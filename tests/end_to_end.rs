@@ -67,7 +67,10 @@ fn tiny_training_to_html() {
 
     // The trainer's logs honour the contract the report reads.
     let run = runlog::read_run(&runs.join(EXPERIMENT).join("x01-s1")).unwrap();
-    assert_eq!(run.summary.as_ref().unwrap().status, runlog::Status::Finished);
+    assert_eq!(
+        run.summary.as_ref().unwrap().status,
+        runlog::Status::Finished
+    );
     assert_eq!(run.metrics.first().unwrap().step, 0);
     assert_eq!(run.metrics.last().unwrap().step, 30);
     let lambdas = run.metrics.last().unwrap().lambdas.as_ref().unwrap();
@@ -106,10 +109,16 @@ fn tiny_training_to_html() {
         .map(|s| s.split('"').next().unwrap())
         .collect();
     assert!(images.len() >= 3, "{images:?}");
-    assert!(images.iter().any(|i| i.contains("lambdas-x01")), "{images:?}");
+    assert!(
+        images.iter().any(|i| i.contains("lambdas-x01")),
+        "{images:?}"
+    );
     for src in &images {
         let bytes = fs::read(out.join("tiny").join(src)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG", "{src}");
     }
-    assert!(html.contains("href=\"https://github.com/KellerJordan/modded-nanogpt\""), "link filled");
+    assert!(
+        html.contains("href=\"https://github.com/KellerJordan/modded-nanogpt\""),
+        "link filled"
+    );
 }

@@ -64,8 +64,8 @@ impl RunLock {
         let text = format!(
             "pid {}\nhost {}\nsince {}\n",
             std::process::id(),
-            hostname(),
-            unix_time_string()
+            crate::train::log::hostname().unwrap_or_else(|| "unknown".into()),
+            crate::train::log::now_rfc3339()
         );
         (|| {
             file.set_len(0)?;
@@ -110,40 +110,6 @@ fn read_holder(file: &mut File) -> Option<String> {
         .filter(|l| !l.is_empty())
         .collect();
     (!fields.is_empty()).then(|| fields.join(", "))
-}
-
-pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// UTC time as `2026-11-29T22:10:05Z`, without a date crate.
-pub(crate) fn unix_time_string() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil-from-days, after Howard Hinnant's date algorithms (public domain).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]
@@ -213,12 +179,5 @@ mod tests {
         assert!(again.took_over().is_none());
         let text = std::fs::read_to_string(again.path()).unwrap();
         assert!(text.starts_with(&format!("pid {}\n", std::process::id())));
-    }
-
-    #[test]
-    fn time_string_is_iso_utc() {
-        let t = unix_time_string();
-        assert_eq!(t.len(), 20, "{t}");
-        assert!(t.starts_with("20") && t.ends_with('Z'), "{t}");
     }
 }

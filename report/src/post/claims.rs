@@ -15,6 +15,9 @@ pub const KINDS: &[&str] = &[
     "highest",
     "significant",
     "not_significant",
+    "lambda_positive",
+    "lambda_sign_varies",
+    "lambda_fades",
 ];
 
 /// `Ok(())` when the claim holds; `Err` says why not, or what is wrong with the check itself.
@@ -120,6 +123,9 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
                 ))
             }
         }
+        "lambda_positive" | "lambda_sign_varies" | "lambda_fades" => {
+            lambda_claim(f, that, claim, need("variant")?, need("component")?)
+        }
         other => Err(format!(
             "unknown claim kind that=\"{other}\"; known kinds: {}",
             KINDS.join(", ")
@@ -129,4 +135,145 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
 
 fn num(s: &Stat) -> String {
     s.display(5)
+}
+
+/// Claims about the final lambdas of `component` in every run of `variant`, seed by seed (a mean
+/// over seeds would hide a sign that differs between them):
+/// - `lambda_positive`: above zero in every layer of every run;
+/// - `lambda_sign_varies`: the layer-mean is positive in some runs and negative in others;
+/// - `lambda_fades`: in every run, smaller in magnitude at the last layer than at the first.
+fn lambda_claim(
+    f: &Facts,
+    that: &str,
+    claim: &str,
+    variant: &str,
+    component: &str,
+) -> Result<(), String> {
+    let v = f.variant(variant)?;
+    let per_seed: Vec<&Vec<f64>> = v
+        .seed_lambdas
+        .iter()
+        .filter_map(|g| g.get(component))
+        .collect();
+    if per_seed.is_empty() || per_seed.len() != v.seed_lambdas.len() {
+        let known: Vec<&String> = v
+            .seed_lambdas
+            .first()
+            .map(|g| g.keys().collect())
+            .unwrap_or_default();
+        return Err(format!(
+            "claim \"{claim}\": not every run of {variant} logs lambdas of `{component}` (components logged: {})",
+            if known.is_empty() { "none".to_string() } else { known.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ") }
+        ));
+    }
+    let fmt = |xs: &[f64]| {
+        xs.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let means: Vec<f64> = per_seed
+        .iter()
+        .map(|l| l.iter().sum::<f64>() / l.len().max(1) as f64)
+        .collect();
+    let holds = match that {
+        "lambda_positive" => per_seed.iter().all(|l| l.iter().all(|&x| x > 0.0)),
+        "lambda_sign_varies" => means.iter().any(|&m| m > 0.0) && means.iter().any(|&m| m < 0.0),
+        _ => per_seed.iter().all(|l| match (l.first(), l.last()) {
+            (Some(a), Some(b)) => b.abs() < a.abs(),
+            _ => false,
+        }),
+    };
+    if holds {
+        return Ok(());
+    }
+    let numbers = match that {
+        "lambda_positive" => {
+            let mins: Vec<f64> = per_seed
+                .iter()
+                .map(|l| l.iter().cloned().fold(f64::INFINITY, f64::min))
+                .collect();
+            format!("smallest λ{component} per run of {variant}: {}", fmt(&mins))
+        }
+        "lambda_sign_varies" => format!(
+            "layer-mean λ{component} per run of {variant}: {}",
+            fmt(&means)
+        ),
+        _ => {
+            let ends: Vec<String> = per_seed
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{:.3} -> {:.3}",
+                        l.first().copied().unwrap_or(f64::NAN),
+                        l.last().copied().unwrap_or(f64::NAN)
+                    )
+                })
+                .collect();
+            format!(
+                "λ{component} first -> last layer per run of {variant}: {}",
+                ends.join(", ")
+            )
+        }
+    };
+    Err(format!("claim \"{claim}\" is false: {numbers}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::post::facts::VariantFacts;
+    use std::collections::BTreeMap;
+
+    fn facts(seeds: &[Vec<f64>]) -> Facts {
+        Facts {
+            baseline: "x00".into(),
+            variants: vec![VariantFacts {
+                name: "x01".into(),
+                seeds: (0..seeds.len() as u64).collect(),
+                final_loss: None,
+                train_time: None,
+                loss_at_time: None,
+                p_final: None,
+                p_at_time: None,
+                lambdas: None,
+                seed_lambdas: seeds
+                    .iter()
+                    .map(|l| BTreeMap::from([("x01".to_string(), l.clone())]))
+                    .collect(),
+            }],
+            ..Facts::default()
+        }
+    }
+
+    fn args(that: &str, component: &str) -> HashMap<String, Value> {
+        [
+            ("claim", "c"),
+            ("that", that),
+            ("variant", "x01"),
+            ("component", component),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::from(v)))
+        .collect()
+    }
+
+    #[test]
+    fn lambda_claims_look_at_every_seed() {
+        let f = facts(&[vec![0.5, 0.2], vec![-0.4, -0.1]]);
+        assert!(check(&f, &args("lambda_sign_varies", "x01")).is_ok());
+        assert!(check(&f, &args("lambda_fades", "x01")).is_ok());
+        let err = check(&f, &args("lambda_positive", "x01")).unwrap_err();
+        assert!(err.contains("is false") && err.contains("-0.400"), "{err}");
+
+        let same_sign = facts(&[vec![0.5, 0.6], vec![0.4, 0.1]]);
+        assert!(check(&same_sign, &args("lambda_positive", "x01")).is_ok());
+        let err = check(&same_sign, &args("lambda_sign_varies", "x01")).unwrap_err();
+        assert!(err.contains("0.550, 0.250"), "{err}");
+        let err = check(&same_sign, &args("lambda_fades", "x01")).unwrap_err();
+        assert!(err.contains("0.500 -> 0.600"), "{err}");
+
+        let err = check(&f, &args("lambda_positive", "x07")).unwrap_err();
+        assert!(err.contains("components logged: x01"), "{err}");
+    }
 }

@@ -21,6 +21,9 @@ pub struct VariantFacts {
     pub p_at_time: Option<f64>,
     /// Final lambdas per component (`x`, `x00`, ...), one value per layer, mean over seeds.
     pub lambdas: Option<BTreeMap<String, Vec<f64>>>,
+    /// Final lambdas of each counted run, in seed order: signs can differ between seeds, which a
+    /// mean hides.
+    pub seed_lambdas: Vec<BTreeMap<String, Vec<f64>>>,
 }
 
 /// What the runs record about how they were made; `None`/empty where nothing is recorded.

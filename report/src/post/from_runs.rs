@@ -20,6 +20,11 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
                 .zip(g.values.iter().cloned())
                 .collect::<BTreeMap<_, _>>()
         });
+        let seed_lambdas = counted
+            .iter()
+            .filter_map(|r| stats::last_lambdas(r).ok())
+            .map(|g| g.components.into_iter().zip(g.values).collect())
+            .collect();
         variants.push(VariantFacts {
             name: v.to_string(),
             seeds: runs.seeds(v),
@@ -29,6 +34,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
             p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
             lambdas,
+            seed_lambdas,
         });
     }
     let experiments = runs.experiments();
