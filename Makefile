@@ -8,8 +8,8 @@ VARIANTS ?= x00,x01,x02,x03,x04
 SEEDS ?= 0,1,2
 # Empty: site.toml's [publish] remote (origin when unset).
 REMOTE ?=
-# One build of the whole workspace serves every target: building a single package would unify
-# features differently and rebuild burn.
+# One build serves every target: the test build of the whole workspace, which also makes the
+# binaries. `cargo build` or a single package would unify features differently and rebuild burn.
 BIN := $(or $(CARGO_TARGET_DIR),target)/release
 # The trainer's allocator (mimalloc) keeps freed memory instead of returning it to the OS after
 # 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
@@ -17,8 +17,8 @@ export MIMALLOC_PURGE_DELAY ?= -1
 
 .PHONY: build post run sweep publish serve test bench check
 
-build: ## the release binaries every other target uses
-	$(CARGO) build --release --workspace --bins -q
+build: ## the release binaries every other target uses (and the tests, built alike)
+	$(CARGO) test --workspace --release --no-run -q
 
 post: build ## figures + filled markdown + HTML site from the committed runs
 	$(BIN)/report build
