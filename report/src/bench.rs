@@ -113,22 +113,10 @@ pub fn write_synthetic_run(
     }
     let last = last.ok_or_else(|| Error::Stats("a synthetic run needs steps".into()))?;
     let info = RunInfo {
-        schema_version: runlog::SCHEMA_VERSION,
         run_id: format!("synthetic-{variant}-s{seed}"),
-        experiment: experiment.to_owned(),
-        variant,
         extra_embeddings: extra,
-        seed,
         preset: Some("synthetic".into()),
-        config: serde_json::Value::Null,
-        config_hash: None,
-        data_hash: None,
-        commit: None,
-        device: None,
-        threads: None,
-        host: None,
-        started_at: None,
-        params: None,
+        ..RunInfo::new(experiment, &variant, seed)
     };
     let summary = Summary {
         status: Status::Finished,

@@ -50,6 +50,35 @@ pub struct RunInfo {
     pub params: Option<Params>,
 }
 
+impl RunInfo {
+    /// A run's identity with nothing else recorded (imported logs, tests): the run id is
+    /// `<experiment>/<variant>-s<seed>`, and the number of extra embeddings is read from an
+    /// `x0N` variant name (0 for any other name).
+    pub fn new(experiment: &str, variant: &str, seed: u64) -> Self {
+        RunInfo {
+            schema_version: SCHEMA_VERSION,
+            run_id: format!("{experiment}/{}", run_dir_name(variant, seed)),
+            experiment: experiment.to_owned(),
+            variant: variant.to_owned(),
+            extra_embeddings: variant
+                .strip_prefix('x')
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            seed,
+            preset: None,
+            config: serde_json::Value::Null,
+            config_hash: None,
+            data_hash: None,
+            commit: None,
+            device: None,
+            threads: None,
+            host: None,
+            started_at: None,
+            params: None,
+        }
+    }
+}
+
 /// Parameter counts; `total` and `embeddings` always, any other group by name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {

@@ -197,3 +197,12 @@ fn atomic_write_leaves_no_temporary_file() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+#[test]
+fn minimal_run_info_reads_the_variant() {
+    let i = RunInfo::new("exp", "x03", 2);
+    assert_eq!((i.run_id.as_str(), i.extra_embeddings), ("exp/x03-s2", 3));
+    assert_eq!(RunInfo::new("exp", "baseline", 0).extra_embeddings, 0);
+    let text = serde_json::to_string(&i).unwrap();
+    assert!(!text.contains("config") && !text.contains("null"), "{text}");
+}

@@ -115,22 +115,12 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
         peak_rss_mb: None,
     };
     let info = RunInfo {
-        schema_version: runlog::SCHEMA_VERSION,
         run_id: format!("import:{experiment}/{file_name}"),
-        experiment,
-        variant,
         extra_embeddings: extra,
-        seed,
         preset: opts.preset.clone(),
         config: serde_json::json!({ "imported_from": file_name, "format": "modded-nanogpt log" }),
-        config_hash: None,
-        data_hash: None,
-        commit: None,
         device: opts.hardware.clone(),
-        threads: None,
-        host: None,
-        started_at: None,
-        params: None,
+        ..RunInfo::new(&experiment, &variant, seed)
     };
     Ok(ImportedRun {
         info,

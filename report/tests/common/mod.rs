@@ -20,22 +20,9 @@ pub fn fixtures(name: &str) -> Option<PathBuf> {
 
 pub fn info(experiment: &str, variant: &str, seed: u64) -> RunInfo {
     RunInfo {
-        schema_version: runlog::SCHEMA_VERSION,
         run_id: format!("test-{variant}-s{seed}"),
-        experiment: experiment.into(),
-        variant: variant.into(),
-        extra_embeddings: variant[1..].parse().unwrap(),
-        seed,
         preset: Some("test".into()),
-        config: serde_json::Value::Null,
-        config_hash: None,
-        data_hash: None,
-        commit: None,
-        device: None,
-        threads: None,
-        host: None,
-        started_at: None,
-        params: None,
+        ..RunInfo::new(experiment, variant, seed)
     }
 }
 

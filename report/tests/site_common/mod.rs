@@ -62,26 +62,18 @@ pub fn write_run(root: &Path, exp: &str, variant: &str, seed: u64, loss: f64, ti
         serde_json::to_string(&last).unwrap()
     );
     let info = RunInfo {
-        schema_version: runlog::SCHEMA_VERSION,
         run_id: format!("{variant}-s{seed}"),
-        experiment: exp.into(),
-        variant: variant.into(),
         extra_embeddings: extra as u32,
-        seed,
         preset: Some("tiny".into()),
         config: serde_json::json!({"model": {"layers": 4, "dim": 64}}),
-        config_hash: None,
-        data_hash: None,
-        commit: None,
         device: Some("cpu (2 threads)".into()),
         threads: Some(2),
-        host: None,
-        started_at: None,
         params: Some(runlog::Params {
             total: 1_000_000 + 1000 * extra as u64,
             embeddings: 1000,
             other: BTreeMap::new(),
         }),
+        ..RunInfo::new(exp, variant, seed)
     };
     runlog::write_json_atomic(&dir.join(runlog::RUN_FILE), &info).unwrap();
     runlog::write_atomic(&dir.join(runlog::METRICS_FILE), text.as_bytes()).unwrap();
