@@ -135,22 +135,11 @@ mod tests {
 
     fn write_run(dir: &Path, e: &Expected, status: Option<Status>) {
         let info = RunInfo {
-            schema_version: runlog::SCHEMA_VERSION,
-            run_id: "t".into(),
-            experiment: "e".into(),
-            variant: "x01".into(),
-            extra_embeddings: 1,
-            seed: 0,
             preset: Some("tiny".into()),
             config: e.config.clone(),
             config_hash: Some(e.config_hash.clone()),
             data_hash: e.data_hash.clone(),
-            commit: None,
-            device: None,
-            threads: None,
-            host: None,
-            started_at: None,
-            params: None,
+            ..RunInfo::new("e", "x01", 0)
         };
         write_json_atomic(&dir.join(RUN_FILE), &info).unwrap();
         if let Some(status) = status {
