@@ -30,17 +30,11 @@ pub fn resolve(
 ) -> Resolved {
     let mut r = Resolved::default();
     let draft_dir = draft.path.parent().unwrap_or(Path::new("."));
-    let line_in_draft = |dest: &str| {
-        draft
-            .text
-            .find(dest)
-            .map_or(1, |at| post::scan::line_of(&draft.text, at))
-    };
     for (dest, range) in image_links(markdown) {
         if is_remote(&dest) {
             continue;
         }
-        let line = line_in_draft(&dest);
+        let line = draft.line_of(&dest);
         // The copy goes to <page>/<name>: a name that climbs out or is absolute is refused.
         let figure = figure_link(&dest, &draft.slug).filter(|n| stays_inside(n));
         if figure.is_none() && !stays_inside(&dest) {

@@ -209,13 +209,6 @@ fn build_post(
     let page_dir = o.out.join(&draft.slug);
     let fig_dir = o.images.join(&draft.slug);
     let draft_dir = draft.path.parent().unwrap_or(Path::new("."));
-
-    let line_in_draft = |dest: &str| {
-        draft
-            .text
-            .find(dest)
-            .map_or(1, |at| post::scan::line_of(&draft.text, at))
-    };
     let images::Resolved {
         figures: figures_wanted,
         mut copies,
@@ -240,7 +233,7 @@ fn build_post(
                         Ok(p) => copies.push((p, page_dir.join(name))),
                         Err(e) => problems.push(problem(
                             &draft.path,
-                            line_in_draft(&format!("images/{name}")),
+                            draft.line_of(&format!("images/{name}")),
                             Kind::Figure,
                             e.to_string(),
                         )),
@@ -264,7 +257,7 @@ fn build_post(
             {
                 problems.push(problem(
                     &draft.path,
-                    line_in_draft(link),
+                    draft.line_of(link),
                     Kind::BrokenLink,
                     format!("link `{link}` points at no heading of this page"),
                 ));
@@ -274,7 +267,7 @@ fn build_post(
             if !target.exists() {
                 problems.push(problem(
                     &draft.path,
-                    line_in_draft(link),
+                    draft.line_of(link),
                     Kind::BrokenLink,
                     format!(
                         "link `{link}` points at nothing (looked for {})",

@@ -60,6 +60,13 @@ impl Draft {
         })
     }
 
+    /// The line of the first occurrence of `text` in the draft (1 when absent), for messages.
+    pub fn line_of(&self, text: &str) -> usize {
+        self.text
+            .find(text)
+            .map_or(1, |at| scan::line_of(&self.text, at))
+    }
+
     pub fn body(&self) -> &str {
         &self.text[self.body_start..]
     }
