@@ -216,9 +216,10 @@ pub fn bench(cfg: &Config) -> Result<CheckpointCost> {
     type B = crate::device::FlexAutodiff;
     let device = Default::default();
     let mut state = TrainState::<B>::fresh(cfg, &device);
+    let groups = crate::optim::groups::of(&state.model);
     for (path, t) in params::collect(&state.model) {
         let n = t.data.len();
-        match crate::optim::group_of(&path) {
+        match groups[&path] {
             crate::optim::Group::Muon { .. } => {
                 state.optim.muon.insert(path, MuonSlot::new(n));
             }

@@ -1,8 +1,14 @@
-//! Backend choice. Training code is generic over `B: AutodiffBackend`; this is the one place
-//! that names concrete backends. Flex (burn's pure-Rust CPU backend) is the default.
+//! Backend choice. Training code is generic over `B: TrainBackend` (an autodiff backend whose
+//! two levels have the model's kernels); this is the one place that names concrete backends.
+//! Flex (burn's pure-Rust CPU backend) is the default, and the one with fused kernels.
 
 use crate::error::Result;
+use crate::kernels::Kernels;
 use burn::tensor::backend::AutodiffBackend;
+
+/// A backend the model trains on: autodiff, with [`Kernels`] for training and for evaluation.
+pub trait TrainBackend: AutodiffBackend<InnerBackend: Kernels> + Kernels {}
+impl<B: AutodiffBackend<InnerBackend: Kernels> + Kernels> TrainBackend for B {}
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
@@ -27,11 +33,16 @@ impl DeviceKind {
 pub type FlexAutodiff = burn::backend::Autodiff<burn::backend::Flex>;
 #[cfg(feature = "cuda")]
 pub type CudaAutodiff = burn::backend::Autodiff<burn::backend::Cuda>;
+// The fused kernels are CPU code: CUDA runs the plain ops (the trait's defaults).
+#[cfg(feature = "cuda")]
+impl Kernels for burn::backend::Cuda {}
+#[cfg(feature = "cuda")]
+impl Kernels for CudaAutodiff {}
 
 /// Something to run on a backend chosen at run time.
 pub trait WithBackend {
     type Output;
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output;
+    fn run<B: TrainBackend>(self, device: B::Device) -> Self::Output;
 }
 
 /// Runs `job` on the backend `kind` names.

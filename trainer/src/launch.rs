@@ -1,16 +1,17 @@
-//! One run under operations, as `trainer run` and every run of `trainer sweep` go:
+//! The one way a run starts (`trainer run`, every run of `trainer sweep`, and the tests):
 //! data and config -> lock the run folder -> plan (train, restart, resume, skip, or refuse a
 //! different config) -> train on the chosen device with the operations hooks (a checkpoint every
 //! `--checkpoint-every` steps, at the end, and on SIGINT/SIGTERM, which stops the run as
 //! `interrupted`) -> outcome.
 
 use crate::checkpoint::{self, SaveStats};
-use crate::device::{self, WithBackend};
+use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
+use crate::kernels::Ops;
 use crate::lock::{LockError, RunLock};
 use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
-use crate::train::{self, Control, Hooks, RunContext, RunOutcome, TrainState};
+use crate::train::{self, Control, Hooks, NoHooks, RunContext, RunOutcome, TrainState};
 use crate::RunArgs;
 use burn::tensor::backend::AutodiffBackend;
 use runlog::{Metrics, MetricsWriter, Status, METRICS_FILE, SUMMARY_FILE};
@@ -30,6 +31,10 @@ pub struct OpsArgs {
     /// hash). Default: the whole batch; for the medium preset, 2 rows of 4096 tokens.
     #[arg(long)]
     pub micro_batch: Option<usize>,
+    /// Run the model's plain burn ops instead of the fused CPU kernels (the kernels' oracle:
+    /// the same numbers up to float rounding, more slowly). Not in the config hash.
+    #[arg(long)]
+    pub plain_ops: bool,
 }
 
 /// Rows per pass of the medium preset on one large GPU: an estimate (2 x 8 heads x 4096^2
@@ -42,6 +47,7 @@ impl Default for OpsArgs {
             checkpoint_every: 100,
             resume: false,
             micro_batch: None,
+            plain_ops: false,
         }
     }
 }
@@ -110,6 +116,16 @@ pub enum Launched {
     },
 }
 
+impl Launched {
+    /// How the run ended, when it trained (a skipped run did not).
+    pub fn trained(self) -> Option<RunOutcome> {
+        match self {
+            Launched::Trained { outcome, .. } => Some(outcome),
+            Launched::Skipped { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
     /// Another process trains this run now.
@@ -136,8 +152,17 @@ pub fn expected_of(config: &crate::Config, data: &crate::data::Dataset) -> Expec
 /// Trains (or skips, or resumes) the run `args` name. `ops.resume`: continue from a checkpoint
 /// (a sweep always passes it).
 pub fn launch(args: &RunArgs, ops: &OpsArgs) -> Result<Launched, LaunchError> {
+    launch_with_hooks(args, ops, &mut NoHooks)
+}
+
+/// [`launch`] with `hooks` called after every step and evaluation, after the operations' own.
+pub fn launch_with_hooks(
+    args: &RunArgs,
+    ops: &OpsArgs,
+    hooks: &mut impl Hooks,
+) -> Result<Launched, LaunchError> {
     let (config, data) = crate::prepare(args)?;
-    launch_prepared(args, ops, config, data)
+    launch_prepared_with_hooks(args, ops, config, data, hooks)
 }
 
 /// The config of `args` on data loaded before (a sweep loads its data once): what
@@ -148,12 +173,22 @@ pub fn config_on(args: &RunArgs, data: &crate::data::Dataset) -> Result<crate::C
     Ok(cfg)
 }
 
-/// [`launch`] with the config and data already at hand.
+/// [`launch`] with the config and data already at hand (a sweep loads its data once).
 pub fn launch_prepared(
     args: &RunArgs,
     ops: &OpsArgs,
     config: crate::Config,
     data: crate::data::Dataset,
+) -> Result<Launched, LaunchError> {
+    launch_prepared_with_hooks(args, ops, config, data, &mut NoHooks)
+}
+
+fn launch_prepared_with_hooks(
+    args: &RunArgs,
+    ops: &OpsArgs,
+    config: crate::Config,
+    data: crate::data::Dataset,
+    hooks: &mut impl Hooks,
 ) -> Result<Launched, LaunchError> {
     if ops.micro_batch == Some(0) {
         return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
@@ -167,6 +202,11 @@ pub fn launch_prepared(
         micro_batch: ops
             .micro_batch
             .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH)),
+        ops: if ops.plain_ops {
+            Ops::Plain
+        } else {
+            Ops::Fused
+        },
     };
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {
@@ -195,12 +235,12 @@ pub fn launch_prepared(
         ))
         .into());
     }
-    let mut hooks = OpsHooks::new(&ctx, ops.checkpoint_every);
+    let mut ops_hooks = OpsHooks::new(&ctx, ops.checkpoint_every);
     let job = Job {
         args,
         ctx: &ctx,
         threads,
-        hooks: &mut hooks,
+        hooks: (&mut ops_hooks, hooks),
         resume: matches!(action, Action::Resume { .. }),
     };
     let outcome = device::with_backend(args.device, job)??;
@@ -208,35 +248,49 @@ pub fn launch_prepared(
     Ok(Launched::Trained {
         action,
         outcome,
-        checkpoints: hooks.saves,
+        checkpoints: ops_hooks.saves,
     })
 }
 
-struct Job<'a> {
+struct Job<'a, H: Hooks> {
     args: &'a RunArgs,
     ctx: &'a RunContext,
     threads: usize,
-    hooks: &'a mut OpsHooks,
+    hooks: (&'a mut OpsHooks, &'a mut H),
     resume: bool,
 }
 
-impl WithBackend for Job<'_> {
+impl<H: Hooks> WithBackend for Job<'_, H> {
     type Output = Result<RunOutcome>;
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+    fn run<B: TrainBackend>(mut self, device: B::Device) -> Self::Output {
         if self.resume {
-            resume_on::<B>(self.ctx, self.hooks, &device)
+            resume_on::<B>(self.ctx, &mut self.hooks, &device)
         } else {
             // A checkpoint left by an earlier config or attempt must not outlive its log.
             remove_if_present(&checkpoint::path(&self.ctx.dir))?;
-            crate::run_on::<B>(self.args, self.ctx, self.threads, self.hooks, &device)
+            start_on::<B>(self.args, self.ctx, self.threads, &mut self.hooks, &device)
         }
     }
 }
 
-/// Continues the run in `ctx.dir` from its checkpoint, with the log made consistent first.
-fn resume_on<B: AutodiffBackend>(
+/// Writes run.json, then trains from a fresh state.
+fn start_on<B: TrainBackend>(
+    args: &RunArgs,
     ctx: &RunContext,
-    hooks: &mut dyn Hooks<B>,
+    threads: usize,
+    hooks: &mut impl Hooks,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let state = TrainState::<B>::fresh(&ctx.config, device);
+    let info = crate::run_info(args, ctx, threads, &state.model);
+    let mut writer = train::log::start_fresh(&ctx.dir, &info)?;
+    train::train(ctx, state, &mut writer, hooks, device)
+}
+
+/// Continues the run in `ctx.dir` from its checkpoint, with the log made consistent first.
+fn resume_on<B: TrainBackend>(
+    ctx: &RunContext,
+    hooks: &mut impl Hooks,
     device: &B::Device,
 ) -> Result<RunOutcome> {
     let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, device)?;
@@ -311,15 +365,19 @@ impl OpsHooks {
     }
 }
 
-impl<B: AutodiffBackend> Hooks<B> for OpsHooks {
-    fn after_step(&mut self, ctx: &RunContext, state: &TrainState<B>) -> Result<Control> {
+impl Hooks for OpsHooks {
+    fn after_step<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<Control> {
         if self.every > 0 && state.step.is_multiple_of(self.every) {
             self.save(ctx, state)?;
         }
         self.stop_if_asked(ctx, state)
     }
 
-    fn after_eval(
+    fn after_eval<B: AutodiffBackend>(
         &mut self,
         ctx: &RunContext,
         state: &TrainState<B>,

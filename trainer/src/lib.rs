@@ -3,8 +3,10 @@
 //! Pipeline, one module per stage:
 //! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] (GPT with x00..x0N) ->
 //! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) -> CLI
-//! (`main.rs`). [`config`] holds presets and the config hash; [`device`] picks the backend;
-//! [`bench`] measures speed.
+//! (`main.rs`). [`kernels`] holds the model's fused CPU kernels and their plain versions;
+//! [`config`] holds presets and the config hash; [`device`] picks the backend; [`bench`]
+//! measures speed. Every run starts at [`launch::launch`]: `trainer run`, each run of
+//! `trainer sweep`, and the tests.
 
 pub mod accum;
 pub mod bench;
@@ -15,6 +17,7 @@ pub mod device;
 pub mod error;
 pub mod export;
 pub mod interrupt;
+pub mod kernels;
 pub mod launch;
 pub mod lock;
 pub mod model;
@@ -31,9 +34,8 @@ pub use device::DeviceKind;
 pub use error::{Error, Result};
 pub use train::{RunOutcome, TrainState};
 
-use burn::tensor::backend::AutodiffBackend;
 use std::path::PathBuf;
-use train::{Hooks, NoHooks, RunContext};
+use train::RunContext;
 
 /// `trainer run`: one variant, one seed, one preset.
 #[derive(Debug, Clone, clap::Args)]
@@ -155,57 +157,6 @@ pub fn prepare(args: &RunArgs) -> Result<(Config, data::Dataset)> {
     let data = data::load(&cfg.data)?;
     cfg.model.vocab = data.vocab;
     Ok((cfg, data))
-}
-
-/// Trains one run as `args` say and writes its run log; the library entry of `trainer run`.
-pub fn run(args: &RunArgs) -> Result<RunOutcome> {
-    run_with_hooks(args, &mut NoHooks)
-}
-
-/// [`run`] with hooks called after every step and evaluation.
-pub fn run_with_hooks<H>(args: &RunArgs, hooks: &mut H) -> Result<RunOutcome>
-where
-    H: Hooks<device::FlexAutodiff>,
-{
-    let threads = device::init_threads(args.threads);
-    let (config, data) = prepare(args)?;
-    let ctx = RunContext {
-        config,
-        data,
-        dir: args.run_dir(),
-        quiet: args.quiet,
-        micro_batch: None,
-    };
-    match args.device {
-        DeviceKind::Flex => {
-            run_on::<device::FlexAutodiff>(args, &ctx, threads, hooks, &Default::default())
-        }
-        other => device::with_backend(other, Unreachable)?,
-    }
-}
-
-struct Unreachable;
-impl device::WithBackend for Unreachable {
-    type Output = Result<RunOutcome>;
-    fn run<B: AutodiffBackend>(self, _device: B::Device) -> Self::Output {
-        Err(Error::Usage(
-            "this device has no training path in this build".into(),
-        ))
-    }
-}
-
-/// Writes run.json, then trains from a fresh state on backend `B`.
-pub fn run_on<B: AutodiffBackend>(
-    args: &RunArgs,
-    ctx: &RunContext,
-    threads: usize,
-    hooks: &mut dyn Hooks<B>,
-    device: &B::Device,
-) -> Result<RunOutcome> {
-    let state = TrainState::<B>::fresh(&ctx.config, device);
-    let info = run_info(args, ctx, threads, &state.model);
-    let mut writer = train::log::start_fresh(&ctx.dir, &info)?;
-    train::train(ctx, state, &mut writer, hooks, device)
 }
 
 /// run.json for this run.

@@ -1,7 +1,13 @@
-//! The model: modded-nanogpt's medium-track GPT (records/track_2_medium, 2025-09-11
-//! GPT2MediumX01, train_gpt_medium.py) with N extra input embeddings, in burn. Read top to bottom:
-//! constants of the 16-layer pattern -> parameters -> init -> the pieces (norm, rotary, attention,
-//! MLP) -> the forward pass -> the loss.
+//! The model: modded-nanogpt's medium-track GPT with N extra input embeddings, in burn. Read top
+//! to bottom: constants of the 16-layer pattern -> parameters -> init -> the pieces (attention,
+//! MLP, the block with its weighted input sum) -> the forward pass -> the loss. The pieces' inner
+//! parts (norm, rotary, attention's softmax, ReLU², the loss) are in [`crate::kernels`], fused
+//! for the CPU, with the plain burn-ops versions beside them.
+//!
+//! The layer pattern (records/track_2_medium): 16 layers, no attention in layer 7, U-net skips
+//! into 9, 10, 11. Value embeddings: 3, on layers 0-2 and 13-15 ("012 ... 012"), as in the medium
+//! record the x0 experiment was built on (2025-04-22); the later GPT2MediumX01 record
+//! (2025-09-11, whose optimiser settings config.rs uses) has 5, on layers 0-4 and 11-15.
 //!
 //! Differences from the PyTorch original, on purpose: no long/short sliding windows (our
 //! sequences are short, every layer sees its whole document); a batch is `[batch, seq]` rows,
@@ -9,12 +15,13 @@
 //! Linear weights are stored `[in, out]` (x @ W), the transpose of PyTorch's `[out, in]`.
 
 use crate::config::ModelConfig;
-use crate::data::loader::HostBatch;
+use crate::kernels::{self, norm, Kernels};
 use crate::rng::Rng;
 use burn::module::{Module, Param};
-use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
+
+pub use crate::kernels::Batch;
 
 /// The layer pattern is defined for 16 layers (architecture.md, "Depth").
 pub const LAYERS: usize = 16;
@@ -24,10 +31,6 @@ pub const NO_ATTENTION: usize = 7;
 pub const SKIPS: [(usize, usize); 3] = [(9, 6), (10, 4), (11, 2)];
 /// Three value embeddings, "012 ... 012" on layers 0-2 and 13-15 (by @YouJiacheng).
 pub const VALUE_EMBEDS: usize = 3;
-/// Attention logits scaled by a constant instead of head_dim^-0.5 (@leloykun).
-pub const ATTN_SCALE: f64 = 0.12;
-/// F.rms_norm's default eps: torch.finfo(float32).eps.
-const NORM_EPS: f64 = f32::EPSILON as f64;
 
 /// Which value embedding feeds layer `i`, if any.
 pub fn value_embed_of(i: usize) -> Option<usize> {
@@ -164,142 +167,12 @@ impl<B: Backend> Gpt<B> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pieces
+// Pieces: each calls a fused kernel or its plain version, as the batch says (see kernels).
 
-/// RMS norm over the last dim, no weight (modded-nanogpt's `norm`).
-pub fn norm<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
-    let ms = x.clone().square().mean_dim(D - 1);
-    x * ms.add_scalar(NORM_EPS).sqrt().recip()
-}
-
-/// One batch on the device, with the per-batch constants the layers share.
-pub struct Batch<B: Backend> {
-    pub batch: usize,
-    pub seq: usize,
-    pub heads: usize,
-    pub head_dim: usize,
-    /// `[batch, seq]`.
-    pub inputs: Tensor<B, 2, Int>,
-    /// `[batch * seq, 1]`.
-    pub targets: Tensor<B, 2, Int>,
-    /// `[batch, seq, seq]`: 0 where attention is allowed, a large negative elsewhere.
-    pub attn_bias: Tensor<B, 3>,
-    /// Rotary tables `[batch, seq, head_dim]` for keys (see [`rotary_tables`]).
-    pub cos: Tensor<B, 3>,
-    pub sin: Tensor<B, 3>,
-    /// The same for queries, times the attention scale: folding 0.12 into q costs nothing.
-    pub cos_q: Tensor<B, 3>,
-    pub sin_q: Tensor<B, 3>,
-}
-
-impl<B: Backend> Batch<B> {
-    pub fn new(host: &HostBatch, heads: usize, head_dim: usize, device: &B::Device) -> Self {
-        let (b, t) = (host.batch, host.seq);
-        let ints = |v: &[u32], shape: [usize; 2]| {
-            let data: Vec<i32> = v.iter().map(|&x| x as i32).collect();
-            Tensor::<B, 2, Int>::from_data(TensorData::new(data, shape), device)
-        };
-        let (cos, sin) = rotary_tables(b, t, head_dim);
-        let scaled = |v: &[f32]| v.iter().map(|&x| x * ATTN_SCALE as f32).collect::<Vec<_>>();
-        let (cos_q, sin_q) = (scaled(&cos), scaled(&sin));
-        let f3 =
-            |v: Vec<f32>| Tensor::<B, 3>::from_data(TensorData::new(v, [b, t, head_dim]), device);
-        Batch {
-            batch: b,
-            seq: t,
-            heads,
-            head_dim,
-            inputs: ints(&host.inputs, [b, t]),
-            targets: ints(&host.targets, [b * t, 1]),
-            attn_bias: Tensor::from_data(
-                TensorData::new(host.attention_bias(1), [b, t, t]),
-                device,
-            ),
-            cos: f3(cos),
-            sin: f3(sin),
-            cos_q: f3(cos_q),
-            sin_q: f3(sin_q),
-        }
-    }
-}
-
-/// Half-truncated RoPE by @YouJiacheng: a quarter of the frequencies are (1/1024)^linspace(0,1),
-/// the rest zero (those dims pass unrotated). Returned expanded to `[rows, seq, head_dim]` as
-/// `[cos, cos]` and `[sin, -sin]`, so that `rope(x) = x * cos + swap_halves(x) * sin` needs no
-/// broadcast (broadcast elementwise ops are the slow path on CPU).
-pub fn rotary_tables(rows: usize, seq: usize, head_dim: usize) -> (Vec<f32>, Vec<f32>) {
-    let quarter = head_dim / 4;
-    let freq: Vec<f64> = (0..head_dim / 2)
-        .map(|j| {
-            if j < quarter {
-                let x = if quarter > 1 {
-                    j as f64 / (quarter - 1) as f64
-                } else {
-                    0.0
-                };
-                (1.0f64 / 1024.0).powf(x)
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let (mut cos, mut sin) = (
-        Vec::with_capacity(seq * head_dim),
-        Vec::with_capacity(seq * head_dim),
-    );
-    for t in 0..seq {
-        for half in 0..2 {
-            for &f in &freq {
-                let theta = t as f64 * f;
-                cos.push(theta.cos() as f32);
-                sin.push(if half == 0 { theta.sin() } else { -theta.sin() } as f32);
-            }
-        }
-    }
-    (cos.repeat(rows), sin.repeat(rows))
-}
-
-/// y1 = x1·cos + x2·sin, y2 = x2·cos - x1·sin (modded-nanogpt's `Rotary.forward`).
-fn rope<B: Backend>(x: Tensor<B, 3>, cos: &Tensor<B, 3>, sin: &Tensor<B, 3>) -> Tensor<B, 3> {
-    let h = x.dims()[2] / 2;
-    let swapped = Tensor::cat(
-        vec![x.clone().narrow(2, h, h), x.clone().narrow(2, 0, h)],
-        2,
-    );
-    x * cos.clone() + swapped * sin.clone()
-}
-
-/// softmax(q·kᵀ + bias)·v over `[batch, seq, head_dim]` (q already scaled).
-///
-/// The softmax skips subtracting the row max: q and k are RMS-normed, so every score is at most
-/// 0.12·head_dim in size and exp cannot overflow. Masked entries carry a large finite negative
-/// (exp gives exactly 0). Normalising after the AV matmul divides `[seq, head_dim]` rows instead
-/// of `[seq, seq]` ones.
-pub fn attend<B: Backend>(
-    q: Tensor<B, 3>,
-    k: Tensor<B, 3>,
-    v: Tensor<B, 3>,
-    bias: &Tensor<B, 3>,
-) -> Tensor<B, 3> {
-    let p = (q.matmul(k.swap_dims(1, 2)) + bias.clone()).exp();
-    p.clone().matmul(v) / p.sum_dim(2)
-}
-
-/// `[16, n]` zeros with a one at `[0, 0]`.
-fn first_entry(n: usize) -> Vec<f32> {
-    let mut v = vec![0.0; LAYERS * n];
-    v[0] = 1.0;
-    v
-}
-
-/// A scalar parameter entry `[1, 1]`, to scale a `[rows, dim]` tensor.
-fn entry<B: Backend>(t: &Tensor<B, 2>, i: usize, j: usize) -> Tensor<B, 2> {
-    t.clone().slice([i..i + 1, j..j + 1])
-}
-
-impl<B: Backend> Attention<B> {
-    /// Causal, document-masked self-attention, one head at a time: each head projects with its
-    /// slice of the weights straight into `[batch, seq, head_dim]`, so no tensor is transposed.
+impl<B: Kernels> Attention<B> {
+    /// Causal, document-masked self-attention: q, k and v in one projection, then the fused
+    /// per-head part (QK norm, rotary, value-embedding mix, softmax; see kernels::attention),
+    /// then the output projection. `lam` holds this layer's λv and λve.
     ///
     /// The input needs no norm: q, k and v are RMS-normed after projecting, which undoes any
     /// per-token scale (modded-nanogpt calls `self.attn(x, ...)` on the raw residual).
@@ -307,48 +180,43 @@ impl<B: Backend> Attention<B> {
         &self,
         x: Tensor<B, 2>,
         ve: Option<Tensor<B, 2>>,
-        lam: &Tensor<B, 2>,
-        layer: usize,
+        lam: Tensor<B, 1>,
         batch: &Batch<B>,
     ) -> Tensor<B, 2> {
-        let (b, t, hd) = (batch.batch, batch.seq, batch.head_dim);
-        let lam_v = entry(lam, layer, 0).reshape([1, 1, 1]);
-        let lam_ve = entry(lam, layer, 1).reshape([1, 1, 1]);
-        let mut out: Option<Tensor<B, 2>> = None;
-        for h in 0..batch.heads {
-            let cols = h * hd..(h + 1) * hd;
-            let project = |w: &Param<Tensor<B, 2>>| {
-                x.clone()
-                    .matmul(w.val().narrow(1, cols.start, hd))
-                    .reshape([b, t, hd])
-            };
-            // QK norm by @Grad62304977, then rotary (the q tables carry the 0.12 scale).
-            let q = rope(norm(project(&self.q)), &batch.cos_q, &batch.sin_q);
-            let k = rope(norm(project(&self.k)), &batch.cos, &batch.sin);
-            // v is normed too; value embeddings mixed in by @KoszarskyB & @Grad62304977, and
-            // layers without one still scale v by their first lambda.
-            let mut v = norm(project(&self.v)) * lam_v.clone();
-            if let Some(ve) = &ve {
-                v = v + ve.clone().narrow(1, cols.start, hd).reshape([b, t, hd]) * lam_ve.clone();
-            }
-            let y = attend(q, k, v, &batch.attn_bias);
-            let o = y
-                .reshape([b * t, hd])
-                .matmul(self.o.val().narrow(0, cols.start, hd));
-            out = Some(match out {
-                None => o,
-                Some(acc) => acc + o,
-            });
-        }
-        out.expect("at least one head")
+        let qkv_w = Tensor::cat(vec![self.q.val(), self.k.val(), self.v.val()], 1);
+        let y = kernels::attention(x.matmul(qkv_w), ve, lam, batch);
+        y.matmul(self.o.val())
     }
 }
 
-impl<B: Backend> Mlp<B> {
-    fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+impl<B: Kernels> Mlp<B> {
+    fn forward(&self, x: Tensor<B, 2>, batch: &Batch<B>) -> Tensor<B, 2> {
         // ReLU² (https://arxiv.org/abs/2109.08668v2), suggested by @SKYLINEZ007 and @Grad62304977.
-        let h = relu(x.matmul(self.fc.val())).square();
+        let h = kernels::relu_square(x.matmul(self.fc.val()), batch);
         h.matmul(self.proj.val())
+    }
+}
+
+impl<B: Kernels> Block<B> {
+    /// One layer, as modded-nanogpt's `Block.forward`: the weighted sum of the residual and the
+    /// embeddings, then attention (where the layer has it) and the MLP, each added to the
+    /// residual. `lambdas` holds this layer's λx, λ00, ..., λ0N; `sa_lambdas` its λv, λve.
+    fn forward(
+        &self,
+        x: Tensor<B, 2>,
+        x0s: &Tensor<B, 2>,
+        ve: Option<Tensor<B, 2>>,
+        lambdas: Tensor<B, 1>,
+        sa_lambdas: Tensor<B, 1>,
+        batch: &Batch<B>,
+    ) -> Tensor<B, 2> {
+        // x = λx·x + λ00·x00 + λ01·x01 + ... + λ0N·x0N (the x0 experiment's weighted sum)
+        let x = kernels::mix(x, x0s, lambdas, batch);
+        let x = match &self.attn {
+            Some(attn) => x.clone() + attn.forward(x, ve, sa_lambdas, batch),
+            None => x,
+        };
+        x.clone() + self.mlp.forward(norm(x, batch), batch)
     }
 }
 
@@ -362,43 +230,37 @@ pub struct Output<B: Backend> {
     pub x_norms: Option<Vec<Tensor<B, 1>>>,
 }
 
-impl<B: Backend> Gpt<B> {
+impl<B: Kernels> Gpt<B> {
     pub fn forward(&self, batch: &Batch<B>, want_norms: bool) -> Output<B> {
-        let (b, t) = (batch.batch, batch.seq);
-        let rows = b * t;
-        let d = self.heads * self.head_dim;
+        let dims = batch.dims();
+        let (rows, d) = (dims.rows(), self.heads * self.head_dim);
         let lookup = |table: &Param<Tensor<B, 2>>| {
             burn::tensor::module::embedding(table.val(), batch.inputs.clone()).reshape([rows, d])
         };
-        // x00..x0N: every embedding RMS-normed (use of norm here by @Grad62304977).
-        let x0s: Vec<Tensor<B, 2>> = self.embeds.iter().map(|e| norm(lookup(e))).collect();
-        let ves: Vec<Tensor<B, 2>> = self.value_embeds.iter().map(lookup).collect();
-        let n = x0s.len();
-
-        // The embedding part of every layer's weighted sum at once:
-        // mix[i] = λ00[i]·x00 + ... + λ0N[i]·x0N, one matmul `[16, N+1] @ [N+1, rows*dim]`.
-        // At layer 0, x is x00, so λx[0] joins λ00[0] inside the matmul: both then get the very
-        // same gradient, as in PyTorch where `x` and `x00` are one tensor.
-        let lambdas = self.lambdas.val();
+        // x00..x0N: every embedding RMS-normed (use of norm here by @Grad62304977), stacked
+        // `[N+1, rows·dim]` for the layers' weighted sums.
+        let x0s: Vec<Tensor<B, 2>> = self.embeds.iter().map(|e| norm(lookup(e), batch)).collect();
         let x0_stack = Tensor::cat(
             x0s.iter()
                 .map(|x| x.clone().reshape([1, rows * d]))
                 .collect(),
             0,
         );
-        let first = Tensor::<B, 2>::from_data(
-            TensorData::new(first_entry(n), [LAYERS, n]),
-            &lambdas.device(),
-        );
-        let mix_lambdas = lambdas.clone().narrow(1, 1, n) + first * entry(&lambdas, 0, 0);
-        let mix = mix_lambdas.matmul(x0_stack);
-        let sa = self.sa_lambdas.val();
+        let ves: Vec<Tensor<B, 2>> = self.value_embeds.iter().map(lookup).collect();
+        let n = x0s.len() + 1;
+        let row = |t: &Param<Tensor<B, 2>>, i: usize, width: usize| {
+            t.val().slice([i..i + 1, 0..width]).reshape([width])
+        };
         let skip_w = self.skip_weights.val();
 
-        let mut x = x0s[0].clone(); // the residual starts as x00
+        // The residual starts as x00 itself (modded-nanogpt: `x = x0`), so at layer 0 the
+        // weighted sum sees x00 twice, as x and as x00: λx[0] and λ00[0] get the very same
+        // gradient, and their difference stays as initialised (the medium-track logs show it).
+        let mut x = x0s[0].clone();
         let mut outputs: Vec<Tensor<B, 2>> = Vec::with_capacity(LAYERS);
         let mut norms = Vec::new();
         for (i, block) in self.blocks.iter().enumerate() {
+            // U-net skip connections (@brendanh0gan), weighted.
             if let Some(k) = SKIPS.iter().position(|&(into, _)| into == i) {
                 let from = SKIPS[k].1;
                 x = x + outputs[from].clone() * skip_w.clone().narrow(0, k, 1).reshape([1, 1]);
@@ -406,32 +268,23 @@ impl<B: Backend> Gpt<B> {
             if want_norms {
                 norms.push(x.clone().square().mean().sqrt());
             }
-            // x = λx·x + λ00·x00 + ... + λ0N·x0N
-            let embeds = mix
-                .clone()
-                .slice([i..i + 1, 0..rows * d])
-                .reshape([rows, d]);
-            x = if i == 0 {
-                embeds
-            } else {
-                x * entry(&lambdas, i, 0) + embeds
-            };
-            if let Some(attn) = &block.attn {
-                let ve = value_embed_of(i).map(|j| ves[j].clone());
-                x = x.clone() + attn.forward(x, ve, &sa, i, batch);
-            }
-            x = x.clone() + block.mlp.forward(norm(x));
+            let ve = value_embed_of(i).map(|j| ves[j].clone());
+            x = block.forward(
+                x,
+                &x0_stack,
+                ve,
+                row(&self.lambdas, i, n),
+                row(&self.sa_lambdas, i, 2),
+                batch,
+            );
             outputs.push(x.clone());
         }
 
         // Head: norm, projection to the padded vocabulary, logits softcapped as 15·z/sqrt(z²+225)
-        // (tanh-like softcap following Gemma 2, @Grad62304977; this form from the medium record).
-        let z = norm(x).matmul(self.lm_head.val());
-        let z = z.clone().mul_scalar(15.0) * z.square().add_scalar(225.0).sqrt().recip();
-        let logp = log_softmax(z, 1);
-        let loss = logp.gather(1, batch.targets.clone()).mean().neg();
+        // (tanh-like softcap following Gemma 2, @Grad62304977; this form from the medium record),
+        // then the cross-entropy.
         Output {
-            loss,
+            loss: kernels::head_loss(norm(x, batch), self.lm_head.val(), batch),
             x_norms: want_norms.then_some(norms),
         }
     }

@@ -1,43 +1,28 @@
-//! Optimisation: gradients -> parameter groups (by path in the model) -> Muon (hidden matrices)
-//! or Adam (embeddings, head, scalars) -> scheduled learning rates ([`schedule`]).
-//! All optimiser state is plain host data in [`OptimState`], keyed by parameter path, so a
-//! checkpoint can store it as is.
+//! Optimisation: the step's gradients on the host by parameter path ([`HostGrads`]: what
+//! data-parallel peers would all-reduce before stepping) -> parameter groups, listed explicitly
+//! ([`groups`]) -> Muon (hidden matrices) or Adam (embeddings, head, scalars), every parameter a
+//! task of its own, over the cores -> scheduled learning rates ([`schedule`]). All optimiser
+//! state is plain host data in [`OptimState`], keyed by parameter path, so a checkpoint can
+//! store it as is.
 
 pub mod adam;
+pub mod groups;
 pub mod muon;
 pub mod schedule;
 
 use crate::config::{OptimConfig, ScheduleConfig};
+use crate::kernels::Ops;
+use crate::model::Gpt;
+use crate::params;
+use crate::tensorfile::HostTensor;
 use adam::AdamSlot;
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Tensor, TensorData};
+pub use groups::Group;
 use muon::{MuonSlot, MuonStep};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
-
-/// Which optimiser and learning rate a parameter gets (modded-nanogpt's groups).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Group {
-    /// Hidden matrices; `wd_mul` 2 on MLP weights.
-    Muon {
-        wd_mul: f64,
-    },
-    Embed,
-    Head,
-    Scalar,
-}
-
-/// The group of the parameter at `path` (field names joined by dots, e.g. `blocks.3.mlp.fc`).
-pub fn group_of(path: &str) -> Group {
-    let first = path.split('.').next().unwrap_or("");
-    match first {
-        "embeds" | "value_embeds" => Group::Embed,
-        "lm_head" => Group::Head,
-        "blocks" if path.contains(".mlp.") => Group::Muon { wd_mul: 2.0 },
-        "blocks" => Group::Muon { wd_mul: 1.0 },
-        _ => Group::Scalar,
-    }
-}
 
 /// Both optimisers' state.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -62,132 +47,199 @@ impl StepHyper {
     }
 }
 
-/// Applies one optimiser step to every parameter of `module` that has a gradient.
-pub fn step<B: AutodiffBackend, M: Module<B>>(
-    module: M,
-    grads: &B::Gradients,
-    state: &mut OptimState,
-    cfg: &OptimConfig,
-    h: StepHyper,
-) -> M {
-    let mut stepper = Stepper::<B> {
-        grads: Grads::Raw(grads),
-        state,
-        cfg,
-        h,
-        path: Vec::new(),
-    };
-    module.map(&mut stepper)
+/// One step's gradients on the host, by parameter path (parameters without one are absent).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostGrads {
+    pub by_path: BTreeMap<String, Vec<f32>>,
 }
 
-/// [`step`] with gradients gathered by parameter id (accumulated over micro-batches).
-pub fn step_accumulated<B: AutodiffBackend, M: Module<B>>(
-    module: M,
-    grads: &burn::optim::GradientsParams,
-    state: &mut OptimState,
-    cfg: &OptimConfig,
-    h: StepHyper,
-) -> M {
-    let mut stepper = Stepper::<B> {
-        grads: Grads::ById(grads),
-        state,
-        cfg,
-        h,
-        path: Vec::new(),
-    };
-    module.map(&mut stepper)
+impl HostGrads {
+    /// The gradients a backward pass left for `model`'s parameters.
+    pub fn of<B: AutodiffBackend, M: Module<B>>(model: &M, grads: &B::Gradients) -> Self {
+        struct Take<'a, B: AutodiffBackend> {
+            grads: &'a B::Gradients,
+            path: Vec<String>,
+            out: BTreeMap<String, Vec<f32>>,
+        }
+        impl<B: AutodiffBackend> ModuleVisitor<B> for Take<'_, B> {
+            fn enter_module(&mut self, name: &str, _container: &str) {
+                self.path.push(name.to_owned());
+            }
+            fn exit_module(&mut self, _name: &str, _container: &str) {
+                self.path.pop();
+            }
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+                if let Some(g) = param.val().grad(self.grads) {
+                    self.out.insert(self.path.join("."), host(g));
+                }
+            }
+        }
+        let mut t = Take::<B> {
+            grads,
+            path: Vec::new(),
+            out: BTreeMap::new(),
+        };
+        model.visit(&mut t);
+        HostGrads { by_path: t.out }
+    }
+
+    /// Adds `other` in (gradient accumulation over micro-batches).
+    pub fn accumulate(&mut self, other: HostGrads) {
+        for (path, g) in other.by_path {
+            match self.by_path.get_mut(&path) {
+                Some(acc) => acc.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
+                None => {
+                    self.by_path.insert(path, g);
+                }
+            }
+        }
+    }
 }
 
-/// Where a parameter's gradient comes from: one backward pass, or an accumulation.
-enum Grads<'a, B: AutodiffBackend> {
-    Raw(&'a B::Gradients),
-    ById(&'a burn::optim::GradientsParams),
-}
-
-struct Stepper<'a, B: AutodiffBackend> {
-    grads: Grads<'a, B>,
-    state: &'a mut OptimState,
-    cfg: &'a OptimConfig,
-    h: StepHyper,
-    path: Vec<String>,
-}
-
-fn host(t: Tensor<impl Backend, 1>) -> Vec<f32> {
+fn host<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
     t.into_data().into_vec::<f32>().expect("f32 tensor")
 }
 
-impl<B: AutodiffBackend> ModuleMapper<B> for Stepper<'_, B> {
-    fn enter_module(&mut self, name: &str, _container: &str) {
-        self.path.push(name.to_owned());
-    }
+/// One parameter's update: its values, gradient, group and optimiser slot.
+struct Job<'a> {
+    path: String,
+    param: HostTensor,
+    grad: &'a [f32],
+    slot: Slot,
+}
 
-    fn exit_module(&mut self, _name: &str, _container: &str) {
-        self.path.pop();
-    }
+enum Slot {
+    Muon { slot: MuonSlot, mlp: bool },
+    Adam { slot: AdamSlot, lr: f64 },
+}
 
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-        let (id, tensor, mapper) = param.consume();
-        let grad = match &self.grads {
-            Grads::Raw(g) => tensor.grad(g),
-            Grads::ById(g) => g.get::<B::InnerBackend, D>(id),
+/// Applies one optimiser step to every parameter of `model` that has a gradient. With
+/// [`Ops::Fused`] the parameters are updated in parallel, Newton–Schulz on the host; with
+/// [`Ops::Plain`] one after another, Newton–Schulz in burn ops on the model's backend.
+pub fn step<B: AutodiffBackend>(
+    model: Gpt<B>,
+    grads: &HostGrads,
+    state: &mut OptimState,
+    cfg: &OptimConfig,
+    h: StepHyper,
+    ops: Ops,
+) -> Gpt<B> {
+    let groups = groups::of(&model);
+    let mut values = params::collect(&model);
+    let mut jobs = Vec::new();
+    for (path, group) in &groups {
+        let Some(grad) = grads.by_path.get(path) else {
+            continue;
         };
-        let Some(grad) = grad else {
-            return Param::from_mapped_value(id, tensor, mapper);
+        let param = values
+            .remove(path)
+            .expect("groups are checked against the model");
+        let n = param.data.len();
+        let slot = match *group {
+            Group::Muon { mlp } => Slot::Muon {
+                slot: state.muon.remove(path).unwrap_or_else(|| MuonSlot::new(n)),
+                mlp,
+            },
+            group => Slot::Adam {
+                slot: state.adam.remove(path).unwrap_or_else(|| AdamSlot::new(n)),
+                lr: h.lr_mult
+                    * match group {
+                        Group::Embed => cfg.lr_embed,
+                        Group::Head => cfg.lr_head,
+                        _ => cfg.lr_scalar,
+                    },
+            },
         };
-        let path = self.path.join(".");
-        let dims = tensor.dims();
-        let n: usize = dims.iter().product();
-        let device = grad.device();
-        let mut p = host(tensor.inner().reshape([n]));
-        let g = host(grad.reshape([n]));
-        let (o, h) = (self.cfg, self.h);
-        match group_of(&path) {
-            Group::Muon { wd_mul } => {
-                assert_eq!(D, 2, "{path}: Muon takes matrices");
-                let slot = self
-                    .state
-                    .muon
-                    .entry(path)
-                    .or_insert_with(|| MuonSlot::new(n));
+        jobs.push(Job {
+            path: path.clone(),
+            param,
+            grad,
+            slot,
+        });
+    }
+    let device = model.lm_head.val().device();
+    match ops {
+        Ops::Fused => jobs.par_iter_mut().for_each(|j| {
+            let (r, c) = dims2(&j.param);
+            j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
+        }),
+        Ops::Plain => jobs.iter_mut().for_each(|j| {
+            let shape = dims2(&j.param);
+            j.run(cfg, h, |u| {
+                let u = Tensor::<B::InnerBackend, 2>::from_data(
+                    TensorData::new(u, [shape.0, shape.1]),
+                    &device,
+                );
+                host(muon::newton_schulz(u))
+            })
+        }),
+    }
+    for j in jobs {
+        match j.slot {
+            Slot::Muon { slot, .. } => {
+                state.muon.insert(j.path.clone(), slot);
+            }
+            Slot::Adam { slot, .. } => {
+                state.adam.insert(j.path.clone(), slot);
+            }
+        }
+        values.insert(j.path, j.param);
+    }
+    params::load(
+        model,
+        &mut values,
+        "",
+        std::path::Path::new("the optimiser step"),
+    )
+    .expect("every parameter is written back with its shape")
+}
+
+/// `[rows, cols]` of a matrix (a vector counts as one row).
+fn dims2(t: &HostTensor) -> (usize, usize) {
+    match t.shape[..] {
+        [r, c] => (r, c),
+        _ => (1, t.data.len()),
+    }
+}
+
+impl Job<'_> {
+    fn run(
+        &mut self,
+        o: &OptimConfig,
+        h: StepHyper,
+        orthogonalise: impl FnOnce(Vec<f32>) -> Vec<f32>,
+    ) {
+        let shape = dims2(&self.param);
+        match &mut self.slot {
+            Slot::Muon { slot, mlp } => {
+                assert_eq!(
+                    self.param.shape.len(),
+                    2,
+                    "{}: Muon takes matrices",
+                    self.path
+                );
                 let hyper = MuonStep {
                     lr: o.muon_lr * h.lr_mult,
                     momentum: h.momentum,
                     weight_decay: o.muon_weight_decay,
-                    wd_mul: if wd_mul > 1.0 { o.muon_mlp_wd_mul } else { 1.0 },
+                    wd_mul: if *mlp { o.muon_mlp_wd_mul } else { 1.0 },
                 };
-                slot.step::<B::InnerBackend>(&mut p, &g, dims[0], dims[1], &hyper, &device);
+                slot.step(
+                    &mut self.param.data,
+                    self.grad,
+                    shape,
+                    &hyper,
+                    orthogonalise,
+                );
             }
-            group => {
-                let lr = match group {
-                    Group::Embed => o.lr_embed,
-                    Group::Head => o.lr_head,
-                    _ => o.lr_scalar,
-                } * h.lr_mult;
-                let slot = self
-                    .state
-                    .adam
-                    .entry(path)
-                    .or_insert_with(|| AdamSlot::new(n));
-                slot.step(&mut p, &g, lr, o.adam_beta1, o.adam_beta2, o.adam_eps);
-            }
+            Slot::Adam { slot, lr } => slot.step(
+                &mut self.param.data,
+                self.grad,
+                *lr,
+                o.adam_beta1,
+                o.adam_beta2,
+                o.adam_eps,
+            ),
         }
-        let updated = Tensor::<B::InnerBackend, D>::from_data(TensorData::new(p, dims), &device);
-        Param::from_mapped_value(id, Tensor::from_inner(updated).require_grad(), mapper)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_follow_modded_nanogpt() {
-        assert_eq!(group_of("embeds.2"), Group::Embed);
-        assert_eq!(group_of("value_embeds.0"), Group::Embed);
-        assert_eq!(group_of("lm_head"), Group::Head);
-        assert_eq!(group_of("lambdas"), Group::Scalar);
-        assert_eq!(group_of("skip_weights"), Group::Scalar);
-        assert_eq!(group_of("blocks.3.attn.q"), Group::Muon { wd_mul: 1.0 });
-        assert_eq!(group_of("blocks.3.mlp.fc"), Group::Muon { wd_mul: 2.0 });
     }
 }

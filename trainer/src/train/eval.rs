@@ -2,6 +2,7 @@
 //! scalars and residual norms the run log records.
 
 use crate::data::loader::HostBatch;
+use crate::kernels::{Kernels, Ops};
 use crate::model::{Batch, Gpt, SKIPS};
 use burn::tensor::backend::Backend;
 use burn::tensor::ElementConversion;
@@ -13,7 +14,7 @@ pub struct Eval {
     pub x_norms: Vec<f64>,
 }
 
-pub fn evaluate<B: Backend>(model: &Gpt<B>, batches: &[Batch<B>]) -> Eval {
+pub fn evaluate<B: Kernels>(model: &Gpt<B>, batches: &[Batch<B>]) -> Eval {
     let mut total = 0.0;
     let mut x_norms = Vec::new();
     for (i, b) in batches.iter().enumerate() {
@@ -33,15 +34,16 @@ pub fn evaluate<B: Backend>(model: &Gpt<B>, batches: &[Batch<B>]) -> Eval {
 }
 
 /// [`evaluate`] building each batch just before its pass (when all at once would not fit).
-pub fn evaluate_each<B: Backend>(
+pub fn evaluate_each<B: Kernels>(
     model: &Gpt<B>,
     batches: &[HostBatch],
+    ops: Ops,
     device: &B::Device,
 ) -> Eval {
     let mut total = 0.0;
     let mut x_norms = Vec::new();
     for (i, host) in batches.iter().enumerate() {
-        let b = Batch::new(host, model.heads, model.head_dim, device);
+        let b = Batch::new(host, model.heads, model.head_dim, ops, device);
         let e = evaluate(model, std::slice::from_ref(&b));
         total += e.val_loss;
         if i == 0 {

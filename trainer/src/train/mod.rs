@@ -3,7 +3,8 @@
 //!
 //! All training state lives in [`TrainState`] (model, both optimisers' state, step, data
 //! position, RNG, clocks), which the loop owns. [`Hooks`] are the extension points, called after
-//! every step and every evaluation: checkpointing, signals and the like plug in there.
+//! every step and every evaluation: checkpointing, signals and the like plug in there. The next
+//! batch is cut from the token stream while the current step runs.
 
 pub mod eval;
 pub mod log;
@@ -13,9 +14,11 @@ use crate::accum;
 use crate::config::Config;
 use crate::data::loader::{val_batches, HostBatch, Loader};
 use crate::data::Dataset;
+use crate::device::TrainBackend;
 use crate::error::Result;
+use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
-use crate::optim::{OptimState, StepHyper};
+use crate::optim::{self, OptimState, StepHyper};
 use crate::rng::Rng;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
@@ -64,14 +67,19 @@ pub enum Control {
     Stop(Status),
 }
 
-/// Extension points of the loop; both default to doing nothing.
-pub trait Hooks<B: AutodiffBackend> {
+/// Extension points of the loop, for whichever backend it runs on; both default to doing
+/// nothing.
+pub trait Hooks {
     /// After every optimiser step (`state.step` counts it).
-    fn after_step(&mut self, _ctx: &RunContext, _state: &TrainState<B>) -> Result<Control> {
+    fn after_step<B: AutodiffBackend>(
+        &mut self,
+        _ctx: &RunContext,
+        _state: &TrainState<B>,
+    ) -> Result<Control> {
         Ok(Control::Continue)
     }
     /// After every evaluation, once its metrics line is on disk.
-    fn after_eval(
+    fn after_eval<B: AutodiffBackend>(
         &mut self,
         _ctx: &RunContext,
         _state: &TrainState<B>,
@@ -82,7 +90,32 @@ pub trait Hooks<B: AutodiffBackend> {
 }
 
 pub struct NoHooks;
-impl<B: AutodiffBackend> Hooks<B> for NoHooks {}
+impl Hooks for NoHooks {}
+
+/// Two sets of hooks, the first called first; the run stops as soon as one says so.
+impl<H1: Hooks, H2: Hooks> Hooks for (&mut H1, &mut H2) {
+    fn after_step<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<Control> {
+        match self.0.after_step(ctx, state)? {
+            Control::Continue => self.1.after_step(ctx, state),
+            stop => Ok(stop),
+        }
+    }
+    fn after_eval<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+        m: &Metrics,
+    ) -> Result<Control> {
+        match self.0.after_eval(ctx, state, m)? {
+            Control::Continue => self.1.after_eval(ctx, state, m),
+            stop => Ok(stop),
+        }
+    }
+}
 
 /// What the loop needs besides its state.
 pub struct RunContext {
@@ -93,6 +126,8 @@ pub struct RunContext {
     /// Rows per forward/backward pass when fewer than the batch fit in memory (gradient
     /// accumulation, see [`crate::accum`]); `None`: the whole batch at once.
     pub micro_batch: Option<usize>,
+    /// Fused kernels or plain burn ops (the same numbers up to rounding).
+    pub ops: Ops,
 }
 
 /// How a run ended.
@@ -112,11 +147,11 @@ pub struct RunOutcome {
 
 /// Runs the loop from `state` to the configured number of steps (or until a hook stops it, or
 /// the loss turns non-finite), logging into `writer`.
-pub fn train<B: AutodiffBackend>(
+pub fn train<B: TrainBackend>(
     ctx: &RunContext,
     mut state: TrainState<B>,
     writer: &mut MetricsWriter,
-    hooks: &mut dyn Hooks<B>,
+    hooks: &mut impl Hooks,
     device: &B::Device,
 ) -> Result<RunOutcome> {
     let cfg = &ctx.config;
@@ -135,7 +170,7 @@ pub fn train<B: AutodiffBackend>(
     let val: Vec<Batch<B::InnerBackend>> = match ctx.micro_batch {
         None => val_host
             .iter()
-            .map(|b| Batch::new(b, heads, hd, device))
+            .map(|b| Batch::new(b, heads, hd, ctx.ops, device))
             .collect(),
         Some(_) => Vec::new(),
     };
@@ -156,10 +191,11 @@ pub fn train<B: AutodiffBackend>(
         tokens_per_s: 0.0,
     };
     let mut last_loss = f64::NAN;
+    let mut next: Option<(Loader, HostBatch)> = None;
     loop {
         let last = state.step >= steps;
         if state.step.is_multiple_of(cfg.data.eval_every) || last {
-            let m = evaluate_and_log(&state, &val, &val_host, steps, writer, device)?;
+            let m = evaluate_and_log(&state, &val, &val_host, steps, writer, ctx.ops, device)?;
             if let Some(v) = m.val_loss {
                 out.val_losses.push((state.step, v));
             }
@@ -183,9 +219,16 @@ pub fn train<B: AutodiffBackend>(
 
         // ---- one training step (timed; evaluation above is not) ----
         let t0 = Instant::now();
-        let host = state.loader.next_batch(&ctx.data.train, ctx.data.eot);
-        let (loss_value, grads) =
-            accum::forward_backward(&state.model, &host, ctx.micro_batch, device);
+        let (loader, host) = next.take().unwrap_or_else(|| cut_batch(&state.loader, ctx));
+        // The next batch is cut on another thread while this one trains.
+        let (loss_value, grads) = std::thread::scope(|s| {
+            let ahead = s.spawn(|| cut_batch(&loader, ctx));
+            let out =
+                accum::forward_backward(&state.model, &host, ctx.micro_batch, ctx.ops, device);
+            next = ahead.join().ok();
+            out
+        });
+        state.loader = loader;
         if !loss_value.is_finite() {
             state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
             out.status = Status::Diverged;
@@ -201,7 +244,14 @@ pub fn train<B: AutodiffBackend>(
             break;
         }
         let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
-        state.model = accum::apply(state.model, &grads, &mut state.optim, &cfg.optim, hyper);
+        state.model = optim::step(
+            state.model,
+            &grads,
+            &mut state.optim,
+            &cfg.optim,
+            hyper,
+            ctx.ops,
+        );
         state.step += 1;
         state.tokens += (bsz * seq) as u64;
         state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
@@ -241,6 +291,13 @@ pub fn train<B: AutodiffBackend>(
     Ok(out)
 }
 
+/// The batch after `loader`'s position, and the loader past it.
+fn cut_batch(loader: &Loader, ctx: &RunContext) -> (Loader, HostBatch) {
+    let mut l = loader.clone();
+    let batch = l.next_batch(&ctx.data.train, ctx.data.eot);
+    (l, batch)
+}
+
 fn ms_per_step<B: AutodiffBackend>(s: &TrainState<B>) -> f64 {
     s.train_time_ms / s.step.max(1) as f64
 }
@@ -254,17 +311,18 @@ fn tokens_per_s<B: AutodiffBackend>(s: &TrainState<B>) -> f64 {
 }
 
 /// Evaluates on the validation batches and appends the metrics line (flushed to disk).
-fn evaluate_and_log<B: AutodiffBackend>(
+fn evaluate_and_log<B: TrainBackend>(
     state: &TrainState<B>,
     val: &[Batch<B::InnerBackend>],
     val_host: &[HostBatch],
     steps: usize,
     writer: &mut MetricsWriter,
+    ops: Ops,
     device: &B::Device,
 ) -> Result<Metrics> {
     let model = state.model.valid();
     let e = if val.is_empty() {
-        eval::evaluate_each(&model, val_host, device)
+        eval::evaluate_each(&model, val_host, ops, device)
     } else {
         eval::evaluate(&model, val)
     };
