@@ -56,7 +56,7 @@ pub fn forward_backward<B: TrainBackend>(
         if !value.is_finite() {
             break;
         }
-        grads.accumulate(HostGrads::of(model, &loss.backward()));
+        grads.accumulate(HostGrads::of(model, loss.backward()));
     }
     (total, grads)
 }

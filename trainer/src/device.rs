@@ -59,6 +59,13 @@ pub fn with_backend<J: WithBackend>(kind: DeviceKind, job: J) -> Result<J::Outpu
     }
 }
 
+/// Runs `f` on a thread of the CPU backends' pool (rayon's global pool) and waits for it. The
+/// caller's own thread would otherwise be a third thread on two cores, fighting the pool's
+/// workers (which spin a while before sleeping) whenever it works alone.
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// Worker threads of the CPU backends (rayon's global pool); `threads` sets it once per process.
 pub fn init_threads(threads: Option<usize>) -> usize {
     if let Some(n) = threads {

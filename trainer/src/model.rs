@@ -15,7 +15,7 @@
 //! Linear weights are stored `[in, out]` (x @ W), the transpose of PyTorch's `[out, in]`.
 
 use crate::config::ModelConfig;
-use crate::kernels::{self, norm, Kernels};
+use crate::kernels::{self, linear, norm, Kernels};
 use crate::rng::Rng;
 use burn::module::{Module, Param};
 use burn::tensor::backend::Backend;
@@ -184,16 +184,16 @@ impl<B: Kernels> Attention<B> {
         batch: &Batch<B>,
     ) -> Tensor<B, 2> {
         let qkv_w = Tensor::cat(vec![self.q.val(), self.k.val(), self.v.val()], 1);
-        let y = kernels::attention(x.matmul(qkv_w), ve, lam, batch);
-        y.matmul(self.o.val())
+        let y = kernels::attention(linear(x, qkv_w, batch), ve, lam, batch);
+        linear(y, self.o.val(), batch)
     }
 }
 
 impl<B: Kernels> Mlp<B> {
     fn forward(&self, x: Tensor<B, 2>, batch: &Batch<B>) -> Tensor<B, 2> {
         // ReLU² (https://arxiv.org/abs/2109.08668v2), suggested by @SKYLINEZ007 and @Grad62304977.
-        let h = kernels::relu_square(x.matmul(self.fc.val()), batch);
-        h.matmul(self.proj.val())
+        let h = kernels::relu_square(linear(x, self.fc.val(), batch), batch);
+        linear(h, self.proj.val(), batch)
     }
 }
 

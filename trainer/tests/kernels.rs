@@ -80,7 +80,7 @@ fn check<const D: usize>(
 }
 
 #[test]
-fn rms_norm_relu_square_and_mix_equal_their_oracles() {
+fn rms_norm_relu_square_linear_and_mix_equal_their_oracles() {
     let x = random([96, 48], 2.0, 1);
     check(
         std::slice::from_ref(&x),
@@ -93,6 +93,13 @@ fn rms_norm_relu_square_and_mix_equal_their_oracles() {
         |v| B::fused_relu_square(v[0].clone()),
         |v| plain::relu_square(v[0].clone()),
         "relu²",
+    );
+    let w = random([48, 80], 0.5, 9);
+    check(
+        &[x.clone(), w],
+        |v| B::fused_linear(v[0].clone(), v[1].clone()),
+        |v| v[0].clone().matmul(v[1].clone()),
+        "linear",
     );
     // x plus three stacked embeddings, and four lambdas (a `[1, 4]` input, flattened).
     let (stack, lam) = (random([3, 96 * 48], 1.0, 2), random([1, 4], 1.0, 3));
@@ -222,7 +229,7 @@ fn the_whole_model_has_the_plain_paths_loss_and_gradients() {
         (loss.clone().into_scalar().elem::<f64>(), loss.backward())
     };
     for step in 0..3 {
-        let g = HostGrads::of(&model, &grads_of(&model, Ops::Plain).1);
+        let g = HostGrads::of(&model, grads_of(&model, Ops::Plain).1);
         model = optim::step(
             model,
             &g,

@@ -61,7 +61,7 @@ fn train_fixed(
     for step in 0..steps {
         let loss = model.forward(&batch, false).loss;
         losses.push(loss.clone().into_scalar().elem::<f64>());
-        let grads = HostGrads::of(&model, &loss.backward());
+        let grads = HostGrads::of(&model, loss.backward());
         let h = StepHyper::at(step, &o, &s);
         model = optim::step(model, &grads, &mut state, &o, h, Ops::Fused);
         each(&model);

@@ -13,7 +13,7 @@ pub mod torch;
 
 use crate::config::{Config, Preset};
 use crate::data::loader::Loader;
-use crate::device::{init_threads, FlexAutodiff, TrainBackend};
+use crate::device::{in_pool, init_threads, FlexAutodiff, TrainBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
 use crate::model::{Batch, LAYERS, NO_ATTENTION};
@@ -98,7 +98,7 @@ pub fn bench_config<B: TrainBackend>(
         let t1 = Instant::now();
         let grads = loss.backward();
         let t2 = Instant::now();
-        let grads = HostGrads::of(&state.model, &grads);
+        let grads = HostGrads::of(&state.model, grads);
         let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
         state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, h, ops);
         let t3 = Instant::now();
@@ -218,7 +218,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 &Default::default(),
             )
         };
-        let r = bench(&format!("{}{suffix}", preset.name()));
+        // On the pool's threads, as training runs (device::in_pool).
+        let r = in_pool(|| bench(&format!("{}{suffix}", preset.name())));
         print_row(&r);
         if preset == Preset::Reference && threads > 1 {
             let one = on_threads(1, || bench(&format!("reference-1t{suffix}")))?;
@@ -234,14 +235,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if let (Some(python), Some((cfg, data))) = (std::env::var_os("TORCH_PYTHON"), reference) {
         let trainer = || {
-            bench_config::<FlexAutodiff>(
-                &format!("reference{suffix}"),
-                &cfg,
-                &data.train,
-                data.eot,
-                args,
-                &Default::default(),
-            )
+            in_pool(|| {
+                bench_config::<FlexAutodiff>(
+                    &format!("reference{suffix}"),
+                    &cfg,
+                    &data.train,
+                    data.eot,
+                    args,
+                    &Default::default(),
+                )
+            })
         };
         torch::alternate(&python, threads, args, &cfg, trainer)?;
     }

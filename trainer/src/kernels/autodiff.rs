@@ -4,6 +4,7 @@
 //! graph (no copy) and a few per-row numbers, never `[seq, seq]` scores.
 
 use super::flex::{flex, primitive, slice, tensor, values};
+use super::gemm::{product_parallel, Mat};
 use super::{attention, elementwise, head, norm, HostSide, Kernels};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -77,6 +78,30 @@ impl Backward<Flex, 1> for ReluSquareStep {
                 shape,
             )
         });
+    }
+}
+
+#[derive(Debug)]
+struct LinearStep;
+
+impl Backward<Flex, 2> for LinearStep {
+    /// x, w, and `[rows, in, out]`.
+    type State = (FlexTensor, FlexTensor, [usize; 3]);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (x, w, [rows, k, n]) = ops.state;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let dy = slice(&dy);
+        let dym = Mat::new(&dy, rows, n);
+        let [px, pw] = ops.parents.map(|p| p.map(|n| n.id));
+        if px.is_some() {
+            let dx = product_parallel(dym, Mat::new(&slice(&w), k, n).t());
+            give(grads, px, dx, [rows, k]);
+        }
+        if pw.is_some() {
+            let dw = product_parallel(Mat::new(&slice(&x), rows, k).t(), dym);
+            give(grads, pw, dw, [k, n]);
+        }
     }
 }
 
@@ -207,6 +232,24 @@ impl Kernels for Ad {
             );
             (tracked.then(|| (x.primitive.clone(), shape)), y)
         }))
+    }
+
+    fn fused_linear(x: Tensor<Self, 2>, w: Tensor<Self, 2>) -> Tensor<Self, 2> {
+        let ([rows, k], [_, n]) = (x.dims(), w.dims());
+        let (x, w) = (primitive(x), primitive(w));
+        tensor(record!(
+            LinearStep,
+            [x.node.clone(), w.node.clone()],
+            |tracked| {
+                let y = product_parallel(
+                    Mat::new(&slice(&x.primitive), rows, k),
+                    Mat::new(&slice(&w.primitive), k, n),
+                );
+                let state =
+                    tracked.then(|| (x.primitive.clone(), w.primitive.clone(), [rows, k, n]));
+                (state, flex(y, [rows, n]))
+            }
+        ))
     }
 
     fn fused_mix(

@@ -104,6 +104,13 @@ pub fn matmul_parallel(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale
     product(dst, a, b, keep, scale, gemm::Parallelism::Rayon(0))
 }
 
+/// `a @ b` into a new row-major matrix, spread over the current rayon pool.
+pub fn product_parallel(a: Mat<'_>, b: Mat<'_>) -> Vec<f32> {
+    let mut out = vec![0.0; a.rows * b.cols];
+    matmul_parallel(MatMut::new(&mut out, a.rows, b.cols), a, b, 0.0, 1.0);
+    out
+}
+
 fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32, par: gemm::Parallelism) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert_eq!(b.rows, k, "inner dimensions {k} and {} differ", b.rows);

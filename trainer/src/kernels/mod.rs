@@ -52,6 +52,11 @@ pub trait Kernels: Backend {
         plain::relu_square(x)
     }
 
+    /// `x·w`: a linear layer (weights `[in, out]`).
+    fn fused_linear(x: Tensor<Self, 2>, w: Tensor<Self, 2>) -> Tensor<Self, 2> {
+        x.matmul(w)
+    }
+
     fn fused_mix(
         x: Tensor<Self, 2>,
         x0s: Tensor<Self, 2>,
@@ -138,6 +143,14 @@ pub fn norm<B: Kernels>(x: Tensor<B, 2>, batch: &Batch<B>) -> Tensor<B, 2> {
     match batch.plain {
         Some(_) => plain::rms_norm(x),
         None => B::fused_rms_norm(x),
+    }
+}
+
+/// `x·w`, a linear layer with weights `[in, out]`.
+pub fn linear<B: Kernels>(x: Tensor<B, 2>, w: Tensor<B, 2>, batch: &Batch<B>) -> Tensor<B, 2> {
+    match batch.plain {
+        Some(_) => x.matmul(w),
+        None => B::fused_linear(x, w),
     }
 }
 

@@ -54,33 +54,15 @@ pub struct HostGrads {
 }
 
 impl HostGrads {
-    /// The gradients a backward pass left for `model`'s parameters.
-    pub fn of<B: AutodiffBackend, M: Module<B>>(model: &M, grads: &B::Gradients) -> Self {
-        struct Take<'a, B: AutodiffBackend> {
-            grads: &'a B::Gradients,
-            path: Vec<String>,
-            out: BTreeMap<String, Vec<f32>>,
-        }
-        impl<B: AutodiffBackend> ModuleVisitor<B> for Take<'_, B> {
-            fn enter_module(&mut self, name: &str, _container: &str) {
-                self.path.push(name.to_owned());
-            }
-            fn exit_module(&mut self, _name: &str, _container: &str) {
-                self.path.pop();
-            }
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-                if let Some(g) = param.val().grad(self.grads) {
-                    self.out.insert(self.path.join("."), host(g));
-                }
-            }
-        }
-        let mut t = Take::<B> {
-            grads,
-            path: Vec::new(),
-            out: BTreeMap::new(),
-        };
-        model.visit(&mut t);
-        HostGrads { by_path: t.out }
+    /// The gradients a backward pass left for `model`'s parameters (taken out of `grads`, so
+    /// that most need no copy), brought to the host in parallel.
+    pub fn of<B: AutodiffBackend, M: Module<B>>(model: &M, mut grads: B::Gradients) -> Self {
+        let flat = visit_flat(model, Source::Grads(&mut grads));
+        let by_path = flat
+            .into_par_iter()
+            .map(|(path, t, _)| (path, host(t)))
+            .collect();
+        HostGrads { by_path }
     }
 
     /// Adds `other` in (gradient accumulation over micro-batches).
@@ -96,16 +78,65 @@ impl HostGrads {
     }
 }
 
+/// What [`visit_flat`] takes from each parameter.
+enum Source<'a, B: AutodiffBackend> {
+    Values,
+    /// Its gradient, taken out of these.
+    Grads(&'a mut B::Gradients),
+}
+
+/// Every float parameter of `model` (values, or gradients where there is one), flattened: its
+/// path, the tensor and its shape.
+fn visit_flat<B: AutodiffBackend, M: Module<B>>(
+    model: &M,
+    source: Source<B>,
+) -> Vec<(String, Tensor<B::InnerBackend, 1>, Vec<usize>)> {
+    struct Flat<'a, B: AutodiffBackend> {
+        source: Source<'a, B>,
+        path: Vec<String>,
+        out: Vec<(String, Tensor<B::InnerBackend, 1>, Vec<usize>)>,
+    }
+    impl<B: AutodiffBackend> ModuleVisitor<B> for Flat<'_, B> {
+        fn enter_module(&mut self, name: &str, _container: &str) {
+            self.path.push(name.to_owned());
+        }
+        fn exit_module(&mut self, _name: &str, _container: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let t = param.val();
+            let shape = t.dims().to_vec();
+            let n: usize = shape.iter().product();
+            let inner = match &mut self.source {
+                Source::Values => Some(t.inner()),
+                Source::Grads(g) => t.grad_remove(g),
+            };
+            if let Some(t) = inner {
+                self.out.push((self.path.join("."), t.reshape([n]), shape));
+            }
+        }
+    }
+    let mut v = Flat::<B> {
+        source,
+        path: Vec::new(),
+        out: Vec::new(),
+    };
+    model.visit(&mut v);
+    v.out
+}
+
 fn host<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
     t.into_data().into_vec::<f32>().expect("f32 tensor")
 }
 
-/// One parameter's update: its values, gradient, group and optimiser slot.
-struct Job<'a> {
+/// One parameter's update: its values (on the device until the job runs), gradient, group and
+/// optimiser slot.
+struct Job<'a, B: Backend> {
     path: String,
+    tensor: Option<Tensor<B, 1>>,
     param: HostTensor,
-    grad: &'a [f32],
-    slot: Slot,
+    grad: Option<&'a [f32]>,
+    slot: Option<Slot>,
 }
 
 enum Slot {
@@ -125,45 +156,44 @@ pub fn step<B: AutodiffBackend>(
     ops: Ops,
 ) -> Gpt<B> {
     let groups = groups::of(&model);
-    let mut values = params::collect(&model);
-    let mut jobs = Vec::new();
-    for (path, group) in &groups {
-        let Some(grad) = grads.by_path.get(path) else {
-            continue;
-        };
-        let param = values
-            .remove(path)
-            .expect("groups are checked against the model");
-        let n = param.data.len();
-        let slot = match *group {
-            Group::Muon { mlp } => Slot::Muon {
-                slot: state.muon.remove(path).unwrap_or_else(|| MuonSlot::new(n)),
-                mlp,
-            },
-            group => Slot::Adam {
-                slot: state.adam.remove(path).unwrap_or_else(|| AdamSlot::new(n)),
-                lr: h.lr_mult
-                    * match group {
-                        Group::Embed => cfg.lr_embed,
-                        Group::Head => cfg.lr_head,
-                        _ => cfg.lr_scalar,
-                    },
-            },
-        };
-        jobs.push(Job {
-            path: path.clone(),
-            param,
-            grad,
-            slot,
-        });
-    }
+    let mut jobs: Vec<Job<B::InnerBackend>> = visit_flat(&model, Source::Values)
+        .into_iter()
+        .map(|(path, tensor, shape)| {
+            let grad = grads.by_path.get(&path).map(Vec::as_slice);
+            let n: usize = shape.iter().product();
+            let slot = grad.map(|_| match groups[&path] {
+                Group::Muon { mlp } => Slot::Muon {
+                    slot: state.muon.remove(&path).unwrap_or_else(|| MuonSlot::new(n)),
+                    mlp,
+                },
+                group => Slot::Adam {
+                    slot: state.adam.remove(&path).unwrap_or_else(|| AdamSlot::new(n)),
+                    lr: h.lr_mult
+                        * match group {
+                            Group::Embed => cfg.lr_embed,
+                            Group::Head => cfg.lr_head,
+                            _ => cfg.lr_scalar,
+                        },
+                },
+            });
+            Job {
+                path,
+                tensor: Some(tensor),
+                param: HostTensor::new(shape, Vec::new()),
+                grad,
+                slot,
+            }
+        })
+        .collect();
     let device = model.lm_head.val().device();
     match ops {
         Ops::Fused => jobs.par_iter_mut().for_each(|j| {
+            j.fetch();
             let (r, c) = dims2(&j.param);
             j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
         }),
         Ops::Plain => jobs.iter_mut().for_each(|j| {
+            j.fetch();
             let shape = dims2(&j.param);
             j.run(cfg, h, |u| {
                 let u = Tensor::<B::InnerBackend, 2>::from_data(
@@ -174,14 +204,16 @@ pub fn step<B: AutodiffBackend>(
             })
         }),
     }
+    let mut values = BTreeMap::new();
     for j in jobs {
         match j.slot {
-            Slot::Muon { slot, .. } => {
+            Some(Slot::Muon { slot, .. }) => {
                 state.muon.insert(j.path.clone(), slot);
             }
-            Slot::Adam { slot, .. } => {
+            Some(Slot::Adam { slot, .. }) => {
                 state.adam.insert(j.path.clone(), slot);
             }
+            None => {}
         }
         values.insert(j.path, j.param);
     }
@@ -202,7 +234,14 @@ fn dims2(t: &HostTensor) -> (usize, usize) {
     }
 }
 
-impl Job<'_> {
+impl<B: Backend> Job<'_, B> {
+    /// Brings the parameter's values to the host (a copy: the model still holds them).
+    fn fetch(&mut self) {
+        if let Some(t) = self.tensor.take() {
+            self.param.data = host(t);
+        }
+    }
+
     fn run(
         &mut self,
         o: &OptimConfig,
@@ -210,7 +249,10 @@ impl Job<'_> {
         orthogonalise: impl FnOnce(Vec<f32>) -> Vec<f32>,
     ) {
         let shape = dims2(&self.param);
-        match &mut self.slot {
+        let (Some(slot), Some(grad)) = (&mut self.slot, self.grad) else {
+            return; // no gradient: the parameter keeps its value
+        };
+        match slot {
             Slot::Muon { slot, mlp } => {
                 assert_eq!(
                     self.param.shape.len(),
@@ -224,22 +266,50 @@ impl Job<'_> {
                     weight_decay: o.muon_weight_decay,
                     wd_mul: if *mlp { o.muon_mlp_wd_mul } else { 1.0 },
                 };
-                slot.step(
-                    &mut self.param.data,
-                    self.grad,
-                    shape,
-                    &hyper,
-                    orthogonalise,
-                );
+                slot.step(&mut self.param.data, grad, shape, &hyper, orthogonalise);
             }
             Slot::Adam { slot, lr } => slot.step(
                 &mut self.param.data,
-                self.grad,
+                grad,
                 *lr,
                 o.adam_beta1,
                 o.adam_beta2,
                 o.adam_eps,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::loader::HostBatch;
+    use crate::device::FlexAutodiff;
+    use crate::model::Batch;
+
+    #[test]
+    fn host_gradients_are_every_parameters_gradient() {
+        let mut cfg = crate::Preset::Tiny.config(2, 0).model;
+        cfg.vocab = 30;
+        let device = Default::default();
+        let model = Gpt::<FlexAutodiff>::new(&cfg, 1, &device);
+        let window: Vec<u16> = (0..2 * 16 + 1).map(|i| (i * 7 % 29) as u16).collect();
+        let host_batch = HostBatch::from_window(&window, 2, 16, 0);
+        let batch = Batch::new(&host_batch, 1, 64, Ops::Fused, &device);
+        let grads = model.forward(&batch, false).loss.backward();
+        let want = [
+            ("lm_head", model.lm_head.val().grad(&grads)),
+            ("embeds.1", model.embeds[1].val().grad(&grads)),
+            ("lambdas", model.lambdas.val().grad(&grads)),
+        ]
+        .map(|(p, g)| (p, host(g.expect("a gradient"))));
+        let fc = host(model.blocks[3].mlp.fc.val().grad(&grads).unwrap());
+        let got = HostGrads::of(&model, grads);
+        assert_eq!(got.by_path.len(), groups::paths(&model).len());
+        for (path, g) in want {
+            assert_eq!(got.by_path[path], g, "{path}");
+        }
+        assert_eq!(got.by_path["blocks.3.mlp.fc"], fc);
+        assert!(got.by_path["lm_head"].iter().any(|&x| x != 0.0));
     }
 }

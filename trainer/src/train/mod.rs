@@ -220,14 +220,13 @@ pub fn train<B: TrainBackend>(
         // ---- one training step (timed; evaluation above is not) ----
         let t0 = Instant::now();
         let (loader, host) = next.take().unwrap_or_else(|| cut_batch(&state.loader, ctx));
-        // The next batch is cut on another thread while this one trains.
-        let (loss_value, grads) = std::thread::scope(|s| {
-            let ahead = s.spawn(|| cut_batch(&loader, ctx));
-            let out =
-                accum::forward_backward(&state.model, &host, ctx.micro_batch, ctx.ops, device);
-            next = ahead.join().ok();
-            out
-        });
+        // The step runs on the CPU pool's threads (so that its serial parts do not compete with
+        // the pool for the cores), and the next batch is cut there while this one trains.
+        let ((loss_value, grads), ahead) = rayon::join(
+            || accum::forward_backward(&state.model, &host, ctx.micro_batch, ctx.ops, device),
+            || cut_batch(&loader, ctx),
+        );
+        next = Some(ahead);
         state.loader = loader;
         if !loss_value.is_finite() {
             state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
@@ -244,14 +243,11 @@ pub fn train<B: TrainBackend>(
             break;
         }
         let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
-        state.model = optim::step(
-            state.model,
-            &grads,
-            &mut state.optim,
-            &cfg.optim,
-            hyper,
-            ctx.ops,
-        );
+        let model = state.model;
+        let optim_state = &mut state.optim;
+        state.model = crate::device::in_pool(|| {
+            optim::step(model, &grads, optim_state, &cfg.optim, hyper, ctx.ops)
+        });
         state.step += 1;
         state.tokens += (bsz * seq) as u64;
         state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
