@@ -1,15 +1,21 @@
-//! Gradient accumulation: one optimiser step over the whole batch of `batch_size` rows, taken
-//! `micro` rows at a time, so that a GPU holding fewer rows still steps on modded-nanogpt's
-//! 8 x 64Ki tokens. Each micro-batch's mean loss is weighted by its share of the rows, so the
-//! step's loss and gradient are the whole batch's mean (up to float rounding).
-//! Without a micro-batch size (or one >= the batch) this is the plain single pass.
+//! A step's forward and backward passes over its rows, shared out two ways. Peers: on the CPU,
+//! the rows are split among as many peers as the pool has threads, each running the model on its
+//! share with its own copy of the parameters' leaves (so their autodiff graphs stay apart) side
+//! by side; their gradients are summed in peer order, as an all-reduce would, before the one
+//! optimiser step. Micro-batches: `micro` rows at a time, one after another, so that a GPU
+//! holding fewer rows still steps on modded-nanogpt's 8 x 64Ki tokens. Each share's mean loss is
+//! weighted by its part of the rows, so the step's loss and gradient are the whole batch's mean
+//! (up to float rounding). With one peer and no micro-batch size this is the plain single pass.
 
 use crate::data::loader::HostBatch;
 use crate::device::TrainBackend;
 use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
 use crate::optim::HostGrads;
-use burn::tensor::ElementConversion;
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::{ElementConversion, Tensor};
+use rayon::prelude::*;
 
 /// Rows `r0..r1` of a host batch.
 pub fn rows(host: &HostBatch, r0: usize, r1: usize) -> HostBatch {
@@ -23,40 +29,122 @@ pub fn rows(host: &HostBatch, r0: usize, r1: usize) -> HostBatch {
     }
 }
 
-/// Forward and backward over `host`, `micro` rows at a time: the step's mean loss (non-finite
-/// as soon as a micro-batch's is: the caller stops) and its gradients on the host, ready for
-/// the optimiser (or, with several peers, for an all-reduce first).
+/// How a step's rows are shared out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Shares computed side by side (at most one per row).
+    pub peers: usize,
+    /// Rows per forward/backward pass of all peers together; `None`: the whole batch at once.
+    pub micro: Option<usize>,
+}
+
+impl Split {
+    pub const WHOLE: Split = Split {
+        peers: 1,
+        micro: None,
+    };
+}
+
+/// One peer's forward pass: its copy of the model and its weighted loss.
+pub struct Pass<B: TrainBackend> {
+    model: Option<Gpt<B>>,
+    loss: Tensor<B, 1>,
+    value: f64,
+}
+
+/// The model with fresh autodiff leaves over the same values (no copy): a peer's own graph.
+fn leaves<B: AutodiffBackend>(model: &Gpt<B>) -> Gpt<B> {
+    struct Fresh;
+    impl<B: AutodiffBackend> ModuleMapper<B> for Fresh {
+        fn map_float<const D: usize>(&mut self, p: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (id, t, mapper) = p.consume();
+            Param::from_mapped_value(id, Tensor::from_inner(t.inner()).require_grad(), mapper)
+        }
+    }
+    model.clone().map(&mut Fresh)
+}
+
+/// Forward passes over `host`, a part of a step of `step_rows` rows, split among `peers`.
+pub fn forward<B: TrainBackend>(
+    model: &Gpt<B>,
+    host: &HostBatch,
+    step_rows: usize,
+    peers: usize,
+    ops: Ops,
+    device: &B::Device,
+) -> Vec<Pass<B>> {
+    let peers = peers.clamp(1, host.batch);
+    let run = |part: &HostBatch, own: Option<Gpt<B>>| {
+        let m = own.as_ref().unwrap_or(model);
+        let batch = Batch::<B>::new(part, model.heads, model.head_dim, ops, device);
+        let mut loss = m.forward(&batch, false).loss;
+        if part.batch != step_rows {
+            loss = loss.mul_scalar(part.batch as f64 / step_rows as f64);
+        }
+        let value = loss.clone().into_scalar().elem::<f64>();
+        Pass {
+            model: own,
+            loss,
+            value,
+        }
+    };
+    if peers == 1 {
+        return vec![run(host, None)];
+    }
+    (0..peers)
+        .into_par_iter()
+        .map(|p| {
+            let (r0, r1) = (p * host.batch / peers, (p + 1) * host.batch / peers);
+            run(&rows(host, r0, r1), Some(leaves(model)))
+        })
+        .collect()
+}
+
+/// The backward passes: the summed loss and gradients, in peer order.
+pub fn backward<B: TrainBackend>(passes: Vec<Pass<B>>, model: &Gpt<B>) -> (f64, HostGrads) {
+    let value = passes.iter().map(|p| p.value).sum();
+    let mut grads = passes
+        .into_par_iter()
+        .map(|p| {
+            let g = p.loss.backward();
+            HostGrads::of(p.model.as_ref().unwrap_or(model), g)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut total = grads.next().unwrap_or_default();
+    for g in grads {
+        total.accumulate(g);
+    }
+    (value, total)
+}
+
+/// Forward and backward over `host`, shared out as `split` says: the step's mean loss
+/// (non-finite as soon as a pass's is: the caller stops) and its gradients on the host, ready
+/// for the optimiser.
 pub fn forward_backward<B: TrainBackend>(
     model: &Gpt<B>,
     host: &HostBatch,
-    micro: Option<usize>,
+    split: Split,
     ops: Ops,
     device: &B::Device,
 ) -> (f64, HostGrads) {
-    let (heads, head_dim) = (model.heads, model.head_dim);
     let total_rows = host.batch;
-    let micro = micro.unwrap_or(total_rows).clamp(1, total_rows);
+    let micro = split.micro.unwrap_or(total_rows).clamp(1, total_rows);
     let mut grads = HostGrads::default();
     let mut total = 0.0;
     for r0 in (0..total_rows).step_by(micro) {
-        let whole = micro == total_rows;
-        let part = if whole {
+        let part = if micro == total_rows {
             host.clone()
         } else {
             rows(host, r0, (r0 + micro).min(total_rows))
         };
-        let weight = part.batch as f64 / total_rows as f64;
-        let batch = Batch::<B>::new(&part, heads, head_dim, ops, device);
-        let mut loss = model.forward(&batch, false).loss;
-        if !whole {
-            loss = loss.mul_scalar(weight);
+        let passes = forward(model, &part, total_rows, split.peers, ops, device);
+        if passes.iter().any(|p| !p.value.is_finite()) {
+            return (f64::NAN, grads);
         }
-        let value: f64 = loss.clone().into_scalar().elem();
+        let (value, g) = backward(passes, model);
         total += value;
-        if !value.is_finite() {
-            break;
-        }
-        grads.accumulate(HostGrads::of(model, loss.backward()));
+        grads.accumulate(g);
     }
     (total, grads)
 }
@@ -70,7 +158,7 @@ mod tests {
     type B = FlexAutodiff;
 
     #[test]
-    fn micro_batches_give_the_whole_batch_loss_and_gradient() {
+    fn micro_batches_and_peers_give_the_whole_batch_loss_and_gradient() {
         let mut cfg = crate::Preset::Tiny.config(1, 0);
         cfg.model.vocab = 50;
         let device = Default::default();
@@ -79,7 +167,7 @@ mod tests {
         let window: Vec<u16> = (0..5 * 16 + 1).map(|_| rng.below(50) as u16).collect();
         let host = HostBatch::from_window(&window, 5, 16, 0);
         // One step first: the zero-initialised head would leave every other gradient zero.
-        let (_, g) = forward_backward(&model, &host, None, Ops::Fused, &device);
+        let (_, g) = forward_backward(&model, &host, Split::WHOLE, Ops::Fused, &device);
         let h = StepHyper::at(0, &cfg.optim, &cfg.schedule);
         model = optim::step(
             model,
@@ -89,12 +177,21 @@ mod tests {
             h,
             Ops::Fused,
         );
-        let (whole_loss, whole) = forward_backward(&model, &host, None, Ops::Fused, &device);
-        // 5 rows by 2: uneven micro-batches (2, 2, 1) weigh by their rows.
-        let (acc_loss, acc) = forward_backward(&model, &host, Some(2), Ops::Fused, &device);
+        let (whole_loss, whole) =
+            forward_backward(&model, &host, Split::WHOLE, Ops::Fused, &device);
+        // 5 rows by 2: uneven micro-batches (2, 2, 1) weigh by their rows; then 3 peers (1, 2,
+        // 2 rows) side by side, and both at once.
+        let split = |peers, micro| Split { peers, micro };
+        for s in [split(1, Some(2)), split(3, None), split(2, Some(4))] {
+            let (acc_loss, acc) = forward_backward(&model, &host, s, Ops::Fused, &device);
+            compare(whole_loss, &whole, acc_loss, &acc, s);
+        }
+    }
+
+    fn compare(whole_loss: f64, whole: &HostGrads, acc_loss: f64, acc: &HostGrads, s: Split) {
         assert!(
             (whole_loss - acc_loss).abs() < 1e-5,
-            "{whole_loss} vs {acc_loss}"
+            "{s:?}: {whole_loss} vs {acc_loss}"
         );
         assert!(
             whole.by_path.len() > 90,
@@ -113,7 +210,7 @@ mod tests {
             }
         }
         assert!(max_abs > 0.0);
-        assert!(max_diff <= 1e-4 * max_abs, "{max_diff} vs {max_abs}");
+        assert!(max_diff <= 1e-4 * max_abs, "{s:?}: {max_diff} vs {max_abs}");
     }
 
     #[test]

@@ -207,6 +207,7 @@ fn launch_prepared_with_hooks(
         } else {
             Ops::Fused
         },
+        peers: peers(args.device, ops.plain_ops, threads),
     };
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {
@@ -250,6 +251,15 @@ fn launch_prepared_with_hooks(
         outcome,
         checkpoints: ops_hooks.saves,
     })
+}
+
+/// Shares of a step computed side by side: one per CPU thread with the fused kernels; the plain
+/// ops (the oracle) and a GPU take the rows in one pass.
+pub fn peers(device: device::DeviceKind, plain_ops: bool, threads: usize) -> usize {
+    match (device, plain_ops) {
+        (device::DeviceKind::Flex, false) => threads.max(1),
+        _ => 1,
+    }
 }
 
 struct Job<'a, H: Hooks> {

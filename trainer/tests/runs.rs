@@ -126,6 +126,7 @@ fn a_hook_can_stop_the_run_and_a_nan_loss_means_diverged() {
         quiet: true,
         micro_batch: None,
         ops: Ops::Fused,
+        peers: 2,
     };
     let device = Default::default();
     let mut state = trainer::TrainState::<B>::fresh(&ctx.config, &device);

@@ -11,15 +11,15 @@
 
 pub mod torch;
 
+use crate::accum;
 use crate::config::{Config, Preset};
 use crate::data::loader::Loader;
 use crate::device::{in_pool, init_threads, FlexAutodiff, TrainBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
-use crate::model::{Batch, LAYERS, NO_ATTENTION};
-use crate::optim::{self, HostGrads, StepHyper};
+use crate::model::{LAYERS, NO_ATTENTION};
+use crate::optim::{self, StepHyper};
 use crate::train::TrainState;
-use burn::tensor::ElementConversion;
 use std::time::Instant;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -82,6 +82,9 @@ pub fn bench_config<B: TrainBackend>(
     } else {
         Ops::Fused
     };
+    // As a run on this pool would share out its rows (launch::peers).
+    let threads = rayon::current_num_threads();
+    let peers = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads);
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut f, mut b, mut o) = (0.0, 0.0, 0.0);
@@ -92,13 +95,10 @@ pub fn bench_config<B: TrainBackend>(
         }
         let host = loader.next_batch(train, eot);
         let t0 = Instant::now();
-        let batch = Batch::<B>::new(&host, cfg.model.heads, cfg.model.head_dim, ops, device);
-        let loss = state.model.forward(&batch, false).loss;
-        let _: f32 = loss.clone().into_scalar().elem();
+        let passes = accum::forward(&state.model, &host, host.batch, peers, ops, device);
         let t1 = Instant::now();
-        let grads = loss.backward();
+        let (_, grads) = accum::backward(passes, &state.model);
         let t2 = Instant::now();
-        let grads = HostGrads::of(&state.model, grads);
         let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
         state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, h, ops);
         let t3 = Instant::now();

@@ -4,7 +4,8 @@
 //! graph (no copy) and a few per-row numbers, never `[seq, seq]` scores.
 
 use super::flex::{flex, primitive, slice, tensor, values};
-use super::gemm::{product_parallel, Mat};
+use super::gemm::Mat;
+use super::linear::product;
 use super::{attention, elementwise, head, norm, HostSide, Kernels};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -95,11 +96,11 @@ impl Backward<Flex, 2> for LinearStep {
         let dym = Mat::new(&dy, rows, n);
         let [px, pw] = ops.parents.map(|p| p.map(|n| n.id));
         if px.is_some() {
-            let dx = product_parallel(dym, Mat::new(&slice(&w), k, n).t());
+            let dx = product(dym, Mat::new(&slice(&w), k, n).t());
             give(grads, px, dx, [rows, k]);
         }
         if pw.is_some() {
-            let dw = product_parallel(Mat::new(&slice(&x), rows, k).t(), dym);
+            let dw = product(Mat::new(&slice(&x), rows, k).t(), dym);
             give(grads, pw, dw, [k, n]);
         }
     }
@@ -241,7 +242,7 @@ impl Kernels for Ad {
             LinearStep,
             [x.node.clone(), w.node.clone()],
             |tracked| {
-                let y = product_parallel(
+                let y = product(
                     Mat::new(&slice(&x.primitive), rows, k),
                     Mat::new(&slice(&w.primitive), k, n),
                 );

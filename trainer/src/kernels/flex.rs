@@ -1,7 +1,8 @@
 //! The fused kernels on burn's Flex CPU backend, forward only (evaluation): tensors to host
 //! slices (no copy when contiguous), the kernel, and back.
 
-use super::gemm::{product_parallel, Mat};
+use super::gemm::Mat;
+use super::linear::product;
 use super::{attention, elementwise, head, norm, HostSide, Kernels};
 use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
@@ -66,7 +67,7 @@ impl Kernels for Flex {
     fn fused_linear(x: Tensor<Self, 2>, w: Tensor<Self, 2>) -> Tensor<Self, 2> {
         let ([rows, k], [_, n]) = (x.dims(), w.dims());
         let (x, w) = (primitive(x), primitive(w));
-        let y = product_parallel(Mat::new(&slice(&x), rows, k), Mat::new(&slice(&w), k, n));
+        let y = product(Mat::new(&slice(&x), rows, k), Mat::new(&slice(&w), k, n));
         tensor(flex(y, [rows, n]))
     }
 

@@ -58,6 +58,30 @@ impl<'a> Mat<'a> {
         }
     }
 
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The block of rows `r` and columns `c`, as a view (no copy); panics if it is not inside.
+    pub fn block(self, r: std::ops::Range<usize>, c: std::ops::Range<usize>) -> Self {
+        assert!(
+            r.start <= r.end && r.end <= self.rows && c.start <= c.end && c.end <= self.cols,
+            "block {r:?} x {c:?} of a {}x{} matrix",
+            self.rows,
+            self.cols
+        );
+        let start = if r.is_empty() || c.is_empty() {
+            0
+        } else {
+            r.start * self.rs + c.start * self.cs
+        };
+        Mat::strided(&self.data[start..], r.len(), c.len(), self.rs, self.cs)
+    }
+
     /// The transpose, as a view (no copy).
     pub fn t(self) -> Self {
         Mat {
@@ -95,23 +119,6 @@ impl<'a> MatMut<'a> {
 /// `dst = keep·dst + scale·(a @ b)`, on the calling thread (the kernels parallelise above
 /// this). `keep == 0` overwrites `dst` without reading it.
 pub fn matmul(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32) {
-    product(dst, a, b, keep, scale, gemm::Parallelism::None)
-}
-
-/// [`matmul`] spread over the current rayon pool, for products too large for one task. Each
-/// element is still summed by one thread in one order: the result does not depend on timing.
-pub fn matmul_parallel(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32) {
-    product(dst, a, b, keep, scale, gemm::Parallelism::Rayon(0))
-}
-
-/// `a @ b` into a new row-major matrix, spread over the current rayon pool.
-pub fn product_parallel(a: Mat<'_>, b: Mat<'_>) -> Vec<f32> {
-    let mut out = vec![0.0; a.rows * b.cols];
-    matmul_parallel(MatMut::new(&mut out, a.rows, b.cols), a, b, 0.0, 1.0);
-    out
-}
-
-fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32, par: gemm::Parallelism) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert_eq!(b.rows, k, "inner dimensions {k} and {} differ", b.rows);
     assert_eq!(
@@ -134,8 +141,8 @@ fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32, par: 
     // SAFETY: `Mat::strided` and `MatMut::strided` checked that every element (i, j) of the three
     // matrices, at `i * rs + j * cs`, lies inside its slice, and that the strides fit an isize;
     // the shapes agree (asserted above). `dst` is borrowed mutably and `a`, `b` immutably, so the
-    // output cannot overlap an input, and nothing else can touch them until gemm returns (its
-    // rayon tasks, if any, end before it does). gemm handles f32 (its only other requirement).
+    // output cannot overlap an input. `Parallelism::None` runs on this thread only, and the
+    // borrows outlive the call. gemm handles f32 (its only other requirement).
     unsafe {
         gemm::gemm(
             m,
@@ -156,7 +163,7 @@ fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, keep: f32, scale: f32, par: 
             false,
             false,
             false,
-            par,
+            gemm::Parallelism::None,
         );
     }
 }

@@ -5,7 +5,8 @@
 //! the logits: nothing logits-sized is kept but that one buffer, and it is reused from step to
 //! step (a fresh 32 MB buffer costs more in page faults than the loss itself).
 
-use super::gemm::{matmul_parallel, Mat, MatMut};
+use super::gemm::Mat;
+use super::linear::{product, product_into};
 use super::simd::{exp, sum, vectorized};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -67,13 +68,7 @@ pub fn forward(
         "target {bad:?} is outside the {width} logits"
     );
     let mut z = Logits::new(rows, width);
-    matmul_parallel(
-        MatMut::new(&mut z.data, rows, width),
-        Mat::new(x, rows, d),
-        Mat::new(w, d, width),
-        0.0,
-        1.0,
-    );
+    product_into(&mut z.data, Mat::new(x, rows, d), Mat::new(w, d, width));
     let losses: Vec<f64> = z
         .data
         .par_chunks_mut(ROWS_PER_TASK * width)
@@ -125,21 +120,11 @@ fn rows_loss(z: &mut [f32], targets: &[u32], inv_rows: f32, grad: bool) -> Vec<f
 pub fn backward(x: &[f32], w: &[f32], d: usize, dz: &Logits, g: f32) -> (Vec<f32>, Vec<f32>) {
     let (rows, width) = (dz.rows, dz.width);
     let dzm = Mat::new(&dz.data, rows, width);
-    let mut dx = vec![0.0; rows * d];
-    matmul_parallel(
-        MatMut::new(&mut dx, rows, d),
-        dzm,
-        Mat::new(w, d, width).t(),
-        0.0,
-        g,
-    );
-    let mut dw = vec![0.0; d * width];
-    matmul_parallel(
-        MatMut::new(&mut dw, d, width),
-        Mat::new(x, rows, d).t(),
-        dzm,
-        0.0,
-        g,
-    );
+    let mut dx = product(dzm, Mat::new(w, d, width).t());
+    let mut dw = product(Mat::new(x, rows, d).t(), dzm);
+    // The loss's own gradient is 1 in training; any other scales both.
+    if g != 1.0 {
+        dx.iter_mut().chain(dw.iter_mut()).for_each(|v| *v *= g);
+    }
     (dx, dw)
 }

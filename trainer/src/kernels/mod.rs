@@ -4,7 +4,7 @@
 //! hand-written backward passes), and the plain ops otherwise (`--plain-ops`, CUDA).
 //!
 //! Stages: host kernels on slices ([`norm`], [`rotary`], [`attention`], [`head`],
-//! [`elementwise`], over [`gemm`] and [`simd`]) -> burn's backend extension ([`Kernels`],
+//! [`elementwise`], over [`linear`], [`gemm`] and [`simd`]) -> burn's backend extension ([`Kernels`],
 //! implemented in `flex.rs` for the forward pass and `autodiff.rs` for the backward pass) ->
 //! these dispatching functions.
 
@@ -14,6 +14,7 @@ pub mod elementwise;
 mod flex;
 pub mod gemm;
 pub mod head;
+pub mod linear;
 pub mod norm;
 pub mod plain;
 pub mod rotary;

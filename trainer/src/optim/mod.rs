@@ -65,15 +65,18 @@ impl HostGrads {
         HostGrads { by_path }
     }
 
-    /// Adds `other` in (gradient accumulation over micro-batches).
+    /// Adds `other` in (peers' and micro-batches' gradients), over the cores.
     pub fn accumulate(&mut self, other: HostGrads) {
-        for (path, g) in other.by_path {
-            match self.by_path.get_mut(&path) {
-                Some(acc) => acc.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
-                None => {
-                    self.by_path.insert(path, g);
-                }
+        const CHUNK: usize = 1 << 15;
+        self.by_path.par_iter_mut().for_each(|(path, acc)| {
+            if let Some(g) = other.by_path.get(path) {
+                acc.par_chunks_mut(CHUNK)
+                    .zip(g.par_chunks(CHUNK))
+                    .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += b));
             }
+        });
+        for (path, g) in other.by_path {
+            self.by_path.entry(path).or_insert(g);
         }
     }
 }

@@ -128,6 +128,8 @@ pub struct RunContext {
     pub micro_batch: Option<usize>,
     /// Fused kernels or plain burn ops (the same numbers up to rounding).
     pub ops: Ops,
+    /// Shares of each step's rows computed side by side (see [`crate::accum`]).
+    pub peers: usize,
 }
 
 /// How a run ended.
@@ -223,7 +225,13 @@ pub fn train<B: TrainBackend>(
         // The step runs on the CPU pool's threads (so that its serial parts do not compete with
         // the pool for the cores), and the next batch is cut there while this one trains.
         let ((loss_value, grads), ahead) = rayon::join(
-            || accum::forward_backward(&state.model, &host, ctx.micro_batch, ctx.ops, device),
+            || {
+                let split = accum::Split {
+                    peers: ctx.peers,
+                    micro: ctx.micro_batch,
+                };
+                accum::forward_backward(&state.model, &host, split, ctx.ops, device)
+            },
             || cut_batch(&loader, ctx),
         );
         next = Some(ahead);
