@@ -1,8 +1,8 @@
 //! A step's forward and backward passes over its rows, shared out two ways. Peers: on the CPU,
-//! the rows are split among as many peers as the pool has threads, each running the model on its
-//! share with its own copy of the parameters' leaves (so their autodiff graphs stay apart) side
-//! by side; their gradients are summed in peer order, as an all-reduce would, before the one
-//! optimiser step. Micro-batches: `micro` rows at a time, one after another, so that a GPU
+//! the rows are split among as many peers as there are threads, each running the model on its
+//! share, in its own pool ([`crate::peers`]), with its own copy of the parameters' leaves (so
+//! their autodiff graphs stay apart), side by side; their gradients are summed in peer order, as
+//! an all-reduce would, before the one optimiser step. Micro-batches: `micro` rows at a time, one after another, so that a GPU
 //! holding fewer rows still steps on modded-nanogpt's 8 x 64Ki tokens. Each share's mean loss is
 //! weighted by its part of the rows, so the step's loss and gradient are the whole batch's mean
 //! (up to float rounding). With one peer and no micro-batch size this is the plain single pass.
@@ -12,10 +12,10 @@ use crate::device::TrainBackend;
 use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
 use crate::optim::HostGrads;
+use crate::peers::Peers;
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{ElementConversion, Tensor};
-use rayon::prelude::*;
 
 /// Rows `r0..r1` of a host batch.
 pub fn rows(host: &HostBatch, r0: usize, r1: usize) -> HostBatch {
@@ -29,25 +29,9 @@ pub fn rows(host: &HostBatch, r0: usize, r1: usize) -> HostBatch {
     }
 }
 
-/// How a step's rows are shared out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Split {
-    /// Shares computed side by side (at most one per row).
-    pub peers: usize,
-    /// Rows per forward/backward pass of all peers together; `None`: the whole batch at once.
-    pub micro: Option<usize>,
-}
-
-impl Split {
-    pub const WHOLE: Split = Split {
-        peers: 1,
-        micro: None,
-    };
-}
-
 /// One peer's forward pass: its copy of the model and its weighted loss.
 pub struct Pass<B: TrainBackend> {
-    model: Option<Gpt<B>>,
+    model: Gpt<B>,
     loss: Tensor<B, 1>,
     value: f64,
 }
@@ -64,53 +48,43 @@ fn leaves<B: AutodiffBackend>(model: &Gpt<B>) -> Gpt<B> {
     model.clone().map(&mut Fresh)
 }
 
-/// Forward passes over `host`, a part of a step of `step_rows` rows, split among `peers`.
+/// Forward passes over `host`, a part of a step of `step_rows` rows, one share per peer.
 pub fn forward<B: TrainBackend>(
     model: &Gpt<B>,
     host: &HostBatch,
     step_rows: usize,
-    peers: usize,
+    peers: &Peers,
     ops: Ops,
     device: &B::Device,
 ) -> Vec<Pass<B>> {
-    let peers = peers.clamp(1, host.batch);
-    let run = |part: &HostBatch, own: Option<Gpt<B>>| {
-        let m = own.as_ref().unwrap_or(model);
-        let batch = Batch::<B>::new(part, model.heads, model.head_dim, ops, device);
-        let mut loss = m.forward(&batch, false).loss;
+    let n = peers.len().clamp(1, host.batch);
+    let shares = (0..n)
+        .map(|p| {
+            let (r0, r1) = (p * host.batch / n, (p + 1) * host.batch / n);
+            if n == 1 {
+                host.clone()
+            } else {
+                rows(host, r0, r1)
+            }
+        })
+        .collect();
+    peers.run(shares, |_, part: HostBatch| {
+        let model = leaves(model);
+        let batch = Batch::<B>::new(&part, model.heads, model.head_dim, ops, device);
+        let mut loss = model.forward(&batch, false).loss;
         if part.batch != step_rows {
             loss = loss.mul_scalar(part.batch as f64 / step_rows as f64);
         }
         let value = loss.clone().into_scalar().elem::<f64>();
-        Pass {
-            model: own,
-            loss,
-            value,
-        }
-    };
-    if peers == 1 {
-        return vec![run(host, None)];
-    }
-    (0..peers)
-        .into_par_iter()
-        .map(|p| {
-            let (r0, r1) = (p * host.batch / peers, (p + 1) * host.batch / peers);
-            run(&rows(host, r0, r1), Some(leaves(model)))
-        })
-        .collect()
+        Pass { model, loss, value }
+    })
 }
 
-/// The backward passes: the summed loss and gradients, in peer order.
-pub fn backward<B: TrainBackend>(passes: Vec<Pass<B>>, model: &Gpt<B>) -> (f64, HostGrads) {
+/// The backward passes, each in its peer's pool: the summed loss and gradients, in peer order.
+pub fn backward<B: TrainBackend>(passes: Vec<Pass<B>>, peers: &Peers) -> (f64, HostGrads) {
     let value = passes.iter().map(|p| p.value).sum();
-    let mut grads = passes
-        .into_par_iter()
-        .map(|p| {
-            let g = p.loss.backward();
-            HostGrads::of(p.model.as_ref().unwrap_or(model), g)
-        })
-        .collect::<Vec<_>>()
-        .into_iter();
+    let grads = peers.run(passes, |_, p| HostGrads::of(&p.model, p.loss.backward()));
+    let mut grads = grads.into_iter();
     let mut total = grads.next().unwrap_or_default();
     for g in grads {
         total.accumulate(g);
@@ -118,18 +92,19 @@ pub fn backward<B: TrainBackend>(passes: Vec<Pass<B>>, model: &Gpt<B>) -> (f64, 
     (value, total)
 }
 
-/// Forward and backward over `host`, shared out as `split` says: the step's mean loss
-/// (non-finite as soon as a pass's is: the caller stops) and its gradients on the host, ready
-/// for the optimiser.
+/// Forward and backward over `host`, `micro` rows at a time (`None`: the whole batch), each
+/// part shared out among the peers: the step's mean loss (non-finite as soon as a pass's is: the
+/// caller stops) and its gradients on the host, ready for the optimiser.
 pub fn forward_backward<B: TrainBackend>(
     model: &Gpt<B>,
     host: &HostBatch,
-    split: Split,
+    micro: Option<usize>,
+    peers: &Peers,
     ops: Ops,
     device: &B::Device,
 ) -> (f64, HostGrads) {
     let total_rows = host.batch;
-    let micro = split.micro.unwrap_or(total_rows).clamp(1, total_rows);
+    let micro = micro.unwrap_or(total_rows).clamp(1, total_rows);
     let mut grads = HostGrads::default();
     let mut total = 0.0;
     for r0 in (0..total_rows).step_by(micro) {
@@ -138,11 +113,11 @@ pub fn forward_backward<B: TrainBackend>(
         } else {
             rows(host, r0, (r0 + micro).min(total_rows))
         };
-        let passes = forward(model, &part, total_rows, split.peers, ops, device);
+        let passes = forward(model, &part, total_rows, peers, ops, device);
         if passes.iter().any(|p| !p.value.is_finite()) {
             return (f64::NAN, grads);
         }
-        let (value, g) = backward(passes, model);
+        let (value, g) = backward(passes, peers);
         total += value;
         grads.accumulate(g);
     }
@@ -167,7 +142,8 @@ mod tests {
         let window: Vec<u16> = (0..5 * 16 + 1).map(|_| rng.below(50) as u16).collect();
         let host = HostBatch::from_window(&window, 5, 16, 0);
         // One step first: the zero-initialised head would leave every other gradient zero.
-        let (_, g) = forward_backward(&model, &host, Split::WHOLE, Ops::Fused, &device);
+        let one = Peers::new(1, 1).unwrap();
+        let (_, g) = forward_backward(&model, &host, None, &one, Ops::Fused, &device);
         let h = StepHyper::at(0, &cfg.optim, &cfg.schedule);
         model = optim::step(
             model,
@@ -177,18 +153,23 @@ mod tests {
             h,
             Ops::Fused,
         );
-        let (whole_loss, whole) =
-            forward_backward(&model, &host, Split::WHOLE, Ops::Fused, &device);
+        let (whole_loss, whole) = forward_backward(&model, &host, None, &one, Ops::Fused, &device);
         // 5 rows by 2: uneven micro-batches (2, 2, 1) weigh by their rows; then 3 peers (1, 2,
         // 2 rows) side by side, and both at once.
-        let split = |peers, micro| Split { peers, micro };
-        for s in [split(1, Some(2)), split(3, None), split(2, Some(4))] {
-            let (acc_loss, acc) = forward_backward(&model, &host, s, Ops::Fused, &device);
+        for s @ (peers, micro) in [(1, Some(2)), (3, None), (2, Some(4))] {
+            let p = Peers::new(peers, peers).unwrap();
+            let (acc_loss, acc) = forward_backward(&model, &host, micro, &p, Ops::Fused, &device);
             compare(whole_loss, &whole, acc_loss, &acc, s);
         }
     }
 
-    fn compare(whole_loss: f64, whole: &HostGrads, acc_loss: f64, acc: &HostGrads, s: Split) {
+    fn compare(
+        whole_loss: f64,
+        whole: &HostGrads,
+        acc_loss: f64,
+        acc: &HostGrads,
+        s: (usize, Option<usize>),
+    ) {
         assert!(
             (whole_loss - acc_loss).abs() < 1e-5,
             "{s:?}: {whole_loss} vs {acc_loss}"

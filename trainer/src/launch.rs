@@ -207,7 +207,7 @@ fn launch_prepared_with_hooks(
         } else {
             Ops::Fused
         },
-        peers: peers(args.device, ops.plain_ops, threads),
+        peers: crate::peers::Peers::new(peers(args.device, ops.plain_ops, threads), threads)?,
     };
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {

@@ -23,6 +23,7 @@ pub mod lock;
 pub mod model;
 pub mod optim;
 pub mod params;
+pub mod peers;
 pub mod rng;
 pub mod slurm;
 pub mod sweep;

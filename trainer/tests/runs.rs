@@ -126,7 +126,7 @@ fn a_hook_can_stop_the_run_and_a_nan_loss_means_diverged() {
         quiet: true,
         micro_batch: None,
         ops: Ops::Fused,
-        peers: 2,
+        peers: trainer::peers::Peers::new(2, 2).unwrap(),
     };
     let device = Default::default();
     let mut state = trainer::TrainState::<B>::fresh(&ctx.config, &device);

@@ -84,7 +84,8 @@ pub fn bench_config<B: TrainBackend>(
     };
     // As a run on this pool would share out its rows (launch::peers).
     let threads = rayon::current_num_threads();
-    let peers = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads);
+    let shares = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads);
+    let peers = crate::peers::Peers::new(shares, threads).expect("a thread pool");
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut f, mut b, mut o) = (0.0, 0.0, 0.0);
@@ -95,9 +96,9 @@ pub fn bench_config<B: TrainBackend>(
         }
         let host = loader.next_batch(train, eot);
         let t0 = Instant::now();
-        let passes = accum::forward(&state.model, &host, host.batch, peers, ops, device);
+        let passes = accum::forward(&state.model, &host, host.batch, &peers, ops, device);
         let t1 = Instant::now();
-        let (_, grads) = accum::backward(passes, &state.model);
+        let (_, grads) = accum::backward(passes, &peers);
         let t2 = Instant::now();
         let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
         state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, h, ops);

@@ -6,6 +6,7 @@ use crate::kernels::{Kernels, Ops};
 use crate::model::{Batch, Gpt, SKIPS};
 use burn::tensor::backend::Backend;
 use burn::tensor::ElementConversion;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 pub struct Eval {
@@ -14,22 +15,24 @@ pub struct Eval {
     pub x_norms: Vec<f64>,
 }
 
+/// The batches go to the CPU threads side by side; their losses are summed in order.
 pub fn evaluate<B: Kernels>(model: &Gpt<B>, batches: &[Batch<B>]) -> Eval {
-    let mut total = 0.0;
-    let mut x_norms = Vec::new();
-    for (i, b) in batches.iter().enumerate() {
-        let out = model.forward(b, i == 0);
-        total += out.loss.into_scalar().elem::<f64>();
-        if let Some(norms) = out.x_norms {
-            x_norms = norms
-                .into_iter()
-                .map(|n| n.into_scalar().elem::<f64>())
-                .collect();
-        }
-    }
+    let outs: Vec<(f64, Option<Vec<f64>>)> = batches
+        .par_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let out = model.forward(b, i == 0);
+            let norms = out.x_norms.map(|n| {
+                n.into_iter()
+                    .map(|n| n.into_scalar().elem::<f64>())
+                    .collect()
+            });
+            (out.loss.into_scalar().elem::<f64>(), norms)
+        })
+        .collect();
     Eval {
-        val_loss: total / batches.len() as f64,
-        x_norms,
+        val_loss: outs.iter().map(|o| o.0).sum::<f64>() / batches.len() as f64,
+        x_norms: outs.into_iter().find_map(|o| o.1).unwrap_or_default(),
     }
 }
 

@@ -128,8 +128,8 @@ pub struct RunContext {
     pub micro_batch: Option<usize>,
     /// Fused kernels or plain burn ops (the same numbers up to rounding).
     pub ops: Ops,
-    /// Shares of each step's rows computed side by side (see [`crate::accum`]).
-    pub peers: usize,
+    /// The threads of each step's passes, one pool per share of its rows (see [`crate::accum`]).
+    pub peers: crate::peers::Peers,
 }
 
 /// How a run ended.
@@ -226,11 +226,8 @@ pub fn train<B: TrainBackend>(
         // the pool for the cores), and the next batch is cut there while this one trains.
         let ((loss_value, grads), ahead) = rayon::join(
             || {
-                let split = accum::Split {
-                    peers: ctx.peers,
-                    micro: ctx.micro_batch,
-                };
-                accum::forward_backward(&state.model, &host, split, ctx.ops, device)
+                let m = &state.model;
+                accum::forward_backward(m, &host, ctx.micro_batch, &ctx.peers, ctx.ops, device)
             },
             || cut_batch(&loader, ctx),
         );
@@ -325,11 +322,13 @@ fn evaluate_and_log<B: TrainBackend>(
     device: &B::Device,
 ) -> Result<Metrics> {
     let model = state.model.valid();
-    let e = if val.is_empty() {
-        eval::evaluate_each(&model, val_host, ops, device)
-    } else {
-        eval::evaluate(&model, val)
-    };
+    let e = crate::device::in_pool(|| {
+        if val.is_empty() {
+            eval::evaluate_each(&model, val_host, ops, device)
+        } else {
+            eval::evaluate(&model, val)
+        }
+    });
     let s = eval::scalars(&model);
     let mut m = Metrics::new(state.step as u64, state.train_time_ms, e.val_loss);
     m.total_steps = Some(steps as u64);
