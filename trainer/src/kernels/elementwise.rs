@@ -19,17 +19,20 @@ pub fn mix_forward(x: &[f32], x0s: &[f32], lam: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0; n];
     y.par_chunks_mut(CHUNK).enumerate().for_each(|(c, y)| {
         let at = c * CHUNK..c * CHUNK + y.len();
-        vectorized(|| {
-            for (y, &x) in y.iter_mut().zip(&x[at.clone()]) {
-                *y = lam[0] * x;
-            }
-            for (j, &l) in lam[1..].iter().enumerate() {
-                let e = &x0s[j * n + at.start..j * n + at.end];
-                for (y, &e) in y.iter_mut().zip(e) {
-                    *y += l * e;
+        vectorized(
+            #[inline(always)]
+            || {
+                for (y, &x) in y.iter_mut().zip(&x[at.clone()]) {
+                    *y = lam[0] * x;
                 }
-            }
-        })
+                for (j, &l) in lam[1..].iter().enumerate() {
+                    let e = &x0s[j * n + at.start..j * n + at.end];
+                    for (y, &e) in y.iter_mut().zip(e) {
+                        *y += l * e;
+                    }
+                }
+            },
+        )
     });
     y
 }
@@ -45,7 +48,12 @@ pub fn mix_backward(
     let scaled = |l: f32, out: &mut [f32]| {
         out.par_chunks_mut(CHUNK)
             .zip(dy.par_chunks(CHUNK))
-            .for_each(|(o, g)| vectorized(|| scale(l, g, o)));
+            .for_each(|(o, g)| {
+                vectorized(
+                    #[inline(always)]
+                    || scale(l, g, o),
+                )
+            });
     };
     let mut dx = vec![0.0; n];
     scaled(lam[0], &mut dx);
@@ -61,7 +69,12 @@ pub fn mix_backward(
             let parts: Vec<f64> = input
                 .par_chunks(CHUNK)
                 .zip(dy.par_chunks(CHUNK))
-                .map(|(a, g)| vectorized(|| dot_f64(a, g)))
+                .map(|(a, g)| {
+                    vectorized(
+                        #[inline(always)]
+                        || dot_f64(a, g),
+                    )
+                })
                 .collect();
             parts.iter().sum()
         })
@@ -82,12 +95,15 @@ pub fn relu_square_forward(x: &[f32]) -> Vec<f32> {
     y.par_chunks_mut(CHUNK)
         .zip(x.par_chunks(CHUNK))
         .for_each(|(y, x)| {
-            vectorized(|| {
-                for (y, &x) in y.iter_mut().zip(x) {
-                    let r = x.max(0.0);
-                    *y = r * r;
-                }
-            })
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (y, &x) in y.iter_mut().zip(x) {
+                        let r = x.max(0.0);
+                        *y = r * r;
+                    }
+                },
+            )
         });
     y
 }
@@ -99,11 +115,14 @@ pub fn relu_square_backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
         .zip(x.par_chunks(CHUNK))
         .zip(dy.par_chunks(CHUNK))
         .for_each(|((dx, x), dy)| {
-            vectorized(|| {
-                for ((o, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
-                    *o = 2.0 * x.max(0.0) * g;
-                }
-            })
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((o, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+                        *o = 2.0 * x.max(0.0) * g;
+                    }
+                },
+            )
         });
     dx
 }

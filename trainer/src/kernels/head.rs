@@ -73,7 +73,12 @@ pub fn forward(
         .data
         .par_chunks_mut(ROWS_PER_TASK * width)
         .zip(targets.par_chunks(ROWS_PER_TASK))
-        .flat_map_iter(|(z, t)| vectorized(|| rows_loss(z, t, 1.0 / rows as f32, want_grad)))
+        .flat_map_iter(|(z, t)| {
+            vectorized(
+                #[inline(always)]
+                || rows_loss(z, t, 1.0 / rows as f32, want_grad),
+            )
+        })
         .collect();
     // Summed in row order: the same loss whatever the thread count.
     let loss = losses.iter().sum::<f64>() / rows as f64;

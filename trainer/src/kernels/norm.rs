@@ -39,15 +39,18 @@ pub fn forward(x: &[f32], d: usize) -> (Vec<f32>, Vec<f32>) {
         .zip(r.par_chunks_mut(ROWS_PER_TASK))
         .zip(x.par_chunks(ROWS_PER_TASK * d))
         .for_each(|((y, r), x)| {
-            vectorized(|| {
-                for ((y, r), x) in y
-                    .chunks_exact_mut(d)
-                    .zip(r.iter_mut())
-                    .zip(x.chunks_exact(d))
-                {
-                    *r = row(x, y);
-                }
-            })
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((y, r), x) in y
+                        .chunks_exact_mut(d)
+                        .zip(r.iter_mut())
+                        .zip(x.chunks_exact(d))
+                    {
+                        *r = row(x, y);
+                    }
+                },
+            )
         });
     (y, r)
 }
@@ -60,12 +63,15 @@ pub fn backward(y: &[f32], r: &[f32], dy: &[f32], d: usize) -> Vec<f32> {
         .zip(dy.par_chunks(ROWS_PER_TASK * d))
         .zip(r.par_chunks(ROWS_PER_TASK))
         .for_each(|(((dx, y), dy), r)| {
-            vectorized(|| {
-                let rows = dx.chunks_exact_mut(d).zip(y.chunks_exact(d));
-                for (((dx, y), dy), &r) in rows.zip(dy.chunks_exact(d)).zip(r) {
-                    row_backward(y, r, dy, dx);
-                }
-            })
+            vectorized(
+                #[inline(always)]
+                || {
+                    let rows = dx.chunks_exact_mut(d).zip(y.chunks_exact(d));
+                    for (((dx, y), dy), &r) in rows.zip(dy.chunks_exact(d)).zip(r) {
+                        row_backward(y, r, dy, dx);
+                    }
+                },
+            )
         });
     dx
 }

@@ -1,7 +1,8 @@
 //! Vectorised arithmetic for the fused kernels. Loops written plainly inside [`vectorized`] are
 //! compiled for the widest instruction set the CPU offers (AVX-512, AVX2 or the baseline), picked
-//! at run time by pulp: the binary stays portable and the kernels still get wide registers. The
-//! helpers here are `#[inline(always)]` so that they are compiled inside that context too.
+//! at run time by pulp: the binary stays portable and the kernels still get wide registers. Only
+//! code inlined into that context gets them, so the closures given to [`vectorized`] are marked
+//! `#[inline(always)]`, as are the helpers here and every function a kernel calls inside one.
 
 /// Runs `f` compiled for the best SIMD level of this CPU.
 #[inline(always)]
@@ -74,18 +75,21 @@ pub fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
-    // Round to the nearest integer by adding and removing 1.5·2^23 (exact for |v| < 2^22): plain
-    // arithmetic, where `round_ties_even` may become a library call.
+    // Round to the nearest integer by adding 1.5·2^23: at that magnitude one unit is one ulp, so
+    // the integer n also sits in the low bits of t. Plain arithmetic on floats and their bits,
+    // where `round` and `as i32` would not vectorise.
     const ROUND: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let t = x * std::f32::consts::LOG2_E + ROUND;
+    let n = t - ROUND;
     let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
     let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
         + 0.5; // Cephes' 5.0000001201e-1, which is 0.5 in f32
     let y = p * (r * r) + r + 1.0;
-    // n is within [-126, 127] after the clamp: a valid biased exponent.
-    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // 2^n through the exponent bits; n is within [-126, 127] after the clamp.
+    let n_bits = t.to_bits().wrapping_sub(ROUND.to_bits());
+    y * f32::from_bits(n_bits.wrapping_add(127) << 23)
 }
 
 #[cfg(test)]
@@ -98,7 +102,10 @@ mod tests {
         let mut x = -60.0f32;
         while x < 60.0 {
             let want = (x as f64).exp();
-            let got = vectorized(|| exp(x)) as f64;
+            let got = vectorized(
+                #[inline(always)]
+                || exp(x),
+            ) as f64;
             worst = worst.max(((got - want) / want).abs());
             x += 0.000_37;
         }

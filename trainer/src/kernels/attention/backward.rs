@@ -20,7 +20,12 @@ pub fn backward(inp: &Inputs, y: &[f32], denom: &[f32], dy: &[f32]) -> Grads {
     let hdim = inp.dims.hdim();
     let tasks: Vec<HeadGrads> = (0..inp.dims.batch * heads)
         .into_par_iter()
-        .map(|task| vectorized(|| head_backward(inp, (y, denom), dy, task / heads, task % heads)))
+        .map(|task| {
+            vectorized(
+                #[inline(always)]
+                || head_backward(inp, (y, denom), dy, task / heads, task % heads),
+            )
+        })
         .collect();
     let mut dqkv = vec![0.0; inp.dims.rows() * 3 * hdim];
     for (part, offset) in [0, hdim, 2 * hdim].into_iter().enumerate() {

@@ -194,7 +194,12 @@ pub fn forward(inp: &Inputs) -> Forward {
     } = inp.dims;
     let tasks: Vec<(Vec<f32>, Vec<f32>)> = (0..batch * heads)
         .into_par_iter()
-        .map(|task| vectorized(|| head_forward(inp, task / heads, task % heads)))
+        .map(|task| {
+            vectorized(
+                #[inline(always)]
+                || head_forward(inp, task / heads, task % heads),
+            )
+        })
         .collect();
     let hdim = inp.dims.hdim();
     let mut y = vec![0.0; inp.dims.rows() * hdim];
