@@ -153,7 +153,7 @@ impl<const N: usize> Backward<Flex, N> for AttentionStep<N> {
         let dy = grads.consume::<Flex>(&ops.node);
         let (qkv, ve) = (slice(&s.qkv), s.ve.as_ref().map(slice));
         let g = attention::backward(
-            &inputs(&s.host, &qkv, ve.as_deref(), s.lam),
+            &s.host.attention(&qkv, ve.as_deref(), s.lam),
             &slice(&s.y),
             &s.denom,
             &slice(&dy),
@@ -174,22 +174,6 @@ impl<const N: usize> Backward<Flex, N> for AttentionStep<N> {
             g.dlam.iter().map(|&x| x as f32).collect(),
             [2],
         );
-    }
-}
-
-fn inputs<'a>(
-    host: &'a HostSide,
-    qkv: &'a [f32],
-    ve: Option<&'a [f32]>,
-    lam: [f32; 2],
-) -> attention::Inputs<'a> {
-    attention::Inputs {
-        dims: host.dims,
-        qkv,
-        ve,
-        lam,
-        docs: &host.batch.docs,
-        rotary: &host.rotary,
     }
 }
 
@@ -287,7 +271,7 @@ impl Kernels for Ad {
                 slice(&qkv.primitive),
                 ve.as_ref().map(|v| slice(&v.primitive)),
             );
-            let out = attention::forward(&inputs(host, &q, e.as_deref(), l));
+            let out = attention::forward(&host.attention(&q, e.as_deref(), l));
             let y = flex(out.y, [host.dims.rows(), host.dims.hdim()]);
             let state = tracked.then(|| AttentionState {
                 host: host.clone(),

@@ -93,14 +93,7 @@ impl Kernels for Flex {
         let (qkv, ve) = (primitive(qkv), ve.map(primitive));
         let lam = values(&primitive(lam));
         let (qkv_s, ve_s) = (slice(&qkv), ve.as_ref().map(slice));
-        let out = attention::forward(&attention::Inputs {
-            dims: host.dims,
-            qkv: &qkv_s,
-            ve: ve_s.as_deref(),
-            lam: [lam[0], lam[1]],
-            docs: &host.batch.docs,
-            rotary: &host.rotary,
-        });
+        let out = attention::forward(&host.attention(&qkv_s, ve_s.as_deref(), [lam[0], lam[1]]));
         tensor(flex(out.y, [host.dims.rows(), host.dims.hdim()]))
     }
 

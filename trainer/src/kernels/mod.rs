@@ -97,6 +97,25 @@ pub struct HostSide {
     pub rotary: Arc<Rotary>,
 }
 
+impl HostSide {
+    /// What the attention kernel reads for this batch.
+    pub fn attention<'a>(
+        &'a self,
+        qkv: &'a [f32],
+        ve: Option<&'a [f32]>,
+        lam: [f32; 2],
+    ) -> attention::Inputs<'a> {
+        attention::Inputs {
+            dims: self.dims,
+            qkv,
+            ve,
+            lam,
+            docs: &self.batch.docs,
+            rotary: &self.rotary,
+        }
+    }
+}
+
 /// One batch on the device, with the per-batch constants every layer shares.
 pub struct Batch<B: Backend> {
     pub host: Arc<HostSide>,
