@@ -38,7 +38,7 @@ serve: build ## local preview that rebuilds on change
 test: ## every test
 	$(CARGO) test --workspace --release
 
-bench: build ## speed and memory figures
+bench: build ## speed and memory figures; TORCH_PYTHON=<python with torch> adds the PyTorch anchor
 	$(BIN)/trainer bench
 	$(BIN)/report bench
 

@@ -190,11 +190,16 @@ pub fn step<B: AutodiffBackend>(
         .collect();
     let device = model.lm_head.val().device();
     match ops {
-        Ops::Fused => jobs.par_iter_mut().for_each(|j| {
-            j.fetch();
-            let (r, c) = dims2(&j.param);
-            j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
-        }),
+        Ops::Fused => {
+            // Largest first, so that the cores finish together (Newton–Schulz dominates and
+            // grows with the matrix); each job's result does not depend on when it runs.
+            jobs.sort_by_key(|j| std::cmp::Reverse(j.param.shape.iter().product::<usize>()));
+            jobs.par_iter_mut().with_max_len(1).for_each(|j| {
+                j.fetch();
+                let (r, c) = dims2(&j.param);
+                j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
+            })
+        }
         Ops::Plain => jobs.iter_mut().for_each(|j| {
             j.fetch();
             let shape = dims2(&j.param);
