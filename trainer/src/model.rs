@@ -234,9 +234,7 @@ impl<B: Kernels> Gpt<B> {
     pub fn forward(&self, batch: &Batch<B>, want_norms: bool) -> Output<B> {
         let dims = batch.dims();
         let (rows, d) = (dims.rows(), self.heads * self.head_dim);
-        let lookup = |table: &Param<Tensor<B, 2>>| {
-            burn::tensor::module::embedding(table.val(), batch.inputs.clone()).reshape([rows, d])
-        };
+        let lookup = |table: &Param<Tensor<B, 2>>| kernels::embedding(table.val(), batch);
         // x00..x0N: every embedding RMS-normed (use of norm here by @Grad62304977), stacked
         // `[N+1, rows·dim]` for the layers' weighted sums.
         let x0s: Vec<Tensor<B, 2>> = self.embeds.iter().map(|e| norm(lookup(e), batch)).collect();

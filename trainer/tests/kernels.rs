@@ -112,6 +112,22 @@ fn rms_norm_relu_square_linear_and_mix_equal_their_oracles() {
 }
 
 #[test]
+fn embedding_lookups_equal_burns_with_repeated_tokens() {
+    // 2 rows of 40 over 7 tokens: every token repeats, so rows of the gradient sum several.
+    let h = host(2, 40, 8, &[0, 13]);
+    let device = Default::default();
+    let fused = Batch::<B>::new(&h, 1, 8, Ops::Fused, &device);
+    let oracle = Batch::<B>::new(&h, 1, 8, Ops::Plain, &device);
+    let table = random([8, 16], 1.0, 10);
+    check(
+        &[table],
+        |v| B::fused_embedding(v[0].clone(), &fused.host),
+        |v| plain::embedding(v[0].clone(), oracle.inputs.clone()),
+        "embedding",
+    );
+}
+
+#[test]
 fn attention_equals_its_oracle_with_several_documents_per_row() {
     // 3 rows of 150 (three query blocks, the last partial), 2 heads of 16. Row 0: documents
     // starting at 0, 5 and 70; row 1: one document; row 2: a new document every few tokens.

@@ -83,6 +83,22 @@ impl Backward<Flex, 1> for ReluSquareStep {
 }
 
 #[derive(Debug)]
+struct EmbeddingStep;
+
+impl Backward<Flex, 1> for EmbeddingStep {
+    /// The batch (its input tokens) and the table's shape.
+    type State = (Arc<HostSide>, [usize; 2]);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (host, [vocab, d]) = ops.state;
+        unary::<Flex, _>(ops.parents, ops.node, grads, |dy| {
+            let g = elementwise::embedding_backward(vocab, d, &host.batch.inputs, &slice(&dy));
+            flex(g, [vocab, d])
+        });
+    }
+}
+
+#[derive(Debug)]
 struct LinearStep;
 
 impl Backward<Flex, 2> for LinearStep {
@@ -216,6 +232,19 @@ impl Kernels for Ad {
                 shape,
             );
             (tracked.then(|| (x.primitive.clone(), shape)), y)
+        }))
+    }
+
+    fn fused_embedding(table: Tensor<Self, 2>, host: &Arc<HostSide>) -> Tensor<Self, 2> {
+        let shape = table.dims();
+        let table = primitive(table);
+        let ids = &host.batch.inputs;
+        tensor(record!(EmbeddingStep, [table.node.clone()], |tracked| {
+            let y = elementwise::embedding_forward(&slice(&table.primitive), shape[1], ids);
+            (
+                tracked.then(|| (host.clone(), shape)),
+                flex(y, [ids.len(), shape[1]]),
+            )
         }))
     }
 

@@ -1,5 +1,6 @@
 //! Elementwise kernels, fused and spread over the cores in fixed-size chunks (so that sums come
-//! out the same whatever the thread count): the layer's input mix and the MLP's ReLU².
+//! out the same whatever the thread count): the layer's input mix and the MLP's ReLU²; and the
+//! embedding lookup, whose gradient is one dense table written once (burn's copies a zeroed one).
 
 use super::simd::{dot_f64, vectorized};
 use rayon::prelude::*;
@@ -125,4 +126,25 @@ pub fn relu_square_backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
             )
         });
     dx
+}
+
+/// An embedding lookup: row `ids[i]` of `table` (`[vocab, d]`) for each i.
+pub fn embedding_forward(table: &[f32], d: usize, ids: &[u32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(ids.len() * d);
+    for &t in ids {
+        out.extend_from_slice(&table[t as usize * d..(t as usize + 1) * d]);
+    }
+    out
+}
+
+/// Its gradient: each row of `dy` added into the row of its token, the rest zero. Tokens are
+/// taken in order, so repeated ones sum the same way every time.
+pub fn embedding_backward(vocab: usize, d: usize, ids: &[u32], dy: &[f32]) -> Vec<f32> {
+    let mut g = vec![0.0; vocab * d];
+    for (&t, row) in ids.iter().zip(dy.chunks_exact(d)) {
+        for (a, &b) in g[t as usize * d..(t as usize + 1) * d].iter_mut().zip(row) {
+            *a += b;
+        }
+    }
+    g
 }

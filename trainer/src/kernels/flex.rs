@@ -64,6 +64,13 @@ impl Kernels for Flex {
         ))
     }
 
+    fn fused_embedding(table: Tensor<Self, 2>, host: &Arc<HostSide>) -> Tensor<Self, 2> {
+        let d = table.dims()[1];
+        let ids = &host.batch.inputs;
+        let y = elementwise::embedding_forward(&slice(&primitive(table)), d, ids);
+        tensor(flex(y, [ids.len(), d]))
+    }
+
     fn fused_linear(x: Tensor<Self, 2>, w: Tensor<Self, 2>) -> Tensor<Self, 2> {
         let ([rows, k], [_, n]) = (x.dims(), w.dims());
         let (x, w) = (primitive(x), primitive(w));

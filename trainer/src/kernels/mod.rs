@@ -53,6 +53,14 @@ pub trait Kernels: Backend {
         plain::relu_square(x)
     }
 
+    /// The rows of `table` for the batch's input tokens, `[rows, dim]`.
+    fn fused_embedding(table: Tensor<Self, 2>, host: &Arc<HostSide>) -> Tensor<Self, 2> {
+        let b = &host.batch;
+        let ids: Vec<i32> = b.inputs.iter().map(|&x| x as i32).collect();
+        let ids = Tensor::from_data(TensorData::new(ids, [b.batch, b.seq]), &table.device());
+        plain::embedding(table, ids)
+    }
+
     /// `x·w`: a linear layer (weights `[in, out]`).
     fn fused_linear(x: Tensor<Self, 2>, w: Tensor<Self, 2>) -> Tensor<Self, 2> {
         x.matmul(w)
@@ -171,6 +179,14 @@ pub fn linear<B: Kernels>(x: Tensor<B, 2>, w: Tensor<B, 2>, batch: &Batch<B>) ->
     match batch.plain {
         Some(_) => x.matmul(w),
         None => B::fused_linear(x, w),
+    }
+}
+
+/// The rows of `table` for the batch's input tokens, `[rows, dim]`.
+pub fn embedding<B: Kernels>(table: Tensor<B, 2>, batch: &Batch<B>) -> Tensor<B, 2> {
+    match batch.plain {
+        Some(_) => plain::embedding(table, batch.inputs.clone()),
+        None => B::fused_embedding(table, &batch.host),
     }
 }
 

@@ -17,6 +17,13 @@ pub fn rms_norm<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
     x * ms.add_scalar(EPS as f64).sqrt().recip()
 }
 
+/// Rows of `table` for `ids` (`[batch, seq]`), as `[batch·seq, dim]`.
+pub fn embedding<B: Backend>(table: Tensor<B, 2>, ids: Tensor<B, 2, Int>) -> Tensor<B, 2> {
+    let [b, t] = ids.dims();
+    let d = table.dims()[1];
+    burn::tensor::module::embedding(table, ids).reshape([b * t, d])
+}
+
 /// ReLU² of the MLP's hidden layer.
 pub fn relu_square<B: Backend>(x: Tensor<B, 2>) -> Tensor<B, 2> {
     relu(x).square()
