@@ -194,20 +194,23 @@ fn launch_prepared_with_hooks(
         return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
     }
     let threads = device::init_threads(args.threads);
+    let micro_batch = ops
+        .micro_batch
+        .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH));
+    let rows = micro_batch.unwrap_or(config.data.batch_size);
+    let shares = peers(args.device, ops.plain_ops, threads, rows);
     let ctx = RunContext {
         config,
         data,
         dir: args.run_dir(),
         quiet: args.quiet,
-        micro_batch: ops
-            .micro_batch
-            .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH)),
+        micro_batch,
         ops: if ops.plain_ops {
             Ops::Plain
         } else {
             Ops::Fused
         },
-        peers: crate::peers::Peers::new(peers(args.device, ops.plain_ops, threads), threads)?,
+        peers: crate::peers::Peers::new(shares, threads)?,
     };
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {
@@ -253,11 +256,12 @@ fn launch_prepared_with_hooks(
     })
 }
 
-/// Shares of a step computed side by side: one per CPU thread with the fused kernels; the plain
-/// ops (the oracle) and a GPU take the rows in one pass.
-pub fn peers(device: device::DeviceKind, plain_ops: bool, threads: usize) -> usize {
+/// Shares of a pass of `rows` rows computed side by side: one per CPU thread with the fused
+/// kernels (at most one per row; spare threads then work inside the peers); the plain ops (the
+/// oracle) and a GPU take the rows in one pass.
+pub fn peers(device: device::DeviceKind, plain_ops: bool, threads: usize, rows: usize) -> usize {
     match (device, plain_ops) {
-        (device::DeviceKind::Flex, false) => threads.max(1),
+        (device::DeviceKind::Flex, false) => threads.min(rows).max(1),
         _ => 1,
     }
 }

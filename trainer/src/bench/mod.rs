@@ -87,7 +87,8 @@ pub fn bench_config<B: TrainBackend>(
     };
     // As a run on this pool would share out its rows (launch::peers).
     let threads = rayon::current_num_threads();
-    let shares = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads);
+    let rows = cfg.data.batch_size;
+    let shares = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads, rows);
     let peers = crate::peers::Peers::new(shares, threads).expect("a thread pool");
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
