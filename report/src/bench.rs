@@ -66,7 +66,11 @@ pub fn write_synthetic_run(
     seed: u64,
     shape: Synthetic,
 ) -> Result<PathBuf> {
-    let variant = runlog::lambda_key(extra as usize);
+    let variant = runlog::Variant::new(extra).ok_or_else(|| {
+        Error::Stats(format!(
+            "a synthetic run has at most 99 extra embeddings, not {extra}"
+        ))
+    })?;
     let dir = root
         .join(experiment)
         .join(runlog::run_dir_name(&variant, seed));
@@ -116,7 +120,7 @@ pub fn write_synthetic_run(
         run_id: format!("synthetic-{variant}-s{seed}"),
         extra_embeddings: extra,
         preset: Some("synthetic".into()),
-        ..RunInfo::new(experiment, &variant, seed)
+        ..RunInfo::new(experiment, variant, seed)
     };
     let summary = Summary {
         status: Status::Finished,

@@ -3,10 +3,10 @@
 //! runs go to stderr, naming file and line.
 
 use crate::figures;
-use crate::runs::import::{import_logs, ImportOptions};
+use crate::runs::import::{import_all, ImportOptions};
 use crate::runs::RunSet;
 use crate::stats::{self, Summary, TTest};
-use crate::Result;
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -65,27 +65,48 @@ pub struct FiguresArgs {
     pub names: Vec<String>,
 }
 
+/// The runs of `dir` (of one experiment), refused when any fails its checks or when several
+/// experiments would be pooled; runs that have not finished are named and left out.
 fn load(dir: &Path, experiment: Option<&str>) -> Result<RunSet> {
-    let runs = RunSet::load(dir)?;
-    for w in runs.warnings() {
+    let all = RunSet::load(dir)?;
+    for w in all.warnings() {
         eprintln!("warning: {w}");
     }
-    match experiment {
-        Some(e) => runs.only_experiment(e),
+    let runs = match experiment {
+        Some(e) => all.only_experiment(e)?,
         None => {
-            let exps = runs.experiments();
+            let exps = all.experiments();
             if exps.len() > 1 {
-                eprintln!(
-                    "warning: {} holds runs of {} experiments ({}); they are pooled by variant \
-                     (pass --experiment to pick one)",
-                    dir.display(),
-                    exps.len(),
-                    exps.join(", ")
-                );
+                return Err(Error::NoRuns {
+                    dir: dir.to_owned(),
+                    reason: format!(
+                        "holds runs of {} experiments ({}); pass --experiment to pick one (runs \
+                         of different experiments are never pooled)",
+                        exps.len(),
+                        exps.join(", ")
+                    ),
+                });
             }
-            Ok(runs)
+            all
         }
+    };
+    if !runs.problems().is_empty() {
+        for p in runs.problems() {
+            eprintln!("error: {p}");
+        }
+        return Err(Error::BadRuns {
+            dir: dir.to_owned(),
+            count: runs.problems().len(),
+        });
     }
+    for r in runs.unfinished() {
+        eprintln!(
+            "note: {}: {}; left out",
+            crate::runs::describe(r),
+            crate::runs::standing(r)
+        );
+    }
+    Ok(runs)
 }
 
 pub fn import(args: &ImportArgs) -> Result<()> {
@@ -96,7 +117,11 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
     };
-    for dir in import_logs(&args.files, &args.out, &opts)? {
+    let (dirs, warnings) = import_all(&args.files, &args.out, &opts)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    for dir in dirs {
         println!("{}", dir.display());
     }
     Ok(())

@@ -105,13 +105,15 @@ pub const FRONT_MATTER_KEYS: &[&str] = &["title", "date", "experiment", "summary
 
 /// Splits a draft into its front matter and body. Returns the body's offset in `text` so that
 /// line numbers of the body can be given in the draft's terms. Errors carry a line number.
+/// A UTF-8 byte order mark before the front matter (some Windows editors write one) is skipped.
 pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, String)> {
     let mut fm = FrontMatter::default();
-    let Some(rest) = text
+    let unmarked = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = unmarked
         .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
+        .or_else(|| unmarked.strip_prefix("---\r\n"))
     else {
-        return Ok((fm, 0));
+        return Ok((fm, text.len() - unmarked.len()));
     };
     let mut offset = text.len() - rest.len();
     for (i, line) in rest.split_inclusive('\n').enumerate() {
@@ -205,5 +207,9 @@ mod tests {
         assert!(msg.contains("authr") && msg.contains("experiment"), "{msg}");
         assert!(split_front_matter("---\ndate: 20 May\n---\n").is_err());
         assert!(split_front_matter("---\ntitle: a\n").is_err());
+        // A byte order mark before the front matter does not hide it.
+        let (fm, off) = split_front_matter("\u{feff}---\ntitle: T\n---\n# B\n").unwrap();
+        assert_eq!((fm.title.as_deref(), off), (Some("T"), 20));
+        assert_eq!(split_front_matter("\u{feff}# B\n").unwrap().1, 3);
     }
 }

@@ -1,9 +1,10 @@
 //! `report serve`: a local preview. Builds the site, serves it over HTTP from a plain
-//! std::net listener (one thread per connection, GET only), and rebuilds when a draft, a run,
-//! a template or site.toml changes (polled every half second: no watcher library needed).
+//! std::net listener (one thread per connection, GET only, the request line and headers read
+//! up to a fixed size), and rebuilds when a draft, a run, a template or site.toml changes
+//! (polled every half second: no watcher library needed).
 
 use crate::build::{build, BuildOptions, Outcome};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -40,15 +41,42 @@ impl Server {
     }
 }
 
+/// The longest request line read (a URL of a page here is far shorter); past it, 414.
+pub const MAX_REQUEST_LINE: u64 = 8 * 1024;
+/// The most header bytes read; past them, 431. Nothing is buffered beyond these limits.
+pub const MAX_HEADERS: u64 = 32 * 1024;
+
 fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
-    reader.read_line(&mut request)?;
-    // Drain the headers.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
+    (&mut reader)
+        .take(MAX_REQUEST_LINE)
+        .read_line(&mut request)?;
+    if !request.ends_with('\n') {
+        if request.len() as u64 >= MAX_REQUEST_LINE {
+            return refuse(&mut stream, "414 URI Too Long");
+        }
+        return Ok(()); // the client went away
+    }
+    // Drain the headers, within their budget.
+    let mut budget = MAX_HEADERS;
+    loop {
+        let mut line = String::new();
+        let n = (&mut reader).take(budget).read_line(&mut line)?;
+        if n == 0 {
+            break;
+        }
+        budget -= n as u64;
+        if !line.ends_with('\n') {
+            if budget == 0 {
+                return refuse(&mut stream, "431 Request Header Fields Too Large");
+            }
+            break; // the client went away mid-line
+        }
+        if line.trim_end().is_empty() {
+            break; // the blank line that ends the headers
+        }
     }
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
@@ -78,6 +106,18 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
             stream.write_all(body)?;
         }
     }
+    stream.flush()
+}
+
+/// Answers a request that was too large and closes.
+fn refuse(stream: &mut TcpStream, status: &str) -> std::io::Result<()> {
+    let body = format!("{status}\n");
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
     stream.flush()
 }
 

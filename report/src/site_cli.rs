@@ -49,6 +49,15 @@ pub struct PublishArgs {
     /// Site config
     #[arg(long, default_value = "site.toml")]
     pub config: PathBuf,
+    /// Drafts folder: every post must build before anything is published
+    #[arg(long, default_value = "posts")]
+    pub posts: PathBuf,
+    /// Runs folder
+    #[arg(long, default_value = "runs")]
+    pub runs: PathBuf,
+    /// Templates folder
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,6 +103,26 @@ pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     let cfg = SiteConfig::load(&a.config)?;
     let remote = a.remote.clone().unwrap_or(cfg.publish.remote);
     let branch = a.branch.clone().unwrap_or(cfg.publish.branch);
+    publish::check_remote(&remote)?;
+    publish::check_branch(&branch)?;
+    // Nothing is published while a post fails to build (a bad run, a failed claim, ...).
+    let mut o = BuildOptions::new(a.posts.clone(), a.runs.clone(), None);
+    o.config = a.config.clone();
+    o.templates = a.templates.clone();
+    let (problems, _) = check::check(&o)?;
+    let fatal: Vec<String> = problems
+        .iter()
+        .filter(|p| p.kind.fatal())
+        .map(|p| p.to_string())
+        .collect();
+    if !fatal.is_empty() {
+        return Err(format!(
+            "publish refuses: {} problem(s) stop the build, so the site would not be what the \
+             drafts and runs say:\n{}",
+            fatal.len(),
+            fatal.join("\n")
+        ));
+    }
     match publish::publish(&PathBuf::from("."), &a.site, &remote, &branch)? {
         publish::Published::Pushed { commit } => {
             println!(

@@ -52,7 +52,7 @@ fn names_parse_like_the_drafts_links() {
     assert_eq!(
         p("lambdas-x01-s2.png").0,
         FigureSpec::Heatmap {
-            variant: "x01".into(),
+            variant: common::v("x01"),
             seed: Some(2),
             normed: false
         }
@@ -60,7 +60,7 @@ fn names_parse_like_the_drafts_links() {
     assert_eq!(
         p("lambdas-norm-x03.png").0,
         FigureSpec::Heatmap {
-            variant: "x03".into(),
+            variant: common::v("x03"),
             seed: None,
             normed: true
         }
@@ -68,7 +68,7 @@ fn names_parse_like_the_drafts_links() {
     assert_eq!(
         p("lambdas-steps-x01-layers-0-7-15.png").0,
         FigureSpec::LambdaLines {
-            variant: "x01".into(),
+            variant: common::v("x01"),
             seed: None,
             layers: vec![0, 7, 15]
         }

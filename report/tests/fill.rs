@@ -212,25 +212,35 @@ fn bad_drafts_name_file_line_and_known_names() {
 }
 
 #[test]
-fn run_names_are_escaped_as_text() {
+fn a_run_named_like_markup_is_refused_and_never_reaches_a_page() {
     let p = Project::new();
     common::write_run(&p.runs(), "exp", "x00", 0, 3.0, 100.0);
     common::write_run(&p.runs(), "exp", "x00", 1, 3.1, 100.0);
-    common::write_run(&p.runs(), "exp", "<script>", 0, 2.9, 90.0);
-    common::write_run(&p.runs(), "exp", "<script>", 1, 2.8, 90.0);
+    common::write_run(&p.runs(), "exp", "x01", 0, 2.9, 90.0);
+    let run_json = p.runs().join("exp/x01-s0").join(runlog::RUN_FILE);
+    let text = std::fs::read_to_string(&run_json).unwrap();
+    std::fs::write(&run_json, text.replace("\"x01\"", "\"<script>\"")).unwrap();
     p.draft(
         "e.md",
-        "# E\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n\nBest: {{ final_loss(variant=\"<script>\") }}\n",
+        "# E\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n",
     );
     let o = p.build();
-    assert!(!o.failed(), "{}", listed(&o));
-    let html = p.read("e/index.html");
-    assert!(!html.contains("<script>"), "{html}");
-    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(o.failed());
+    let text = listed(&o);
     assert!(
-        html.contains("<td>&lt;script&gt;</td>"),
-        "the table cell shows the name: {html}"
+        text.contains(&format!(
+            "{}:5: bad run: variant `<script>` is not `x` and two digits",
+            run_json.display()
+        )),
+        "{text}"
     );
+    assert!(
+        text.contains("e.md:1: error: experiment exp has runs that fail their checks"),
+        "{text}"
+    );
+    assert!(!p.out().join("e/index.html").exists());
+    let index = p.read("index.html");
+    assert!(!index.contains("<script>"), "{index}");
 }
 
 #[test]

@@ -2,7 +2,12 @@
 
 use report::runs::import::{import_logs, parse_log, ImportOptions};
 use report::runs::RunSet;
+use runlog::Variant;
 use std::path::Path;
+
+fn v(name: &str) -> Variant {
+    Variant::parse(name).unwrap()
+}
 
 const X02_LOG: &str = "\
 import torch  # the script's source comes first; this val_loss: is no log line
@@ -34,13 +39,20 @@ fn variant_comes_from_the_highest_lambda_key_and_seed_from_the_file_name() {
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("old-study");
     std::fs::create_dir(&logs).unwrap();
-    // The name says x01 but the log carries x02 lambdas: the log wins.
+    // The name says x01 but the log carries x02 lambdas: the log wins, and says so.
     let log = write(&logs, "x01-s3.txt", X02_LOG);
     let out = tmp.path().join("runs");
-    let dirs = import_logs(&[log], &out, &ImportOptions::default()).unwrap();
+    let (dirs, warnings) =
+        report::runs::import::import_all(&[log], &out, &ImportOptions::default()).unwrap();
     assert_eq!(dirs, [out.join("old-study/x02-s3")]);
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("x01-s3.txt, line 6: the file name says x01"),
+        "{warnings:?}"
+    );
     let runs = RunSet::load(&out).unwrap();
-    let run = runs.run("x02", 3).unwrap();
+    let run = runs.run(v("x02"), 3).unwrap();
     assert_eq!(
         (run.info.extra_embeddings, run.info.experiment.as_str()),
         (2, "old-study")
@@ -90,17 +102,18 @@ fn options_override_and_name_what_is_missing() {
         hardware: Some("8xH100".into()),
     };
     let run = parse_log(&log, &opts).unwrap();
-    assert_eq!((run.info.variant.as_str(), run.info.seed), ("x00", 7));
+    assert_eq!((run.info.variant, run.info.seed), (v("x00"), 7));
     assert_eq!(run.info.preset.as_deref(), Some("medium"));
     let bad = ImportOptions {
         variant: Some("big".into()),
         seed: Some(0),
         ..Default::default()
     };
-    assert!(parse_log(&log, &bad)
-        .unwrap_err()
-        .to_string()
-        .contains("x00, x01"));
+    let err = parse_log(&log, &bad).unwrap_err().to_string();
+    assert!(
+        err.contains("--variant: variant `big` is not `x` and two digits"),
+        "{err}"
+    );
 }
 
 #[test]

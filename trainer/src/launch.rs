@@ -9,6 +9,7 @@ use crate::device::{self, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::lock::{LockError, RunLock};
+use crate::sweep::experiment::check_experiment;
 use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
 use crate::train::{self, Control, Hooks, RunContext, RunOutcome, TrainState};
 use crate::RunArgs;
@@ -168,6 +169,12 @@ pub fn launch_prepared(
             .micro_batch
             .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH)),
     };
+    let expected = expected_of(&ctx.config, &ctx.data);
+    // A new run of another config never goes into an experiment whose runs share one; checked
+    // before the lock, which would leave the run's folder behind.
+    if !ctx.dir.join(runlog::RUN_FILE).exists() {
+        check_experiment(&ctx.dir, &expected)?;
+    }
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {
         eprintln!(
@@ -176,7 +183,7 @@ pub fn launch_prepared(
         );
     }
     let saved = checkpoint::saved_step(&ctx.dir)?;
-    let action = plan_run(&ctx.dir, &expected_of(&ctx.config, &ctx.data), saved)?;
+    let action = plan_run(&ctx.dir, &expected, saved)?;
     if let Action::Skip {
         status,
         final_val_loss,

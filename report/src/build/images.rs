@@ -48,6 +48,10 @@ pub fn resolve(
             if figures::parse(name).is_ok() && !name.contains('/') {
                 r.figures.insert(name.to_string());
             } else if local.is_file() {
+                if let Err(m) = super::files::inside(&local, draft_dir) {
+                    problems.push(problem(&draft.path, line, Kind::Image, m));
+                    continue;
+                }
                 r.copies.push((local, page_dir.join(name)));
             } else {
                 problems.push(problem(&draft.path, line, Kind::Figure, format!(
@@ -60,6 +64,10 @@ pub fn resolve(
         } else {
             let local = draft_dir.join(&dest);
             if local.is_file() {
+                if let Err(m) = super::files::inside(&local, draft_dir) {
+                    problems.push(problem(&draft.path, line, Kind::Image, m));
+                    continue;
+                }
                 r.copies.push((local, page_dir.join(&dest)));
             } else {
                 problems.push(problem(

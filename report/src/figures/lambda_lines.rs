@@ -155,8 +155,10 @@ impl Plot for LambdaLinesPlot {
             if !x0.is_finite() || x1 <= x0 {
                 continue;
             }
-            let pad = ((y1 - y0) * 0.08).max(0.05);
-            let (y0, y1) = (y0 - pad, y1 + pad);
+            // Finite lambdas of any magnitude; a range no axis can tick leaves the panel empty.
+            let Some((y0, y1)) = super::range::padded(y0, y1, 0.08, 0.05) else {
+                continue;
+            };
             let mut chart = ChartBuilder::on(area)
                 .caption(
                     format!("layer {layer}"),

@@ -23,6 +23,7 @@ pub mod clip;
 pub mod heatmap;
 pub mod lambda_lines;
 pub mod names;
+pub mod range;
 pub mod style;
 pub mod table;
 pub mod val_loss;
@@ -30,11 +31,12 @@ pub mod val_loss;
 pub use names::{known, known_text, names_for, parse, FigureSpec, Format, Known};
 pub use table::results_table;
 
-use crate::runs::RunSet;
+use crate::runs::{describe, is_finished, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use runlog::Variant;
 use std::path::{Path, PathBuf};
 
 /// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG).
@@ -43,39 +45,61 @@ pub trait Plot {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
-/// The runs a lambda figure averages: one seed's run, or the variant's result runs.
+/// The runs a lambda figure averages: one seed's run, or the variant's result runs; finished
+/// runs only (an error says how the others stand).
 fn pick_runs<'a>(
     runs: &'a RunSet,
     name: &str,
-    variant: &str,
+    variant: Variant,
     seed: Option<u64>,
 ) -> Result<Vec<&'a runlog::Run>> {
-    if runs.runs_of(variant).is_empty() {
+    let all = runs.runs_of(variant);
+    if all.is_empty() {
+        let known: Vec<String> = runs.variants().iter().map(Variant::to_string).collect();
         return Err(Error::figure(
             name,
             format!(
                 "no run of variant {variant}; variants here: {}",
-                runs.variants().join(", ")
+                known.join(", ")
             ),
         ));
     }
-    match seed {
-        Some(s) => runs.run(variant, s).map(|r| vec![r]).ok_or_else(|| {
-            let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
-            Error::figure(
-                name,
-                format!(
-                    "no run of {variant} with seed {s}; seeds: {}",
-                    seeds.join(", ")
-                ),
-            )
-        }),
-        None => Ok(runs.result_runs(variant)),
+    let picked: Vec<&runlog::Run> = all
+        .iter()
+        .copied()
+        .filter(|r| seed.is_none_or(|s| r.info.seed == s))
+        .collect();
+    if picked.is_empty() {
+        let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "no run of {variant} with seed {}; seeds: {}",
+                seed.unwrap_or_default(),
+                seeds.join(", ")
+            ),
+        ));
     }
+    let done: Vec<&runlog::Run> = picked.iter().copied().filter(|r| is_finished(r)).collect();
+    if done.is_empty() {
+        let how: Vec<String> = picked
+            .iter()
+            .map(|r| format!("{}: {}", describe(r), standing(r)))
+            .collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "{variant}: 0 of {} finished; only finished runs are drawn ({})",
+                picked.len(),
+                how.join("; ")
+            ),
+        ));
+    }
+    Ok(done)
 }
 
 fn heatmap_title(
-    variant: &str,
+    variant: Variant,
     seed: Option<u64>,
     grid: &stats::LambdaGrid,
     normed: bool,
@@ -116,14 +140,14 @@ fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
             seed,
             normed,
         } => {
-            let rs = pick_runs(runs, name, variant, *seed)?;
+            let rs = pick_runs(runs, name, *variant, *seed)?;
             let grid = if *normed {
                 stats::norm_weighted(&rs)
             } else {
                 stats::mean_lambdas(&rs)
             }
             .map_err(stats_err)?;
-            let title = heatmap_title(variant, *seed, &grid, *normed);
+            let title = heatmap_title(*variant, *seed, &grid, *normed);
             Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
         }
         FigureSpec::LambdaLines {
@@ -131,7 +155,7 @@ fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
             seed,
             layers,
         } => {
-            let rs = pick_runs(runs, name, variant, *seed)?;
+            let rs = pick_runs(runs, name, *variant, *seed)?;
             let who = match seed {
                 Some(s) => format!("{variant}, seed {s}"),
                 None if rs.len() == 1 => format!("{variant} (1 run)"),

@@ -5,6 +5,7 @@
 use crate::runs::RunSet;
 use crate::stats::{self, Axis};
 use crate::{Error, Result};
+use runlog::Variant;
 
 /// What a figure name asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +15,12 @@ pub enum FigureSpec {
         window: Option<(f64, f64)>,
     },
     Heatmap {
-        variant: String,
+        variant: Variant,
         seed: Option<u64>,
         normed: bool,
     },
     LambdaLines {
-        variant: String,
+        variant: Variant,
         seed: Option<u64>,
         layers: Vec<usize>,
     },
@@ -195,13 +196,11 @@ fn num(s: &str, name: &str) -> Result<f64> {
 }
 
 /// `VARIANT[-sSEED][-layers-L-L...]`.
-fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<usize>)> {
+fn variant_seed(parts: &[&str], name: &str) -> Result<(Variant, Option<u64>, Vec<usize>)> {
     let [variant, rest @ ..] = parts else {
         return Err(unknown(name));
     };
-    if crate::runs::variant_number(variant).is_none() {
-        return Err(unknown(name));
-    }
+    let variant = Variant::parse(variant).map_err(|_| unknown(name))?;
     let (seed, rest) = match rest {
         [s, more @ ..] if s.starts_with('s') && s[1..].parse::<u64>().is_ok() => {
             (s[1..].parse().ok(), more)
@@ -216,5 +215,5 @@ fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<
             .collect::<Result<_>>()?,
         _ => return Err(unknown(name)),
     };
-    Ok(((*variant).to_owned(), seed, layers))
+    Ok((variant, seed, layers))
 }

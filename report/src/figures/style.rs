@@ -49,7 +49,7 @@ const VARIANT_COLOURS: [RGBColor; 8] = [
 
 /// The colour of a variant, fixed by its number (unknown names by their position).
 pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
-    let i = crate::runs::variant_number(variant).map_or(position, |n| n as usize);
+    let i = runlog::Variant::parse(variant).map_or(position, |v| v.extra_embeddings() as usize);
     VARIANT_COLOURS[i % VARIANT_COLOURS.len()]
 }
 
@@ -66,9 +66,9 @@ const COMPONENT_COLOURS: [RGBColor; 7] = [
 ];
 
 pub fn component_colour(component: &str) -> RGBColor {
-    match crate::runs::variant_number(component) {
-        Some(n) => COMPONENT_COLOURS[n as usize % COMPONENT_COLOURS.len()],
-        None => RGBColor(60, 60, 60),
+    match runlog::Variant::parse(component) {
+        Ok(v) => COMPONENT_COLOURS[v.extra_embeddings() as usize % COMPONENT_COLOURS.len()],
+        Err(_) => RGBColor(60, 60, 60),
     }
 }
 

@@ -6,12 +6,14 @@
 //! ([`super::clip`]), and the y range is fitted to the data inside the window.
 
 use super::clip::clip;
+use super::range::padded;
 use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
 use super::Plot;
 use crate::runs::RunSet;
 use crate::stats::{mean_curve, Axis};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use runlog::Variant;
 
 /// One variant's line, already cut to the window.
 struct Line {
@@ -66,7 +68,7 @@ impl ValLossPlot {
                 "the window {a}-{b} overlaps no data: the runs cover {unit} {data_lo}-{data_hi}"
             ));
         }
-        let baseline = runs.baseline().unwrap_or("x00").to_owned();
+        let baseline = runs.baseline().unwrap_or(Variant::BASELINE);
         let mut lines = Vec::new();
         for (variant, i, c) in &curves {
             let mean = clip(&c.x, &c.mean, a, b);
@@ -86,9 +88,15 @@ impl ValLossPlot {
             } else {
                 ""
             };
+            // Runs that have not finished are left out; the legend says so where there are any.
+            let left_out = runs.runs_of(*variant).len() - c.n;
+            let note = match left_out {
+                0 => String::new(),
+                k => format!(", {k} not finished"),
+            };
             lines.push(Line {
-                label: format!("{variant}{role} (n={})", c.n),
-                colour: style::variant_colour(variant, *i),
+                label: format!("{variant}{role} (n={}{note})", c.n),
+                colour: style::variant_colour(&variant.to_string(), *i),
                 mean,
                 band,
                 ends_inside,
@@ -100,13 +108,13 @@ impl ValLossPlot {
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-        let pad = ((hi - lo) * 0.06).max(1e-6);
+        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| too_large(runs))?;
         Ok(ValLossPlot {
             axis,
             window,
             lines,
             x_range: (a, b),
-            y_range: (lo - pad, hi + pad),
+            y_range,
         })
     }
 
@@ -121,6 +129,23 @@ impl ValLossPlot {
             (Some((a, b)), Axis::Time) => format!("Validation loss by training time, {a}–{b} s"),
         }
     }
+}
+
+/// Why no axis spans the losses: the largest one, named by its run's file and line.
+fn too_large(runs: &RunSet) -> String {
+    let mut worst: Option<(f64, String)> = None;
+    for r in runs.runs() {
+        for (i, m) in r.metrics.iter().enumerate() {
+            let v = m.val_loss.unwrap_or(0.0).abs();
+            if worst.as_ref().is_none_or(|(w, _)| v > *w) {
+                let (path, line) = r.metrics_line(i);
+                let at = line.map_or(String::new(), |l| format!(", line {l}"));
+                worst = Some((v, format!("{}{at}", path.display())));
+            }
+        }
+    }
+    let (v, at) = worst.unwrap_or((f64::NAN, "the runs".into()));
+    format!("cannot draw: a validation loss of {v:e} ({at}) leaves no axis that spans the losses")
 }
 
 impl Plot for ValLossPlot {

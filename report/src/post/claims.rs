@@ -2,9 +2,8 @@
 //! when the runs agree with the claim, and fails the build, naming the claim and the numbers,
 //! when they do not (a rerun can make prose false).
 
+use super::directives::functions::Args;
 use super::facts::{Facts, Stat};
-use std::collections::HashMap;
-use tera::Value;
 
 pub const KINDS: &[&str] = &[
     "falls",
@@ -21,23 +20,15 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// `Ok(())` when the claim holds; `Err` says why not, or what is wrong with the check itself.
-pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
-    let s = |k: &str| args.get(k).and_then(Value::as_str);
+pub fn check(f: &Facts, args: &Args) -> Result<(), String> {
+    let s = |k: &str| args.text(k);
     let claim = s("claim").unwrap_or("(unnamed claim)");
     let that = s("that")
         .ok_or_else(|| format!("check(...) needs `that`, one of: {}", KINDS.join(", ")))?;
     let metric = s("metric").unwrap_or("final_loss");
-    let variants: Vec<String> = match args.get("variants") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or("`variants` must list names")
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err("`variants` must be a list like [\"x00\", \"x01\"]".into()),
-        None => f.variants.iter().map(|v| v.name.clone()).collect(),
+    let variants: Vec<String> = match args.names("variants") {
+        Some(names) => names,
+        None => f.variants.iter().map(|v| v.variant.to_string()).collect(),
     };
     let stat = |name: &str| -> Result<&Stat, String> { f.variant(name)?.metric(metric) };
     let need = |k: &str| s(k).ok_or_else(|| format!("check(that=\"{that}\") needs `{k}`"));
@@ -102,10 +93,13 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
         }
         "significant" | "not_significant" => {
             let v = need("variant")?;
-            let alpha = args.get("alpha").and_then(Value::as_f64).unwrap_or(0.05);
+            let alpha = args.number("alpha").unwrap_or(0.05);
             let vf = f.variant(v)?;
             let Some(p) = vf.p_value(metric)? else {
-                let base_n = f.variant(&f.baseline).map(|b| b.seeds.len()).unwrap_or(0);
+                let base_n = f
+                    .variant(&f.baseline.to_string())
+                    .map(|b| b.seeds.len())
+                    .unwrap_or(0);
                 return fail(format!(
                     "no t-test of {v} against {} is possible (n={} and n={base_n}; each needs n≥2)",
                     f.baseline,
@@ -119,7 +113,7 @@ pub fn check(f: &Facts, args: &HashMap<String, Value>) -> Result<(), String> {
                 fail(format!(
                     "Welch t-test of {v} against {} on {metric}: p = {p:.4} (alpha {alpha}); {}",
                     f.baseline,
-                    listing(&[f.baseline.clone(), v.to_string()])?
+                    listing(&[f.baseline.to_string(), v.to_string()])?
                 ))
             }
         }
@@ -223,14 +217,17 @@ fn lambda_claim(
 mod tests {
     use super::*;
     use crate::post::facts::VariantFacts;
+    use runlog::Variant;
+    use serde_json::Value;
     use std::collections::BTreeMap;
 
     fn facts(seeds: &[Vec<f64>]) -> Facts {
         Facts {
-            baseline: "x00".into(),
+            baseline: Variant::BASELINE,
             variants: vec![VariantFacts {
-                name: "x01".into(),
+                variant: Variant::parse("x01").unwrap(),
                 seeds: (0..seeds.len() as u64).collect(),
+                unfinished: Vec::new(),
                 final_loss: None,
                 train_time: None,
                 loss_at_time: None,
@@ -246,16 +243,18 @@ mod tests {
         }
     }
 
-    fn args(that: &str, component: &str) -> HashMap<String, Value> {
-        [
-            ("claim", "c"),
-            ("that", that),
-            ("variant", "x01"),
-            ("component", component),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Value::from(v)))
-        .collect()
+    fn args(that: &str, component: &str) -> Args {
+        Args::new(
+            [
+                ("claim", "c"),
+                ("that", that),
+                ("variant", "x01"),
+                ("component", component),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v)))
+            .collect(),
+        )
     }
 
     #[test]

@@ -3,9 +3,10 @@
 
 use super::facts::{Facts, VariantFacts};
 use super::md_escape;
+use runlog::Variant;
 
 /// File name of a variant's lambda heatmap (mean over its seeds), as the figures stage names it.
-pub fn heatmap_figure(variant: &str) -> String {
+pub fn heatmap_figure(variant: Variant) -> String {
     format!("lambdas-{variant}.png")
 }
 
@@ -24,17 +25,32 @@ pub fn setup(f: &Facts) -> String {
         if s.runs == 1 { "" } else { "s" },
         f.variants
             .iter()
-            .map(|v| format!("{} ({})", md_escape(&v.name), seeds_phrase(&v.seeds)))
+            .map(|v| format!("{} ({})", v.variant, runs_phrase(v)))
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    let unfinished: Vec<&str> = f
+        .variants
+        .iter()
+        .flat_map(|v| v.unfinished.iter().map(String::as_str))
+        .collect();
+    if !unfinished.is_empty() {
+        out.push_str(&format!(
+            "Runs that have not finished are left out of every number and figure: {}.\n\n",
+            md_escape(&unfinished.join("; "))
+        ));
+    }
     out.push_str(&format!(
         "**Baseline.** `{}` is modded-nanogpt's GPT: before every layer, the residual stream x and \
          the normed token embedding x00 enter a weighted sum, λx·x + λ00·x00, with one learned \
          scalar (a lambda) per term and layer.\n\n",
-        f.baseline.replace('`', "'")
+        f.baseline
     ));
-    let extra: Vec<&VariantFacts> = f.variants.iter().filter(|v| v.name != f.baseline).collect();
+    let extra: Vec<&VariantFacts> = f
+        .variants
+        .iter()
+        .filter(|v| v.variant != f.baseline)
+        .collect();
     if !extra.is_empty() {
         out.push_str(
             "**Variants.** Each variant adds embedding layers of its own to the weighted sum and \
@@ -42,15 +58,11 @@ pub fn setup(f: &Facts) -> String {
              adds two, and so on. Each added embedding gets its own lambda in every layer. Here:\n\n",
         );
         for v in &extra {
-            let n: usize = v
-                .name
-                .strip_prefix("x0")
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
+            let n = v.variant.extra_embeddings();
             let terms: Vec<String> = (0..=n).map(|i| format!("λ{i:02}·x{i:02}")).collect();
             out.push_str(&format!(
                 "- {}: {} added embedding{}, input λx·x + {}\n",
-                md_escape(&v.name),
+                v.variant,
                 n,
                 if n == 1 { "" } else { "s" },
                 terms.join(" + ")
@@ -142,14 +154,14 @@ pub fn setup(f: &Facts) -> String {
 
 /// A variant's lambda section: its heatmap (mean over seeds) and a short table per component.
 pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
-    let name = md_escape(&v.name);
+    let name = v.variant;
     let over = match v.seeds.len() {
         1 => "one seed".to_string(),
         n => format!("mean over {n} seeds"),
     };
     let mut out = format!(
         "![Lambdas of {name} at the end of training by layer ({over})](images/{})\n\n",
-        heatmap_figure(&v.name)
+        heatmap_figure(v.variant)
     );
     out.push_str(&lambda_table(f, v));
     out
@@ -158,7 +170,7 @@ pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
 /// Per component: first and last layer, mean, and where the extremes sit.
 pub fn lambda_table(_f: &Facts, v: &VariantFacts) -> String {
     let Some(l) = &v.lambdas else {
-        return format!("The runs of {} log no lambdas.\n", md_escape(&v.name));
+        return format!("The runs of {} log no lambdas.\n", v.variant);
     };
     let mut out = String::from(
         "| lambda | layer 0 | last layer | mean | min (layer) | max (layer) |\n|---|---:|---:|---:|---:|---:|\n",
@@ -206,6 +218,17 @@ fn sentence(s: &str) -> String {
     match c.next() {
         Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
         None => String::new(),
+    }
+}
+
+/// The finished seeds, and how many runs have not finished where there are any:
+/// `3 seeds: 0–2`, `2 seeds: 0, 1; 1 of 3 not finished`, `0 of 3 finished`.
+fn runs_phrase(v: &VariantFacts) -> String {
+    let all = v.seeds.len() + v.unfinished.len();
+    match (v.seeds.len(), v.unfinished.len()) {
+        (_, 0) => seeds_phrase(&v.seeds),
+        (0, _) => format!("0 of {all} finished"),
+        (_, k) => format!("{}; {k} of {all} not finished", seeds_phrase(&v.seeds)),
     }
 }
 

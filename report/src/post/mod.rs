@@ -5,7 +5,8 @@
 //! 2. TODO paragraphs are filled from the section they stand in (`todo`): a setup section gets
 //!    the description of the runs, a variant heading under a lambdas heading gets that variant's
 //!    heatmap and table; any other TODO is kept and reported;
-//! 3. `directives`: each `{{ ... }}` is rendered by tera (numbers, tables, figures, claim checks);
+//! 3. `directives`: each `{{ ... }}`, one call of one of the project's functions with literal
+//!    arguments, is expanded (numbers, tables, figures, claim checks);
 //! 4. `links`: `name (LINK)` placeholders are filled from the links table.
 //!
 //! The draft itself is never written; the caller gets the filled text and the problems found.
@@ -89,38 +90,45 @@ impl Draft {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     BadDraft,
+    /// A run failed its checks: the posts of its experiment get no page.
+    BadRun,
     FailedClaim,
     Figure,
     Image,
     TodoLeft,
     UnresolvedLink,
     BrokenLink,
+    /// A run that has not finished: left out of every number, listed by `report check`.
+    Unfinished,
 }
 
 impl Kind {
     pub fn fatal(self) -> bool {
         matches!(
             self,
-            Kind::BadDraft | Kind::FailedClaim | Kind::Figure | Kind::Image
+            Kind::BadDraft | Kind::BadRun | Kind::FailedClaim | Kind::Figure | Kind::Image
         )
     }
     fn label(self) -> &'static str {
         match self {
             Kind::BadDraft => "error",
+            Kind::BadRun => "bad run",
             Kind::FailedClaim => "claim failed",
             Kind::Figure => "figure",
             Kind::Image => "image",
             Kind::TodoLeft => "TODO left",
             Kind::UnresolvedLink => "unresolved link",
             Kind::BrokenLink => "broken link",
+            Kind::Unfinished => "not finished",
         }
     }
 }
 
-/// A problem in a draft, with its file and line.
+/// A problem in a draft (or a run), with its file and line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub path: PathBuf,
+    /// 1-based; 0 when the problem concerns the whole file.
     pub line: usize,
     pub kind: Kind,
     pub message: String,
@@ -128,14 +136,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.path.display(),
-            self.line,
-            self.kind.label(),
-            self.message
-        )
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        write!(f, ": {}: {}", self.kind.label(), self.message)
     }
 }
 
@@ -181,11 +186,8 @@ pub fn fill(
             "unclosed directive: `{{` without a matching `}}` in the same paragraph".into(),
         )),
         Ok(found) => {
-            let mut engine = directives::engine(facts.clone(), figure_ok);
             for d in found.into_iter().filter(|d| free(&d.range)) {
-                let result =
-                    directives::precheck(&d.body).and_then(|_| directives::render(&mut engine, &d));
-                match result {
+                match directives::expand(&d, &facts, &figure_ok) {
                     // A check on a line of its own takes its line with it.
                     Ok(text) if text.is_empty() => edits.push((whole_line(body, d.range), text)),
                     Ok(text) => edits.push((d.range, text)),

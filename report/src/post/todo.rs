@@ -50,7 +50,7 @@ fn place(sections: &[&Heading], facts: &Facts) -> Result<String, String> {
         .iter()
         .any(|h| h.text.to_lowercase().contains("lambda"));
     let first_word = nearest.text.split_whitespace().next().unwrap_or("");
-    let names_variant = is_variant_name(first_word);
+    let names_variant = runlog::Variant::parse(first_word).is_ok();
     if in_lambdas && names_variant {
         return match facts.variant(first_word) {
             Ok(v) => Ok(generate::lambda_section(facts, v)),
@@ -62,9 +62,4 @@ fn place(sections: &[&Heading], facts: &Facts) -> Result<String, String> {
          (like `### x01`) in a lambdas section only; kept",
         nearest.text
     ))
-}
-
-/// `x00`, `x01`, ... (what the runs call variants).
-fn is_variant_name(w: &str) -> bool {
-    w.len() >= 3 && w.starts_with('x') && w[1..].chars().all(|c| c.is_ascii_digit())
 }

@@ -53,7 +53,7 @@ fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
     let map = m.lambdas.as_ref().expect("checked by last_with");
     let mut components: Vec<String> = map.keys().cloned().collect();
     // `x` first, then the embeddings by number (BTreeMap order already does this).
-    components.sort_by_key(|c| (c != "x", crate::runs::variant_number(c), c.clone()));
+    components.sort_by_key(|c| (c != "x", runlog::Variant::parse(c).ok(), c.clone()));
     let layers = map.values().map(Vec::len).max().unwrap_or(0);
     let mut values = Vec::with_capacity(components.len());
     for c in &components {

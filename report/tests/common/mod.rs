@@ -5,7 +5,8 @@ use runlog::{Metrics, RunInfo, Status, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// `../shared/fixtures/<name>` from the repository root, or `None` (the test then skips).
+/// `../shared/fixtures/<name>` from the repository root, or `None` (the test then skips; under
+/// `CI=true` a missing fixture fails the test instead).
 pub fn fixtures(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures")
@@ -13,16 +14,31 @@ pub fn fixtures(name: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} not found, and CI=true: a fixture missing in CI is a failure",
+            dir.display()
+        );
         eprintln!("skipping: {} not found", dir.display());
         None
     }
+}
+
+/// A variant by name (tests name them as the drafts do).
+pub fn v(name: &str) -> runlog::Variant {
+    runlog::Variant::parse(name).unwrap()
+}
+
+/// Variant names, for comparing with a list of strings.
+pub fn names(vs: &[runlog::Variant]) -> Vec<String> {
+    vs.iter().map(|v| v.to_string()).collect()
 }
 
 pub fn info(experiment: &str, variant: &str, seed: u64) -> RunInfo {
     RunInfo {
         run_id: format!("test-{variant}-s{seed}"),
         preset: Some("test".into()),
-        ..RunInfo::new(experiment, variant, seed)
+        ..RunInfo::new(experiment, runlog::Variant::parse(variant).unwrap(), seed)
     }
 }
 

@@ -73,7 +73,7 @@ pub fn write_run(root: &Path, exp: &str, variant: &str, seed: u64, loss: f64, ti
             embeddings: 1000,
             other: BTreeMap::new(),
         }),
-        ..RunInfo::new(exp, variant, seed)
+        ..RunInfo::new(exp, runlog::Variant::parse(variant).unwrap(), seed)
     };
     runlog::write_json_atomic(&dir.join(runlog::RUN_FILE), &info).unwrap();
     runlog::write_atomic(&dir.join(runlog::METRICS_FILE), text.as_bytes()).unwrap();

@@ -1,8 +1,33 @@
 //! A readable difference of two configs (JSON values): one line per leaf that differs, named
-//! by its dotted path, so a refused run says exactly what changed.
+//! by its dotted path, so a refused run says exactly what changed. The trainer's refusal to
+//! overwrite a run of another config and the run checks' "one config per experiment" both
+//! print it, in the same form: `config.model.vocab:  247 (x00-s0) -> 3 (x00-s3)`.
 
 use serde_json::Value;
 use std::fmt::Write;
+
+/// A run's config with its data hash beside it, so a difference names a data change too.
+pub fn with_data_hash(config: &Value, data_hash: Option<&str>) -> Value {
+    let mut v = serde_json::json!({ "config": config });
+    if let Some(h) = data_hash {
+        v["data_hash"] = Value::String(h.to_owned());
+    }
+    v
+}
+
+/// What the runs of one experiment share: [`with_data_hash`] without what may differ between
+/// them, the seed, the number of extra embeddings, and the text log an import came from.
+pub fn shared_config(config: &Value, data_hash: Option<&str>) -> Value {
+    let mut v = with_data_hash(config, data_hash);
+    if let Some(c) = v.get_mut("config").and_then(Value::as_object_mut) {
+        c.remove("seed");
+        c.remove("imported_from");
+        if let Some(m) = c.get_mut("model").and_then(Value::as_object_mut) {
+            m.remove("extra_embeddings");
+        }
+    }
+    v
+}
 
 /// One leaf that differs; `None` where the key is absent on that side.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,17 +82,7 @@ fn walk(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<Diff
 
 /// The differences as an aligned list: `  model.dim: 64 (recorded) -> 128 (requested)`.
 pub fn render(diffs: &[Difference], old_name: &str, new_name: &str) -> String {
-    let show = |v: &Option<Value>| match v {
-        None => "(absent)".to_owned(),
-        Some(v) => {
-            let s = v.to_string();
-            if s.len() > 60 {
-                format!("{}...", &s[..s.floor_char_boundary(57)])
-            } else {
-                s
-            }
-        }
-    };
+    let show = |v: &Option<Value>| v.as_ref().map_or("(absent)".to_owned(), short_json);
     let width = diffs.iter().map(|d| d.path.len()).max().unwrap_or(0);
     let mut text = String::new();
     for d in diffs {
@@ -81,6 +96,16 @@ pub fn render(diffs: &[Difference], old_name: &str, new_name: &str) -> String {
         );
     }
     text
+}
+
+/// A JSON value for a message, cut to a readable length.
+pub(crate) fn short_json(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 60 {
+        format!("{}...", &s[..s.floor_char_boundary(57)])
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +128,23 @@ mod tests {
         assert!(
             text.contains("steps:      100 (in run.json) -> (absent) (this sweep)"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_shared_config_leaves_out_seed_and_extra_embeddings() {
+        let a = json!({"model": {"dim": 64, "extra_embeddings": 0}, "seed": 0});
+        let b = json!({"model": {"dim": 64, "extra_embeddings": 4}, "seed": 2});
+        assert!(
+            config_diff(&shared_config(&a, Some("h")), &shared_config(&b, Some("h"))).is_empty()
+        );
+        let d = config_diff(&shared_config(&a, Some("h")), &shared_config(&b, Some("g")));
+        assert_eq!(d[0].path, "data_hash");
+        let c = json!({"model": {"dim": 3, "extra_embeddings": 0}, "seed": 0});
+        let d = config_diff(&shared_config(&a, None), &shared_config(&c, None));
+        assert_eq!(
+            render(&d, "x00-s0", "x00-s3"),
+            "  config.model.dim:  64 (x00-s0) -> 3 (x00-s3)\n"
         );
     }
 
