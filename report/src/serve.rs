@@ -118,7 +118,20 @@ fn refuse(stream: &mut TcpStream, status: &str) -> std::io::Result<()> {
     );
     stream.write_all(head.as_bytes())?;
     stream.write_all(body.as_bytes())?;
-    stream.flush()
+    stream.flush()?;
+    // Closing with unread input makes the kernel reset the connection, which can destroy the
+    // answer before the client reads it: read on for a moment, keeping nothing.
+    stream.shutdown(std::net::Shutdown::Write)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let mut sink = [0u8; 16 * 1024];
+    while std::time::Instant::now() < deadline {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The file a URL path names under `root`; `None` for anything leaving it.
@@ -269,5 +282,39 @@ mod tests {
         assert_eq!(resolve(d.path(), "/../etc/passwd"), None);
         assert_eq!(resolve(d.path(), "/%2e%2e/x"), None);
         assert_eq!(resolve(d.path(), "/missing.png"), None);
+    }
+
+    /// Sends `request` to a server on `root` and returns the status line of the answer.
+    fn ask(root: &Path, request: &[u8]) -> String {
+        let server = Server::bind("127.0.0.1:0", root).unwrap();
+        let port = server.port();
+        std::thread::spawn(move || server.run());
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // The server may answer and close before all of an oversized request is sent.
+        let _ = s.write_all(request);
+        let mut answer = String::new();
+        let _ = BufReader::new(s).read_line(&mut answer);
+        answer.trim_end().to_string()
+    }
+
+    #[test]
+    fn oversized_requests_are_refused_without_being_buffered() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("index.html"), "x").unwrap();
+        assert_eq!(ask(d.path(), b"GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK");
+        // A request line of 4 MiB with no end.
+        let mut long = b"GET /".to_vec();
+        long.resize(4 << 20, b'a');
+        assert_eq!(ask(d.path(), &long), "HTTP/1.1 414 URI Too Long");
+        // Headers without end.
+        let mut headers = b"GET / HTTP/1.1\r\n".to_vec();
+        while headers.len() < 4 << 20 {
+            headers.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        }
+        assert_eq!(
+            ask(d.path(), &headers),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
     }
 }
