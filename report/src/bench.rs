@@ -73,7 +73,7 @@ pub fn write_synthetic_run(
     })?;
     let dir = root
         .join(experiment)
-        .join(runlog::run_dir_name(&variant, seed));
+        .join(runlog::run_dir_name(variant, seed));
     let ms_per_step = 240.0 + 3.0 * extra as f64 + noise(seed, extra as u64, 7);
     let mut text = String::new();
     let mut last = None;
@@ -220,7 +220,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         let runs_dir = tmp.0.join("x0-runs");
         import_logs(&logs, &runs_dir, &ImportOptions::default())?;
-        let runs = RunSet::load(&runs_dir)?;
+        let runs = load_checked(&runs_dir)?;
         let mut names: Vec<String> = [
             "val_loss-step.png",
             "val_loss-step-5500-6000.png",
@@ -275,7 +275,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             write_synthetic_run(&sweep, "sweep", extra, seed, shape)?;
         }
     }
-    let runs = RunSet::load(&sweep)?;
+    let runs = load_checked(&sweep)?;
     let mut names = figures::names_for(&runs);
     names.extend(["val_loss-step-5500-6000.png", "val_loss-time-1400-1550.png"].map(String::from));
     let out = args
@@ -306,7 +306,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .sum();
     let reset = reset_peak();
     let t = Instant::now();
-    let runs = RunSet::load(&many)?;
+    let runs = load_checked(&many)?;
     let load_s = t.elapsed().as_secs_f64();
     let evals: usize = runs.runs().iter().map(|r| r.metrics.len()).sum();
     println!(
@@ -321,4 +321,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
         .map_err(Error::Stats)?;
     Ok(())
+}
+
+/// The runs of `dir`, all of which must pass their checks (a benchmark of runs left out would
+/// measure nothing).
+fn load_checked(dir: &Path) -> Result<RunSet> {
+    let runs = RunSet::load(dir)?;
+    match runs.problems().first() {
+        Some(p) => Err(Error::Stats(format!(
+            "benchmark runs fail their checks: {p}"
+        ))),
+        None => Ok(runs),
+    }
 }

@@ -3,16 +3,18 @@
 //!
 //! Pipeline, each stage one module, data passing forward only:
 //!
-//! 1. [`runs`]: walk a runs folder, read every run through `runlog` (warnings name file and
-//!    line), group by experiment, variant and seed ([`runs::RunSet`]); [`runs::import`] turns
-//!    modded-nanogpt text logs into runs of our format.
+//! 1. [`runs`]: walk a runs folder, read and check every run through `runlog` (a run that
+//!    fails a check is left out, every problem kept with its file and line), group the others
+//!    by experiment, variant and seed ([`runs::RunSet`]); only finished runs are results;
+//!    [`runs::import`] turns modded-nanogpt text logs into runs of our format.
 //! 2. [`stats`]: per variant mean ± std, min, max of final loss and train time, Welch t-tests
 //!    against the baseline, loss at a fixed training time, curves averaged over seeds on a
 //!    common grid, mean lambdas per layer.
 //! 3. [`figures`]: PNG (or SVG) figures named like the draft's links, drawn with plotters and
 //!    the DejaVu font that ships inside the binary, plus the markdown table of final results.
-//! 4. [`post`]: fill a draft's TODOs, directives and link placeholders from the runs; claim
-//!    checks fail the build when the prose no longer matches the numbers.
+//! 4. [`post`]: fill a draft's TODOs, directives (our own small call syntax, no template
+//!    engine) and link placeholders from the runs; claim checks fail the build when the prose
+//!    no longer matches the numbers.
 //! 5. `site`: the filled markdown to HTML pages, index and feed through tera templates.
 //!
 //! [`cli`] holds the `import`, `stats`, `figures` and `bench` subcommands; [`site_cli`] holds

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn orders_by_number_and_serialises_as_its_name() {
-        let mut v = vec![
+        let mut v = [
             Variant::parse("x10").unwrap(),
             Variant::parse("x09").unwrap(),
         ];

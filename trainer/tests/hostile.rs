@@ -4,44 +4,13 @@
 //! sent into an experiment whose runs share one. Each must stop with an error that names what
 //! is wrong, and leave nothing behind that a later run or the report would take for a result.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_trainer");
-
-/// A very small run into `out/t/`: `steps` steps of 2 x 64 tokens.
-fn small(out: &Path, steps: u32) -> Vec<String> {
-    [
-        "--out",
-        out.to_str().unwrap(),
-        "--experiment",
-        "t",
-        "--steps",
-        &steps.to_string(),
-        "--eval-every",
-        "2",
-        "--batch-size",
-        "2",
-        "--seq-len",
-        "64",
-        "--val-tokens",
-        "256",
-        "--quiet",
-    ]
-    .map(String::from)
-    .to_vec()
-}
+use common::{small, text};
+use std::process::Output;
 
 fn trainer(args: &[&str], more: &[String]) -> Output {
-    Command::new(BIN).args(args).args(more).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::trainer(args, more).output().unwrap()
 }
 
 #[test]

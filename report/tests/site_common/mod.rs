@@ -6,18 +6,13 @@ use runlog::{Metrics, RunInfo, Status, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// ../shared/fixtures/<name> when present (tests skip with a message otherwise).
-pub fn fixture(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures")
-        .join(name);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} not found", p.display());
-        None
-    }
-}
+#[path = "../common/mod.rs"]
+mod common;
+
+/// ../shared/fixtures/<name> when present (tests skip with a message otherwise, and fail
+/// under CI=true).
+#[allow(unused_imports)]
+pub use common::fixtures as fixture;
 
 pub fn seed_draft() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -16,7 +16,7 @@ pub struct RunSpec {
 impl RunSpec {
     /// The run's folder name inside its experiment: `x02-s1`.
     pub fn dir_name(&self) -> String {
-        runlog::run_dir_name(&self.variant, self.seed)
+        runlog::run_dir_name(self.variant, self.seed)
     }
 }
 
