@@ -212,6 +212,60 @@ fn bad_drafts_name_file_line_and_known_names() {
 }
 
 #[test]
+fn runs_that_have_not_finished_are_named_and_never_counted() {
+    let p = Project::with_runs();
+    // Both x02 runs stop early: interrupted at step 0 of 100.
+    for seed in 0..2 {
+        let dir = p.runs().join(format!("exp/x02-s{seed}"));
+        let metrics = std::fs::read_to_string(dir.join(runlog::METRICS_FILE)).unwrap();
+        let first = metrics.lines().next().unwrap();
+        std::fs::write(dir.join(runlog::METRICS_FILE), format!("{first}\n")).unwrap();
+        let s = runlog::Summary {
+            status: runlog::Status::Interrupted,
+            final_val_loss: serde_json::from_str::<runlog::Metrics>(first)
+                .unwrap()
+                .val_loss,
+            train_time_ms: 5.0,
+            step_avg_ms: None,
+            tokens_per_s: None,
+            peak_rss_mb: None,
+        };
+        runlog::write_json_atomic(&dir.join(runlog::SUMMARY_FILE), &s).unwrap();
+    }
+    p.draft(
+        "u.md",
+        "# U\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n",
+    );
+    let o = p.build();
+    assert!(!o.failed(), "{}", listed(&o));
+    let md = p.read("u/u.md");
+    assert!(md.contains("x02 (0 of 2 finished)"), "{md}");
+    assert!(
+        md.contains("Left out, not finished: x02: 0 of 2 finished (x02-s0: interrupted at step 0 of 100; x02-s1: interrupted at step 0 of 100)"),
+        "{md}"
+    );
+    assert!(!md.contains("| x02 |"), "no row for x02: {md}");
+    let text = listed(&o);
+    assert!(
+        text.contains("x02-s0: not finished: exp/x02-s0: interrupted at step 0 of 100"),
+        "{text}"
+    );
+    // A number or a claim about x02 needs a finished run: the build fails, naming why.
+    p.draft(
+        "u.md",
+        "# U\n\n{{ check(claim=\"x02 is below x00\", that=\"below\", variant=\"x02\", than=\"x00\") }}\n",
+    );
+    let o = p.build();
+    assert!(o.failed());
+    assert!(
+        listed(&o).contains("variant x02 has no final_loss: 0 of 2 finished"),
+        "{}",
+        listed(&o)
+    );
+    assert!(!p.out().join("u/index.html").exists());
+}
+
+#[test]
 fn a_run_named_like_markup_is_refused_and_never_reaches_a_page() {
     let p = Project::new();
     common::write_run(&p.runs(), "exp", "x00", 0, 3.0, 100.0);

@@ -147,6 +147,46 @@ fn bad_logs_get_errors_naming_file_and_line() {
 }
 
 #[test]
+fn a_log_that_would_not_make_a_valid_run_is_refused_naming_its_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let back = "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:4.0 train_time:900ms\nstep:10/20 val_loss:4.5 train_time:950ms\n";
+    let err = parse_log(
+        &write(tmp.path(), "x00-s0.txt", back),
+        &ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("x00-s0.txt, line 3: val_loss at step 10 after the one at step 20 (line 2)"),
+        "{err}"
+    );
+    let negative =
+        "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:-3.0 train_time:-5ms\n";
+    let err = parse_log(
+        &write(tmp.path(), "x00-s1.txt", negative),
+        &ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("would not make a valid run: line 2: train_time_ms goes back")
+            && err.contains("line 2: val_loss -3 is negative"),
+        "{err}"
+    );
+    // Lambdas grouped after all the losses still land on their evaluations.
+    let grouped =
+        "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:4.0 train_time:900ms\n\
+                   step:0/20 x_lambdas:[1.0]\nstep:20/20 x_lambdas:[0.5]\n\
+                   step:0/20 x00_lambdas:[0.0]\nstep:20/20 x00_lambdas:[0.25]\n";
+    let run = parse_log(
+        &write(tmp.path(), "x00-s2.txt", grouped),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(run.metrics[1].lambdas.as_ref().unwrap()["x00"], [0.25]);
+}
+
+#[test]
 fn a_diverged_or_cut_log_says_so_in_its_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let nan = "step:0/20 val_loss:10.8 train_time:0ms\nstep:10/20 val_loss:nan train_time:900ms\n";

@@ -67,6 +67,8 @@ fn record_logs_import_with_their_printed_final_loss_and_time() {
             ..Default::default()
         };
         let run = parse_log(&path, &opts).unwrap();
+        // No line of the script's source or of nvidia-smi is taken for a glued `step:` line.
+        assert!(run.warnings.is_empty(), "{file}: {:?}", run.warnings);
         assert_eq!(run.summary.status, runlog::Status::Finished, "{file}");
         assert!(
             (run.summary.final_val_loss.unwrap() - loss).abs() < 1e-9,

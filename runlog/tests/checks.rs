@@ -120,6 +120,18 @@ fn every_problem_of_run_json_is_listed_with_its_line() {
 }
 
 #[test]
+fn a_config_field_of_the_wrong_type_is_a_problem_not_an_absent_field() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = good(d.path());
+    edit(&dir, RUN_FILE, "\"layers\": 2", "\"layers\": \"2\"");
+    let text = problems(&dir);
+    assert!(
+        text.contains("run.json: config.model.layers is \"2\", not a whole number"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_folder_must_agree_with_run_json() {
     let d = tempfile::tempdir().unwrap();
     let dir = good(d.path());
