@@ -3,8 +3,10 @@
 //!
 //! Per draft: read (never written) -> facts from the runs of its experiment -> `post::fill` ->
 //! image links resolved (figures drawn, other images copied, links leaving the output refused)
-//! -> `site::markdown::render` -> templates. Every file is written atomically and only when its
-//! bytes change, so a second build with the same inputs changes nothing.
+//! -> `site::markdown::render_with` (sizes, alt texts and phone renditions of the images) ->
+//! templates. Every file is written atomically and only when its bytes change, so a second build
+//! with the same inputs changes nothing. Last, `manifest` records what the build wrote in the
+//! site and the figures folder and removes what an earlier build wrote and this one did not.
 //!
 //! `images` resolves a post's image links; `files` finds drafts and writes outputs.
 
@@ -12,15 +14,16 @@ use crate::config::SiteConfig;
 use crate::figures;
 use crate::post::{self, facts::Facts, from_runs, Draft, Kind, Problem};
 use crate::runs::RunSet;
-use crate::site::{self, markdown, Page, Templates};
+use crate::site::{self, images::Images, markdown, Page, PageImage, Templates};
 use files::{list_drafts, refuse_inside, write};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod files;
 mod images;
+pub mod manifest;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -63,6 +66,10 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     pub written: usize,
     pub unchanged: usize,
+    /// Every file this build wrote or found already holding its bytes.
+    pub files: BTreeSet<PathBuf>,
+    /// Files an earlier build wrote that this one did not, removed.
+    pub removed: Vec<PathBuf>,
 }
 
 impl Outcome {
@@ -85,6 +92,11 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
     refuse_inside(&o.images, &o.posts)?;
     let drafts = list_drafts(&o.posts)?;
     let mut out = Outcome::default();
+    out.warnings.extend(
+        site::feed::problems(&cfg)
+            .into_iter()
+            .map(|p| format!("warning: {}: {p}", o.config.display())),
+    );
     let runs = match RunSet::load(&o.runs) {
         Ok(r) => {
             out.warnings
@@ -154,16 +166,32 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
         &o.out.join("atom.xml"),
         templates.feed(&cfg, &pages)?.as_bytes(),
     )?;
-    write(
-        &mut out,
-        &o.out.join("style.css"),
-        templates.stylesheet().as_bytes(),
-    )?;
+    for (name, text) in templates.assets() {
+        write(&mut out, &o.out.join(name), text.as_bytes())?;
+    }
     // GitHub Pages: serve the files as they are (no Jekyll).
     write(&mut out, &o.out.join(".nojekyll"), b"")?;
+    sweep(o, &mut out)?;
     out.problems
         .sort_by(|a, b| (&a.path, a.line, a.kind).cmp(&(&b.path, b.line, b.kind)));
     Ok(out)
+}
+
+/// Updates the record of written files of the figures folder and of the site (figures first: with
+/// --out the figures folder is inside the site), removing what only an earlier build wrote.
+fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<(), String> {
+    let (in_images, in_site): (Vec<&Path>, Vec<&Path>) = out
+        .files
+        .iter()
+        .map(PathBuf::as_path)
+        .partition(|p| p.starts_with(&o.images));
+    for (root, files) in [(&o.images, in_images), (&o.out, in_site)] {
+        let swept = manifest::update(root, &files)?;
+        out.removed.extend(swept.removed);
+        out.warnings
+            .extend(swept.kept.into_iter().map(|k| format!("note: {k}")));
+    }
+    Ok(())
 }
 
 /// The facts a post is filled from, and the runs its figures are drawn from.
@@ -214,6 +242,7 @@ fn build_post(
         mut copies,
         rewrites,
     } = images::resolve(draft, &filled.markdown, &page_dir, &mut problems);
+    let mut shown = Images::new();
     if !figures_wanted.is_empty() {
         let names: Vec<String> = figures_wanted.iter().cloned().collect();
         match runs {
@@ -230,7 +259,18 @@ fn build_post(
             Some(runs) => {
                 for (name, r) in names.iter().zip(figures::draw_all(&names, runs, &fig_dir)) {
                     match r {
-                        Ok(p) => copies.push((p, page_dir.join(name))),
+                        Ok(drawn) => {
+                            if let Some(info) = images::figure_info(&drawn) {
+                                shown.insert(name.clone(), info);
+                            }
+                            // Every rendition goes next to the page, under its own name.
+                            for (path, _) in &drawn.files {
+                                out.files.insert(path.clone());
+                                if let Some(file) = path.file_name() {
+                                    copies.push((path.clone(), page_dir.join(file)));
+                                }
+                            }
+                        }
                         Err(e) => problems.push(problem(
                             &draft.path,
                             draft.line_of(&format!("images/{name}")),
@@ -249,7 +289,22 @@ fn build_post(
     let body_start = crate::config::split_front_matter(&md)
         .map(|(_, s)| s)
         .unwrap_or(0);
-    let rendered = markdown::render(&md[body_start..]);
+    for (from, to) in &copies {
+        let Some(src) = to
+            .strip_prefix(&page_dir)
+            .ok()
+            .and_then(|p| p.to_str())
+            .map(|p| p.replace('\\', "/"))
+        else {
+            continue;
+        };
+        if let std::collections::btree_map::Entry::Vacant(slot) = shown.entry(src) {
+            if let Some(info) = images::file_info(from) {
+                slot.insert(info);
+            }
+        }
+    }
+    let rendered = markdown::render_with(&md[body_start..], &shown);
     for link in &rendered.links {
         if let Some(anchor) = link.strip_prefix('#') {
             if !rendered.toc.iter().any(|t| t.id == anchor)
@@ -280,14 +335,8 @@ fn build_post(
     let fatal = problems.iter().any(|p| p.kind.fatal());
     out.problems.extend(problems);
     if fatal {
-        // An earlier page of this draft must not outlive a build that now fails (it may state
-        // a claim the runs no longer support).
-        for stale in [
-            page_dir.join("index.html"),
-            page_dir.join(format!("{}.md", draft.slug)),
-        ] {
-            let _ = fs::remove_file(stale);
-        }
+        // No page: an earlier one of this draft, which may state a claim the runs no longer
+        // support, is not written again, so the manifest's sweep removes it.
         return None;
     }
     let title = draft
@@ -297,7 +346,18 @@ fn build_post(
         .or_else(|| rendered.h1.clone())
         .unwrap_or_else(|| draft.slug.clone());
     let summary_override = draft.front.summary.clone();
+    // Link previews show the page's first figure.
+    let image = rendered.images.iter().find_map(|src| {
+        let info = shown.get(src)?;
+        Some(PageImage {
+            src: src.clone(),
+            width: info.width,
+            height: info.height,
+            alt: info.gist.clone().unwrap_or_default(),
+        })
+    });
     let mut page = Page::new(&draft.slug, title, draft.front.date.clone(), rendered);
+    page.image = image;
     if let Some(s) = summary_override {
         page.summary = s;
     }
