@@ -110,9 +110,12 @@ fn pages_read_on_a_phone_and_a_desktop_in_light_and_dark() {
     let port = server.port();
     std::thread::spawn(move || server.run());
     let profile = tempfile::tempdir().unwrap();
+    // Each post's page, and the index.
     let cases: Vec<String> = slugs
         .iter()
-        .flat_map(|s| [390, 1280].map(|w| format!("[\"/{s}/\", {w}]")))
+        .map(|s| format!("/{s}/"))
+        .chain(["/".to_string()])
+        .flat_map(|path| [390, 1280].map(|w| format!("[\"{path}\", {w}]")))
         .collect();
     let mut report = String::new();
     for scheme in ["light", "dark"] {
