@@ -10,6 +10,8 @@
 
 use super::highlight;
 use super::images::{self, Images};
+pub use super::text::{escape, slugify};
+use super::text::{inline_code, unique};
 use crate::post::scan::options;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::HashSet;
@@ -206,24 +208,6 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
     out
 }
 
-/// Inline code that a line may break between words but not inside one holding a hyphen (a
-/// flag, a file name): such words are kept whole, unless too long for a phone's line.
-fn inline_code(code: &str) -> String {
-    let mut s = String::from("<code>");
-    for (k, word) in code.split(' ').enumerate() {
-        if k > 0 {
-            s.push(' ');
-        }
-        if word.contains('-') && word.chars().count() <= 36 {
-            s.push_str(&format!("<span class=\"nowrap\">{}</span>", escape(word)));
-        } else {
-            s.push_str(&escape(word));
-        }
-    }
-    s.push_str("</code>");
-    s
-}
-
 /// The header cells' texts, comma-separated.
 fn header_text(events: &[Event]) -> String {
     let mut cells = Vec::new();
@@ -295,52 +279,8 @@ fn math(tex: &CowStr, display: bool) -> String {
     }
 }
 
-/// `## The setup` -> `the-setup`; `x01` -> `x01`; keeps letters and digits of any script.
-pub fn slugify(text: &str) -> String {
-    let mut s = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            s.push(c);
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let s = s.trim_end_matches('-').to_string();
-    if s.is_empty() {
-        "section".into()
-    } else {
-        s
-    }
-}
-
-fn unique(used: &mut HashSet<String>, base: String) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    id
-}
-
 fn level_num(l: HeadingLevel) -> u8 {
     l as u8
-}
-
-/// HTML-escapes text for element content and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 #[cfg(test)]

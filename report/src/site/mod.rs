@@ -11,6 +11,7 @@ pub mod feed;
 pub mod highlight;
 pub mod images;
 pub mod markdown;
+pub mod text;
 
 use crate::config::SiteConfig;
 use markdown::TocEntry;
