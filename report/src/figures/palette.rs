@@ -39,8 +39,9 @@ pub const MAX_COLOURS: usize = 256;
 const MAX_KEPT: usize = 160;
 /// A colour covering at least this many pixels is kept exactly (within `MAX_KEPT`).
 const KEEP_FROM: u32 = 40;
-/// Rounds of moving each approximating entry to the mean of the colours it stands for.
-const REFINE: usize = 2;
+/// Rounds of moving each approximating entry to the mean of the colours it stands for (a
+/// second round changes little).
+const REFINE: usize = 1;
 
 /// An image as palette indices.
 #[derive(Debug, Clone, PartialEq)]
