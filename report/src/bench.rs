@@ -2,7 +2,8 @@
 //!
 //! 1. the draft's figures from the 16 x0-experiment runs (imported from
 //!    ../shared/fixtures/x0-experiment when present): three val-loss figures, the whole-run
-//!    time figure and one heatmap per variant with lambdas: eight PNGs (target < 200 ms);
+//!    time figure and one heatmap per variant with lambdas: eight figures, each a wide and a
+//!    phone PNG (target < 200 ms);
 //! 2. every figure of a synthetic 5-variant x 3-seed sweep;
 //! 3. loading 1,000 synthetic runs of 6,000 steps (an evaluation every 125 steps, lambdas for
 //!    16 layers and 6 components): target < 2 s and < 300 MB.
@@ -241,7 +242,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         reset_peak();
         let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
         println!(
-            "x0-experiment: {n} PNGs from {} runs in {ms:.1} ms (target < 200 ms), {}",
+            "x0-experiment: {n} figures (wide and phone PNG each) from {} runs in {ms:.1} ms (target < 200 ms), {}",
             runs.runs().len(),
             mem_text()
         );
@@ -255,7 +256,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let (ms_mem, _) = best_of(args.repeat, || {
             let bytes: usize = names
                 .iter()
-                .map(|n| figures::render_named(n, &runs).map(|b| b.len()))
+                .map(|n| {
+                    figures::render_named(n, &runs)
+                        .map(|f| f.renderings.iter().map(|r| r.bytes.len()).sum::<usize>())
+                })
                 .sum::<Result<usize>>()?;
             Ok(bytes)
         })?;

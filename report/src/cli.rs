@@ -192,7 +192,11 @@ pub fn figures(args: &FiguresArgs) -> Result<()> {
     let mut failed = 0;
     for result in figures::draw_all(&names, &runs, &args.out) {
         match result {
-            Ok(path) => println!("{}", path.display()),
+            Ok(drawn) => {
+                for (path, _) in &drawn.files {
+                    println!("{}", path.display());
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 failed += 1;

@@ -107,8 +107,7 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
                 return Ok(Published::Unchanged { commit: p.clone() });
             }
         }
-        let source = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|_| "no commit".into());
-        let message = format!("Publish site (built from {source})");
+        let message = format!("Publish site (built from {})", source_of(repo));
         let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
         if let Some(p) = &parent {
             args.extend(["-p", p.as_str()]);
@@ -134,4 +133,28 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
     })();
     let _ = std::fs::remove_file(&index_path);
     result
+}
+
+/// The commit the site was built from, and whether the working tree differed from it (changed
+/// or untracked files; what git ignores, like site/, does not count): `d073029`, `d073029 with
+/// uncommitted changes`, or `no commit`. Runs with the repository's own index.
+fn source_of(repo: &Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "no commit".into();
+    };
+    match git(&["status", "--porcelain"]) {
+        Some(s) if s.is_empty() => head,
+        Some(_) => format!("{head} with uncommitted changes"),
+        None => format!("{head}, working tree state unknown"),
+    }
 }

@@ -73,6 +73,12 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     let o = a.options();
     let out = build(&o)?;
     serve::print_outcome(&out);
+    for p in &out.removed {
+        println!(
+            "removed {} (an earlier build wrote it; this one did not)",
+            p.display()
+        );
+    }
     for p in &out.pages {
         println!("{}", p.display());
     }
@@ -101,6 +107,15 @@ pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
 
 pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     let cfg = SiteConfig::load(&a.config)?;
+    // A published feed with relative links sends readers to 404s: set the keys first.
+    let feed = crate::site::feed::problems(&cfg);
+    if !feed.is_empty() {
+        return Err(format!(
+            "not publishing: {}: {}",
+            a.config.display(),
+            feed.join(&format!("\n{}: ", a.config.display()))
+        ));
+    }
     let remote = a.remote.clone().unwrap_or(cfg.publish.remote);
     let branch = a.branch.clone().unwrap_or(cfg.publish.branch);
     publish::check_remote(&remote)?;

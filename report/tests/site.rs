@@ -3,7 +3,7 @@
 //! server.
 
 mod site_common;
-use common::{listed, Project};
+use common::{git, listed, report, Project};
 use report::runs::import::{import_logs, ImportOptions};
 use site_common as common;
 use std::collections::BTreeMap;
@@ -141,25 +141,10 @@ fn default_paths_put_figures_in_images_and_never_write_into_posts() {
     assert!(!p.path().join("posts/site").exists());
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
     if Command::new("git").arg("--version").output().is_err() {
-        println!("skipped: git not found");
+        common::missing::missing("git", "Debian: apt-get install git");
         return;
     }
     let p = Project::with_runs();
@@ -254,20 +239,6 @@ fn the_preview_server_serves_the_built_site() {
     );
     assert!(get(port, "/s/val_loss-step.png").contains("image/png"));
     assert!(get(port, "/../site.toml").starts_with("HTTP/1.1 404"));
-}
-
-fn report(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_report"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[test]

@@ -102,8 +102,10 @@ pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `bytes` atomically unless the file already holds exactly them.
+/// Writes `bytes` atomically unless the file already holds exactly them; either way the file is
+/// this build's (see `manifest`).
 pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    out.files.insert(path.to_owned());
     if fs::read(path).is_ok_and(|old| old == bytes) {
         out.unchanged += 1;
         return Ok(());

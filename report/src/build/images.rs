@@ -1,10 +1,12 @@
 //! Image links of a filled draft: `images/NAME` (and `images/<slug>/NAME`,
 //! `../images/<slug>/NAME`) names a figure to draw, any other relative path a file next to the
-//! draft to copy next to the page; a link that would leave the output folder is refused.
+//! draft to copy next to the page; a link that would leave the output folder is refused. Then
+//! what the page needs to know of each image it shows ([`figure_info`], [`file_info`]).
 
 use super::problem;
 use crate::figures;
 use crate::post::{self, Draft, Kind, Problem};
+use crate::site::images::{ImageInfo, PhoneImage};
 use pulldown_cmark::{Event, Parser, Tag};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -138,4 +140,36 @@ fn stays_inside(p: &str) -> bool {
 
 pub fn is_remote(dest: &str) -> bool {
     dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("data:")
+}
+
+/// A drawn figure as the page shows it: its wide rendition's size, its gist as alt text, and its
+/// phone rendition, both next to the page under their file names.
+pub fn figure_info(drawn: &figures::Drawn) -> Option<ImageInfo> {
+    let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+    let (_, (width, height)) = drawn.files.first()?;
+    let phone = drawn.phone().and_then(|(p, (w, h))| {
+        Some(PhoneImage {
+            src: name(p)?,
+            width: *w,
+            height: *h,
+        })
+    });
+    // The table (`results.md`) is not an image.
+    (*width > 0).then(|| ImageInfo {
+        width: *width,
+        height: *height,
+        gist: Some(drawn.gist.clone()),
+        phone,
+    })
+}
+
+/// An image the author supplied: its pixel size from its header, when it is one.
+pub fn file_info(path: &Path) -> Option<ImageInfo> {
+    let size = imagesize::size(path).ok()?;
+    Some(ImageInfo {
+        width: u32::try_from(size.width).ok()?,
+        height: u32::try_from(size.height).ok()?,
+        gist: None,
+        phone: None,
+    })
 }

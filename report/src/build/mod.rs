@@ -2,11 +2,14 @@
 //! HTML pages in site/<slug>/, the index, the Atom feed and the stylesheet.
 //!
 //! Runs are loaded and checked first (`runs`): a run that fails a check spoils the posts of its
-//! experiment, which get no page (an old one is removed); the others build, and the build
-//! fails. Per draft: read (never written; only files that resolve inside posts/) -> facts from
-//! the runs of its experiment -> `post::fill` -> the page (`page`: image links resolved,
-//! figures drawn, `site::markdown::render`, templates). Every file is written atomically and
-//! only when its bytes change, so a second build with the same inputs changes nothing.
+//! experiment, which get no page; the others build, and the build fails. Per draft: read (never
+//! written; only files that resolve inside posts/) -> facts from the runs of its experiment ->
+//! `post::fill` -> the page (`page`: image links resolved, figures drawn,
+//! `site::markdown::render_with` with the images' sizes, alt texts and phone renditions,
+//! templates). Every file is written atomically and only when its bytes change, so a second
+//! build with the same inputs changes nothing. Last, `manifest` records what the build wrote in
+//! the site and the figures folder and removes what an earlier build wrote and this one did not
+//! (the old page of a draft that fails now, which may state what the runs no longer support).
 //!
 //! `images` resolves a post's image links; `files` finds drafts and writes outputs.
 
@@ -14,11 +17,13 @@ use crate::config::SiteConfig;
 use crate::post::{Draft, Kind, Problem};
 use crate::site::{self, Templates};
 use files::{list_drafts, refuse_inside, write};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 mod files;
 mod images;
+pub mod manifest;
 mod page;
 mod runs;
 
@@ -63,6 +68,10 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     pub written: usize,
     pub unchanged: usize,
+    /// Every file this build wrote or found already holding its bytes.
+    pub files: BTreeSet<PathBuf>,
+    /// Files an earlier build wrote that this one did not, removed.
+    pub removed: Vec<PathBuf>,
 }
 
 impl Outcome {
@@ -85,6 +94,11 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
     refuse_inside(&o.images, &o.posts)?;
     let drafts = list_drafts(&o.posts)?;
     let mut out = Outcome::default();
+    out.warnings.extend(
+        site::feed::problems(&cfg)
+            .into_iter()
+            .map(|p| format!("warning: {}: {p}", o.config.display())),
+    );
     let runs = runs::load(&o.runs, &mut out);
     let mut per_draft = runs::PerDraft::new(runs.as_ref());
     let mut pages = Vec::new();
@@ -93,10 +107,6 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
             Ok(d) => d,
             Err(p) => {
                 out.problems.push(p);
-                let slug = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-                if let Some(slug) = slug.filter(|s| files::slug_is_free(s).is_ok()) {
-                    page::remove_stale(o, &slug);
-                }
                 continue;
             }
         };
@@ -104,7 +114,6 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
             Ok(r) => r,
             Err(p) => {
                 out.problems.push(p);
-                page::remove_stale(o, &draft.slug);
                 continue;
             }
         };
@@ -131,13 +140,12 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
         &o.out.join("atom.xml"),
         templates.feed(&cfg, &pages)?.as_bytes(),
     )?;
-    write(
-        &mut out,
-        &o.out.join("style.css"),
-        templates.stylesheet().as_bytes(),
-    )?;
+    for (name, text) in templates.assets() {
+        write(&mut out, &o.out.join(name), text.as_bytes())?;
+    }
     // GitHub Pages: serve the files as they are (no Jekyll).
     write(&mut out, &o.out.join(".nojekyll"), b"")?;
+    sweep(o, &mut out)?;
     out.problems
         .sort_by(|a, b| (&a.path, a.line, a.kind).cmp(&(&b.path, b.line, b.kind)));
     Ok(out)
@@ -152,6 +160,23 @@ fn read_draft(path: &Path, posts: &Path) -> Result<Draft, Problem> {
     let draft = Draft::parse(path, text)?;
     files::slug_is_free(&draft.slug).map_err(|m| fail(1, m))?;
     Ok(draft)
+}
+
+/// Updates the record of written files of the figures folder and of the site (figures first: with
+/// --out the figures folder is inside the site), removing what only an earlier build wrote.
+fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<(), String> {
+    let (in_images, in_site): (Vec<&Path>, Vec<&Path>) = out
+        .files
+        .iter()
+        .map(PathBuf::as_path)
+        .partition(|p| p.starts_with(&o.images));
+    for (root, files) in [(&o.images, in_images), (&o.out, in_site)] {
+        let swept = manifest::update(root, &files)?;
+        out.removed.extend(swept.removed);
+        out.warnings
+            .extend(swept.kept.into_iter().map(|k| format!("note: {k}")));
+    }
+    Ok(())
 }
 
 fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {

@@ -1,7 +1,7 @@
-//! One post's page: the filled draft -> image links resolved (figures drawn, other images
-//! copied, links leaving the output refused) -> `site::markdown::render` -> link checks -> the
-//! page template; written only when no fatal problem was found, and an old page of a draft that
-//! now fails is removed.
+//! One post's page: the filled draft -> image links resolved (figures drawn in both renditions,
+//! other images copied, links leaving the output refused) -> `site::markdown::render_with` (the
+//! images' sizes, alt texts and phone renditions) -> link checks -> the page template; written
+//! only when no fatal problem was found (the manifest's sweep then removes an old page).
 
 use super::files::write;
 use super::{images, problem, BuildOptions, Outcome};
@@ -9,21 +9,10 @@ use crate::config::SiteConfig;
 use crate::figures;
 use crate::post::{self, facts::Facts, Draft, Kind};
 use crate::runs::RunSet;
-use crate::site::{markdown, Page, Templates};
+use crate::site::{images::Images, markdown, Page, PageImage, Templates};
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Removes the page of a draft that fails now: it may state what the runs no longer support.
-pub fn remove_stale(o: &BuildOptions, slug: &str) {
-    let page_dir = o.out.join(slug);
-    for stale in [
-        page_dir.join("index.html"),
-        page_dir.join(format!("{slug}.md")),
-    ] {
-        let _ = fs::remove_file(stale);
-    }
-}
 
 pub fn build_post(
     o: &BuildOptions,
@@ -46,6 +35,7 @@ pub fn build_post(
         mut copies,
         rewrites,
     } = images::resolve(draft, &filled.markdown, &page_dir, &mut problems);
+    let mut shown = Images::new();
     if !figures_wanted.is_empty() {
         let names: Vec<String> = figures_wanted.iter().cloned().collect();
         match runs {
@@ -62,7 +52,18 @@ pub fn build_post(
             Some(runs) => {
                 for (name, r) in names.iter().zip(figures::draw_all(&names, runs, &fig_dir)) {
                     match r {
-                        Ok(p) => copies.push((p, page_dir.join(name))),
+                        Ok(drawn) => {
+                            if let Some(info) = images::figure_info(&drawn) {
+                                shown.insert(name.clone(), info);
+                            }
+                            // Every rendition goes next to the page, under its own name.
+                            for (path, _) in &drawn.files {
+                                out.files.insert(path.clone());
+                                if let Some(file) = path.file_name() {
+                                    copies.push((path.clone(), page_dir.join(file)));
+                                }
+                            }
+                        }
                         Err(e) => problems.push(problem(
                             &draft.path,
                             draft.line_of(&format!("images/{name}")),
@@ -81,7 +82,22 @@ pub fn build_post(
     let body_start = crate::config::split_front_matter(&md)
         .map(|(_, s)| s)
         .unwrap_or(0);
-    let rendered = markdown::render(&md[body_start..]);
+    for (from, to) in &copies {
+        let Some(src) = to
+            .strip_prefix(&page_dir)
+            .ok()
+            .and_then(|p| p.to_str())
+            .map(|p| p.replace('\\', "/"))
+        else {
+            continue;
+        };
+        if let std::collections::btree_map::Entry::Vacant(slot) = shown.entry(src) {
+            if let Some(info) = images::file_info(from) {
+                slot.insert(info);
+            }
+        }
+    }
+    let rendered = markdown::render_with(&md[body_start..], &shown);
     for link in &rendered.links {
         if let Some(anchor) = link.strip_prefix('#') {
             if !rendered.toc.iter().any(|t| t.id == anchor)
@@ -112,7 +128,8 @@ pub fn build_post(
     let fatal = problems.iter().any(|p| p.kind.fatal());
     out.problems.extend(problems);
     if fatal {
-        remove_stale(o, &draft.slug);
+        // No page: an earlier one of this draft, which may state a claim the runs no longer
+        // support, is not written again, so the manifest's sweep removes it.
         return None;
     }
     let title = draft
@@ -122,7 +139,18 @@ pub fn build_post(
         .or_else(|| rendered.h1.clone())
         .unwrap_or_else(|| draft.slug.clone());
     let summary_override = draft.front.summary.clone();
+    // Link previews show the page's first figure.
+    let image = rendered.images.iter().find_map(|src| {
+        let info = shown.get(src)?;
+        Some(PageImage {
+            src: src.clone(),
+            width: info.width,
+            height: info.height,
+            alt: info.gist.clone().unwrap_or_default(),
+        })
+    });
     let mut page = Page::new(&draft.slug, title, draft.front.date.clone(), rendered);
+    page.image = image;
     if let Some(s) = summary_override {
         page.summary = s;
     }

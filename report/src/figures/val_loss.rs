@@ -4,10 +4,14 @@
 //! In a zoom the x axis spans the window asked for (it may reach past the data: the draft asks
 //! for steps 5500-6000 of 5960-step runs), the lines are cut exactly at the window's edges
 //! ([`super::clip`]), and the y range is fitted to the data inside the window.
+//!
+//! The wide rendition keeps the legend inside the chart; the phone one puts it under the chart,
+//! where it covers no line.
 
 use super::clip::clip;
+use super::look::Look;
 use super::range::padded;
-use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
+use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::RunSet;
 use crate::stats::{mean_curve, Axis};
@@ -148,25 +152,57 @@ fn too_large(runs: &RunSet) -> String {
     format!("cannot draw: a validation loss of {v:e} ({at}) leaves no axis that spans the losses")
 }
 
+/// Height of the phone rendition's chart, below its title and above its legend.
+const PHONE_CHART_H: i32 = 640;
+
+impl ValLossPlot {
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.lines
+            .iter()
+            .map(|l| (l.label.clone(), l.colour))
+            .collect()
+    }
+}
+
 impl Plot for ValLossPlot {
-    fn size(&self) -> (u32, u32) {
-        style::LINE_SIZE
+    fn size(&self, look: &Look) -> (u32, u32) {
+        if look.is_phone() {
+            let legend = look.legend_height(&self.legend(), look.width as i32);
+            let h = look.title_height(&self.title()) + PHONE_CHART_H + legend;
+            (look.width, h as u32)
+        } else {
+            (look.width, 1050)
+        }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&BACKGROUND).map_err(e)?;
+        let title_h = look.draw_title(root, &self.title()).map_err(e)?;
+        let (_, body) = root.split_vertically(title_h);
+        let (chart_area, legend_area) = if look.is_phone() {
+            let (c, l) = body.split_vertically(PHONE_CHART_H);
+            (c, Some(l))
+        } else {
+            (body, None)
+        };
         let (x0, x1) = self.x_range;
         let (y0, y1) = self.y_range;
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), (FONT, TITLE).into_font().color(&TEXT))
-            .margin(36)
-            .x_label_area_size(110)
-            .y_label_area_size(150)
+        let (tick, label) = (look.tick as i32, look.label as i32);
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin(if look.is_phone() { 16 } else { 36 })
+            .margin_top(0)
+            .x_label_area_size(tick + label + 44)
+            .y_label_area_size(3 * tick + label + 24)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(e)?;
+        let x_ticks = if look.is_phone() { 5 } else { 8 };
         let (dx, dy) = (
-            style::decimals_for(x0, x1, 8),
+            style::decimals_for(x0, x1, x_ticks),
             style::decimals_for(y0, y1, 8),
         );
         let x_desc = match self.axis {
@@ -177,11 +213,11 @@ impl Plot for ValLossPlot {
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc("validation loss")
-            .axis_desc_style((FONT, LABEL).into_font().color(&TEXT))
-            .label_style((FONT, TICK).into_font().color(&TEXT))
+            .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
+            .label_style((FONT, look.tick).into_font().color(&TEXT))
             .x_label_formatter(&|v| format!("{v:.dx$}"))
             .y_label_formatter(&|v| format!("{v:.dy$}"))
-            .x_labels(8)
+            .x_labels(x_ticks)
             .y_labels(8)
             .bold_line_style(GRID.stroke_width(2))
             .light_line_style(BACKGROUND)
@@ -216,16 +252,43 @@ impl Plot for ValLossPlot {
                     .map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, TICK).into_font().color(&TEXT))
-            .background_style(BACKGROUND.mix(0.92))
-            .border_style(GRID.stroke_width(2))
-            .legend_area_size(60)
-            .margin(24)
-            .draw()
-            .map_err(e)?;
+        match legend_area {
+            Some(area) => look.draw_legend(&area, &self.legend()).map_err(e)?,
+            None => chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font((FONT, look.tick).into_font().color(&TEXT))
+                .background_style(BACKGROUND.mix(0.92))
+                .border_style(GRID.stroke_width(2))
+                .legend_area_size(60)
+                .margin(24)
+                .draw()
+                .map_err(e)?,
+        }
         root.present().map_err(e)
+    }
+
+    fn gist(&self) -> String {
+        let mut ends: Vec<(&str, f64)> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let name = l.label.split(' ').next().unwrap_or(&l.label);
+                l.mean.last().map(|p| (name, p.1))
+            })
+            .collect();
+        ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = ends.iter().map(|(v, y)| format!("{v} {y:.4}")).collect();
+        let band = if self.lines.iter().any(|l| l.band.is_some()) {
+            " with a band of ± one standard deviation"
+        } else {
+            ""
+        };
+        format!(
+            "Line chart ({}): one line per variant, the mean over its seeds{band}. Where the \
+             lines end, lowest first: {}.",
+            self.title(),
+            listed.join(", ")
+        )
     }
 }
