@@ -92,7 +92,9 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
     };
     let result = (|| {
         let work_tree = format!("--work-tree={}", site.display());
-        git(&[&work_tree, "add", "-A", "-f", "."])?;
+        // The build's record of what it wrote is for the next build, not for readers.
+        let keep_out = format!(":(exclude){}", crate::build::manifest::FILE);
+        git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out])?;
         let tree = git(&["write-tree"])?;
         let head_ref = format!("refs/heads/{branch}");
         let heads = git(&["ls-remote", "--heads", "--", remote, &head_ref])?;

@@ -169,6 +169,13 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
         files.lines().any(|f| f == "index.html") && files.lines().any(|f| f == ".nojekyll"),
         "{files}"
     );
+    assert!(
+        site.join(report::build::manifest::FILE).is_file()
+            && !files
+                .lines()
+                .any(|f| f.ends_with(report::build::manifest::FILE)),
+        "the build's manifest stays out of the published tree: {files}"
+    );
     // The same site again: nothing pushed. A change: one commit on top of the first.
     let r2 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
     assert_eq!(
