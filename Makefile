@@ -15,7 +15,7 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/release
 # 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
 export MIMALLOC_PURGE_DELAY ?= -1
 
-.PHONY: build post run sweep publish serve test bench check
+.PHONY: build post run sweep publish serve test bench check import-x0
 
 build: ## the release binaries every other target uses (and the tests, built alike)
 	$(CARGO) test --workspace --release --no-run -q
@@ -34,6 +34,9 @@ publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or R
 
 serve: build ## local preview that rebuilds on change
 	$(BIN)/report serve
+
+import-x0: build ## the original study's 16 runs into runs/x0-experiment (from ../shared/fixtures)
+	REPORT=$(abspath $(BIN))/report scripts/import-x0-experiment.sh
 
 test: ## every test
 	$(CARGO) test --workspace --release

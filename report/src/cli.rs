@@ -26,12 +26,16 @@ pub struct ImportArgs {
     /// Experiment name; default: the log's folder name
     #[arg(long)]
     pub experiment: Option<String>,
-    /// Preset the run used (recorded in run.json)
+    /// Preset the run used: recorded in run.json with the shape it fixes (medium: 16 layers,
+    /// dim 1024, 8 heads, vocabulary 50257, 8 x 64Ki tokens per step)
     #[arg(long)]
     pub preset: Option<String>,
     /// Hardware it ran on, e.g. 8xH100 (recorded as run.json's device)
     #[arg(long)]
     pub hardware: Option<String>,
+    /// Where the log was published: repository, file and section (recorded in run.json's config)
+    #[arg(long)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,6 +120,7 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         experiment: args.experiment.clone(),
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
+        source: args.source.clone(),
     };
     let (dirs, warnings) = import_all(&args.files, &args.out, &opts)?;
     for w in warnings {

@@ -100,10 +100,39 @@ fn options_override_and_name_what_is_missing() {
         experiment: Some("records".into()),
         preset: Some("medium".into()),
         hardware: Some("8xH100".into()),
+        source: Some("github.com/a/b, results.md, section ## 3".into()),
     };
     let run = parse_log(&log, &opts).unwrap();
     assert_eq!((run.info.variant, run.info.seed), (v("x00"), 7));
     assert_eq!(run.info.preset.as_deref(), Some("medium"));
+    // The preset gives the shape the log does not print (a baseline logs no lambdas, whose
+    // length would give its layers), and --source says where the log was published.
+    let rec = runlog::RecordedConfig::of(&run.info).unwrap();
+    assert_eq!(
+        (rec.layers, rec.dim, rec.heads, rec.vocab),
+        (Some(16), Some(1024), Some(8), Some(50257))
+    );
+    assert_eq!(
+        rec.source.as_deref(),
+        Some("github.com/a/b, results.md, section ## 3")
+    );
+    assert_eq!(rec.imported_from.as_deref(), Some("run.txt"));
+    for (preset, source, says) in [
+        (
+            Some("huge"),
+            None,
+            "--preset huge: not a preset an import knows; known: medium",
+        ),
+        (None, Some("a\nb"), "must be one line"),
+    ] {
+        let bad = ImportOptions {
+            preset: preset.map(Into::into),
+            source: source.map(Into::into),
+            ..opts.clone()
+        };
+        let err = parse_log(&log, &bad).unwrap_err().to_string();
+        assert!(err.contains("run.txt") && err.contains(says), "{err}");
+    }
     let bad = ImportOptions {
         variant: Some("big".into()),
         seed: Some(0),

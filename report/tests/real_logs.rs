@@ -248,3 +248,63 @@ fn x01_heatmap_cell_has_the_colour_of_the_mean_of_five_seeds() {
         "zero is near-white: {zero:?}"
     );
 }
+
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_committed_original_runs_are_what_the_recorded_import_writes() {
+    let Some(fixtures) = fixtures("x0-experiment") else {
+        return;
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("bash")
+        .arg(repo.join("scripts/import-x0-experiment.sh"))
+        .env("REPORT", env!("CARGO_BIN_EXE_report"))
+        .env("FIXTURES", &fixtures)
+        .env("OUT", out.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the import script failed");
+    let fresh = out.path().join("x0-experiment");
+    let committed = repo.join("runs/x0-experiment");
+    let names = files_under(&fresh);
+    assert_eq!(names.len(), 16 * 3, "{names:?}");
+    assert_eq!(names, files_under(&committed), "the same files");
+    for name in &names {
+        // No run file is edited by hand: each is byte for byte what the import writes.
+        assert!(
+            std::fs::read(fresh.join(name)).unwrap()
+                == std::fs::read(committed.join(name)).unwrap(),
+            "runs/x0-experiment/{} differs from what `make import-x0` writes",
+            name.display()
+        );
+    }
+    // Each run names the section of the results file it was published under, and the
+    // baselines, which log no lambdas, still have the preset's 16 layers.
+    let runs = RunSet::load(&committed).unwrap();
+    assert!(runs.problems().is_empty(), "{:?}", runs.problems());
+    let x00 = runlog::RecordedConfig::of(&runs.run(v("x00"), 1).unwrap().info).unwrap();
+    assert_eq!(x00.layers, Some(16));
+    assert!(
+        x00.source
+            .as_deref()
+            .unwrap()
+            .ends_with("results.md, section \"## 999-1\""),
+        "{:?}",
+        x00.source
+    );
+    let x04 = runlog::RecordedConfig::of(&runs.run(v("x04"), 3).unwrap().info).unwrap();
+    assert!(x04.source.unwrap().ends_with("\"## 3-3\""));
+}

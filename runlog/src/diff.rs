@@ -16,12 +16,14 @@ pub fn with_data_hash(config: &Value, data_hash: Option<&str>) -> Value {
 }
 
 /// What the runs of one experiment share: [`with_data_hash`] without what may differ between
-/// them, the seed, the number of extra embeddings, and the text log an import came from.
+/// them, the seed, the number of extra embeddings, and where an import came from (its text log
+/// and the `source` it was published in).
 pub fn shared_config(config: &Value, data_hash: Option<&str>) -> Value {
     let mut v = with_data_hash(config, data_hash);
     if let Some(c) = v.get_mut("config").and_then(Value::as_object_mut) {
         c.remove("seed");
         c.remove("imported_from");
+        c.remove("source");
         if let Some(m) = c.get_mut("model").and_then(Value::as_object_mut) {
             m.remove("extra_embeddings");
         }

@@ -34,6 +34,8 @@ pub struct RecordedConfig {
     /// `config.imported_from`: the text log a run was imported from (it records no training
     /// config, only where it came from).
     pub imported_from: Option<String>,
+    /// `config.source`: where an imported log was published (repository, file, section).
+    pub source: Option<String>,
 }
 
 impl RecordedConfig {
@@ -78,6 +80,7 @@ impl RecordedConfig {
             embedding_init: text("model.embedding_init"),
             vocab_hash: text("data_info.vocab_hash"),
             imported_from: text("imported_from"),
+            source: text("source"),
             data_hash: info.data_hash.clone(),
         };
         if !c.is_null() && !c.is_object() {

@@ -16,6 +16,7 @@
 
 mod identity;
 pub mod lines;
+pub mod presets;
 
 use crate::{Error, Result};
 use lines::Line;
@@ -32,6 +33,8 @@ pub struct ImportOptions {
     pub preset: Option<String>,
     /// Goes into `run.json`'s `device`, e.g. `8xH100`.
     pub hardware: Option<String>,
+    /// Where the log was published (repository, file, section), recorded as `config.source`.
+    pub source: Option<String>,
 }
 
 /// One parsed log, ready to be written as a run.
@@ -127,7 +130,7 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
     let info = RunInfo {
         run_id: format!("import:{experiment}/{file_name}"),
         preset: opts.preset.clone(),
-        config: serde_json::json!({ "imported_from": file_name, "format": "modded-nanogpt log" }),
+        config: config(path, opts, &file_name)?,
         device: opts.hardware.clone(),
         ..RunInfo::new(&experiment, variant, seed)
     };
@@ -140,6 +143,31 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
     };
     identity::check(path, &run)?;
     Ok(run)
+}
+
+/// run.json's config of an imported run: where it came from (the log's name, `--source`) and
+/// the shape its `--preset` fixes ([`presets`]); a log records no training config of its own.
+fn config(path: &Path, opts: &ImportOptions, file_name: &str) -> Result<serde_json::Value> {
+    let err = |message: String| Error::Import {
+        path: path.to_owned(),
+        line: None,
+        message,
+    };
+    let mut config = match &opts.preset {
+        Some(name) => presets::PresetShape::named(name).map_err(err)?.config(),
+        None => serde_json::json!({}),
+    };
+    config["imported_from"] = file_name.into();
+    config["format"] = "modded-nanogpt log".into();
+    if let Some(source) = &opts.source {
+        if source.trim().is_empty() || source.chars().any(char::is_control) {
+            return Err(err(format!(
+                "--source {source:?} must be one line of text (repository, file, section)"
+            )));
+        }
+        config["source"] = source.as_str().into();
+    }
+    Ok(config)
 }
 
 /// Joins every scalars line to the evaluation of its step; `Err((line, message))` for a line
