@@ -90,18 +90,27 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
 }
 
 pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
-    let (problems, warnings) = check::check(&a.options())?;
-    for w in &warnings {
+    let c = check::check(&a.options())?;
+    for w in &c.warnings {
         eprintln!("{w}");
     }
-    for p in &problems {
+    for (draft, uses) in &c.uses {
+        println!("{} uses:", draft.display());
+        for u in uses {
+            println!("  {u}");
+        }
+    }
+    for n in &c.notes {
+        println!("{n}");
+    }
+    for p in &c.problems {
         println!("{p}");
     }
-    if problems.is_empty() {
+    if c.problems.is_empty() {
         println!("check: no problems");
         Ok(())
     } else {
-        Err(format!("check: {} problem(s)", problems.len()))
+        Err(format!("check: {} problem(s)", c.problems.len()))
     }
 }
 
@@ -124,8 +133,8 @@ pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     let mut o = BuildOptions::new(a.posts.clone(), a.runs.clone(), None);
     o.config = a.config.clone();
     o.templates = a.templates.clone();
-    let (problems, _) = check::check(&o)?;
-    let fatal: Vec<String> = problems
+    let fatal: Vec<String> = check::check(&o)?
+        .problems
         .iter()
         .filter(|p| p.kind.fatal())
         .map(|p| p.to_string())

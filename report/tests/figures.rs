@@ -54,7 +54,25 @@ fn names_parse_like_the_drafts_links() {
         FigureSpec::Heatmap {
             variant: common::v("x01"),
             seed: Some(2),
-            normed: false
+            normed: false,
+            aligned: false
+        }
+    );
+    assert_eq!(
+        p("lambdas-x01-aligned.png").0,
+        FigureSpec::Heatmap {
+            variant: common::v("x01"),
+            seed: None,
+            normed: false,
+            aligned: true
+        }
+    );
+    assert_eq!(
+        p("lambdas-layers-x04-aligned.png").0,
+        FigureSpec::LayerLines {
+            variant: common::v("x04"),
+            seed: None,
+            aligned: true
         }
     );
     assert_eq!(
@@ -62,7 +80,8 @@ fn names_parse_like_the_drafts_links() {
         FigureSpec::Heatmap {
             variant: common::v("x03"),
             seed: None,
-            normed: true
+            normed: true,
+            aligned: false
         }
     );
     assert_eq!(
@@ -79,6 +98,8 @@ fn names_parse_like_the_drafts_links() {
         "val_loss-step-1-2-3.png",
         "x.jpg",
         "lambdas-x01-s2-layers.png",
+        "lambdas-norm-x01-aligned.png",
+        "lambdas-layers-x01-layers-3.png",
     ] {
         let err = figures::parse(bad).unwrap_err();
         assert!(matches!(err, Error::UnknownFigure { .. }), "{bad}");

@@ -198,7 +198,7 @@ fn bad_drafts_name_file_line_and_known_names() {
         text.contains("b3.md:4: error: unknown variant `x09`; known variants: x00, x01, x02"),
         "{text}"
     );
-    assert!(text.contains("b4.md:3: error: unknown front matter key `author`; known keys: title, date, experiment, summary"), "{text}");
+    assert!(text.contains("b4.md:3: error: unknown front matter key `author`; known keys: title, date, experiment, experiments, summary"), "{text}");
     assert!(
         text.contains(
             "b5.md:3: error: unknown claim kind that=\"sinks\"; known kinds: falls, rises"

@@ -9,11 +9,12 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use report::post::{self, directives::FigureCheck, facts::Facts, Draft};
+use report::build::{runs::PerDraft, BuildOptions};
+use report::config::SiteConfig;
+use report::pipeline::{self, Context, Post};
 use report::runs::import::{parse_log, write_run, ImportOptions};
+use report::site::Templates;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
 
 /// One generated evaluation: loss, and the lambda values of its components.
 #[derive(Debug, Clone)]
@@ -231,16 +232,27 @@ fn secret() {
     ONCE.call_once(|| std::env::set_var("SECRET_PROPTEST", "proptest-secret-value"));
 }
 
+/// The text passes (front matter to links) over `text`, with no runs, then the renderer.
 fn render_draft(text: &str) {
     secret();
-    let Ok(draft) = Draft::parse(Path::new("posts/p.md"), text.to_string()) else {
-        return;
+    let options = BuildOptions::new("posts".into(), "runs".into(), None);
+    let config = SiteConfig {
+        links: BTreeMap::from([("modded-nanogpt".to_string(), "https://x".to_string())]),
+        ..SiteConfig::default()
     };
-    let links = BTreeMap::from([("modded-nanogpt".to_string(), "https://x".to_string())]);
-    let ok: FigureCheck = Arc::new(|_: &str| Ok(()));
-    let filled = post::fill(&draft, Arc::new(Facts::default()), &links, ok);
-    assert!(!filled.markdown.contains("proptest-secret-value"));
-    let _ = report::site::markdown::render(&filled.markdown);
+    let templates = Templates::load(None).unwrap();
+    let runs = PerDraft::new(None);
+    let cx = Context {
+        options: &options,
+        config: &config,
+        templates: &templates,
+        runs: &runs,
+    };
+    let mut post = Post::new("posts/p.md".into(), text.to_string());
+    pipeline::run(&mut post, &cx, pipeline::text_passes());
+    let filled = post.filled();
+    assert!(!filled.contains("proptest-secret-value"));
+    let _ = report::site::markdown::render(&filled);
 }
 
 #[test]

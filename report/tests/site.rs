@@ -86,7 +86,7 @@ fn the_seed_draft_builds_with_no_todo_left_and_all_its_figures() {
         before,
         "the draft is never written"
     );
-    let (problems, _) = report::check::check(&p.options()).unwrap();
+    let problems = report::check::check(&p.options()).unwrap().problems;
     assert!(problems.is_empty(), "{problems:?}");
 }
 

@@ -2,30 +2,29 @@
 //! HTML pages in site/<slug>/, the index, the Atom feed and the stylesheet.
 //!
 //! Runs are loaded and checked first (`runs`): a run that fails a check spoils the posts of its
-//! experiment, which get no page; the others build, and the build fails. Per draft: read (never
-//! written; only files that resolve inside posts/) -> facts from the runs of its experiment ->
-//! `post::fill` -> the page (`page`: image links resolved, figures drawn,
-//! `site::markdown::render_with` with the images' sizes, alt texts and phone renditions,
-//! templates). Every file is written atomically and only when its bytes change, so a second
+//! experiments, which get no page; the others build, and the build fails. Per draft: read (never
+//! written; only files that resolve inside posts/) -> the passes of [`crate::pipeline`] (front
+//! matter and the experiments it names, TODOs, directives, links, figures, HTML) -> its files
+//! (`page`). Every file is written atomically and only when its bytes change, so a second
 //! build with the same inputs changes nothing. Last, `manifest` records what the build wrote in
 //! the site and the figures folder and removes what an earlier build wrote and this one did not
 //! (the old page of a draft that fails now, which may state what the runs no longer support).
 //!
-//! `images` resolves a post's image links; `files` finds drafts and writes outputs.
+//! `files` finds drafts and writes outputs.
 
 use crate::config::SiteConfig;
-use crate::post::{Draft, Kind, Problem};
+use crate::pipeline::Context;
+use crate::post::{Kind, Problem};
 use crate::site::{self, Templates};
 use files::{list_drafts, refuse_inside, write};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-mod files;
-mod images;
+pub(crate) mod files;
 pub mod manifest;
 mod page;
-mod runs;
+pub mod runs;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -72,6 +71,8 @@ pub struct Outcome {
     pub files: BTreeSet<PathBuf>,
     /// Files an earlier build wrote that this one did not, removed.
     pub removed: Vec<PathBuf>,
+    /// Per draft, the experiments it uses and their runs (one line each).
+    pub uses: Vec<(PathBuf, Vec<String>)>,
 }
 
 impl Outcome {
@@ -100,33 +101,18 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
             .map(|p| format!("warning: {}: {p}", o.config.display())),
     );
     let runs = runs::load(&o.runs, &mut out);
-    let mut per_draft = runs::PerDraft::new(runs.as_ref());
+    let per_draft = runs::PerDraft::new(runs.as_ref());
+    let cx = Context {
+        options: o,
+        config: &cfg,
+        templates: &templates,
+        runs: &per_draft,
+    };
     let mut pages = Vec::new();
     for path in drafts {
-        let draft = match read_draft(&path, &o.posts) {
-            Ok(d) => d,
-            Err(p) => {
-                out.problems.push(p);
-                continue;
-            }
-        };
-        let (facts, post_runs) = match per_draft.get(&draft) {
-            Ok(r) => r,
-            Err(p) => {
-                out.problems.push(p);
-                continue;
-            }
-        };
-        if let Some(page) = page::build_post(
-            o,
-            &cfg,
-            &templates,
-            &draft,
-            facts,
-            post_runs.as_ref(),
-            &mut out,
-        ) {
-            pages.push(page);
+        match read_draft(&path, &o.posts) {
+            Ok(text) => pages.extend(page::build_post(&cx, path, text, &mut out)),
+            Err(p) => out.problems.push(p),
         }
     }
     site::sort_pages(&mut pages);
@@ -151,15 +137,17 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
     Ok(out)
 }
 
-/// A draft read from posts/: only a file that resolves inside posts/ (a symlink out of it is
-/// refused), whose page would not take the name of a site file.
-fn read_draft(path: &Path, posts: &Path) -> Result<Draft, Problem> {
+/// A draft's text, read from posts/: only a file that resolves inside posts/ (a symlink out of
+/// it is refused), whose page would not take the name of a site file.
+fn read_draft(path: &Path, posts: &Path) -> Result<String, Problem> {
     let fail = |line, message| problem(path, line, Kind::BadDraft, message);
     files::inside(path, posts).map_err(|m| fail(1, m))?;
-    let text = fs::read_to_string(path).map_err(|e| fail(1, format!("cannot read: {e}")))?;
-    let draft = Draft::parse(path, text)?;
-    files::slug_is_free(&draft.slug).map_err(|m| fail(1, m))?;
-    Ok(draft)
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    files::slug_is_free(&slug).map_err(|m| fail(1, m))?;
+    fs::read_to_string(path).map_err(|e| fail(1, format!("cannot read: {e}")))
 }
 
 /// Updates the record of written files of the figures folder and of the site (figures first: with

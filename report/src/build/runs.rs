@@ -1,18 +1,19 @@
 //! The runs a build draws on: loaded and checked once; every problem of a run listed once (a
 //! fatal `bad run`), every run that has not finished listed (`not finished`, not fatal); then
-//! per draft the runs of its experiment, refused when any of them failed a check (a bad run
-//! spoils only the posts that use its experiment), and the facts it is filled from.
+//! per experiment a post names, its runs, refused when any of them failed a check (a bad run
+//! spoils only the posts that use its experiment), and the facts a post is filled from.
 
-use super::{problem, Outcome};
+use super::Outcome;
 use crate::figures;
-use crate::post::{facts::Facts, from_runs, Draft, Kind, Problem};
+use crate::post::{facts::Facts, from_runs, Kind, Problem};
 use crate::runs::{standing, RunSet};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// The facts a post is filled from, and the runs its figures are drawn from.
-pub type PostRuns = (Arc<Facts>, Option<RunSet>);
+pub type PostRuns = (Arc<Facts>, Option<Arc<RunSet>>);
 
 /// Loads and checks the runs; their problems and unfinished runs go into `out`.
 pub fn load(dir: &Path, out: &mut Outcome) -> Option<RunSet> {
@@ -48,38 +49,36 @@ pub fn load(dir: &Path, out: &mut Outcome) -> Option<RunSet> {
     Some(runs)
 }
 
-/// The runs and facts of one draft, computed once per experiment.
+/// The runs and facts of each experiment, computed once per build (posts share them).
 pub struct PerDraft<'a> {
     runs: Option<&'a RunSet>,
-    cache: BTreeMap<Option<String>, Result<PostRuns, String>>,
+    cache: RefCell<BTreeMap<Option<String>, Result<PostRuns, String>>>,
 }
 
 impl<'a> PerDraft<'a> {
     pub fn new(runs: Option<&'a RunSet>) -> Self {
         PerDraft {
             runs,
-            cache: BTreeMap::new(),
+            cache: RefCell::new(BTreeMap::new()),
         }
     }
 
-    /// The runs of the draft's experiment; `Err` (a problem at the draft's front matter) when
-    /// any run of that experiment failed its checks, when the runs hold several experiments and
-    /// the draft names none, or when it names one there is no run of.
-    pub fn get(&mut self, draft: &Draft) -> Result<PostRuns, Problem> {
-        let exp = draft.front.experiment.clone();
-        let runs = self.runs;
-        let entry = self
-            .cache
-            .entry(exp.clone())
-            .or_insert_with(|| facts_for(runs, exp.as_deref()));
-        entry.clone().map_err(|e| {
-            let line = if exp.is_some() {
-                draft.line_of("experiment:")
-            } else {
-                1
-            };
-            problem(&draft.path, line, Kind::BadDraft, e)
-        })
+    /// The experiments of the runs (those of runs that failed their checks included).
+    pub fn experiments(&self) -> Vec<&str> {
+        self.runs.map(RunSet::experiments).unwrap_or_default()
+    }
+
+    /// The runs of experiment `exp` (`None`: all runs, which must be of one experiment); `Err`
+    /// when any run of it failed its checks, when the runs hold several experiments and none is
+    /// named, or when there is no run of the one named.
+    pub fn get(&self, exp: Option<&str>) -> Result<PostRuns, String> {
+        let key = exp.map(str::to_owned);
+        if let Some(hit) = self.cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let computed = facts_for(self.runs, exp);
+        self.cache.borrow_mut().insert(key, computed.clone());
+        computed
     }
 }
 
@@ -143,5 +142,5 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
         results_table: table,
         ..facts
     };
-    Ok((Arc::new(facts), Some(set)))
+    Ok((Arc::new(facts), Some(Arc::new(set))))
 }

@@ -88,13 +88,26 @@ impl Look {
     /// The title split into lines no wider than the canvas (less a margin), breaking after
     /// `: ` or `, ` and else between words.
     pub fn title_lines(&self, title: &str) -> Vec<String> {
+        self.wrap(title, self.title)
+    }
+
+    /// `text` at `size` px split into lines no wider than the canvas (less a margin).
+    fn wrap(&self, title: &str, size: u32) -> Vec<String> {
         style::init_fonts();
         let max = self.width as i32 - 2 * self.title as i32;
-        let font = (FONT, self.title).into_font();
+        let font = (FONT, size).into_font();
         let fits = |s: &str| font.box_size(s).map_or(true, |(w, _)| (w as i32) <= max);
         let mut lines: Vec<String> = Vec::new();
         let mut line = String::new();
-        for piece in pieces(title) {
+        // A piece too wide for a line of its own is broken between its words.
+        let pieces = pieces(title).into_iter().flat_map(|p| {
+            if fits(p.trim()) {
+                vec![p]
+            } else {
+                p.split_inclusive(' ').map(str::to_owned).collect()
+            }
+        });
+        for piece in pieces {
             let candidate = format!("{line}{piece}");
             if line.is_empty() || fits(candidate.trim_end()) {
                 line = candidate;
@@ -136,6 +149,35 @@ impl Look {
             ))?;
         }
         Ok(self.title_height(title))
+    }
+
+    /// Height of a note under the title (how to read the figure): its lines at tick size.
+    pub fn note_height(&self, note: &str) -> i32 {
+        let line = (self.tick as f64 * 1.3).round() as i32;
+        self.wrap(note, self.tick).len() as i32 * line + self.tick as i32 / 2
+    }
+
+    /// Draws a note centred at the top of `area`, in the tick size; returns the height it took.
+    pub fn draw_note<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        note: &str,
+    ) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+        let (w, _) = area.dim_in_pixel();
+        let style = (FONT, self.tick)
+            .into_font()
+            .color(&TEXT)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let line = (self.tick as f64 * 1.3).round() as i32;
+        for (i, text) in self.wrap(note, self.tick).iter().enumerate() {
+            let y = i as i32 * line + line / 2;
+            area.draw(&Text::new(
+                text.clone(),
+                (w as i32 / 2, style::centre_y(y, self.tick)),
+                style.clone(),
+            ))?;
+        }
+        Ok(self.note_height(note))
     }
 
     /// Width of one legend entry: key line, gap, the widest label, gap to the next entry.

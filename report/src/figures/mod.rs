@@ -13,12 +13,14 @@
 //! | `val_loss-step-5500-6000.png` | steps 5500 to 6000 (any numbers) |
 //! | `val_loss-time-1400-1550.png` | training seconds 1400 to 1550 (any numbers) |
 //! | `lambdas-x01.png`, `lambdas-x01-s2.png` | lambda heatmap: mean over seeds / one seed |
+//! | `lambdas-x01-aligned.png` | the mean after aligning each seed's added-embedding signs |
+//! | `lambdas-layers-x01.png`, `lambdas-layers-x01-aligned.png` | lambdas across layers, mean ± std |
 //! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
 //! [`names`] parses names into [`FigureSpec`]s; each kind of figure is its own module:
-//! [`val_loss`], [`heatmap`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges,
+//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges,
 //! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
 //! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
 //! figures in parallel.
@@ -27,6 +29,7 @@ pub mod clip;
 pub mod encode;
 pub mod heatmap;
 pub mod lambda_lines;
+pub mod layer_lines;
 pub mod look;
 pub mod names;
 pub mod palette;
@@ -115,25 +118,29 @@ fn pick_runs<'a>(
     Ok(done)
 }
 
-fn heatmap_title(
-    variant: Variant,
-    seed: Option<u64>,
-    grid: &stats::LambdaGrid,
-    normed: bool,
-) -> String {
-    let what = if normed {
-        "Lambdas × RMS of their input"
-    } else {
-        "Lambdas"
-    };
+/// Which runs a lambda figure shows, and at which step: `x01, mean of 5 seeds, step 5960`.
+fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid) -> String {
     match seed {
-        Some(s) => format!("{what}: {variant}, seed {s}, step {}", grid.step),
-        None if grid.n == 1 => format!("{what}: {variant} (1 run), step {}", grid.step),
-        None => format!(
-            "{what}: {variant}, mean of {} seeds, step {}",
-            grid.n, grid.step
-        ),
+        Some(s) => format!("{variant}, seed {s}, step {}", grid.step),
+        None if grid.n == 1 => format!("{variant} (1 run), step {}", grid.step),
+        None => format!("{variant}, mean of {} seeds, step {}", grid.n, grid.step),
     }
+}
+
+/// How an aligned figure was made, stated on it: `signs aligned (x01..x04 of each seed × the
+/// sign of its mean over layers; 7 of 20 flipped)`.
+fn alignment(variant: Variant, spread: &stats::LambdaSpread) -> String {
+    let n = variant.extra_embeddings();
+    let which = match n {
+        0 => "no added embedding".to_string(),
+        1 => "x01".to_string(),
+        _ => format!("x01..{variant}"),
+    };
+    format!(
+        "signs aligned ({which} of each seed × the sign of its mean over layers; {} of {} flipped)",
+        spread.flipped,
+        spread.mean.n * n as usize
+    )
 }
 
 /// The drawable figure a spec names (not the table).
@@ -141,6 +148,7 @@ enum Prepared {
     ValLoss(val_loss::ValLossPlot),
     Heatmap(heatmap::HeatmapPlot),
     Lines(lambda_lines::LambdaLinesPlot),
+    Layers(layer_lines::LayerLinesPlot),
 }
 
 fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
@@ -156,16 +164,49 @@ fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
             variant,
             seed,
             normed,
+            aligned,
         } => {
             let rs = pick_runs(runs, name, *variant, *seed)?;
-            let grid = if *normed {
-                stats::norm_weighted(&rs)
+            let title = |grid: &stats::LambdaGrid| {
+                let what = if *normed {
+                    "Lambdas × RMS of their input"
+                } else {
+                    "Lambdas"
+                };
+                format!("{what}: {}", who(*variant, *seed, grid))
+            };
+            let (grid, title) = if *normed {
+                let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
+                let t = title(&grid);
+                (grid, t)
             } else {
-                stats::mean_lambdas(&rs)
-            }
-            .map_err(stats_err)?;
-            let title = heatmap_title(*variant, *seed, &grid, *normed);
+                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
+                let mut t = title(&spread.mean);
+                if *aligned {
+                    t = format!("{t}, {}", alignment(*variant, &spread));
+                }
+                (spread.mean, t)
+            };
             Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
+        }
+        FigureSpec::LayerLines {
+            variant,
+            seed,
+            aligned,
+        } => {
+            let rs = pick_runs(runs, name, *variant, *seed)?;
+            let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
+            let mut title = format!(
+                "Lambdas across layers: {}",
+                who(*variant, *seed, &spread.mean)
+            );
+            if spread.mean.n > 1 {
+                title = title.replacen(", mean of", ", mean ± std of", 1);
+            }
+            if *aligned {
+                title = format!("{title}, {}", alignment(*variant, &spread));
+            }
+            Prepared::Layers(layer_lines::LayerLinesPlot::new(spread, title))
         }
         FigureSpec::LambdaLines {
             variant,
@@ -272,6 +313,7 @@ pub fn render_named(name: &str, runs: &RunSet) -> Result<Figure> {
             Prepared::ValLoss(p) => render_plot(&p, format, path)?,
             Prepared::Heatmap(p) => render_plot(&p, format, path)?,
             Prepared::Lines(p) => render_plot(&p, format, path)?,
+            Prepared::Layers(p) => render_plot(&p, format, path)?,
         },
     })
 }

@@ -5,6 +5,11 @@
 //! for steps 5500-6000 of 5960-step runs), the lines are cut exactly at the window's edges
 //! ([`super::clip`]), and the y range is fitted to the data inside the window.
 //!
+//! By training time, seeds end at different times, and a mean curve exists only where all of
+//! them have data: each variant's line ends where its fastest seed ends. The figure says so in a
+//! note under its title, and marks with a diamond where the seeds end on average (their mean
+//! final time and mean final loss), which lies past the line's end and below it.
+//!
 //! The wide rendition keeps the legend inside the chart; the phone one puts it under the chart,
 //! where it covers no line.
 
@@ -29,11 +34,19 @@ struct Line {
     /// The data ends inside the window (the runs stopped there): marked with a dot so the end
     /// of a run does not read as a cut.
     ends_inside: bool,
+    /// By time: the seeds' mean final (time, loss), when inside the window.
+    final_mark: Option<(f64, f64)>,
 }
+
+/// Under the title of a figure by training time.
+const TIME_NOTE: &str = "Each mean line ends where its variant's fastest seed ends; a diamond \
+                         marks the mean final time and loss of its seeds";
 
 /// A val-loss figure ready to draw: lines cut to the window and the axis ranges.
 pub struct ValLossPlot {
     axis: Axis,
+    /// How to read the figure, under its title (by time: where the lines end).
+    note: Option<&'static str>,
     window: Option<(f64, f64)>,
     lines: Vec<Line>,
     x_range: (f64, f64),
@@ -87,6 +100,11 @@ impl ValLossPlot {
                 outline
             });
             let ends_inside = c.x[c.x.len() - 1] < b;
+            let final_mark = match axis {
+                Axis::Step => None,
+                Axis::Time => mean_final(&runs.result_runs(*variant)),
+            }
+            .filter(|(t, _)| (a..=b).contains(t));
             let role = if *variant == baseline {
                 " baseline"
             } else {
@@ -104,17 +122,24 @@ impl ValLossPlot {
                 mean,
                 band,
                 ends_inside,
+                final_mark,
             });
         }
-        let ys = lines
-            .iter()
-            .flat_map(|l| l.mean.iter().chain(l.band.iter().flatten()).map(|p| p.1));
+        let ys = lines.iter().flat_map(|l| {
+            l.mean
+                .iter()
+                .chain(l.band.iter().flatten())
+                .chain(l.final_mark.iter())
+                .map(|p| p.1)
+        });
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
         let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| too_large(runs))?;
+        let several = curves.iter().any(|c| c.2.n > 1);
         Ok(ValLossPlot {
             axis,
+            note: (axis == Axis::Time && several).then_some(TIME_NOTE),
             window,
             lines,
             x_range: (a, b),
@@ -133,6 +158,24 @@ impl ValLossPlot {
             (Some((a, b)), Axis::Time) => format!("Validation loss by training time, {a}–{b} s"),
         }
     }
+}
+
+/// The mean final (training time in s, val loss) of finished runs.
+fn mean_final(runs: &[&runlog::Run]) -> Option<(f64, f64)> {
+    let finals: Vec<(f64, f64)> = runs
+        .iter()
+        .filter_map(|r| {
+            let s = r.summary.as_ref()?;
+            Some((s.train_time_ms / 1000.0, s.final_val_loss?))
+        })
+        .collect();
+    if finals.is_empty() {
+        return None;
+    }
+    let n = finals.len() as f64;
+    let t = finals.iter().map(|f| f.0).sum::<f64>() / n;
+    let l = finals.iter().map(|f| f.1).sum::<f64>() / n;
+    (t.is_finite() && l.is_finite()).then_some((t, l))
 }
 
 /// Why no axis spans the losses: the largest one, named by its run's file and line.
@@ -166,12 +209,13 @@ impl ValLossPlot {
 
 impl Plot for ValLossPlot {
     fn size(&self, look: &Look) -> (u32, u32) {
+        let note = self.note.map_or(0, |n| look.note_height(n));
         if look.is_phone() {
             let legend = look.legend_height(&self.legend(), look.width as i32);
-            let h = look.title_height(&self.title()) + PHONE_CHART_H + legend;
+            let h = look.title_height(&self.title()) + note + PHONE_CHART_H + legend;
             (look.width, h as u32)
         } else {
-            (look.width, 1050)
+            (look.width, 1050 + note as u32)
         }
     }
 
@@ -184,6 +228,13 @@ impl Plot for ValLossPlot {
         root.fill(&BACKGROUND).map_err(e)?;
         let title_h = look.draw_title(root, &self.title()).map_err(e)?;
         let (_, body) = root.split_vertically(title_h);
+        let body = match self.note {
+            Some(note) => {
+                let h = look.draw_note(&body, note).map_err(e)?;
+                body.split_vertically(h).1
+            }
+            None => body,
+        };
         let (chart_area, legend_area) = if look.is_phone() {
             let (c, l) = body.split_vertically(PHONE_CHART_H);
             (c, Some(l))
@@ -252,6 +303,23 @@ impl Plot for ValLossPlot {
                     .map_err(e)?;
             }
         }
+        // Where the seeds end on average: a diamond, outlined so it reads on any line.
+        let r = if look.is_phone() { 10 } else { 14 };
+        for l in &self.lines {
+            if let Some(at) = l.final_mark {
+                let diamond = vec![(0, -r), (r, 0), (0, r), (-r, 0)];
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(at)
+                            + Polygon::new(diamond.clone(), l.colour.filled())
+                            + PathElement::new(
+                                diamond.into_iter().chain([(0, -r)]).collect::<Vec<_>>(),
+                                BACKGROUND.stroke_width(2),
+                            ),
+                    ))
+                    .map_err(e)?;
+            }
+        }
         match legend_area {
             Some(area) => look.draw_legend(&area, &self.legend()).map_err(e)?,
             None => chart
@@ -284,9 +352,27 @@ impl Plot for ValLossPlot {
         } else {
             ""
         };
+        let finals: Vec<String> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let (t, y) = l.final_mark?;
+                let name = l.label.split(' ').next().unwrap_or(&l.label);
+                Some(format!("{name} {y:.4} at {t:.1} s"))
+            })
+            .collect();
+        let finals = if finals.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Each line ends where its fastest seed ends; the seeds' mean final loss and \
+                 time: {}.",
+                finals.join(", ")
+            )
+        };
         format!(
             "Line chart ({}): one line per variant, the mean over its seeds{band}. Where the \
-             lines end, lowest first: {}.",
+             lines end, lowest first: {}.{finals}",
             self.title(),
             listed.join(", ")
         )

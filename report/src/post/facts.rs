@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 /// Mean ± std over seeds (the stats stage's summary); `std` is `None` with a single seed.
 pub use crate::stats::Summary as Stat;
+use crate::stats::{Axis, MeanCurve};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantFacts {
@@ -29,6 +30,10 @@ pub struct VariantFacts {
     /// Final lambdas of each counted run, in seed order: signs can differ between seeds, which a
     /// mean hides.
     pub seed_lambdas: Vec<BTreeMap<String, Vec<f64>>>,
+    /// Validation loss by step and by training time (s): the mean over the counted runs, on the
+    /// range all of them cover.
+    pub step_curve: Option<MeanCurve>,
+    pub time_curve: Option<MeanCurve>,
 }
 
 /// What the runs record about how they were made; `None`/empty where nothing is recorded.
@@ -130,6 +135,21 @@ impl VariantFacts {
         } else {
             format!("{n} of {all} finished ({})", self.unfinished.join("; "))
         }
+    }
+
+    /// The mean loss curve along `axis`; an error when the variant has no finished run.
+    pub fn curve(&self, axis: Axis) -> Result<&MeanCurve, String> {
+        match axis {
+            Axis::Step => self.step_curve.as_ref(),
+            Axis::Time => self.time_curve.as_ref(),
+        }
+        .ok_or_else(|| {
+            format!(
+                "variant {} has no loss curve: {}",
+                self.variant,
+                self.finished_phrase()
+            )
+        })
     }
 
     pub fn p_value(&self, metric: &str) -> Result<Option<f64>, String> {

@@ -44,6 +44,8 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
             lambdas,
             seed_lambdas,
+            step_curve: stats::mean_curve(&counted, stats::Axis::Step),
+            time_curve: stats::mean_curve(&counted, stats::Axis::Time),
         });
     }
     let experiments = runs.experiments();
@@ -95,7 +97,14 @@ fn setup(runs: &RunSet) -> SetupFacts {
         if let Some(st) = steps {
             push_unique(&mut s.steps, st);
         }
-        if let Some(t) = r.metrics.iter().rev().find_map(|m| m.tokens) {
+        // Tokens as logged; else, for a run that logs none (an import), steps x the batch and
+        // sequence length its config records.
+        let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
+        let from_config = match (steps, rec.batch_size, rec.seq_len) {
+            (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
+            _ => None,
+        };
+        if let Some(t) = logged.or(from_config) {
             tokens.push(t);
         }
         if let Some(p) = &r.info.params {

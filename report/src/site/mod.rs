@@ -3,7 +3,8 @@
 //! Stages: `markdown` (pulldown-cmark passes: heading ids and anchors, table of contents,
 //! figures with the HTML of [`images`], highlighted code, math) -> `templates` (a post page with
 //! its metadata, the index, the Atom feed) and the static files (stylesheet, highlighting
-//! stylesheet for pages with code, favicon). Templates come from the repository's `templates/`
+//! stylesheet for pages with code, favicon). One template writes markdown, not a page:
+//! `setup.md`, the description of an experiment's runs that fills a draft's setup section. Templates come from the repository's `templates/`
 //! when it has them, else the copies built into the binary, so a site builds anywhere. [`feed`]
 //! says what site.toml lacks for a valid feed.
 
@@ -25,6 +26,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("post.html", include_str!("../../../templates/post.html")),
     ("index.html", include_str!("../../../templates/index.html")),
     ("atom.xml", include_str!("../../../templates/atom.xml")),
+    ("setup.md", include_str!("../../../templates/setup.md")),
     ("style.css", include_str!("../../../templates/style.css")),
     (
         "favicon.svg",
@@ -104,7 +106,7 @@ impl Templates {
                 }
                 None => built_in.to_string(),
             };
-            if name.ends_with(".html") || name.ends_with(".xml") {
+            if [".html", ".xml", ".md"].iter().any(|e| name.ends_with(e)) {
                 files.push((name.to_string(), text));
             } else {
                 assets.push((name.to_string(), text));
@@ -112,6 +114,8 @@ impl Templates {
         }
         // Escape & < > " ' only: valid for HTML and XML alike, and URLs keep their slashes.
         tera.set_escape_fn(markdown::escape);
+        // The setup text's sentence starts with whatever the runs record first.
+        tera.register_filter("first_upper", first_upper);
         tera.add_raw_templates(files).map_err(|e| {
             format!(
                 "templates{}: {}",
@@ -160,6 +164,13 @@ impl Templates {
         self.render("atom.xml", &c)
     }
 
+    /// The description of an experiment's runs (`setup.md`, markdown), from its facts.
+    pub fn setup(&self, facts: &crate::post::facts::Facts) -> Result<String, String> {
+        let view = crate::post::generate::setup_view(facts);
+        let c = Context::from_serialize(&view).map_err(|e| format!("setup.md: {}", chain(&e)))?;
+        self.render("setup.md", &c)
+    }
+
     /// The static files of the site by name: the templates' stylesheet and favicon, and the
     /// highlighting themes as [`CODE_CSS`].
     pub fn assets(&self) -> Vec<(String, String)> {
@@ -178,6 +189,22 @@ impl Templates {
 /// Newest first (dated posts before undated ones), then by slug: a stable order.
 pub fn sort_pages(pages: &mut [Page]) {
     pages.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+}
+
+/// The text with its first character in upper case (tera's `capitalize` lowers the rest).
+fn first_upper(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("first_upper: not a string"))?;
+    let mut c = s.chars();
+    Ok(match c.next() {
+        Some(f) => format!("{}{}", f.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+    .into())
 }
 
 /// An error and its causes on one line (tera's top message alone rarely says what went wrong).

@@ -21,6 +21,15 @@ impl Axis {
             Axis::Time => "time",
         }
     }
+
+    /// `step` or `time` (a directive's `axis=`).
+    pub fn parse(name: &str) -> Result<Axis, String> {
+        match name {
+            "step" => Ok(Axis::Step),
+            "time" => Ok(Axis::Time),
+            other => Err(format!("axis \"{other}\": it is \"step\" or \"time\"")),
+        }
+    }
 }
 
 /// The mean of several runs' curves; `std` only when there are at least two.

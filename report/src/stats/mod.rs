@@ -17,7 +17,10 @@ pub mod curve;
 pub mod lambdas;
 
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
-pub use lambdas::{last_lambdas, mean_lambdas, norm_weighted, over_training, LambdaGrid};
+pub use lambdas::{
+    align_sign, last_lambdas, mean_lambdas, norm_weighted, over_training, sign_is_free, spread,
+    LambdaGrid, LambdaSpread,
+};
 
 use crate::runs::{describe, RunSet};
 use crate::{Error, Result};

@@ -2,13 +2,14 @@
 //! project's functions with literal arguments, expanded before the markdown is parsed. One
 //! entry, [`expand`]: [`parse`] reads the call by hand (no template engine sees a draft, so
 //! nothing but these functions is reachable), [`functions`] checks its arguments against the
-//! function's list and runs it. Each directive is expanded on its own, so an error names its
-//! line.
+//! function's list and runs it on the experiment it names. Each directive is expanded on its
+//! own, so an error names its line.
 
 pub mod functions;
 pub mod parse;
 
 use super::facts::Facts;
+use crate::pipeline::Sources;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -46,8 +47,16 @@ pub fn find(text: &str, prose: &[Range<usize>]) -> Result<Vec<Directive>, usize>
 /// Validates a figure name and says why it cannot be drawn.
 pub type FigureCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
+/// Renders the description of an experiment's runs (the `setup.md` template).
+pub type Setup<'a> = dyn Fn(&Facts) -> Result<String, String> + 'a;
+
 /// The markdown a directive stands for, or what is wrong with it (its text quoted).
-pub fn expand(d: &Directive, facts: &Facts, figure_ok: &FigureCheck) -> Result<String, String> {
+pub fn expand(
+    d: &Directive,
+    sources: &Sources,
+    figure_ok: &FigureCheck,
+    setup: &Setup<'_>,
+) -> Result<String, String> {
     let call = parse::parse(&d.body).map_err(|e| {
         format!(
             "directive `{{{{{}}}}}`: {e}; known functions: {}",
@@ -55,5 +64,5 @@ pub fn expand(d: &Directive, facts: &Facts, figure_ok: &FigureCheck) -> Result<S
             known_names()
         )
     })?;
-    functions::call(&call.name, call.args, facts, figure_ok)
+    functions::call(&call.name, call.args, sources, figure_ok, setup)
 }
