@@ -83,7 +83,7 @@ fn build_pages(tmp: &Path) -> (PathBuf, Vec<String>) {
     slugs.sort();
     std::fs::write(posts.join("extras.md"), EXTRAS).unwrap();
     // A real image of the author's (a figure from the repository), next to the draft.
-    let figure = repo.join("images/embeddings-extravaganza-1/val_loss-step.png");
+    let figure = repo.join("images/embeddings-extravaganza-1/x0-experiment/val_loss-step.png");
     std::fs::copy(figure, posts.join("rig.png")).unwrap();
     slugs.push("extras".into());
     let out = tmp.join("out");
@@ -217,7 +217,14 @@ fn pages_read_on_a_phone_and_a_desktop_in_light_and_dark() {
             .find_map(|l| l.strip_prefix(label.as_str()).map(str::to_owned))
             .unwrap_or_default()
     };
-    assert!(article(390, "light").contains("images=10 "), "{report}");
+    // Every image of the page loaded (the count the browser saw is the count the page holds).
+    let page = std::fs::read_to_string(out.join(&slugs[0]).join("index.html")).unwrap();
+    let shown = page.matches("<img ").count();
+    assert!(shown >= 10, "the article shows its figures: {shown}");
+    assert!(
+        article(390, "light").contains(&format!("images={shown} ")),
+        "{report}"
+    );
     assert!(
         !article(390, "dark").ends_with("scrolling-tables=0"),
         "{report}"
