@@ -342,3 +342,27 @@ fn undrawable_figures_fail_with_the_known_names() {
     assert!(text.contains("f.md:5: figure:"), "{text}");
     assert!(o.failed());
 }
+
+#[test]
+fn the_setup_text_is_the_templates_own() {
+    // The sentences of the setup description live in templates/setup.md, not in the code: a
+    // project's own copy replaces them, for a TODO in a setup section and setup() alike.
+    let p = Project::with_runs();
+    std::fs::create_dir_all(p.path().join("templates")).unwrap();
+    std::fs::write(
+        p.path().join("templates/setup.md"),
+        "{{ runs }} runs on {{ hardware }}; {{ layers }} layers, {{ steps | join(sep=\", \") }} steps.\n",
+    )
+    .unwrap();
+    p.draft("s.md", "# S\n\n## Setup\n\nTODO\n\n{{ setup() }}\n");
+    let o = p.build();
+    assert!(o.problems.is_empty(), "{}", listed(&o));
+    let md = p.read("s/s.md");
+    assert_eq!(
+        md.matches("6 runs on cpu (2 threads); 4 layers, 100 steps.")
+            .count(),
+        2,
+        "{md}"
+    );
+    assert!(!md.contains("**Runs.**"), "{md}");
+}

@@ -19,7 +19,8 @@
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
-//! [`names`] parses names into [`FigureSpec`]s; each kind of figure is its own module:
+//! [`names`] parses names into [`FigureSpec`]s, `prepare` turns a spec and the runs into a plot;
+//! each kind of figure is its own module:
 //! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges,
 //! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
 //! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
@@ -33,6 +34,7 @@ pub mod layer_lines;
 pub mod look;
 pub mod names;
 pub mod palette;
+mod prepare;
 pub mod range;
 pub mod style;
 pub mod table;
@@ -41,13 +43,12 @@ pub mod val_loss;
 pub use names::{known, known_text, names_for, parse, FigureSpec, Format, Known};
 pub use table::results_table;
 
-use crate::runs::{describe, is_finished, standing, RunSet};
-use crate::stats;
+use crate::runs::RunSet;
 use crate::{Error, Result};
 use look::{Look, RENDITIONS};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use runlog::Variant;
+use prepare::{prepare, Prepared};
 use std::path::{Path, PathBuf};
 
 /// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG), in any rendition.
@@ -63,170 +64,6 @@ pub trait Plot {
     /// What the figure shows, from the numbers it plots, for readers who cannot see it (the
     /// page's alt text; the caption says why it is there).
     fn gist(&self) -> String;
-}
-
-/// The runs a lambda figure averages: one seed's run, or the variant's result runs; finished
-/// runs only (an error says how the others stand).
-fn pick_runs<'a>(
-    runs: &'a RunSet,
-    name: &str,
-    variant: Variant,
-    seed: Option<u64>,
-) -> Result<Vec<&'a runlog::Run>> {
-    let all = runs.runs_of(variant);
-    if all.is_empty() {
-        let known: Vec<String> = runs.variants().iter().map(Variant::to_string).collect();
-        return Err(Error::figure(
-            name,
-            format!(
-                "no run of variant {variant}; variants here: {}",
-                known.join(", ")
-            ),
-        ));
-    }
-    let picked: Vec<&runlog::Run> = all
-        .iter()
-        .copied()
-        .filter(|r| seed.is_none_or(|s| r.info.seed == s))
-        .collect();
-    if picked.is_empty() {
-        let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
-        return Err(Error::figure(
-            name,
-            format!(
-                "no run of {variant} with seed {}; seeds: {}",
-                seed.unwrap_or_default(),
-                seeds.join(", ")
-            ),
-        ));
-    }
-    let done: Vec<&runlog::Run> = picked.iter().copied().filter(|r| is_finished(r)).collect();
-    if done.is_empty() {
-        let how: Vec<String> = picked
-            .iter()
-            .map(|r| format!("{}: {}", describe(r), standing(r)))
-            .collect();
-        return Err(Error::figure(
-            name,
-            format!(
-                "{variant}: 0 of {} finished; only finished runs are drawn ({})",
-                picked.len(),
-                how.join("; ")
-            ),
-        ));
-    }
-    Ok(done)
-}
-
-/// Which runs a lambda figure shows, and at which step: `x01, mean of 5 seeds, step 5960`.
-fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid) -> String {
-    match seed {
-        Some(s) => format!("{variant}, seed {s}, step {}", grid.step),
-        None if grid.n == 1 => format!("{variant} (1 run), step {}", grid.step),
-        None => format!("{variant}, mean of {} seeds, step {}", grid.n, grid.step),
-    }
-}
-
-/// How an aligned figure was made, stated on it: `signs aligned (x01..x04 of each seed × the
-/// sign of its mean over layers; 7 of 20 flipped)`.
-fn alignment(variant: Variant, spread: &stats::LambdaSpread) -> String {
-    let n = variant.extra_embeddings();
-    let which = match n {
-        0 => "no added embedding".to_string(),
-        1 => "x01".to_string(),
-        _ => format!("x01..{variant}"),
-    };
-    format!(
-        "signs aligned ({which} of each seed × the sign of its mean over layers; {} of {} flipped)",
-        spread.flipped,
-        spread.mean.n * n as usize
-    )
-}
-
-/// The drawable figure a spec names (not the table).
-enum Prepared {
-    ValLoss(val_loss::ValLossPlot),
-    Heatmap(heatmap::HeatmapPlot),
-    Lines(lambda_lines::LambdaLinesPlot),
-    Layers(layer_lines::LayerLinesPlot),
-}
-
-fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
-    let stats_err = |e: Error| match e {
-        Error::Stats(m) => Error::figure(name, m),
-        other => other,
-    };
-    Ok(match spec {
-        FigureSpec::ValLoss { axis, window } => Prepared::ValLoss(
-            val_loss::ValLossPlot::new(runs, *axis, *window).map_err(|m| Error::figure(name, m))?,
-        ),
-        FigureSpec::Heatmap {
-            variant,
-            seed,
-            normed,
-            aligned,
-        } => {
-            let rs = pick_runs(runs, name, *variant, *seed)?;
-            let title = |grid: &stats::LambdaGrid| {
-                let what = if *normed {
-                    "Lambdas × RMS of their input"
-                } else {
-                    "Lambdas"
-                };
-                format!("{what}: {}", who(*variant, *seed, grid))
-            };
-            let (grid, title) = if *normed {
-                let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
-                let t = title(&grid);
-                (grid, t)
-            } else {
-                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
-                let mut t = title(&spread.mean);
-                if *aligned {
-                    t = format!("{t}, {}", alignment(*variant, &spread));
-                }
-                (spread.mean, t)
-            };
-            Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
-        }
-        FigureSpec::LayerLines {
-            variant,
-            seed,
-            aligned,
-        } => {
-            let rs = pick_runs(runs, name, *variant, *seed)?;
-            let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
-            let mut title = format!(
-                "Lambdas across layers: {}",
-                who(*variant, *seed, &spread.mean)
-            );
-            if spread.mean.n > 1 {
-                title = title.replacen(", mean of", ", mean ± std of", 1);
-            }
-            if *aligned {
-                title = format!("{title}, {}", alignment(*variant, &spread));
-            }
-            Prepared::Layers(layer_lines::LayerLinesPlot::new(spread, title))
-        }
-        FigureSpec::LambdaLines {
-            variant,
-            seed,
-            layers,
-        } => {
-            let rs = pick_runs(runs, name, *variant, *seed)?;
-            let who = match seed {
-                Some(s) => format!("{variant}, seed {s}"),
-                None if rs.len() == 1 => format!("{variant} (1 run)"),
-                None => format!("{variant}, mean of {} seeds", rs.len()),
-            };
-            let title = format!("Lambdas over training: {who}");
-            Prepared::Lines(
-                lambda_lines::LambdaLinesPlot::new(&rs, layers, title)
-                    .map_err(|m| Error::figure(name, m))?,
-            )
-        }
-        FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
-    })
 }
 
 /// Renders a plot in one look to PNG bytes (palette, 200 dpi) or SVG text.
