@@ -117,8 +117,7 @@ impl LambdaLinesPlot {
 impl Plot for LambdaLinesPlot {
     fn size(&self, look: &Look) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(self.columns(look)) as i32;
-        let head =
-            look.title_height(&self.title) + look.legend_height(&self.legend(), look.width as i32);
+        let head = look.head_height(&self.title, &self.legend());
         (look.width, (head + rows * Self::panel_height(look)) as u32)
     }
 
@@ -128,13 +127,9 @@ impl Plot for LambdaLinesPlot {
         look: &Look,
     ) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        let (w, _) = root.dim_in_pixel();
-        let title_h = look.draw_title(root, &self.title).map_err(e)?;
-        let (_, body) = root.split_vertically(title_h);
-        let legend_h = look.legend_height(&self.legend(), w as i32);
-        let (legend, panels_area) = body.split_vertically(legend_h);
-        look.draw_legend(&legend, &self.legend()).map_err(e)?;
+        let panels_area = look
+            .draw_head(root, &self.title, &self.legend())
+            .map_err(e)?;
         let cols = self.columns(look);
         let rows = self.panels.len().div_ceil(cols);
         let areas = panels_area.split_evenly((rows, cols));

@@ -62,8 +62,7 @@ impl LayerLinesPlot {
 
 impl Plot for LayerLinesPlot {
     fn size(&self, look: &Look) -> (u32, u32) {
-        let head =
-            look.title_height(&self.title) + look.legend_height(&self.legend(), look.width as i32);
+        let head = look.head_height(&self.title, &self.legend());
         (look.width, (head + Self::chart_height(look)) as u32)
     }
 
@@ -73,13 +72,9 @@ impl Plot for LayerLinesPlot {
         look: &Look,
     ) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        let (w, _) = root.dim_in_pixel();
-        let title_h = look.draw_title(root, &self.title).map_err(e)?;
-        let (_, body) = root.split_vertically(title_h);
-        let legend_h = look.legend_height(&self.legend(), w as i32);
-        let (legend, chart_area) = body.split_vertically(legend_h);
-        look.draw_legend(&legend, &self.legend()).map_err(e)?;
+        let chart_area = look
+            .draw_head(root, &self.title, &self.legend())
+            .map_err(e)?;
         let layers = self.spread.mean.layers;
         let bands: Vec<Option<Vec<(f64, f64)>>> = (0..self.spread.mean.components.len())
             .map(|c| self.band(c))

@@ -7,7 +7,7 @@
 //! image width). Pages show the phone rendition up to [`PHONE_MAX_VIEWPORT`] CSS px. Every kind
 //! draws from the [`Look`] it is given, so a new kind gets both renditions by drawing with it.
 
-use super::style::{self, FONT, TEXT};
+use super::style::{self, BACKGROUND, FONT, TEXT};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -178,6 +178,27 @@ impl Look {
             ))?;
         }
         Ok(self.note_height(note))
+    }
+
+    /// Height of a figure's head: its title, then a legend across the canvas.
+    pub fn head_height(&self, title: &str, legend: &[(String, RGBColor)]) -> i32 {
+        self.title_height(title) + self.legend_height(legend, self.width as i32)
+    }
+
+    /// Fills the background and draws the title with a legend under it; returns the area below.
+    pub fn draw_head<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+        legend: &[(String, RGBColor)],
+    ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&BACKGROUND)?;
+        let (w, _) = root.dim_in_pixel();
+        let title_h = self.draw_title(root, title)?;
+        let (_, body) = root.split_vertically(title_h);
+        let (keys, below) = body.split_vertically(self.legend_height(legend, w as i32));
+        self.draw_legend(&keys, legend)?;
+        Ok(below)
     }
 
     /// Width of one legend entry: key line, gap, the widest label, gap to the next entry.
