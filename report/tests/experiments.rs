@@ -311,3 +311,15 @@ fn the_original_articles_views_of_the_lambdas_draw_from_both_experiments() {
         t.gist
     );
 }
+
+#[test]
+fn an_experiment_named_like_a_file_of_the_page_is_refused() {
+    let p = two_experiments();
+    p.draft("pg.md", "---\nexperiments: [exp, pg.md]\n---\n# T\n");
+    let o = p.build();
+    assert!(
+        listed(&o).contains("pg.md:2: error: experiment `pg.md`: its figures' folder next to the page would take the name of the page's own file"),
+        "{}",
+        listed(&o)
+    );
+}

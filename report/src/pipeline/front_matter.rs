@@ -49,6 +49,20 @@ impl Pass for FrontMatter {
                 .map(Some)
                 .collect()
         };
+        // An experiment's figures go to <page>/<experiment>/: not over the page's own files.
+        let own = ["index.html".to_string(), format!("{}.md", post.draft.slug)];
+        if let Some(bad) = named.iter().flatten().find(|e| own.contains(e)) {
+            let line = post.draft.line_in_front(bad).unwrap_or(1);
+            post.problem_on(
+                line,
+                Kind::BadDraft,
+                format!(
+                    "experiment `{bad}`: its figures' folder next to the page would take the name \
+                     of the page's own file; rename the experiment"
+                ),
+            );
+            return Flow::Stop;
+        }
         let mut list = Vec::new();
         for exp in named {
             match cx.runs.get(exp.as_deref()) {
