@@ -1,4 +1,4 @@
-# Everything builds in release: one build serves the tests, the article and training.
+# Everything builds in release.
 CARGO ?= cargo
 EXPERIMENT ?= embeddings-extravaganza-1
 VARIANT ?= x01
@@ -8,19 +8,24 @@ VARIANTS ?= x00,x01,x02,x03,x04
 SEEDS ?= 0,1,2
 # Empty: site.toml's [publish] remote (origin when unset).
 REMOTE ?=
-# One build serves every target: the test build of the whole workspace, which also makes the
-# binaries. `cargo build` or a single package would unify features differently and rebuild burn.
+# Two builds, compiled once each: the report alone (`make post` needs no burn, so a fresh clone
+# has the article in about two minutes) and the test build of the whole workspace, which also
+# makes both binaries. pins/ gives the report's crates the features the workspace build gives
+# them, so neither build compiles what the other already has (tests/pins.rs checks).
 BIN := $(or $(CARGO_TARGET_DIR),target)/release
 # The trainer's allocator (mimalloc) keeps freed memory instead of returning it to the OS after
 # 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
 export MIMALLOC_PURGE_DELAY ?= -1
 
-.PHONY: build post run sweep publish serve test bench check
+.PHONY: build build-report post run sweep publish serve test bench check import-x0
 
-build: ## the release binaries every other target uses (and the tests, built alike)
+build: ## both release binaries, target/release/report and target/release/trainer (and the tests)
 	$(CARGO) test --workspace --release --no-run -q
 
-post: build ## figures + filled markdown + HTML site from the committed runs
+build-report: ## the report binary alone (no burn), as the workspace build makes it
+	$(CARGO) build --release -p report -q
+
+post: build-report ## figures + filled markdown + HTML site from the committed runs
 	$(BIN)/report build
 
 run: build ## train one ablation: make run VARIANT=x02 SEED=0
@@ -32,8 +37,11 @@ sweep: build ## every variant x seed not already finished with the same config
 publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or REMOTE=...)
 	$(BIN)/report publish $(if $(REMOTE),--remote $(REMOTE))
 
-serve: build ## local preview that rebuilds on change
+serve: build-report ## local preview that rebuilds on change
 	$(BIN)/report serve
+
+import-x0: build-report ## the original study's 16 runs into runs/x0-experiment (from ../shared/fixtures)
+	REPORT=$(abspath $(BIN))/report scripts/import-x0-experiment.sh
 
 test: ## every test
 	$(CARGO) test --workspace --release

@@ -2,7 +2,8 @@
 //!
 //! 1. the draft's figures from the 16 x0-experiment runs (imported from
 //!    ../shared/fixtures/x0-experiment when present): three val-loss figures, the whole-run
-//!    time figure and one heatmap per variant with lambdas: eight PNGs (target < 200 ms);
+//!    time figure and one heatmap per variant with lambdas: eight figures, each a wide and a
+//!    phone PNG (target < 200 ms);
 //! 2. every figure of a synthetic 5-variant x 3-seed sweep;
 //! 3. loading 1,000 synthetic runs of 6,000 steps (an evaluation every 125 steps, lambdas for
 //!    16 layers and 6 components): target < 2 s and < 300 MB.
@@ -66,10 +67,14 @@ pub fn write_synthetic_run(
     seed: u64,
     shape: Synthetic,
 ) -> Result<PathBuf> {
-    let variant = runlog::lambda_key(extra as usize);
+    let variant = runlog::Variant::new(extra).ok_or_else(|| {
+        Error::Stats(format!(
+            "a synthetic run has at most 99 extra embeddings, not {extra}"
+        ))
+    })?;
     let dir = root
         .join(experiment)
-        .join(runlog::run_dir_name(&variant, seed));
+        .join(runlog::run_dir_name(variant, seed));
     let ms_per_step = 240.0 + 3.0 * extra as f64 + noise(seed, extra as u64, 7);
     let mut text = String::new();
     let mut last = None;
@@ -116,7 +121,7 @@ pub fn write_synthetic_run(
         run_id: format!("synthetic-{variant}-s{seed}"),
         extra_embeddings: extra,
         preset: Some("synthetic".into()),
-        ..RunInfo::new(experiment, &variant, seed)
+        ..RunInfo::new(experiment, variant, seed)
     };
     let summary = Summary {
         status: Status::Finished,
@@ -216,7 +221,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         let runs_dir = tmp.0.join("x0-runs");
         import_logs(&logs, &runs_dir, &ImportOptions::default())?;
-        let runs = RunSet::load(&runs_dir)?;
+        let runs = load_checked(&runs_dir)?;
         let mut names: Vec<String> = [
             "val_loss-step.png",
             "val_loss-step-5500-6000.png",
@@ -237,7 +242,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         reset_peak();
         let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
         println!(
-            "x0-experiment: {n} PNGs from {} runs in {ms:.1} ms (target < 200 ms), {}",
+            "x0-experiment: {n} figures (wide and phone PNG each) from {} runs in {ms:.1} ms (target < 200 ms), {}",
             runs.runs().len(),
             mem_text()
         );
@@ -251,7 +256,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let (ms_mem, _) = best_of(args.repeat, || {
             let bytes: usize = names
                 .iter()
-                .map(|n| figures::render_named(n, &runs).map(|b| b.len()))
+                .map(|n| {
+                    figures::render_named(n, &runs)
+                        .map(|f| f.renderings.iter().map(|r| r.bytes.len()).sum::<usize>())
+                })
                 .sum::<Result<usize>>()?;
             Ok(bytes)
         })?;
@@ -271,7 +279,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             write_synthetic_run(&sweep, "sweep", extra, seed, shape)?;
         }
     }
-    let runs = RunSet::load(&sweep)?;
+    let runs = load_checked(&sweep)?;
     let mut names = figures::names_for(&runs);
     names.extend(["val_loss-step-5500-6000.png", "val_loss-time-1400-1550.png"].map(String::from));
     let out = args
@@ -302,7 +310,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .sum();
     let reset = reset_peak();
     let t = Instant::now();
-    let runs = RunSet::load(&many)?;
+    let runs = load_checked(&many)?;
     let load_s = t.elapsed().as_secs_f64();
     let evals: usize = runs.runs().iter().map(|r| r.metrics.len()).sum();
     println!(
@@ -317,4 +325,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
         .map_err(Error::Stats)?;
     Ok(())
+}
+
+/// The runs of `dir`, all of which must pass their checks (a benchmark of runs left out would
+/// measure nothing).
+fn load_checked(dir: &Path) -> Result<RunSet> {
+    let runs = RunSet::load(dir)?;
+    match runs.problems().first() {
+        Some(p) => Err(Error::Stats(format!(
+            "benchmark runs fail their checks: {p}"
+        ))),
+        None => Ok(runs),
+    }
 }

@@ -1,18 +1,42 @@
 //! `report check`: builds into a temporary folder (site/ and images/ stay as they are) and lists
-//! every problem: TODOs left, unresolved link placeholders, broken links and images, figures
-//! named but not drawable, failed claims, bad directives. Non-zero exit when there is any.
+//! what the author should know: every problem (TODOs left, unresolved link placeholders, broken
+//! links and images, figures named but not drawable, failed claims, bad directives, bad or
+//! unfinished runs), every note (an author's image used in place of a figure), and for each
+//! draft the experiments it uses and their runs. Non-zero exit when there is a problem; notes
+//! are not problems.
 
 use crate::build::{build, BuildOptions};
-use crate::post::Problem;
+use crate::post::{Kind, Problem};
+use std::path::PathBuf;
 
-/// The problems of a build of `o`'s inputs, and the warnings about the runs.
-pub fn check(o: &BuildOptions) -> Result<(Vec<Problem>, Vec<String>), String> {
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub problems: Vec<Problem>,
+    pub notes: Vec<Problem>,
+    /// About the runs (torn lines, missing summaries) and the site config.
+    pub warnings: Vec<String>,
+    /// Per draft, the experiments it uses and their runs, one line each.
+    pub uses: Vec<(PathBuf, Vec<String>)>,
+}
+
+/// A build of `o`'s inputs into a temporary folder, and what it found.
+pub fn check(o: &BuildOptions) -> Result<Checked, String> {
     let tmp = tempdir()?;
     let mut o = o.clone();
     o.out = tmp.0.join("site");
     o.images = tmp.0.join("images");
     let outcome = build(&o)?;
-    Ok((outcome.problems, outcome.warnings))
+    let (notes, problems) = outcome
+        .problems
+        .into_iter()
+        .partition(|p| p.kind == Kind::Note);
+    Ok(Checked {
+        problems,
+        notes,
+        warnings: outcome.warnings,
+        uses: outcome.uses,
+    })
 }
 
 /// A temporary folder removed on drop (std only: tempfile is a test dependency here).

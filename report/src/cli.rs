@@ -3,10 +3,10 @@
 //! runs go to stderr, naming file and line.
 
 use crate::figures;
-use crate::runs::import::{import_logs, ImportOptions};
+use crate::runs::import::{import_all, ImportOptions};
 use crate::runs::RunSet;
 use crate::stats::{self, Summary, TTest};
-use crate::Result;
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -26,12 +26,16 @@ pub struct ImportArgs {
     /// Experiment name; default: the log's folder name
     #[arg(long)]
     pub experiment: Option<String>,
-    /// Preset the run used (recorded in run.json)
+    /// Preset the run used: recorded in run.json with the shape it fixes (medium: 16 layers,
+    /// dim 1024, 8 heads, vocabulary 50257, 8 x 64Ki tokens per step)
     #[arg(long)]
     pub preset: Option<String>,
     /// Hardware it ran on, e.g. 8xH100 (recorded as run.json's device)
     #[arg(long)]
     pub hardware: Option<String>,
+    /// Where the log was published: repository, file and section (recorded in run.json's config)
+    #[arg(long)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,27 +69,48 @@ pub struct FiguresArgs {
     pub names: Vec<String>,
 }
 
+/// The runs of `dir` (of one experiment), refused when any fails its checks or when several
+/// experiments would be pooled; runs that have not finished are named and left out.
 fn load(dir: &Path, experiment: Option<&str>) -> Result<RunSet> {
-    let runs = RunSet::load(dir)?;
-    for w in runs.warnings() {
+    let all = RunSet::load(dir)?;
+    for w in all.warnings() {
         eprintln!("warning: {w}");
     }
-    match experiment {
-        Some(e) => runs.only_experiment(e),
+    let runs = match experiment {
+        Some(e) => all.only_experiment(e)?,
         None => {
-            let exps = runs.experiments();
+            let exps = all.experiments();
             if exps.len() > 1 {
-                eprintln!(
-                    "warning: {} holds runs of {} experiments ({}); they are pooled by variant \
-                     (pass --experiment to pick one)",
-                    dir.display(),
-                    exps.len(),
-                    exps.join(", ")
-                );
+                return Err(Error::NoRuns {
+                    dir: dir.to_owned(),
+                    reason: format!(
+                        "holds runs of {} experiments ({}); pass --experiment to pick one (runs \
+                         of different experiments are never pooled)",
+                        exps.len(),
+                        exps.join(", ")
+                    ),
+                });
             }
-            Ok(runs)
+            all
         }
+    };
+    if !runs.problems().is_empty() {
+        for p in runs.problems() {
+            eprintln!("error: {p}");
+        }
+        return Err(Error::BadRuns {
+            dir: dir.to_owned(),
+            count: runs.problems().len(),
+        });
     }
+    for r in runs.unfinished() {
+        eprintln!(
+            "note: {}: {}; left out",
+            crate::runs::describe(r),
+            crate::runs::standing(r)
+        );
+    }
+    Ok(runs)
 }
 
 pub fn import(args: &ImportArgs) -> Result<()> {
@@ -95,8 +120,13 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         experiment: args.experiment.clone(),
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
+        source: args.source.clone(),
     };
-    for dir in import_logs(&args.files, &args.out, &opts)? {
+    let (dirs, warnings) = import_all(&args.files, &args.out, &opts)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    for dir in dirs {
         println!("{}", dir.display());
     }
     Ok(())
@@ -167,7 +197,11 @@ pub fn figures(args: &FiguresArgs) -> Result<()> {
     let mut failed = 0;
     for result in figures::draw_all(&names, &runs, &args.out) {
         match result {
-            Ok(path) => println!("{}", path.display()),
+            Ok(drawn) => {
+                for (path, _) in &drawn.files {
+                    println!("{}", path.display());
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 failed += 1;

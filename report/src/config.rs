@@ -1,5 +1,5 @@
 //! Configuration: the site's `site.toml` (title, author, base URL, links table, publish remote)
-//! and the front matter a draft may start with (title, date, experiment).
+//! and the front matter a draft may start with (title, date, the experiments it draws on).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,22 +96,25 @@ pub struct FrontMatter {
     pub title: Option<String>,
     /// `YYYY-MM-DD`; the only date the site uses (never the clock).
     pub date: Option<String>,
-    /// Which experiment's runs the post uses; all runs when absent.
-    pub experiment: Option<String>,
+    /// The experiments whose runs the post uses (`experiment: a`, or `experiments: [a, b]`), in
+    /// the order given; empty: all runs, which must then be of one experiment.
+    pub experiments: Vec<String>,
     pub summary: Option<String>,
 }
 
-pub const FRONT_MATTER_KEYS: &[&str] = &["title", "date", "experiment", "summary"];
+pub const FRONT_MATTER_KEYS: &[&str] = &["title", "date", "experiment", "experiments", "summary"];
 
 /// Splits a draft into its front matter and body. Returns the body's offset in `text` so that
 /// line numbers of the body can be given in the draft's terms. Errors carry a line number.
+/// A UTF-8 byte order mark before the front matter (some Windows editors write one) is skipped.
 pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, String)> {
     let mut fm = FrontMatter::default();
-    let Some(rest) = text
+    let unmarked = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = unmarked
         .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
+        .or_else(|| unmarked.strip_prefix("---\r\n"))
     else {
-        return Ok((fm, 0));
+        return Ok((fm, text.len() - unmarked.len()));
     };
     let mut offset = text.len() - rest.len();
     for (i, line) in rest.split_inclusive('\n').enumerate() {
@@ -139,7 +142,17 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
                 }
                 fm.date = Some(v)
             }
-            "experiment" => fm.experiment = Some(v),
+            "experiment" | "experiments" => {
+                if !fm.experiments.is_empty() {
+                    return Err((
+                        lineno,
+                        "the experiments are given twice (`experiment:` names one, \
+                         `experiments: [a, b]` several; use one line)"
+                            .into(),
+                    ));
+                }
+                fm.experiments = experiment_names(k.trim(), &v).map_err(|m| (lineno, m))?;
+            }
             "summary" => fm.summary = Some(v),
             other => {
                 return Err((
@@ -153,6 +166,42 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
         }
     }
     Err((1, "front matter opened with `---` is never closed".into()))
+}
+
+/// `a` for `experiment:`; `[a, b]` (or `a, b`) for `experiments:`. Each name becomes a folder
+/// of the post's figures, so it must be a plain one; none may repeat.
+fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
+    let list = if key == "experiments" {
+        let inner = v.strip_prefix('[').and_then(|v| v.strip_suffix(']'));
+        if v.starts_with('[') && inner.is_none() {
+            return Err(format!("experiments `{v}`: a list is `[a, b]`"));
+        }
+        inner.unwrap_or(v)
+    } else {
+        v
+    };
+    let names: Vec<String> = list
+        .split(if key == "experiments" { ',' } else { '\n' })
+        .map(|n| unquote(n.trim()).to_string())
+        .collect();
+    let mut seen: Vec<&String> = Vec::new();
+    for n in &names {
+        let plain = !matches!(n.as_str(), "" | "." | "..")
+            && !n.contains(['/', '\\', '[', ']', ','])
+            && !n.chars().any(char::is_control);
+        if !plain {
+            return Err(format!(
+                "{key}: `{}` is not an experiment name (a plain folder name under runs/; \
+                 several are `experiments: [a, b]`)",
+                n.escape_debug()
+            ));
+        }
+        if seen.contains(&n) {
+            return Err(format!("{key}: `{n}` is named twice"));
+        }
+        seen.push(n);
+    }
+    Ok(names)
 }
 
 fn unquote(v: &str) -> &str {
@@ -197,6 +246,7 @@ mod tests {
         let d = "---\ntitle: \"A: b\"\ndate: 2025-09-20\nexperiment: x0\n---\n# Body\n";
         let (fm, off) = split_front_matter(d).unwrap();
         assert_eq!(fm.title.as_deref(), Some("A: b"));
+        assert_eq!(fm.experiments, ["x0"]);
         assert_eq!(fm.date.as_deref(), Some("2025-09-20"));
         assert_eq!(&d[off..], "# Body\n");
         assert_eq!(split_front_matter("# no fm\n").unwrap().1, 0);
@@ -205,5 +255,27 @@ mod tests {
         assert!(msg.contains("authr") && msg.contains("experiment"), "{msg}");
         assert!(split_front_matter("---\ndate: 20 May\n---\n").is_err());
         assert!(split_front_matter("---\ntitle: a\n").is_err());
+        // A byte order mark before the front matter does not hide it.
+        let (fm, off) = split_front_matter("\u{feff}---\ntitle: T\n---\n# B\n").unwrap();
+        assert_eq!((fm.title.as_deref(), off), (Some("T"), 20));
+        assert_eq!(split_front_matter("\u{feff}# B\n").unwrap().1, 3);
+    }
+
+    #[test]
+    fn several_experiments_are_a_list_of_plain_distinct_names() {
+        let (fm, _) =
+            split_front_matter("---\nexperiments: [tiny, \"x0-experiment\"]\n---\n").unwrap();
+        assert_eq!(fm.experiments, ["tiny", "x0-experiment"]);
+        for (text, says) in [
+            ("experiments: [a, a]", "`a` is named twice"),
+            ("experiments: [a, ../b]", "`../b` is not an experiment name"),
+            ("experiments: []", "`` is not an experiment name"),
+            ("experiments: [a, b", "a list is `[a, b]`"),
+            ("experiment: a\nexperiments: [b]", "given twice"),
+            ("experiment: a, b/c", "not an experiment name"),
+        ] {
+            let (_, msg) = split_front_matter(&format!("---\n{text}\n---\n")).unwrap_err();
+            assert!(msg.contains(says), "{text}: {msg}");
+        }
     }
 }

@@ -17,6 +17,9 @@ pub enum Error {
     /// The runs folder is missing or holds no run.
     #[error("{dir}: {reason}")]
     NoRuns { dir: PathBuf, reason: String },
+    /// Runs that fail their checks (each problem was printed with its file and line).
+    #[error("{dir}: {count} problem(s) in the runs (listed above); nothing is computed from runs that fail their checks")]
+    BadRuns { dir: PathBuf, count: usize },
     /// A foreign training log that cannot become a run.
     #[error("{path}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
     Import {

@@ -1,9 +1,10 @@
 //! `report serve`: a local preview. Builds the site, serves it over HTTP from a plain
-//! std::net listener (one thread per connection, GET only), and rebuilds when a draft, a run,
-//! a template or site.toml changes (polled every half second: no watcher library needed).
+//! std::net listener (one thread per connection, GET only, the request line and headers read
+//! up to a fixed size), and rebuilds when a draft, a run, a template or site.toml changes
+//! (polled every half second: no watcher library needed).
 
 use crate::build::{build, BuildOptions, Outcome};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -40,15 +41,42 @@ impl Server {
     }
 }
 
+/// The longest request line read (a URL of a page here is far shorter); past it, 414.
+pub const MAX_REQUEST_LINE: u64 = 8 * 1024;
+/// The most header bytes read; past them, 431. Nothing is buffered beyond these limits.
+pub const MAX_HEADERS: u64 = 32 * 1024;
+
 fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
-    reader.read_line(&mut request)?;
-    // Drain the headers.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
+    (&mut reader)
+        .take(MAX_REQUEST_LINE)
+        .read_line(&mut request)?;
+    if !request.ends_with('\n') {
+        if request.len() as u64 >= MAX_REQUEST_LINE {
+            return refuse(&mut stream, "414 URI Too Long");
+        }
+        return Ok(()); // the client went away
+    }
+    // Drain the headers, within their budget.
+    let mut budget = MAX_HEADERS;
+    loop {
+        let mut line = String::new();
+        let n = (&mut reader).take(budget).read_line(&mut line)?;
+        if n == 0 {
+            break;
+        }
+        budget -= n as u64;
+        if !line.ends_with('\n') {
+            if budget == 0 {
+                return refuse(&mut stream, "431 Request Header Fields Too Large");
+            }
+            break; // the client went away mid-line
+        }
+        if line.trim_end().is_empty() {
+            break; // the blank line that ends the headers
+        }
     }
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
@@ -79,6 +107,31 @@ fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         }
     }
     stream.flush()
+}
+
+/// Answers a request that was too large and closes.
+fn refuse(stream: &mut TcpStream, status: &str) -> std::io::Result<()> {
+    let body = format!("{status}\n");
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    stream.flush()?;
+    // Closing with unread input makes the kernel reset the connection, which can destroy the
+    // answer before the client reads it: read on for a moment, keeping nothing.
+    stream.shutdown(std::net::Shutdown::Write)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let mut sink = [0u8; 16 * 1024];
+    while std::time::Instant::now() < deadline {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The file a URL path names under `root`; `None` for anything leaving it.
@@ -229,5 +282,39 @@ mod tests {
         assert_eq!(resolve(d.path(), "/../etc/passwd"), None);
         assert_eq!(resolve(d.path(), "/%2e%2e/x"), None);
         assert_eq!(resolve(d.path(), "/missing.png"), None);
+    }
+
+    /// Sends `request` to a server on `root` and returns the status line of the answer.
+    fn ask(root: &Path, request: &[u8]) -> String {
+        let server = Server::bind("127.0.0.1:0", root).unwrap();
+        let port = server.port();
+        std::thread::spawn(move || server.run());
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // The server may answer and close before all of an oversized request is sent.
+        let _ = s.write_all(request);
+        let mut answer = String::new();
+        let _ = BufReader::new(s).read_line(&mut answer);
+        answer.trim_end().to_string()
+    }
+
+    #[test]
+    fn oversized_requests_are_refused_without_being_buffered() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("index.html"), "x").unwrap();
+        assert_eq!(ask(d.path(), b"GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK");
+        // A request line of 4 MiB with no end.
+        let mut long = b"GET /".to_vec();
+        long.resize(4 << 20, b'a');
+        assert_eq!(ask(d.path(), &long), "HTTP/1.1 414 URI Too Long");
+        // Headers without end.
+        let mut headers = b"GET / HTTP/1.1\r\n".to_vec();
+        while headers.len() < 4 << 20 {
+            headers.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        }
+        assert_eq!(
+            ask(d.path(), &headers),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
     }
 }

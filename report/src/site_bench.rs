@@ -1,9 +1,12 @@
 //! The site's part of `report bench`: wall time of a whole `report build` (runs loaded, figures
 //! drawn, drafts filled, pages written) into a fresh folder each time, for
 //! 1. the repository's posts/ with its runs/ (skipped when there is no posts/), and
-//! 2. the seed draft with the 16 x0-experiment runs, imported (skipped when absent).
+//! 2. the seed draft with the 16 x0-experiment runs, imported (skipped when absent);
 //!
-//! Target: under 1 s on 2 cores, compile time excluded.
+//! and the weight of each page of the repository's posts: the HTML, the stylesheets it links
+//! and every image it shows, on a desktop and on a phone (where `<picture>` picks the phone
+//! renditions). Targets: a build under 1 s on 2 cores, compile time excluded; the article under
+//! 900 KB (it shows the figures of two experiments).
 
 use crate::build::{build, BuildOptions};
 use crate::runs::import::{import_logs, ImportOptions};
@@ -40,6 +43,23 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
         println!(
             "report build of posts/ with runs/: {pages} page(s) in {ms:.1} ms (target < 1000 ms)"
         );
+        let built = tmp.join("repo").join("site-0");
+        for page in walk_pages(&built) {
+            for phone in [false, true] {
+                let w = page_weight(&page, phone)?;
+                println!(
+                    "page weight of {} on a {}: {:.1} KB (HTML {:.1} KB, CSS {:.1} KB, {} images \
+                     {:.1} KB; target < 900 KB)",
+                    page.strip_prefix(&built).unwrap_or(&page).display(),
+                    if phone { "phone" } else { "desktop" },
+                    w.total() as f64 / 1000.0,
+                    w.html as f64 / 1000.0,
+                    w.css as f64 / 1000.0,
+                    w.images.len(),
+                    w.images.iter().sum::<u64>() as f64 / 1000.0
+                );
+            }
+        }
     } else {
         println!("report build of posts/: skipped (no posts/ here)");
     }
@@ -74,4 +94,111 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
     let (ms, _) = time_build(&o, &dir, repeat)?;
     println!("report build of the seed draft with 16 x0-experiment runs (4 figures): {ms:.1} ms (target < 1000 ms)");
     Ok(())
+}
+
+/// The bytes a browser fetches for a page: its HTML, linked stylesheets, images shown.
+#[derive(Debug, Default, PartialEq)]
+pub struct Weight {
+    pub html: u64,
+    pub css: u64,
+    /// One entry per image shown.
+    pub images: Vec<u64>,
+}
+
+impl Weight {
+    pub fn total(&self) -> u64 {
+        self.html + self.css + self.images.iter().sum::<u64>()
+    }
+}
+
+/// Every `index.html` one folder below `site` (the posts' pages).
+fn walk_pages(site: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(site)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path().join("index.html"))
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The value of attribute `name` in the tag text `tag` (as this site's templates write it).
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[at..].find('"')?;
+    Some(tag[at..at + end].replace("&amp;", "&"))
+}
+
+/// The weight of the page at `page` as a desktop (`phone` false) or a phone browser loads it:
+/// a `<picture>`'s phone `<source>` stands in for its `<img>` on a phone. Files are looked up
+/// relative to the page; a missing one is an error naming it.
+pub fn page_weight(page: &Path, phone: bool) -> Result<Weight, String> {
+    let html = std::fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
+    let dir = page.parent().unwrap_or(Path::new("."));
+    let size = |rel: &str| -> Result<u64, String> {
+        let p = dir.join(rel);
+        std::fs::metadata(&p)
+            .map(|m| m.len())
+            .map_err(|e| format!("{} (linked from {}): {e}", p.display(), page.display()))
+    };
+    let mut w = Weight {
+        html: html.len() as u64,
+        ..Weight::default()
+    };
+    let mut source: Option<String> = None;
+    for tag in html
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or(t))
+    {
+        if tag.starts_with("link ") && tag.contains("rel=\"stylesheet\"") {
+            if let Some(href) = attr(tag, "href") {
+                w.css += size(&href)?;
+            }
+        } else if tag.starts_with("source ") {
+            source = attr(tag, "srcset");
+        } else if tag.starts_with("/picture") {
+            source = None;
+        } else if tag.starts_with("img ") {
+            let phone_src = source.take().filter(|_| phone);
+            if let Some(src) = phone_src.or_else(|| attr(tag, "src")) {
+                w.images.push(size(&src)?);
+            }
+        }
+    }
+    Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_weighs_its_html_stylesheets_and_the_images_each_screen_shows() {
+        let d = tempfile::tempdir().unwrap();
+        let page_dir = d.path().join("post");
+        std::fs::create_dir_all(&page_dir).unwrap();
+        let file = |rel: &str, n: usize| std::fs::write(d.path().join(rel), vec![b'x'; n]).unwrap();
+        file("style.css", 100);
+        file("code.css", 1000);
+        file("post/a.png", 10_000);
+        file("post/a.phone.png", 4_000);
+        file("post/b.png", 500);
+        let html = "<link rel=\"stylesheet\" href=\"../style.css\"><link rel=\"alternate\" href=\"../atom.xml\">\
+                    <picture><source media=\"(max-width: 700px)\" srcset=\"a.phone.png\" width=\"720\" height=\"900\">\
+                    <img src=\"a.png\" width=\"1800\" height=\"1050\" alt=\"\"></picture><p><img src=\"b.png\" alt=\"\"></p>";
+        std::fs::write(page_dir.join("index.html"), html).unwrap();
+        let page = page_dir.join("index.html");
+        let desktop = page_weight(&page, false).unwrap();
+        assert_eq!(desktop.css, 100, "code.css is not linked");
+        assert_eq!(desktop.images, [10_000, 500]);
+        assert_eq!(desktop.total(), html.len() as u64 + 100 + 10_500);
+        assert_eq!(page_weight(&page, true).unwrap().images, [4_000, 500]);
+        std::fs::remove_file(page_dir.join("b.png")).unwrap();
+        let e = page_weight(&page, false).unwrap_err();
+        assert!(e.contains("b.png") && e.contains("index.html"), "{e}");
+    }
 }

@@ -49,6 +49,15 @@ pub struct PublishArgs {
     /// Site config
     #[arg(long, default_value = "site.toml")]
     pub config: PathBuf,
+    /// Drafts folder: every post must build before anything is published
+    #[arg(long, default_value = "posts")]
+    pub posts: PathBuf,
+    /// Runs folder
+    #[arg(long, default_value = "runs")]
+    pub runs: PathBuf,
+    /// Templates folder
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +73,12 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     let o = a.options();
     let out = build(&o)?;
     serve::print_outcome(&out);
+    for p in &out.removed {
+        println!(
+            "removed {} (an earlier build wrote it; this one did not)",
+            p.display()
+        );
+    }
     for p in &out.pages {
         println!("{}", p.display());
     }
@@ -75,25 +90,63 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
 }
 
 pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
-    let (problems, warnings) = check::check(&a.options())?;
-    for w in &warnings {
+    let c = check::check(&a.options())?;
+    for w in &c.warnings {
         eprintln!("{w}");
     }
-    for p in &problems {
+    for (draft, uses) in &c.uses {
+        println!("{} uses:", draft.display());
+        for u in uses {
+            println!("  {u}");
+        }
+    }
+    for n in &c.notes {
+        println!("{n}");
+    }
+    for p in &c.problems {
         println!("{p}");
     }
-    if problems.is_empty() {
+    if c.problems.is_empty() {
         println!("check: no problems");
         Ok(())
     } else {
-        Err(format!("check: {} problem(s)", problems.len()))
+        Err(format!("check: {} problem(s)", c.problems.len()))
     }
 }
 
 pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     let cfg = SiteConfig::load(&a.config)?;
+    // A published feed with relative links sends readers to 404s: set the keys first.
+    let feed = crate::site::feed::problems(&cfg);
+    if !feed.is_empty() {
+        return Err(format!(
+            "not publishing: {}: {}",
+            a.config.display(),
+            feed.join(&format!("\n{}: ", a.config.display()))
+        ));
+    }
     let remote = a.remote.clone().unwrap_or(cfg.publish.remote);
     let branch = a.branch.clone().unwrap_or(cfg.publish.branch);
+    publish::check_remote(&remote)?;
+    publish::check_branch(&branch)?;
+    // Nothing is published while a post fails to build (a bad run, a failed claim, ...).
+    let mut o = BuildOptions::new(a.posts.clone(), a.runs.clone(), None);
+    o.config = a.config.clone();
+    o.templates = a.templates.clone();
+    let fatal: Vec<String> = check::check(&o)?
+        .problems
+        .iter()
+        .filter(|p| p.kind.fatal())
+        .map(|p| p.to_string())
+        .collect();
+    if !fatal.is_empty() {
+        return Err(format!(
+            "publish refuses: {} problem(s) stop the build, so the site would not be what the \
+             drafts and runs say:\n{}",
+            fatal.len(),
+            fatal.join("\n")
+        ));
+    }
     match publish::publish(&PathBuf::from("."), &a.site, &remote, &branch)? {
         publish::Published::Pushed { commit } => {
             println!(

@@ -1,9 +1,17 @@
-//! A real browser: headless Chromium loads the built page from the preview server, every image
-//! must have loaded (naturalWidth > 0), and screenshots (desktop and phone width) are kept in
-//! the target folder for a person to look at. Skips with a message when chromium is absent.
+//! A real browser: headless Chromium loads the repository's article (its draft and committed
+//! runs) and a page of every other kind of content, from the preview server, at a phone's width
+//! (390 px) and a desktop's (1280 px), in the light and the dark scheme, and checks what a reader
+//! would meet: no element wider than the screen except inside a table's visible scroll box,
+//! every image loaded with its width and height set (figures in the rendition for the screen,
+//! their text at least 9 CSS px high), every heading's accessible name equal to its text.
+//! Screenshots of each go to target/browser-shots/ for a person to look at.
+//!
+//! Without Chromium the test skips with a message, and fails under CI (`.ci/run` installs it).
 
 mod site_common;
-use common::{listed, Project};
+use common::{listed, missing::missing};
+use report::build::BuildOptions;
+use report::figures::look::{PHONE, WIDE};
 use site_common as common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,8 +28,11 @@ fn chromium() -> Option<PathBuf> {
         })
 }
 
-/// Runs headless Chromium with the flags a sandboxed CI machine needs and a fresh profile.
-fn run_chromium(bin: &Path, profile: &Path, args: &[String]) -> String {
+/// Runs headless Chromium with the flags a sandboxed CI machine needs, a fresh profile, and
+/// `scheme` as the colour scheme the page sees; returns what it printed.
+fn run_chromium(bin: &Path, profile: &Path, scheme: &str, args: &[String]) -> String {
+    // Blink's preferredColorScheme: 0 dark, 1 light.
+    let prefer = if scheme == "dark" { 0 } else { 1 };
     let out = Command::new(bin)
         .args([
             "--headless",
@@ -33,7 +44,10 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[String]) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            // Element.computedName: the accessible name, as a screen reader gets it.
+            "--enable-blink-features=ComputedAccessibilityInfo",
         ])
+        .arg(format!("--blink-settings=preferredColorScheme={prefer}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .output()
@@ -41,118 +55,182 @@ fn run_chromium(bin: &Path, profile: &Path, args: &[String]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The seed draft with the x0-experiment runs when the fixtures are there, else a draft with
-/// the same kinds of content on generated runs.
-fn project() -> (Project, &'static str) {
-    if let (Some(logs), Some(seed)) = (common::fixture("x0-experiment"), common::seed_draft()) {
-        let p = Project::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(logs)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|f| f.extension().is_some_and(|e| e == "txt"))
-            .collect();
-        files.sort();
-        let opts = report::runs::import::ImportOptions {
-            hardware: Some("8xH100".into()),
-            ..Default::default()
-        };
-        report::runs::import::import_logs(&files, &p.runs(), &opts).unwrap();
-        p.draft(
-            "embeddings-extravaganza-1.md",
-            &std::fs::read_to_string(seed).unwrap(),
-        );
-        return (p, "embeddings-extravaganza-1");
+/// A draft with what the article lacks: a code block, a table wider than a desktop's column,
+/// a heading holding code and one holding a link, an author's image, inline flags.
+const EXTRAS: &str = "---\ntitle: Every kind of content\n---\n\n# Every kind of content\n\n\
+Run `trainer sweep --preset medium --device cuda --micro-batch 1` to train, then `make post`.\n\n\
+## The `--resume` flag\n\nText.\n\n## See [modded-nanogpt](https://github.com/KellerJordan/modded-nanogpt)\n\n\
+```python\nx = lambdas[0] * x + lambdas[1] * x00  # the weighted sum\n```\n\n\
+| run | variant | seed | steps | final val loss | train time (s) | ms per step | tokens per second | peak memory (MB) | status |\n\
+|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n\
+| embeddings-extravaganza-1/x04-s2 | x04 | 2 | 500 | 1.0543 | 118.9 | 237.8 | 17229.1 | 412.0 | finished |\n\n\
+![A photo the author supplied](rig.png)\n";
+
+/// The repository's drafts and the page above, built from the committed runs into `out`.
+fn build_pages(tmp: &Path) -> (PathBuf, Vec<String>) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let posts = tmp.join("posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    let mut slugs = Vec::new();
+    for e in std::fs::read_dir(repo.join("posts")).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "md") {
+            std::fs::copy(&p, posts.join(p.file_name().unwrap())).unwrap();
+            slugs.push(p.file_stem().unwrap().to_string_lossy().into_owned());
+        }
     }
-    let p = Project::with_runs();
-    p.draft(
-        "generated.md",
-        "# Generated\n\n## Setup\n\nTODO\n\n## Losses\n\n![Loss by step](images/val_loss-step.png)\n\n\
-         {{ results_table() }}\n\n## Lambdas\n\n### x01\n\nTODO\n\n```python\nx = 1\n```\n",
-    );
-    (p, "generated")
+    assert!(!slugs.is_empty(), "the repository has a draft");
+    slugs.sort();
+    std::fs::write(posts.join("extras.md"), EXTRAS).unwrap();
+    // A real image of the author's (a figure from the repository), next to the draft.
+    let figure = repo.join("images/embeddings-extravaganza-1/x0-experiment/val_loss-step.png");
+    std::fs::copy(figure, posts.join("rig.png")).unwrap();
+    slugs.push("extras".into());
+    let out = tmp.join("out");
+    let mut o = BuildOptions::new(posts, repo.join("runs"), Some(out.clone()));
+    o.config = repo.join("site.toml");
+    o.templates = repo.join("templates");
+    let outcome = report::build::build(&o).unwrap();
+    assert!(outcome.problems.is_empty(), "{}", listed(&outcome));
+    (out, slugs)
 }
 
-/// The page in an iframe; a script waits for its images and writes what it found into the DOM,
-/// which `--dump-dom` prints.
-const HARNESS: &str = r#"<!doctype html><html><body>
-<iframe id="f" src="/SLUG/" style="width:1000px;height:900px"></iframe>
-<pre id="result">pending</pre>
-<script>
-const f = document.getElementById('f');
-f.addEventListener('load', () => {
-  const imgs = [...f.contentDocument.images];
-  Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = r; i.onerror = r; })))
-    .then(() => {
-      const bad = imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'));
-      document.getElementById('result').textContent =
-        'images=' + imgs.length + ' broken=' + bad.length + ' ' + bad.join(' ');
-    });
-});
-</script></body></html>"#;
-
 #[test]
-fn chromium_loads_the_page_with_every_image_and_takes_screenshots() {
+fn pages_read_on_a_phone_and_a_desktop_in_light_and_dark() {
     let Some(bin) = chromium() else {
-        println!(
-            "skipped: chromium not found (Debian: apt-get install chromium; .ci/run installs it)"
+        missing(
+            "chromium",
+            "Debian: apt-get install chromium; .ci/run installs it",
         );
         return;
     };
-    let (p, slug) = project();
-    let o = p.build();
-    assert!(!o.failed(), "{}", listed(&o));
-    std::fs::write(p.out().join("harness.html"), HARNESS.replace("SLUG", slug)).unwrap();
-    let server = report::serve::Server::bind("127.0.0.1:0", &p.out()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, slugs) = build_pages(tmp.path());
+    let server = report::serve::Server::bind("127.0.0.1:0", &out).unwrap();
     let port = server.port();
     std::thread::spawn(move || server.run());
     let profile = tempfile::tempdir().unwrap();
-    let dom = run_chromium(
-        &bin,
-        profile.path(),
-        &[
-            "--virtual-time-budget=15000".into(),
-            "--dump-dom".into(),
-            format!("http://127.0.0.1:{port}/harness.html"),
-        ],
-    );
-    let result = dom
-        .split("<pre id=\"result\">")
-        .nth(1)
-        .and_then(|s| s.split("</pre>").next())
-        .unwrap_or("no result in the DOM");
-    println!("chromium: {result}");
-    let images: usize = result
-        .strip_prefix("images=")
-        .and_then(|s| s.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("harness did not finish: {result}"));
-    assert!(images >= 2, "{result}");
-    assert!(result.contains(" broken=0"), "{result}");
-
-    // Screenshots for a person to look at: desktop, and a phone in dark mode.
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    // Blink's preferredColorScheme: 0 dark, 1 light; the page follows prefers-color-scheme.
-    for (name, size, scheme) in [
-        ("desktop.png", "1000,6000", 1),
-        ("phone-dark.png", "390,9000", 0),
-    ] {
-        let path = shots.join(name);
-        let _ = std::fs::remove_file(&path);
-        let mut args = vec![
-            format!("--window-size={size}"),
-            format!("--screenshot={}", path.display()),
-        ];
-        args.push(format!("--blink-settings=preferredColorScheme={scheme}"));
-        args.push(format!("http://127.0.0.1:{port}/{slug}/"));
-        run_chromium(&bin, profile.path(), &args);
-        let bytes = std::fs::read(&path).unwrap_or_default();
-        assert!(
-            bytes.starts_with(b"\x89PNG"),
-            "no screenshot at {}",
-            path.display()
+    // Each post's page, and the index.
+    let cases: Vec<String> = slugs
+        .iter()
+        .map(|s| format!("/{s}/"))
+        .chain(["/".to_string()])
+        .flat_map(|path| [390, 1280].map(|w| format!("[\"{path}\", {w}]")))
+        .collect();
+    let mut report = String::new();
+    for scheme in ["light", "dark"] {
+        let harness = include_str!("browser/harness.html")
+            .replace("__CASES__", &format!("[{}]", cases.join(", ")))
+            .replace("__SCHEME__", scheme)
+            .replace("__PHONE_TEXT__", &PHONE.smallest_text().to_string())
+            .replace("__WIDE_TEXT__", &WIDE.smallest_text().to_string());
+        let name = format!("harness-{scheme}.html");
+        std::fs::write(out.join(&name), harness).unwrap();
+        let dom = run_chromium(
+            &bin,
+            profile.path(),
+            scheme,
+            &[
+                "--virtual-time-budget=60000".into(),
+                "--dump-dom".into(),
+                format!("http://127.0.0.1:{port}/{name}"),
+            ],
         );
-        println!("screenshot: {}", path.display());
+        let result = dom
+            .split("<pre id=\"result\">")
+            .nth(1)
+            .and_then(|s| s.split("</pre>").next())
+            .unwrap_or("no result in the DOM")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"");
+        report.push_str(&result);
+        report.push('\n');
     }
+    // Screenshots for a person to look at (the file viewer shows PNGs), also when a check fails.
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("browser-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for slug in &slugs {
+        // A headless screenshot is one tall window, in which images far down are not "near the
+        // screen": it is taken of a copy of the page without lazy loading (the checks above
+        // scroll to every image of the page itself).
+        let page = std::fs::read_to_string(out.join(slug).join("index.html")).unwrap();
+        std::fs::write(
+            out.join(slug).join("shot.html"),
+            page.replace(" loading=\"lazy\"", ""),
+        )
+        .unwrap();
+        for (width, height) in [(390, 16000), (1280, 12000)] {
+            for scheme in ["light", "dark"] {
+                let path = shots.join(format!("{slug}-{width}-{scheme}.png"));
+                let _ = std::fs::remove_file(&path);
+                run_chromium(
+                    &bin,
+                    profile.path(),
+                    scheme,
+                    &[
+                        format!("--window-size={width},{height}"),
+                        "--virtual-time-budget=10000".into(),
+                        // Images decoded and drawn before the picture is taken, even when the
+                        // machine is busy.
+                        "--run-all-compositor-stages-before-draw".into(),
+                        format!("--screenshot={}", path.display()),
+                        format!("http://127.0.0.1:{port}/{slug}/shot.html"),
+                    ],
+                );
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                assert!(
+                    bytes.starts_with(b"\x89PNG"),
+                    "no screenshot at {}",
+                    path.display()
+                );
+                println!("screenshot: {}", path.display());
+            }
+        }
+    }
+
+    println!("{report}");
+    assert_eq!(
+        report.lines().filter(|l| *l == "done").count(),
+        2,
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("checked ").count(),
+        2 * cases.len(),
+        "{report}"
+    );
+    let problems: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("problem"))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The article's figures were all found, and its tables scroll on a phone only.
+    let article = |w: u32, scheme: &str| {
+        let label = format!("checked /{}/ at {w} px, {scheme}: ", slugs[0]);
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(label.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    };
+    // Every image of the page loaded (the count the browser saw is the count the page holds).
+    let page = std::fs::read_to_string(out.join(&slugs[0]).join("index.html")).unwrap();
+    let shown = page.matches("<img ").count();
+    assert!(shown >= 10, "the article shows its figures: {shown}");
+    assert!(
+        article(390, "light").contains(&format!("images={shown} ")),
+        "{report}"
+    );
+    assert!(
+        !article(390, "dark").ends_with("scrolling-tables=0"),
+        "{report}"
+    );
+    assert!(
+        article(1280, "light").ends_with("scrolling-tables=0"),
+        "{report}"
+    );
 }

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{decode_png, write_run};
-use report::figures::{self, style, FigureSpec, Format};
+use common::{decode_png, pixel, write_run};
+use report::figures::{self, look, style, FigureSpec, Format};
 use report::runs::RunSet;
 use report::stats::Axis;
 use report::Error;
@@ -52,23 +52,42 @@ fn names_parse_like_the_drafts_links() {
     assert_eq!(
         p("lambdas-x01-s2.png").0,
         FigureSpec::Heatmap {
-            variant: "x01".into(),
+            variant: common::v("x01"),
             seed: Some(2),
-            normed: false
+            normed: false,
+            aligned: false
+        }
+    );
+    assert_eq!(
+        p("lambdas-x01-aligned.png").0,
+        FigureSpec::Heatmap {
+            variant: common::v("x01"),
+            seed: None,
+            normed: false,
+            aligned: true
+        }
+    );
+    assert_eq!(
+        p("lambdas-layers-x04-aligned.png").0,
+        FigureSpec::LayerLines {
+            variant: common::v("x04"),
+            seed: None,
+            aligned: true
         }
     );
     assert_eq!(
         p("lambdas-norm-x03.png").0,
         FigureSpec::Heatmap {
-            variant: "x03".into(),
+            variant: common::v("x03"),
             seed: None,
-            normed: true
+            normed: true,
+            aligned: false
         }
     );
     assert_eq!(
         p("lambdas-steps-x01-layers-0-7-15.png").0,
         FigureSpec::LambdaLines {
-            variant: "x01".into(),
+            variant: common::v("x01"),
             seed: None,
             layers: vec![0, 7, 15]
         }
@@ -79,6 +98,8 @@ fn names_parse_like_the_drafts_links() {
         "val_loss-step-1-2-3.png",
         "x.jpg",
         "lambdas-x01-s2-layers.png",
+        "lambdas-norm-x01-aligned.png",
+        "lambdas-layers-x01-layers-3.png",
     ] {
         let err = figures::parse(bad).unwrap_err();
         assert!(matches!(err, Error::UnknownFigure { .. }), "{bad}");
@@ -195,4 +216,84 @@ fn tick_labels_get_the_decimals_their_ticks_need() {
     assert_eq!(style::decimals_for(2.914, 2.937, 8), 3);
     // 0.5 steps: one decimal, so 0.5, 1.5 and 2.5 do not all print as 0 or 2.
     assert_eq!(style::decimals_for(-0.2, 2.65, 6), 1);
+}
+
+#[test]
+fn every_figure_is_saved_wide_and_for_a_phone_as_a_palette_png() {
+    let (_tmp, runs) = sweep(&["x00", "x01", "x02"]);
+    let out = tempfile::tempdir().unwrap();
+    let mut names = figures::names_for(&runs);
+    names.retain(|n| n.ends_with(".png"));
+    names.push("val_loss-step-20-60.png".into());
+    assert!(names.len() >= 8, "{names:?}");
+    for name in &names {
+        let d = figures::draw_figure(name, &runs, out.path()).unwrap();
+        assert_eq!(d.files.len(), 2, "{name}");
+        assert_eq!(d.files[0].0, out.path().join(name));
+        assert_eq!(
+            d.files[1].0,
+            out.path().join(look::PHONE.file_name(name)),
+            "{name}"
+        );
+        for ((path, (w, h)), look) in d.files.iter().zip(look::RENDITIONS) {
+            assert_eq!(*w, look.width, "{}", path.display());
+            let reader = png::Decoder::new(std::fs::File::open(path).unwrap())
+                .read_info()
+                .unwrap();
+            let info = reader.info();
+            assert_eq!(
+                info.color_type,
+                png::ColorType::Indexed,
+                "{}",
+                path.display()
+            );
+            assert!(info.palette.as_ref().unwrap().len() <= 3 * 256);
+            let (dw, dh, _) = decode_png(path);
+            assert_eq!((dw, dh), (*w, *h), "{}", path.display());
+        }
+        // A phone screen is narrow: its rendition is taller than wide or close to square.
+        let ((_, (pw, ph)), (_, (ww, wh))) = (&d.files[1], &d.files[0]);
+        assert!(*ph as f64 / *pw as f64 > *wh as f64 / *ww as f64, "{name}");
+        assert!(!d.gist.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
+    let (_tmp, runs) = sweep(&["x00", "x01", "x02"]);
+    let out = tempfile::tempdir().unwrap();
+    let name = "lambdas-x02.png";
+    let plot = figures::heatmap_plot(name, &runs).unwrap();
+    let drawn = figures::draw_figure(name, &runs, out.path()).unwrap();
+    let grid = report::stats::mean_lambdas(&runs.result_runs(common::v("x02"))).unwrap();
+    let (w, _, rgb) = decode_png(drawn.path());
+    for (row, comp) in grid.components.iter().enumerate() {
+        for layer in 0..grid.layers {
+            let (l, t, _, _) = plot.cell_rect(row, layer);
+            let want = plot.colour_of(grid.get(comp, layer).unwrap());
+            assert_eq!(
+                pixel(&rgb, w, l + 6, t + 6),
+                (want.0, want.1, want.2),
+                "{comp} {layer}"
+            );
+        }
+    }
+    // Against the drawing before the palette: most pixels exact, the rest close.
+    for ((path, _), look) in drawn.files.iter().zip(look::RENDITIONS) {
+        let exact = figures::pixels(&plot, &look).unwrap();
+        let (_, _, saved) = decode_png(path);
+        assert_eq!(exact.len(), saved.len());
+        let diff: Vec<u32> = exact
+            .iter()
+            .zip(&saved)
+            .map(|(a, b)| (*a as i32 - *b as i32).unsigned_abs())
+            .collect();
+        let mean = diff.iter().sum::<u32>() as f64 / diff.len() as f64;
+        let off = diff.iter().filter(|d| **d > 0).count() as f64 / diff.len() as f64;
+        assert!(
+            mean < 0.2 && off < 0.02,
+            "{}: mean {mean}, {off} off",
+            path.display()
+        );
+    }
 }

@@ -198,7 +198,7 @@ fn bad_drafts_name_file_line_and_known_names() {
         text.contains("b3.md:4: error: unknown variant `x09`; known variants: x00, x01, x02"),
         "{text}"
     );
-    assert!(text.contains("b4.md:3: error: unknown front matter key `author`; known keys: title, date, experiment, summary"), "{text}");
+    assert!(text.contains("b4.md:3: error: unknown front matter key `author`; known keys: title, date, experiment, experiments, summary"), "{text}");
     assert!(
         text.contains(
             "b5.md:3: error: unknown claim kind that=\"sinks\"; known kinds: falls, rises"
@@ -212,25 +212,89 @@ fn bad_drafts_name_file_line_and_known_names() {
 }
 
 #[test]
-fn run_names_are_escaped_as_text() {
-    let p = Project::new();
-    common::write_run(&p.runs(), "exp", "x00", 0, 3.0, 100.0);
-    common::write_run(&p.runs(), "exp", "x00", 1, 3.1, 100.0);
-    common::write_run(&p.runs(), "exp", "<script>", 0, 2.9, 90.0);
-    common::write_run(&p.runs(), "exp", "<script>", 1, 2.8, 90.0);
+fn runs_that_have_not_finished_are_named_and_never_counted() {
+    let p = Project::with_runs();
+    // Both x02 runs stop early: interrupted at step 0 of 100.
+    for seed in 0..2 {
+        let dir = p.runs().join(format!("exp/x02-s{seed}"));
+        let metrics = std::fs::read_to_string(dir.join(runlog::METRICS_FILE)).unwrap();
+        let first = metrics.lines().next().unwrap();
+        std::fs::write(dir.join(runlog::METRICS_FILE), format!("{first}\n")).unwrap();
+        let s = runlog::Summary {
+            status: runlog::Status::Interrupted,
+            final_val_loss: serde_json::from_str::<runlog::Metrics>(first)
+                .unwrap()
+                .val_loss,
+            train_time_ms: 5.0,
+            step_avg_ms: None,
+            tokens_per_s: None,
+            peak_rss_mb: None,
+        };
+        runlog::write_json_atomic(&dir.join(runlog::SUMMARY_FILE), &s).unwrap();
+    }
     p.draft(
-        "e.md",
-        "# E\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n\nBest: {{ final_loss(variant=\"<script>\") }}\n",
+        "u.md",
+        "# U\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n",
     );
     let o = p.build();
     assert!(!o.failed(), "{}", listed(&o));
-    let html = p.read("e/index.html");
-    assert!(!html.contains("<script>"), "{html}");
-    assert!(html.contains("&lt;script&gt;"), "{html}");
+    let md = p.read("u/u.md");
+    assert!(md.contains("x02 (0 of 2 finished)"), "{md}");
     assert!(
-        html.contains("<td>&lt;script&gt;</td>"),
-        "the table cell shows the name: {html}"
+        md.contains("Left out, not finished: x02: 0 of 2 finished (x02-s0: interrupted at step 0 of 100; x02-s1: interrupted at step 0 of 100)"),
+        "{md}"
     );
+    assert!(!md.contains("| x02 |"), "no row for x02: {md}");
+    let text = listed(&o);
+    assert!(
+        text.contains("x02-s0: not finished: exp/x02-s0: interrupted at step 0 of 100"),
+        "{text}"
+    );
+    // A number or a claim about x02 needs a finished run: the build fails, naming why.
+    p.draft(
+        "u.md",
+        "# U\n\n{{ check(claim=\"x02 is below x00\", that=\"below\", variant=\"x02\", than=\"x00\") }}\n",
+    );
+    let o = p.build();
+    assert!(o.failed());
+    assert!(
+        listed(&o).contains("variant x02 has no final_loss: 0 of 2 finished"),
+        "{}",
+        listed(&o)
+    );
+    assert!(!p.out().join("u/index.html").exists());
+}
+
+#[test]
+fn a_run_named_like_markup_is_refused_and_never_reaches_a_page() {
+    let p = Project::new();
+    common::write_run(&p.runs(), "exp", "x00", 0, 3.0, 100.0);
+    common::write_run(&p.runs(), "exp", "x00", 1, 3.1, 100.0);
+    common::write_run(&p.runs(), "exp", "x01", 0, 2.9, 90.0);
+    let run_json = p.runs().join("exp/x01-s0").join(runlog::RUN_FILE);
+    let text = std::fs::read_to_string(&run_json).unwrap();
+    std::fs::write(&run_json, text.replace("\"x01\"", "\"<script>\"")).unwrap();
+    p.draft(
+        "e.md",
+        "# E\n\n## Setup\n\nTODO\n\n## Results\n\n{{ results_table() }}\n",
+    );
+    let o = p.build();
+    assert!(o.failed());
+    let text = listed(&o);
+    assert!(
+        text.contains(&format!(
+            "{}:5: bad run: variant `<script>` is not `x` and two digits",
+            run_json.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("e.md:1: error: experiment exp has runs that fail their checks"),
+        "{text}"
+    );
+    assert!(!p.out().join("e/index.html").exists());
+    let index = p.read("index.html");
+    assert!(!index.contains("<script>"), "{index}");
 }
 
 #[test]
@@ -277,4 +341,28 @@ fn undrawable_figures_fail_with_the_known_names() {
     assert!(text.contains("val_loss-step-FROM-TO.png"), "{text}");
     assert!(text.contains("f.md:5: figure:"), "{text}");
     assert!(o.failed());
+}
+
+#[test]
+fn the_setup_text_is_the_templates_own() {
+    // The sentences of the setup description live in templates/setup.md, not in the code: a
+    // project's own copy replaces them, for a TODO in a setup section and setup() alike.
+    let p = Project::with_runs();
+    std::fs::create_dir_all(p.path().join("templates")).unwrap();
+    std::fs::write(
+        p.path().join("templates/setup.md"),
+        "{{ runs }} runs on {{ hardware }}; {{ layers }} layers, {{ steps | join(sep=\", \") }} steps.\n",
+    )
+    .unwrap();
+    p.draft("s.md", "# S\n\n## Setup\n\nTODO\n\n{{ setup() }}\n");
+    let o = p.build();
+    assert!(o.problems.is_empty(), "{}", listed(&o));
+    let md = p.read("s/s.md");
+    assert_eq!(
+        md.matches("6 runs on cpu (2 threads); 4 layers, 100 steps.")
+            .count(),
+        2,
+        "{md}"
+    );
+    assert!(!md.contains("**Runs.**"), "{md}");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::write_run;
+use common::{v, write_run};
 use report::runs::RunSet;
 use report::{figures, stats, Error};
 use std::io::Write;
@@ -36,15 +36,29 @@ fn a_torn_last_line_is_skipped_with_a_warning_naming_file_and_line() {
         .open(&metrics)
         .unwrap();
     f.write_all(br#"{"step": 50, "train_time_ms": 50"#).unwrap();
+    // A run that crashed mid-write has no summary: the torn line is a warning.
+    let summary = dir.join(runlog::SUMMARY_FILE);
+    let finished = std::fs::read(&summary).unwrap();
+    std::fs::remove_file(&summary).unwrap();
     let runs = RunSet::load(tmp.path()).unwrap();
     assert_eq!(runs.runs()[0].metrics.len(), 5);
     let w = &runs.warnings()[0];
     assert_eq!((w.path.as_path(), w.line), (metrics.as_path(), Some(6)));
     assert!(w.to_string().contains("line 6"), "{w}");
+    // A summary saying finished after a torn line cannot be: the run is refused.
+    std::fs::write(&summary, finished).unwrap();
+    let runs = RunSet::load(tmp.path()).unwrap();
+    assert!(runs.is_empty());
+    let p = &runs.problems()[0];
+    assert_eq!(
+        (p.problem.path.as_path(), p.problem.line),
+        (metrics.as_path(), Some(6))
+    );
+    assert!(p.to_string().contains("summary says finished"), "{p}");
 }
 
 #[test]
-fn a_run_without_summary_still_draws_but_finished_runs_make_the_results() {
+fn only_finished_runs_make_the_results_and_the_others_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     write_run(tmp.path(), "x00", 0, 6, 4, 3.0);
     write_run(tmp.path(), "x01", 0, 6, 4, 2.9);
@@ -55,47 +69,88 @@ fn a_run_without_summary_still_draws_but_finished_runs_make_the_results() {
         .warnings()
         .iter()
         .any(|w| w.path == running.join(runlog::SUMMARY_FILE) && w.message.contains("missing")));
-    assert_eq!(runs.seeds("x01"), [0, 1]);
-    assert_eq!(runs.result_runs("x01").len(), 1);
+    assert_eq!(runs.seeds(v("x01")), [0, 1]);
+    assert_eq!(runs.result_runs(v("x01")).len(), 1);
+    assert_eq!(runs.unfinished().len(), 1);
     let table = stats::compute(&runs, None).unwrap();
-    let x01 = table.row("x01").unwrap();
+    let x01 = table.row(v("x01")).unwrap();
     assert_eq!(x01.n, 1);
-    assert!(x01.excluded[0].contains("x01-s1") && x01.excluded[0].contains("not finished"));
-    // A variant whose only run is still going is drawn from that run.
+    assert!(
+        x01.excluded[0].contains("x01-s1")
+            && x01.excluded[0]
+                .contains("not finished (no summary (still going, or crashed) at step 20)"),
+        "{:?}",
+        x01.excluded
+    );
+    // A variant whose only run is still going has no row and is not drawn; the others are.
     std::fs::remove_file(tmp.path().join("exp/x00-s0").join(runlog::SUMMARY_FILE)).unwrap();
     let runs = RunSet::load(tmp.path()).unwrap();
-    assert_eq!(runs.result_runs("x00").len(), 1);
+    assert!(runs.result_runs(v("x00")).is_empty());
+    assert!(stats::compute(&runs, None).unwrap().row(v("x00")).is_none());
     let out = tempfile::tempdir().unwrap();
     figures::draw("val_loss-step.png", &runs, out.path()).unwrap();
+    let err = figures::draw("lambdas-x00.png", &runs, out.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("x00: 0 of 1 finished"), "{err}");
 }
 
-#[test]
-fn a_nan_loss_is_left_out_of_curves_and_statistics() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_run(tmp.path(), "x00", 0, 6, 4, 3.0);
-    let dir = write_run(tmp.path(), "x00", 1, 6, 4, 3.0);
-    // Evaluation 3 diverged: written as null, as the trainer does for a non-finite loss.
+/// x00-s1 with evaluation `at` made non-finite (null, as the trainer writes it).
+fn null_loss_at(root: &std::path::Path, at: usize) -> std::path::PathBuf {
+    let dir = write_run(root, "x00", 1, 6, 4, 3.0);
     let metrics = dir.join(runlog::METRICS_FILE);
     let text = std::fs::read_to_string(&metrics).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    let mut m: runlog::Metrics = serde_json::from_str(&lines[3]).unwrap();
-    m = runlog::Metrics {
-        val_loss: runlog::Metrics::new(0, 0.0, f64::NAN).val_loss,
-        ..m
-    };
-    lines[3] = serde_json::to_string(&m).unwrap();
-    assert!(lines[3].contains("\"val_loss\":null"));
+    let mut m: runlog::Metrics = serde_json::from_str(&lines[at]).unwrap();
+    m.val_loss = None;
+    lines[at] = serde_json::to_string(&m).unwrap();
+    assert!(lines[at].contains("\"val_loss\":null"));
     std::fs::write(&metrics, lines.join("\n") + "\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_null_loss_only_in_a_diverged_run_which_is_never_averaged() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), "x00", 0, 6, 4, 3.0);
+    // A null loss in a run whose summary says finished: refused, naming file and line.
+    let dir = null_loss_at(tmp.path(), 3);
     let runs = RunSet::load(tmp.path()).unwrap();
-    let run = runs.run("x00", 1).unwrap();
+    let text: String = runs.problems().iter().map(|p| format!("{p}\n")).collect();
+    assert!(
+        text.contains("metrics.jsonl, line 4: val_loss is null"),
+        "{text}"
+    );
+    assert_eq!(runs.runs().len(), 1);
+
+    // The same run, diverged at that evaluation: kept, drawn up to it, never averaged.
+    let metrics = dir.join(runlog::METRICS_FILE);
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    let kept: Vec<&str> = text.lines().take(4).collect();
+    std::fs::write(&metrics, kept.join("\n") + "\n").unwrap();
+    let last: runlog::Metrics = serde_json::from_str(kept[3]).unwrap();
+    let summary = runlog::Summary {
+        status: runlog::Status::Diverged,
+        final_val_loss: None,
+        train_time_ms: last.train_time_ms,
+        step_avg_ms: None,
+        tokens_per_s: None,
+        peak_rss_mb: None,
+    };
+    runlog::write_json_atomic(&dir.join(runlog::SUMMARY_FILE), &summary).unwrap();
+    let runs = RunSet::load(tmp.path()).unwrap();
+    assert!(runs.problems().is_empty(), "{:?}", runs.problems());
+    let run = runs.run(v("x00"), 1).unwrap();
     let (xs, ys) = stats::run_curve(run, stats::Axis::Step);
-    assert_eq!(xs, [0.0, 10.0, 20.0, 40.0, 50.0]);
+    assert_eq!(xs, [0.0, 10.0, 20.0]);
     assert!(ys.iter().all(|y| y.is_finite()));
-    let mean = stats::mean_curve(&runs.runs_of("x00"), stats::Axis::Step).unwrap();
-    assert!(mean.mean.iter().all(|y| y.is_finite()));
-    assert_eq!(
-        stats::compute(&runs, None).unwrap().row("x00").unwrap().n,
-        2
+    let row = stats::compute(&runs, None).unwrap();
+    let x00 = row.row(v("x00")).unwrap();
+    assert_eq!(x00.n, 1);
+    assert!(
+        x00.excluded[0].contains("diverged at step 30"),
+        "{:?}",
+        x00.excluded
     );
     let out = tempfile::tempdir().unwrap();
     figures::draw("val_loss-step-15-45.png", &runs, out.path()).unwrap();
@@ -116,7 +171,7 @@ fn a_run_with_a_different_number_of_layers_draws_alone_but_not_in_a_mean() {
         "{err}"
     );
     figures::draw("lambdas-x01-s1.png", &runs, out.path()).unwrap();
-    let grid = stats::last_lambdas(runs.run("x01", 1).unwrap()).unwrap();
+    let grid = stats::last_lambdas(runs.run(v("x01"), 1).unwrap()).unwrap();
     assert_eq!(grid.layers, 12);
     // The loss curves do not care about layers.
     figures::draw("val_loss-time.png", &runs, out.path()).unwrap();
@@ -127,7 +182,7 @@ fn norm_weighted_lambdas_scale_only_the_residual() {
     let tmp = tempfile::tempdir().unwrap();
     write_run(tmp.path(), "x01", 0, 3, 4, 3.0);
     let runs = RunSet::load(tmp.path()).unwrap();
-    let rs = runs.runs_of("x01");
+    let rs = runs.runs_of(v("x01"));
     let raw = stats::mean_lambdas(&rs).unwrap();
     let normed = stats::norm_weighted(&rs).unwrap();
     // common::eval logs x_norms 1, 2, 3, 4 for layers 0..3.

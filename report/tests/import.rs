@@ -2,7 +2,12 @@
 
 use report::runs::import::{import_logs, parse_log, ImportOptions};
 use report::runs::RunSet;
+use runlog::Variant;
 use std::path::Path;
+
+fn v(name: &str) -> Variant {
+    Variant::parse(name).unwrap()
+}
 
 const X02_LOG: &str = "\
 import torch  # the script's source comes first; this val_loss: is no log line
@@ -34,13 +39,20 @@ fn variant_comes_from_the_highest_lambda_key_and_seed_from_the_file_name() {
     let tmp = tempfile::tempdir().unwrap();
     let logs = tmp.path().join("old-study");
     std::fs::create_dir(&logs).unwrap();
-    // The name says x01 but the log carries x02 lambdas: the log wins.
+    // The name says x01 but the log carries x02 lambdas: the log wins, and says so.
     let log = write(&logs, "x01-s3.txt", X02_LOG);
     let out = tmp.path().join("runs");
-    let dirs = import_logs(&[log], &out, &ImportOptions::default()).unwrap();
+    let (dirs, warnings) =
+        report::runs::import::import_all(&[log], &out, &ImportOptions::default()).unwrap();
     assert_eq!(dirs, [out.join("old-study/x02-s3")]);
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("x01-s3.txt, line 6: the file name says x01"),
+        "{warnings:?}"
+    );
     let runs = RunSet::load(&out).unwrap();
-    let run = runs.run("x02", 3).unwrap();
+    let run = runs.run(v("x02"), 3).unwrap();
     assert_eq!(
         (run.info.extra_embeddings, run.info.experiment.as_str()),
         (2, "old-study")
@@ -88,19 +100,49 @@ fn options_override_and_name_what_is_missing() {
         experiment: Some("records".into()),
         preset: Some("medium".into()),
         hardware: Some("8xH100".into()),
+        source: Some("github.com/a/b, results.md, section ## 3".into()),
     };
     let run = parse_log(&log, &opts).unwrap();
-    assert_eq!((run.info.variant.as_str(), run.info.seed), ("x00", 7));
+    assert_eq!((run.info.variant, run.info.seed), (v("x00"), 7));
     assert_eq!(run.info.preset.as_deref(), Some("medium"));
+    // The preset gives the shape the log does not print (a baseline logs no lambdas, whose
+    // length would give its layers), and --source says where the log was published.
+    let rec = runlog::RecordedConfig::of(&run.info).unwrap();
+    assert_eq!(
+        (rec.layers, rec.dim, rec.heads, rec.vocab),
+        (Some(16), Some(1024), Some(8), Some(50257))
+    );
+    assert_eq!(
+        rec.source.as_deref(),
+        Some("github.com/a/b, results.md, section ## 3")
+    );
+    assert_eq!(rec.imported_from.as_deref(), Some("run.txt"));
+    for (preset, source, says) in [
+        (
+            Some("huge"),
+            None,
+            "--preset huge: not a preset an import knows; known: medium",
+        ),
+        (None, Some("a\nb"), "must be one line"),
+    ] {
+        let bad = ImportOptions {
+            preset: preset.map(Into::into),
+            source: source.map(Into::into),
+            ..opts.clone()
+        };
+        let err = parse_log(&log, &bad).unwrap_err().to_string();
+        assert!(err.contains("run.txt") && err.contains(says), "{err}");
+    }
     let bad = ImportOptions {
         variant: Some("big".into()),
         seed: Some(0),
         ..Default::default()
     };
-    assert!(parse_log(&log, &bad)
-        .unwrap_err()
-        .to_string()
-        .contains("x00, x01"));
+    let err = parse_log(&log, &bad).unwrap_err().to_string();
+    assert!(
+        err.contains("--variant: variant `big` is not `x` and two digits"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -131,6 +173,46 @@ fn bad_logs_get_errors_naming_file_and_line() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 1") && err.contains("abc"), "{err}");
+}
+
+#[test]
+fn a_log_that_would_not_make_a_valid_run_is_refused_naming_its_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let back = "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:4.0 train_time:900ms\nstep:10/20 val_loss:4.5 train_time:950ms\n";
+    let err = parse_log(
+        &write(tmp.path(), "x00-s0.txt", back),
+        &ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("x00-s0.txt, line 3: val_loss at step 10 after the one at step 20 (line 2)"),
+        "{err}"
+    );
+    let negative =
+        "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:-3.0 train_time:-5ms\n";
+    let err = parse_log(
+        &write(tmp.path(), "x00-s1.txt", negative),
+        &ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("would not make a valid run: line 2: train_time_ms goes back")
+            && err.contains("line 2: val_loss -3 is negative"),
+        "{err}"
+    );
+    // Lambdas grouped after all the losses still land on their evaluations.
+    let grouped =
+        "step:0/20 val_loss:5.0 train_time:0ms\nstep:20/20 val_loss:4.0 train_time:900ms\n\
+                   step:0/20 x_lambdas:[1.0]\nstep:20/20 x_lambdas:[0.5]\n\
+                   step:0/20 x00_lambdas:[0.0]\nstep:20/20 x00_lambdas:[0.25]\n";
+    let run = parse_log(
+        &write(tmp.path(), "x00-s2.txt", grouped),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(run.metrics[1].lambdas.as_ref().unwrap()["x00"], [0.25]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{decode_png, fixtures, pixel};
+use common::{decode_png, fixtures, names, pixel, v};
 use report::figures;
 use report::runs::import::{import_logs, parse_log, ImportOptions};
 use report::runs::RunSet;
@@ -67,6 +67,8 @@ fn record_logs_import_with_their_printed_final_loss_and_time() {
             ..Default::default()
         };
         let run = parse_log(&path, &opts).unwrap();
+        // No line of the script's source or of nvidia-smi is taken for a glued `step:` line.
+        assert!(run.warnings.is_empty(), "{file}: {:?}", run.warnings);
         assert_eq!(run.summary.status, runlog::Status::Finished, "{file}");
         assert!(
             (run.summary.final_val_loss.unwrap() - loss).abs() < 1e-9,
@@ -108,10 +110,10 @@ fn x0_experiment_imports_with_the_readme_final_losses() {
             vec![2.915031, 2.916131, 2.916808, 2.916833, 2.915045],
         ),
     ];
-    assert_eq!(runs.variants(), ["x00", "x01", "x02", "x03", "x04"]);
+    assert_eq!(names(&runs.variants()), ["x00", "x01", "x02", "x03", "x04"]);
     for (variant, losses) in &expected {
         let got: Vec<f64> = runs
-            .runs_of(variant)
+            .runs_of(v(variant))
             .iter()
             .map(|r| r.summary.as_ref().unwrap().final_val_loss.unwrap())
             .collect();
@@ -120,14 +122,14 @@ fn x0_experiment_imports_with_the_readme_final_losses() {
             assert!((g - e).abs() < 1e-9, "{variant}: {g} vs {e}");
         }
         assert_eq!(
-            runs.seeds(variant),
+            runs.seeds(v(variant)),
             (0..losses.len() as u64).collect::<Vec<_>>()
         );
     }
     // Quirks: the baselines log no lambdas; the others 16 layers for x, x00..x0N.
-    let x00 = runs.run("x00", 0).unwrap();
+    let x00 = runs.run(v("x00"), 0).unwrap();
     assert!(x00.metrics.iter().all(|m| m.lambdas.is_none()));
-    let x04 = runs.run("x04", 3).unwrap();
+    let x04 = runs.run(v("x04"), 3).unwrap();
     let last = x04.metrics.last().unwrap();
     assert_eq!(last.step, 5960);
     let l = last.lambdas.as_ref().unwrap();
@@ -148,15 +150,15 @@ fn x0_experiment_statistics() {
         return;
     };
     let table = stats::compute(&runs, None).unwrap();
-    assert_eq!(table.baseline, "x00");
-    let x01 = table.row("x01").unwrap();
+    assert_eq!(table.baseline, v("x00"));
+    let x01 = table.row(v("x01")).unwrap();
     let mean = (2.918328 + 2.915804 + 2.917091 + 2.916389 + 2.917224) / 5.0;
     assert_eq!(x01.n, 5);
     assert!((x01.final_loss.mean - mean).abs() < 1e-12);
     assert!((x01.final_loss.min - 2.915804).abs() < 1e-12);
     assert!(x01.t_test_vs_baseline.unwrap().p < 0.05);
     // One seed: no std, no test.
-    let x03 = table.row("x03").unwrap();
+    let x03 = table.row(v("x03")).unwrap();
     assert_eq!((x03.n, x03.final_loss.std), (1, None));
     assert!(x03.t_test_vs_baseline.is_none());
     // The fixed time is the earliest final time: x00-s0's 1445.945 s.
@@ -217,7 +219,7 @@ fn x01_heatmap_cell_has_the_colour_of_the_mean_of_five_seeds() {
         return;
     };
     // x00 at layer 15, by hand from the five logs' last x00_lambdas lines.
-    let x01 = runs.runs_of("x01");
+    let x01 = runs.runs_of(v("x01"));
     assert_eq!(x01.len(), 5);
     let mean: f64 = x01
         .iter()
@@ -245,4 +247,64 @@ fn x01_heatmap_cell_has_the_colour_of_the_mean_of_five_seeds() {
         zero.0 > 240 && zero.1 > 240 && zero.2 > 240,
         "zero is near-white: {zero:?}"
     );
+}
+
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_committed_original_runs_are_what_the_recorded_import_writes() {
+    let Some(fixtures) = fixtures("x0-experiment") else {
+        return;
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("bash")
+        .arg(repo.join("scripts/import-x0-experiment.sh"))
+        .env("REPORT", env!("CARGO_BIN_EXE_report"))
+        .env("FIXTURES", &fixtures)
+        .env("OUT", out.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the import script failed");
+    let fresh = out.path().join("x0-experiment");
+    let committed = repo.join("runs/x0-experiment");
+    let names = files_under(&fresh);
+    assert_eq!(names.len(), 16 * 3, "{names:?}");
+    assert_eq!(names, files_under(&committed), "the same files");
+    for name in &names {
+        // No run file is edited by hand: each is byte for byte what the import writes.
+        assert!(
+            std::fs::read(fresh.join(name)).unwrap()
+                == std::fs::read(committed.join(name)).unwrap(),
+            "runs/x0-experiment/{} differs from what `make import-x0` writes",
+            name.display()
+        );
+    }
+    // Each run names the section of the results file it was published under, and the
+    // baselines, which log no lambdas, still have the preset's 16 layers.
+    let runs = RunSet::load(&committed).unwrap();
+    assert!(runs.problems().is_empty(), "{:?}", runs.problems());
+    let x00 = runlog::RecordedConfig::of(&runs.run(v("x00"), 1).unwrap().info).unwrap();
+    assert_eq!(x00.layers, Some(16));
+    assert!(
+        x00.source
+            .as_deref()
+            .unwrap()
+            .ends_with("results.md, section \"## 999-1\""),
+        "{:?}",
+        x00.source
+    );
+    let x04 = runlog::RecordedConfig::of(&runs.run(v("x04"), 3).unwrap().info).unwrap();
+    assert!(x04.source.unwrap().ends_with("\"## 3-3\""));
 }

@@ -3,7 +3,7 @@
 //! server.
 
 mod site_common;
-use common::{listed, Project};
+use common::{git, listed, report, Project};
 use report::runs::import::{import_logs, ImportOptions};
 use site_common as common;
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ fn the_seed_draft_builds_with_no_todo_left_and_all_its_figures() {
         before,
         "the draft is never written"
     );
-    let (problems, _) = report::check::check(&p.options()).unwrap();
+    let problems = report::check::check(&p.options()).unwrap().problems;
     assert!(problems.is_empty(), "{problems:?}");
 }
 
@@ -141,25 +141,10 @@ fn default_paths_put_figures_in_images_and_never_write_into_posts() {
     assert!(!p.path().join("posts/site").exists());
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
     if Command::new("git").arg("--version").output().is_err() {
-        println!("skipped: git not found");
+        common::missing::missing("git", "Debian: apt-get install git");
         return;
     }
     let p = Project::with_runs();
@@ -183,6 +168,13 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
     assert!(
         files.lines().any(|f| f == "index.html") && files.lines().any(|f| f == ".nojekyll"),
         "{files}"
+    );
+    assert!(
+        site.join(report::build::manifest::FILE).is_file()
+            && !files
+                .lines()
+                .any(|f| f.ends_with(report::build::manifest::FILE)),
+        "the build's manifest stays out of the published tree: {files}"
     );
     // The same site again: nothing pushed. A change: one commit on top of the first.
     let r2 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
@@ -254,20 +246,6 @@ fn the_preview_server_serves_the_built_site() {
     );
     assert!(get(port, "/s/val_loss-step.png").contains("image/png"));
     assert!(get(port, "/../site.toml").starts_with("HTTP/1.1 404"));
-}
-
-fn report(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_report"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[test]

@@ -47,13 +47,12 @@ fn run_at(times_ms: &[f64], losses: &[f64]) -> Run {
         .enumerate()
         .map(|(i, (t, l))| runlog::Metrics::new(i as u64 * 100, *t, *l))
         .collect();
-    Run {
-        dir: "r".into(),
-        info: common::info("e", "x00", 0),
+    Run::new(
+        std::path::Path::new("r"),
+        common::info("e", "x00", 0),
         metrics,
-        summary: None,
-        warnings: Vec::new(),
-    }
+        None,
+    )
 }
 
 #[test]

@@ -5,20 +5,39 @@
 //! - `metrics.jsonl` ([`Metrics`]), one object per evaluation, appended and flushed;
 //! - `summary.json` ([`Summary`]), written atomically when the run ends.
 //!
+//! The boundary both sides share: [`Variant`] (`x00`..`x99`, parsed in one place),
+//! [`RunIdentity`] (experiment, variant, seed; run.json is authoritative), [`RecordedConfig`]
+//! (the config fields a reader needs, typed) and [`diff`] (a config difference, printed alike by
+//! the trainer's refusals and the run checks).
+//!
 //! The writer ([`MetricsWriter`], [`write_json_atomic`]) never leaves a half-written `run.json`
 //! or `summary.json`; the reader ([`read_run`]) keeps every whole line of a metrics file whose
-//! last line was torn by a crash and reports what it skipped, naming file and line.
+//! last line was torn by a crash and reports what it skipped, naming file and line; the checks
+//! ([`check`]) say whether a run may be published, listing every problem with file and line.
 //! No burn in here: the report must build on machines that never train.
 
+pub mod check;
+pub mod diff;
 mod error;
+mod floats;
+mod identity;
+mod info;
+mod problem;
 mod read;
+mod recorded;
 mod types;
+mod variant;
 mod write;
 
 pub use error::Error;
-pub use read::{read_metrics, read_run, Run, Warning};
+pub use identity::{folder_problems, RunIdentity};
+pub use info::read_info;
+pub use problem::{Problem, Warning};
+pub use read::{read_metrics, read_run, Run};
+pub use recorded::RecordedConfig;
 pub use types::{
-    lambda_key, run_dir_name, Metrics, Params, RunInfo, Status, Summary, METRICS_FILE, RUN_FILE,
+    run_dir_name, Metrics, Params, RunInfo, Status, Summary, METRICS_FILE, RUN_FILE,
     SCHEMA_VERSION, SUMMARY_FILE,
 };
+pub use variant::{lambda_key, Variant, MAX_VARIANT};
 pub use write::{repair_metrics, write_atomic, write_json_atomic, MetricsWriter};

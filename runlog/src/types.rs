@@ -1,3 +1,6 @@
+use crate::floats;
+use crate::identity::RunIdentity;
+use crate::variant::Variant;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -7,13 +10,8 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 pub const SUMMARY_FILE: &str = "summary.json";
 
 /// The folder name of a run inside its experiment: `x02-s0`.
-pub fn run_dir_name(variant: &str, seed: u64) -> String {
+pub fn run_dir_name(variant: impl std::fmt::Display, seed: u64) -> String {
     format!("{variant}-s{seed}")
-}
-
-/// The lambda key of the i-th embedding: `x00`, `x01`, ...
-pub fn lambda_key(i: usize) -> String {
-    format!("x{i:02}")
 }
 
 /// `run.json`: what the run is, written once when it starts. Imported logs know little, so
@@ -23,8 +21,9 @@ pub struct RunInfo {
     pub schema_version: u32,
     pub run_id: String,
     pub experiment: String,
-    /// `x00` (baseline) .. `x0N`.
-    pub variant: String,
+    /// `x00` (baseline) .. `x99`; a run.json with any other name does not read.
+    pub variant: Variant,
+    /// Always the variant's number; recorded for tools that do not parse names.
     pub extra_embeddings: u32,
     pub seed: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,18 +51,14 @@ pub struct RunInfo {
 
 impl RunInfo {
     /// A run's identity with nothing else recorded (imported logs, tests): the run id is
-    /// `<experiment>/<variant>-s<seed>`, and the number of extra embeddings is read from an
-    /// `x0N` variant name (0 for any other name).
-    pub fn new(experiment: &str, variant: &str, seed: u64) -> Self {
+    /// `<experiment>/<variant>-s<seed>`, the number of extra embeddings the variant's.
+    pub fn new(experiment: &str, variant: Variant, seed: u64) -> Self {
         RunInfo {
             schema_version: SCHEMA_VERSION,
             run_id: format!("{experiment}/{}", run_dir_name(variant, seed)),
             experiment: experiment.to_owned(),
-            variant: variant.to_owned(),
-            extra_embeddings: variant
-                .strip_prefix('x')
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
+            variant,
+            extra_embeddings: variant.extra_embeddings(),
             seed,
             preset: None,
             config: serde_json::Value::Null,
@@ -75,6 +70,15 @@ impl RunInfo {
             host: None,
             started_at: None,
             params: None,
+        }
+    }
+
+    /// What makes two runs the same run: experiment, variant, seed.
+    pub fn identity(&self) -> RunIdentity {
+        RunIdentity {
+            experiment: self.experiment.clone(),
+            variant: self.variant,
+            seed: self.seed,
         }
     }
 }
@@ -105,16 +109,37 @@ pub struct Metrics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<u64>,
     /// Per-layer lambdas keyed `x`, `x00`, `x01`, ...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// In this list and the three below, a value that is not finite is written as `null` (JSON
+    /// has no NaN) and read back as NaN, so whatever the writer wrote reads back; the run
+    /// checks then refuse NaN lambdas and norms in a run that did not diverge.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "floats::lambdas"
+    )]
     pub lambdas: Option<BTreeMap<String, Vec<f64>>>,
     /// Per layer: RMS of the residual stream entering that layer's weighted sum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "floats::list"
+    )]
     pub x_norms: Option<Vec<f64>>,
     /// U-net skip weights, in the order the skips are applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "floats::list"
+    )]
     pub skip_weights: Option<Vec<f64>>,
-    /// Per value-embedding layer: [weight of v, weight of ve].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Per value-embedding layer: [weight of v, weight of ve]. A log that printed only one of
+    /// the two (`v_lambdas` without `ve_lambdas`) has NaN, written `null`, in the other half.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "floats::pairs"
+    )]
     pub ve_lambdas: Option<Vec<[f64; 2]>>,
 }
 

@@ -8,7 +8,7 @@ fn info() -> RunInfo {
         schema_version: SCHEMA_VERSION,
         run_id: "exp/x01-s0".into(),
         experiment: "exp".into(),
-        variant: "x01".into(),
+        variant: Variant::parse("x01").unwrap(),
         extra_embeddings: 1,
         seed: 0,
         preset: Some("tiny".into()),
@@ -200,9 +200,14 @@ fn atomic_write_leaves_no_temporary_file() {
 
 #[test]
 fn minimal_run_info_reads_the_variant() {
-    let i = RunInfo::new("exp", "x03", 2);
+    let i = RunInfo::new("exp", Variant::parse("x03").unwrap(), 2);
     assert_eq!((i.run_id.as_str(), i.extra_embeddings), ("exp/x03-s2", 3));
-    assert_eq!(RunInfo::new("exp", "baseline", 0).extra_embeddings, 0);
+    // A run.json naming a variant outside x00..x99 does not read.
+    let bad = serde_json::to_string(&i)
+        .unwrap()
+        .replace("\"x03\"", "\"baseline\"");
+    let err = serde_json::from_str::<RunInfo>(&bad).unwrap_err();
+    assert!(err.to_string().contains("`baseline`"), "{err}");
     let text = serde_json::to_string(&i).unwrap();
     assert!(!text.contains("config") && !text.contains("null"), "{text}");
 }

@@ -6,7 +6,9 @@
 //! - `model/<path>`: every parameter (paths as in [`crate::params`]);
 //! - `adam/<path>/m`, `adam/<path>/v`: Adam's moments; `muon/<path>/buf`: Muon's momentum;
 //! - metadata `progress`: JSON of the step, the data loader's position, the RNG state, the
-//!   clocks and counters, each Adam slot's step count, and the config hash it belongs to.
+//!   clocks and counters, each Adam slot's step count, and the config hash it belongs to;
+//! - metadata `checksum`: sha256 of every tensor (name, shape, values) and of `progress`,
+//!   verified before a resume, so bytes changed on disk stop the run instead of training on.
 //!
 //! It is written every `--checkpoint-every` steps, on SIGINT/SIGTERM, and at the end of a
 //! finished run (the export reads the final weights from it). Checkpoints are never committed.
@@ -24,6 +26,7 @@ use crate::tensorfile::{self, HostTensor};
 use crate::train::TrainState;
 use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -104,13 +107,12 @@ pub fn save<B: AutodiffBackend>(
         loss_count: state.loss_count,
         adam_t,
     };
+    let progress = serde_json::to_string(&progress).expect("progress serialises");
     let meta = HashMap::from([
         ("format".to_owned(), FORMAT.to_owned()),
         ("step".to_owned(), state.step.to_string()),
-        (
-            "progress".to_owned(),
-            serde_json::to_string(&progress).expect("progress serialises"),
-        ),
+        ("checksum".to_owned(), checksum(&tensors, &progress)),
+        ("progress".to_owned(), progress),
     ]);
     let bytes = tensorfile::write(&path(run_dir), &tensors, meta)?;
     Ok(SaveStats {
@@ -150,6 +152,17 @@ pub fn load<B: AutodiffBackend>(
         path: p.clone(),
         message,
     };
+    let recorded = file.meta("checksum").map_err(|_| {
+        bad("has no checksum (written by an older trainer); delete it to train anew".into())
+    })?;
+    let actual = checksum(&file.tensors, file.meta("progress")?);
+    if recorded != actual {
+        return Err(bad(format!(
+            "is corrupted: its contents do not match the checksum written with them \
+             ({recorded} recorded, {actual} now); it is not resumed. Delete it to train the run \
+             anew (or restore it from a copy)"
+        )));
+    }
     let progress: Progress = serde_json::from_str(file.meta("progress")?)
         .map_err(|e| bad(format!("unreadable progress: {e}")))?;
     if progress.format != FORMAT {
@@ -199,6 +212,28 @@ pub fn load<B: AutodiffBackend>(
         loss_sum: progress.loss_sum,
         loss_count: progress.loss_count,
     })
+}
+
+/// sha256 over every tensor in name order (name, shape, little-endian values) and the progress
+/// record: what [`save`] writes and [`load`] verifies.
+fn checksum(tensors: &BTreeMap<String, HostTensor>, progress: &str) -> String {
+    let mut h = Sha256::new();
+    for (name, t) in tensors {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((t.shape.len() as u64).to_le_bytes());
+        for d in &t.shape {
+            h.update((*d as u64).to_le_bytes());
+        }
+        if cfg!(target_endian = "little") {
+            // One call for the whole buffer: per-value calls would dominate the save time.
+            h.update(bytemuck::cast_slice::<f32, u8>(&t.data));
+        } else {
+            t.data.iter().for_each(|v| h.update(v.to_le_bytes()));
+        }
+    }
+    h.update(progress.as_bytes());
+    crate::config::hex(&h.finalize())
 }
 
 /// What a checkpoint costs for one config: its size, and the time to write and read it.
@@ -292,6 +327,32 @@ pub fn size_mb(cfg: &Config) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checkpoint_with_changed_bytes_is_refused_not_resumed() {
+        type B = crate::device::FlexAutodiff;
+        let mut cfg = crate::Preset::Tiny.config(1, 0);
+        cfg.model.vocab = 50;
+        let device = Default::default();
+        let state = TrainState::<B>::fresh(&cfg, &device);
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &state, &cfg.config_hash()).unwrap();
+        load::<B>(dir.path(), &cfg, &device).unwrap();
+        // One bit of one float in the middle of the file: a file that still reads.
+        let p = path(dir.path());
+        let mut bytes = std::fs::read(&p).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x04;
+        std::fs::write(&p, bytes).unwrap();
+        let err = load::<B>(dir.path(), &cfg, &device)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("last.ckpt") && err.contains("is corrupted"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn measured_size_matches_the_computed_one() {

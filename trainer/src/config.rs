@@ -2,6 +2,7 @@
 //! [`Config`] (model, optimiser, schedule, data, training shape, seed); [`Config::config_hash`]
 //! covers exactly that, never the commit, host, device, threads or time.
 
+use runlog::Variant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -222,18 +223,25 @@ impl Preset {
     }
 }
 
-/// `x00` -> 0 extra embeddings, `x04` -> 4; anything else is an error naming the input.
+/// The most extra embeddings the model builds (x08).
+pub const MAX_EXTRA: usize = 8;
+
+/// The number of extra embeddings of a variant the trainer builds (see [`variant`]).
 pub fn parse_variant(variant: &str) -> Result<usize, String> {
-    let n = variant
-        .strip_prefix("x0")
-        .filter(|d| d.len() == 1)
-        .and_then(|d| d.parse::<usize>().ok());
-    match n {
-        Some(n) if n <= 8 => Ok(n),
-        _ => Err(format!(
-            "variant `{variant}` is not one of x00..x08 (x00 is the baseline, x0N adds N embeddings)"
-        )),
+    self::variant(variant).map(|v| v.extra_embeddings() as usize)
+}
+
+/// The variants the trainer builds: x00 (the baseline) .. x08. Names are read by
+/// `runlog::Variant` (the one parser of `x` and two digits); this only adds the model's limit.
+pub fn variant(variant: &str) -> Result<Variant, String> {
+    let v = Variant::parse(variant)?;
+    if v.extra_embeddings() as usize > MAX_EXTRA {
+        return Err(format!(
+            "variant `{variant}`: the trainer builds x00 (the baseline) up to x{MAX_EXTRA:02} \
+             (x0N adds N embeddings)"
+        ));
     }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -250,10 +258,12 @@ mod tests {
 
     #[test]
     fn variants_parse_and_bad_ones_are_named() {
-        assert_eq!(parse_variant("x00"), Ok(0));
+        assert_eq!(variant("x00"), Ok(Variant::BASELINE));
         assert_eq!(parse_variant("x04"), Ok(4));
         assert!(parse_variant("x4").unwrap_err().contains("`x4`"));
-        assert!(parse_variant("x09").is_err());
+        // x10 is a name every tool reads alike, but more than this model builds.
+        assert!(parse_variant("x09").unwrap_err().contains("up to x08"));
+        assert!(parse_variant("x10").unwrap_err().contains("up to x08"));
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn export(run_dir: &Path, out: &Path) -> Result<Exported> {
     let mut meta = HashMap::from([
         ("format".to_owned(), "pt".to_owned()),
         ("run_id".to_owned(), run.info.run_id.clone()),
-        ("variant".to_owned(), run.info.variant.clone()),
+        ("variant".to_owned(), run.info.variant.to_string()),
         ("step".to_owned(), step.to_string()),
         (
             "config_hash".to_owned(),

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kernels::Ops;
 use crate::lock::{LockError, RunLock};
+use crate::sweep::experiment::check_experiment;
 use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
 use crate::train::{self, Control, Hooks, NoHooks, RunContext, RunOutcome, TrainState};
 use crate::RunArgs;
@@ -212,6 +213,12 @@ fn launch_prepared_with_hooks(
         },
         peers: crate::peers::Peers::new(shares, threads)?,
     };
+    let expected = expected_of(&ctx.config, &ctx.data);
+    // A new run of another config never goes into an experiment whose runs share one; checked
+    // before the lock, which would leave the run's folder behind.
+    if !ctx.dir.join(runlog::RUN_FILE).exists() {
+        check_experiment(&ctx.dir, &expected)?;
+    }
     let lock = RunLock::acquire(&ctx.dir)?;
     if let Some(old) = lock.took_over() {
         eprintln!(
@@ -220,7 +227,7 @@ fn launch_prepared_with_hooks(
         );
     }
     let saved = checkpoint::saved_step(&ctx.dir)?;
-    let action = plan_run(&ctx.dir, &expected_of(&ctx.config, &ctx.data), saved)?;
+    let action = plan_run(&ctx.dir, &expected, saved)?;
     if let Action::Skip {
         status,
         final_val_loss,

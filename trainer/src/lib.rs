@@ -178,7 +178,8 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
             runlog::run_dir_name(&args.variant, args.seed)
         ),
         experiment: args.experiment.clone(),
-        variant: args.variant.clone(),
+        variant: runlog::Variant::new(ctx.config.model.extra_embeddings as u32)
+            .expect("the config's variant was parsed"),
         extra_embeddings: ctx.config.model.extra_embeddings as u32,
         seed: args.seed,
         preset: Some(args.preset.name().into()),

@@ -90,12 +90,12 @@ mod tests {
             sbatch: &opts,
         }
         .render(grid, |r| {
-            let seed = r.seed.to_string();
+            let (variant, seed) = (r.variant.to_string(), r.seed.to_string());
             [
                 "/bin/trainer",
                 "run",
                 "--variant",
-                &r.variant,
+                &variant,
                 "--seed",
                 &seed,
             ]

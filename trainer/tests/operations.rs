@@ -6,51 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_trainer");
-
-/// A run small enough for a test: `steps` steps of 2 x 64 tokens, evaluated every 10.
-fn small(out: &Path, steps: u32) -> Vec<String> {
-    let steps = steps.to_string();
-    [
-        "--out",
-        out.to_str().unwrap(),
-        "--experiment",
-        "t",
-        "--steps",
-        &steps,
-        "--eval-every",
-        "10",
-        "--batch-size",
-        "2",
-        "--seq-len",
-        "64",
-        "--val-tokens",
-        "256",
-        "--quiet",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-fn trainer(args: &[&str], more: &[String]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).args(more);
-    c
-}
-
-fn run_ok(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{c:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod common;
+use common::{run_ok, small, trainer};
 
 fn final_val_loss(dir: &Path) -> (runlog::Status, f64) {
     let run = runlog::read_run(dir).unwrap();

@@ -37,9 +37,16 @@ fn a_run_writes_the_run_log_contract() {
     assert!(run.warnings.is_empty(), "{:?}", run.warnings);
     let info = &run.info;
     assert_eq!(
-        (info.variant.as_str(), info.extra_embeddings, info.seed),
+        (
+            info.variant.to_string().as_str(),
+            info.extra_embeddings,
+            info.seed
+        ),
         ("x04", 4, 0)
     );
+    // What the trainer writes passes every check the report makes before publishing.
+    let checked = runlog::check::check_dir(&out.dir);
+    assert!(checked.is_ok(), "{:?}", checked.problems);
     assert_eq!(info.threads, Some(2));
     assert!(info.config_hash.as_ref().is_some_and(|h| h.len() == 64));
     assert!(info.data_hash.is_some() && info.params.as_ref().unwrap().embeddings > 0);

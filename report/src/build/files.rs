@@ -1,5 +1,6 @@
-//! The build's file handling: finding drafts, keeping outputs out of posts/, and writing
-//! atomically only what changed.
+//! The build's file handling: finding drafts (only files that resolve inside posts/, whose page
+//! takes no site file's name), keeping outputs out of posts/, and writing atomically only what
+//! changed.
 
 use super::Outcome;
 use std::fs;
@@ -15,6 +16,53 @@ pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     v.sort();
     Ok(v)
+}
+
+/// Files of the site itself, beside the posts' folders (`images` holds figures with --out).
+const SITE_FILES: &[&str] = &["index.html", "atom.xml", "style.css", ".nojekyll", "images"];
+
+/// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
+/// elsewhere would publish that file.
+pub fn inside(path: &Path, posts: &Path) -> Result<(), String> {
+    let canon = |p: &Path| {
+        p.canonicalize()
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let (file, root) = (canon(path)?, canon(posts)?);
+    if file.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} resolves to {}, outside the drafts folder {}; refused (a draft or image is \
+             read only from inside it)",
+            path.display(),
+            file.display(),
+            posts.display()
+        ))
+    }
+}
+
+/// A draft's page is `<out>/<slug>/`: the slug must be a plain name, and not one of the site's
+/// own files (`style.css.md` would make `style.css/`, `atom.xml.md` `atom.xml/`).
+pub fn slug_is_free(slug: &str) -> Result<(), String> {
+    if slug.is_empty()
+        || slug.starts_with('.')
+        || slug.contains(['/', '\\'])
+        || slug.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "the draft's name `{}` cannot name a page folder (it must not be empty or start \
+             with a dot); rename the draft",
+            slug.escape_debug()
+        ));
+    }
+    if let Some(f) = SITE_FILES.iter().find(|f| f.eq_ignore_ascii_case(slug)) {
+        return Err(format!(
+            "its page would be `{slug}/`, which collides with the site's own `{f}`; rename the \
+             draft"
+        ));
+    }
+    Ok(())
 }
 
 /// No tool writes into posts/: an output folder inside it (or equal to it) is refused.
@@ -54,8 +102,10 @@ pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `bytes` atomically unless the file already holds exactly them.
+/// Writes `bytes` atomically unless the file already holds exactly them; either way the file is
+/// this build's (see `manifest`).
 pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    out.files.insert(path.to_owned());
     if fs::read(path).is_ok_and(|old| old == bytes) {
         out.unchanged += 1;
         return Ok(());

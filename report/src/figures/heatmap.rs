@@ -1,32 +1,58 @@
-//! Lambda heatmaps: layers across, components (`x`, `x00`, `x01`, ...) down, each cell
-//! coloured on a diverging scale centred on zero (symmetric: ± the largest |value|), with a
-//! colour bar, and the value written in the cell when it fits.
+//! Lambda heatmaps: one cell per component (`x`, `x00`, `x01`, ...) and layer, coloured on a
+//! diverging scale centred on zero (symmetric: ± the largest |value|), with a colour bar, and
+//! the value written in the cell when it fits. The wide rendition has layers across; the phone
+//! rendition turns the grid so layers run down, which leaves room for the numbers.
 //!
 //! The layout is computed here in pixels (not by a plotters chart) so that cells, labels and
 //! the colour bar sit exactly where [`HeatmapPlot::cell_rect`] says, which the pixel-level
 //! test relies on.
 
-use super::style::{self, BACKGROUND, FONT, LABEL, TEXT, TICK, TITLE};
+use super::look::{Look, WIDE};
+use super::style::{self, BACKGROUND, FONT, TEXT};
 use super::Plot;
 use crate::stats::LambdaGrid;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const WIDTH: u32 = 1800;
-const LEFT: i32 = 150;
-const RIGHT: i32 = 250;
-const TOP: i32 = 120;
-const BOTTOM: i32 = 140;
-const MAX_CELL_H: i32 = 110;
 /// White gap between cells, so neighbouring cells of similar colour stay distinct.
 const GAP: i32 = 2;
-const VALUE: u32 = 26;
+/// Steps of the colour bar: one per tenth of the half-range.
+const BAR_STEPS: i32 = 40;
 
 pub struct HeatmapPlot {
     grid: LambdaGrid,
     title: String,
     limit: f64,
+}
+
+/// Where the grid sits in one rendition.
+struct Layout {
+    /// Layers across and components down (wide), or the other way round (phone).
+    layers_across: bool,
+    left: i32,
+    top: i32,
+    cell_w: i32,
+    cell_h: i32,
+    /// Left edge of the colour bar.
+    bar_x: i32,
+    bar_w: i32,
+    size: (u32, u32),
+}
+
+impl Layout {
+    fn rect(&self, component: usize, layer: usize) -> (i32, i32, i32, i32) {
+        let (col, row) = if self.layers_across {
+            (layer, component)
+        } else {
+            (component, layer)
+        };
+        let (l, t) = (
+            self.left + col as i32 * self.cell_w,
+            self.top + row as i32 * self.cell_h,
+        );
+        (l, t, l + self.cell_w, t + self.cell_h)
+    }
 }
 
 impl HeatmapPlot {
@@ -49,17 +75,51 @@ impl HeatmapPlot {
         self.limit
     }
 
-    fn cell_size(&self) -> (i32, i32) {
-        let w = (WIDTH as i32 - LEFT - RIGHT) / self.grid.layers.max(1) as i32;
-        (w, MAX_CELL_H.min(w))
+    fn layout(&self, look: &Look) -> Layout {
+        let title = look.title_height(&self.title);
+        let comps = self.grid.components.len().max(1) as i32;
+        let layers = self.grid.layers.max(1) as i32;
+        let width = look.width as i32;
+        if look.is_phone() {
+            // Layers down: a column per component, its name above it.
+            let (left, right) = (4 * look.tick as i32, 6 * look.tick as i32);
+            let cell_h = 2 * look.value as i32;
+            let top = title + 2 * look.label as i32;
+            Layout {
+                layers_across: false,
+                left,
+                top,
+                cell_w: (width - left - right) / comps,
+                cell_h,
+                bar_x: width - right + look.tick as i32,
+                bar_w: look.tick as i32,
+                size: (
+                    look.width,
+                    (top + layers * cell_h + look.label as i32) as u32,
+                ),
+            }
+        } else {
+            let (left, right, bottom) = (150, 250, 140);
+            let cell_w = (width - left - right) / layers;
+            let cell_h = 110.min(cell_w);
+            let top = title + 30;
+            Layout {
+                layers_across: true,
+                left,
+                top,
+                cell_w,
+                cell_h,
+                bar_x: width - right + 60,
+                bar_w: 44,
+                size: (look.width, (top + comps * cell_h + bottom) as u32),
+            }
+        }
     }
 
-    /// The pixel rectangle (left, top, right, bottom) of the cell of `component` row `row`
-    /// (0 = `x`, top) and `layer`.
+    /// The pixel rectangle (left, top, right, bottom) of the cell of component `row`
+    /// (0 = `x`) and `layer` in the wide rendition.
     pub fn cell_rect(&self, row: usize, layer: usize) -> (i32, i32, i32, i32) {
-        let (w, h) = self.cell_size();
-        let (l, t) = (LEFT + layer as i32 * w, TOP + row as i32 * h);
-        (l, t, l + w, t + h)
+        self.layout(&WIDE).rect(row, layer)
     }
 
     /// The colour a value gets.
@@ -69,30 +129,25 @@ impl HeatmapPlot {
 }
 
 impl Plot for HeatmapPlot {
-    fn size(&self) -> (u32, u32) {
-        let (_, h) = self.cell_size();
-        let rows = self.grid.components.len() as i32;
-        (WIDTH, (TOP + rows * h + BOTTOM) as u32)
+    fn size(&self, look: &Look) -> (u32, u32) {
+        self.layout(look).size
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&BACKGROUND).map_err(e)?;
-        let (w, h) = self.cell_size();
-        let rows = self.grid.components.len();
+        look.draw_title(root, &self.title).map_err(e)?;
+        let lay = self.layout(look);
         let centre = Pos::new(HPos::Center, VPos::Center);
-        let title = (FONT, TITLE).into_font().color(&TEXT).pos(centre);
-        root.draw(&Text::new(
-            self.title.clone(),
-            (WIDTH as i32 / 2, style::centre_y(TOP / 2, TITLE)),
-            title,
-        ))
-        .map_err(e)?;
-        let value_font = (FONT, VALUE).into_font();
+        let value_font = (FONT, look.value).into_font();
         for (r, comp) in self.grid.components.iter().enumerate() {
             for layer in 0..self.grid.layers {
                 let v = self.grid.values[r][layer];
-                let (l, t, rgt, b) = self.cell_rect(r, layer);
+                let (l, t, rgt, b) = lay.rect(r, layer);
                 let fill = self.colour_of(v);
                 root.draw(&Rectangle::new(
                     [(l + GAP / 2, t + GAP / 2), (rgt - GAP / 2, b - GAP / 2)],
@@ -104,58 +159,133 @@ impl Plot for HeatmapPlot {
                     .into_iter()
                     .find(|s| {
                         root.estimate_text_size(s, &TextStyle::from(value_font.clone()))
-                            .is_ok_and(|(tw, _)| (tw as i32) < w - 10)
+                            .is_ok_and(|(tw, _)| (tw as i32) < lay.cell_w - 10)
                     });
                 if let Some(text) = text {
                     let style = value_font.clone().color(&style::text_on(fill)).pos(centre);
-                    let y = style::centre_y((t + b) / 2, VALUE);
+                    let y = style::centre_y((t + b) / 2, look.value);
                     root.draw(&Text::new(text, ((l + rgt) / 2, y), style))
                         .map_err(e)?;
                 }
             }
-            let label = (FONT, LABEL)
-                .into_font()
-                .color(&TEXT)
-                .pos(Pos::new(HPos::Right, VPos::Center));
-            let y = style::centre_y(TOP + r as i32 * h + h / 2, LABEL);
-            root.draw(&Text::new(comp.clone(), (LEFT - 20, y), label))
+            self.draw_component_label(root, look, &lay, r, comp)
                 .map_err(e)?;
         }
-        let bottom = TOP + rows as i32 * h;
-        let tick = (FONT, TICK).into_font().color(&TEXT);
-        for layer in 0..self.grid.layers {
-            let x = LEFT + layer as i32 * w + w / 2;
-            let style = tick.clone().pos(Pos::new(HPos::Center, VPos::Top));
-            root.draw(&Text::new(layer.to_string(), (x, bottom + 14), style))
-                .map_err(e)?;
-        }
-        let desc = (FONT, LABEL)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Center, VPos::Top));
-        let mid = LEFT + (self.grid.layers as i32 * w) / 2;
-        root.draw(&Text::new("layer", (mid, bottom + 66), desc))
-            .map_err(e)?;
-        self.draw_colour_bar(root, TOP, bottom).map_err(e)?;
+        self.draw_layer_labels(root, look, &lay).map_err(e)?;
+        self.draw_colour_bar(root, look, &lay).map_err(e)?;
         root.present().map_err(e)
+    }
+
+    fn gist(&self) -> String {
+        let g = &self.grid;
+        let mut parts = Vec::new();
+        for (r, comp) in g.components.iter().enumerate() {
+            let best = g.values[r]
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)));
+            if let Some((layer, v)) = best {
+                parts.push(format!("{comp} at layer {layer} ({v:.2})"));
+            }
+        }
+        format!(
+            "Heatmap ({}) by layer, 0 to {}, and component, {}; red positive, blue negative. \
+             Largest in magnitude: {}.",
+            self.title,
+            g.layers.saturating_sub(1),
+            g.components.join(", "),
+            parts.join(", ")
+        )
     }
 }
 
 impl HeatmapPlot {
-    /// A vertical bar at the right: +limit at the top, -limit at the bottom, five ticks.
+    /// A component's name: left of its row (wide) or above its column (phone).
+    fn draw_component_label<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+        lay: &Layout,
+        r: usize,
+        comp: &str,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let (l, t, rgt, b) = lay.rect(r, 0);
+        let font = (FONT, look.label).into_font().color(&TEXT);
+        let (at, pos) = if lay.layers_across {
+            let y = style::centre_y((t + b) / 2, look.label);
+            ((lay.left - 20, y), Pos::new(HPos::Right, VPos::Center))
+        } else {
+            let y = style::centre_y(lay.top - look.label as i32, look.label);
+            (((l + rgt) / 2, y), Pos::new(HPos::Center, VPos::Center))
+        };
+        root.draw(&Text::new(comp.to_owned(), at, font.pos(pos)))
+    }
+
+    /// Layer numbers below the columns and "layer" under them (wide), or left of the rows
+    /// with "layer" above them (phone).
+    fn draw_layer_labels<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+        lay: &Layout,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let tick = (FONT, look.tick).into_font().color(&TEXT);
+        let label = (FONT, look.label).into_font().color(&TEXT);
+        let (_, _, grid_r, grid_b) = lay.rect(
+            self.grid.components.len().saturating_sub(1),
+            self.grid.layers.saturating_sub(1),
+        );
+        for layer in 0..self.grid.layers {
+            let (l, t, rgt, b) = lay.rect(0, layer);
+            let (at, pos) = if lay.layers_across {
+                (
+                    (((l + rgt) / 2), grid_b + 14),
+                    Pos::new(HPos::Center, VPos::Top),
+                )
+            } else {
+                let y = style::centre_y((t + b) / 2, look.tick);
+                ((lay.left - 14, y), Pos::new(HPos::Right, VPos::Center))
+            };
+            root.draw(&Text::new(layer.to_string(), at, tick.clone().pos(pos)))?;
+        }
+        let (at, pos) = if lay.layers_across {
+            (
+                ((lay.left + grid_r) / 2, grid_b + 66),
+                Pos::new(HPos::Center, VPos::Top),
+            )
+        } else {
+            let y = style::centre_y(lay.top - look.label as i32, look.label);
+            ((lay.left - 14, y), Pos::new(HPos::Right, VPos::Center))
+        };
+        root.draw(&Text::new("layer", at, label.pos(pos)))
+    }
+
+    /// A vertical bar at the right, as tall as the grid: +limit at the top, -limit at the
+    /// bottom, in [`BAR_STEPS`] steps, five ticks.
     fn draw_colour_bar<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
-        top: i32,
-        bottom: i32,
+        look: &Look,
+        lay: &Layout,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let x0 = WIDTH as i32 - RIGHT + 60;
-        let x1 = x0 + 44;
+        let (top, bottom) = (
+            lay.top,
+            lay.rect(
+                self.grid.components.len().saturating_sub(1),
+                self.grid.layers.saturating_sub(1),
+            )
+            .3,
+        );
+        let (x0, x1) = (lay.bar_x, lay.bar_x + lay.bar_w);
         let span = (bottom - top).max(1);
-        for y in top..bottom {
-            let t = 1.0 - 2.0 * (y - top) as f64 / span as f64;
+        // In even steps, each the colour of its middle: a few dozen flat colours that a
+        // palette PNG holds exactly, where a smooth ramp would band unevenly.
+        for k in 0..BAR_STEPS {
+            let (y0, y1) = (top + span * k / BAR_STEPS, top + span * (k + 1) / BAR_STEPS);
+            let t = 1.0 - (2 * k + 1) as f64 / BAR_STEPS as f64;
             root.draw(&Rectangle::new(
-                [(x0, y), (x1, y + 1)],
+                [(x0, y0), (x1, y1)],
                 style::diverging(t).filled(),
             ))?;
         }
@@ -170,17 +300,22 @@ impl HeatmapPlot {
                 (q - q.round()).abs() < 1e-9
             })
             .unwrap_or(3) as usize;
-        let font = (FONT, TICK).into_font().color(&TEXT);
+        let font = (FONT, look.tick).into_font().color(&TEXT);
+        let tick_len = look.tick as i32 / 3;
         for k in 0..=4 {
             let t = 1.0 - k as f64 / 2.0;
             let y = top + (span as f64 * k as f64 / 4.0).round() as i32;
             root.draw(&PathElement::new(
-                vec![(x1, y), (x1 + 10, y)],
+                vec![(x1, y), (x1 + tick_len, y)],
                 TEXT.stroke_width(2),
             ))?;
             let style = font.clone().pos(Pos::new(HPos::Left, VPos::Center));
             let text = format!("{:.decimals$}", t * self.limit);
-            root.draw(&Text::new(text, (x1 + 22, style::centre_y(y, TICK)), style))?;
+            root.draw(&Text::new(
+                text,
+                (x1 + 2 * tick_len, style::centre_y(y, look.tick)),
+                style,
+            ))?;
         }
         Ok(())
     }

@@ -1,14 +1,15 @@
 //! Lambdas over training: for each chosen layer a panel with one line per component (`x`,
 //! `x00`, `x01`, ...) by step; for a variant, the mean over its seeds at the steps all of them
-//! logged. The components' legend runs along the top, shared by the panels.
+//! logged. The components' legend runs along the top, shared by the panels; panels sit two
+//! abreast in the wide rendition and one under another in the phone one.
 
-use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
+use super::look::Look;
+use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::describe;
 use crate::stats::over_training;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use runlog::Run;
 
 /// The layers drawn when the figure name picks none: first, two inner, last.
@@ -87,59 +88,50 @@ fn mean_at_common_steps(per_run: &[Vec<(f64, f64)>]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-const LEGEND_H: i32 = 70;
-const TITLE_H: i32 = 90;
-
-impl Plot for LambdaLinesPlot {
-    fn size(&self) -> (u32, u32) {
-        let rows = self.panels.len().div_ceil(2) as u32;
-        (1800, 200 + rows * 560)
+impl LambdaLinesPlot {
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.components
+            .iter()
+            .map(|c| (c.clone(), style::component_colour(c)))
+            .collect()
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        // The title drawn by hand: plotters' `titled` puts capitals above the image's top edge.
-        let (w, _) = root.dim_in_pixel();
-        let (head, body) = root.split_vertically(TITLE_H);
-        let title = (FONT, TITLE)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        head.draw(&Text::new(
-            self.title.clone(),
-            (w as i32 / 2, style::centre_y(TITLE_H / 2 + 10, TITLE)),
-            title,
-        ))
-        .map_err(e)?;
-        let (legend, panels_area) = body.split_vertically(LEGEND_H);
-        // Shared legend: a short line and the name of each component, centred.
-        let n = self.components.len() as i32;
-        let slot = 190;
-        let start = w as i32 / 2 - n * slot / 2;
-        for (i, comp) in self.components.iter().enumerate() {
-            let x = start + i as i32 * slot;
-            let c = style::component_colour(comp);
-            legend
-                .draw(&PathElement::new(
-                    vec![(x, LEGEND_H / 2), (x + 50, LEGEND_H / 2)],
-                    c.stroke_width(6),
-                ))
-                .map_err(e)?;
-            let font = (FONT, LABEL)
-                .into_font()
-                .color(&TEXT)
-                .pos(Pos::new(HPos::Left, VPos::Center));
-            legend
-                .draw(&Text::new(
-                    comp.clone(),
-                    (x + 62, style::centre_y(LEGEND_H / 2, LABEL)),
-                    font,
-                ))
-                .map_err(e)?;
+    /// Panels side by side: two in the wide rendition (one when there is one), one on a phone.
+    fn columns(&self, look: &Look) -> usize {
+        if look.is_phone() || self.panels.len() == 1 {
+            1
+        } else {
+            2
         }
-        let rows = self.panels.len().div_ceil(2);
-        let cols = if self.panels.len() == 1 { 1 } else { 2 };
+    }
+
+    fn panel_height(look: &Look) -> i32 {
+        if look.is_phone() {
+            460
+        } else {
+            560
+        }
+    }
+}
+
+impl Plot for LambdaLinesPlot {
+    fn size(&self, look: &Look) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(self.columns(look)) as i32;
+        let head = look.head_height(&self.title, &self.legend());
+        (look.width, (head + rows * Self::panel_height(look)) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<(), String> {
+        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let panels_area = look
+            .draw_head(root, &self.title, &self.legend())
+            .map_err(e)?;
+        let cols = self.columns(look);
+        let rows = self.panels.len().div_ceil(cols);
         let areas = panels_area.split_evenly((rows, cols));
         for ((layer, lines), area) in self.panels.iter().zip(&areas) {
             let pts = lines.iter().flatten();
@@ -155,29 +147,31 @@ impl Plot for LambdaLinesPlot {
             if !x0.is_finite() || x1 <= x0 {
                 continue;
             }
-            let pad = ((y1 - y0) * 0.08).max(0.05);
-            let (y0, y1) = (y0 - pad, y1 + pad);
+            // Finite lambdas of any magnitude; a range no axis can tick leaves the panel empty.
+            let Some((y0, y1)) = super::range::padded(y0, y1, 0.08, 0.05) else {
+                continue;
+            };
             let mut chart = ChartBuilder::on(area)
                 .caption(
                     format!("layer {layer}"),
-                    (FONT, LABEL).into_font().color(&TEXT),
+                    (FONT, look.label).into_font().color(&TEXT),
                 )
-                .margin(24)
+                .margin(if look.is_phone() { 12 } else { 24 })
                 // Room for the last x label, centred on the right edge.
-                .margin_right(70)
-                .x_label_area_size(70)
-                .y_label_area_size(110)
+                .margin_right(2 * look.tick as i32 + 10)
+                .x_label_area_size(2 * look.tick as i32 + 10)
+                .y_label_area_size(3 * look.tick as i32 + 20)
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(e)?;
             let dy = style::decimals_for(y0, y1, 6);
             chart
                 .configure_mesh()
                 .x_desc("step")
-                .axis_desc_style((FONT, TICK).into_font().color(&TEXT))
-                .label_style((FONT, TICK).into_font().color(&TEXT))
+                .axis_desc_style((FONT, look.tick).into_font().color(&TEXT))
+                .label_style((FONT, look.tick).into_font().color(&TEXT))
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .y_label_formatter(&|v| format!("{v:.dy$}"))
-                .x_labels(5)
+                .x_labels(if look.is_phone() { 4 } else { 5 })
                 .y_labels(6)
                 .bold_line_style(GRID.stroke_width(2))
                 .light_line_style(BACKGROUND)
@@ -201,5 +195,28 @@ impl Plot for LambdaLinesPlot {
             }
         }
         root.present().map_err(e)
+    }
+    fn gist(&self) -> String {
+        let mut parts = Vec::new();
+        for (layer, lines) in &self.panels {
+            let ends: Vec<String> = self
+                .components
+                .iter()
+                .zip(lines)
+                .filter_map(|(c, l)| l.last().map(|p| format!("{c} {:.2}", p.1)))
+                .collect();
+            parts.push(format!("layer {layer}: {}", ends.join(", ")));
+        }
+        let last = self
+            .panels
+            .iter()
+            .flat_map(|(_, ls)| ls.iter().filter_map(|l| l.last().map(|p| p.0)))
+            .fold(0.0f64, f64::max);
+        format!(
+            "Line chart ({}): one panel per layer, one line per component, by step. At step \
+             {last:.0}, {}.",
+            self.title,
+            parts.join("; ")
+        )
     }
 }

@@ -1,8 +1,11 @@
 //! Figures: named like the draft's image links, drawn with plotters.
 //!
-//! [`draw`] takes a file name, parses it into a [`FigureSpec`] and writes the figure into the
-//! output folder (atomically; the same inputs give byte-identical files). Names, with `.png`
-//! or `.svg` (see [`known`], which `report figures --list` prints):
+//! [`draw_figure`] takes a file name, parses it into a [`FigureSpec`] and writes the figure
+//! into the output folder in both renditions of [`look`]: `NAME` (wide) and `NAME.phone.png`
+//! (drawn for a phone screen), atomically and only when the bytes change; the same inputs give
+//! byte-identical files. It also says what the figure shows in a sentence drawn from the
+//! plotted numbers ([`Plot::gist`], the page's alt text). Names, with `.png` or `.svg` (see
+//! [`known`], which `report figures --list` prints):
 //!
 //! | name | figure |
 //! |---|---|
@@ -10,19 +13,29 @@
 //! | `val_loss-step-5500-6000.png` | steps 5500 to 6000 (any numbers) |
 //! | `val_loss-time-1400-1550.png` | training seconds 1400 to 1550 (any numbers) |
 //! | `lambdas-x01.png`, `lambdas-x01-s2.png` | lambda heatmap: mean over seeds / one seed |
+//! | `lambdas-x01-aligned.png` | the mean after aligning each seed's added-embedding signs |
+//! | `lambdas-layers-x01.png`, `lambdas-layers-x01-aligned.png` | lambdas across layers, mean ± std |
 //! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
-//! [`names`] parses names into [`FigureSpec`]s; each kind of figure is its own module:
-//! [`val_loss`], [`heatmap`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges
-//! and [`style`] fixes size, font, colours and PNG encoding. [`draw_all`] draws several
+//! [`names`] parses names into [`FigureSpec`]s, `prepare` turns a spec and the runs into a plot;
+//! each kind of figure is its own module:
+//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges,
+//! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
+//! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
 //! figures in parallel.
 
 pub mod clip;
+pub mod encode;
 pub mod heatmap;
 pub mod lambda_lines;
+pub mod layer_lines;
+pub mod look;
 pub mod names;
+pub mod palette;
+mod prepare;
+pub mod range;
 pub mod style;
 pub mod table;
 pub mod val_loss;
@@ -31,141 +44,43 @@ pub use names::{known, known_text, names_for, parse, FigureSpec, Format, Known};
 pub use table::results_table;
 
 use crate::runs::RunSet;
-use crate::stats;
 use crate::{Error, Result};
+use look::{Look, RENDITIONS};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use prepare::{prepare, Prepared};
 use std::path::{Path, PathBuf};
 
-/// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG).
+/// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG), in any rendition.
 pub trait Plot {
-    fn size(&self) -> (u32, u32);
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    /// The canvas in pixels; its width is the look's.
+    fn size(&self, look: &Look) -> (u32, u32);
+    /// Draws with the look's text sizes: the phone rendition's text must read on a phone.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<(), String>;
+    /// What the figure shows, from the numbers it plots, for readers who cannot see it (the
+    /// page's alt text; the caption says why it is there).
+    fn gist(&self) -> String;
 }
 
-/// The runs a lambda figure averages: one seed's run, or the variant's result runs.
-fn pick_runs<'a>(
-    runs: &'a RunSet,
-    name: &str,
-    variant: &str,
-    seed: Option<u64>,
-) -> Result<Vec<&'a runlog::Run>> {
-    if runs.runs_of(variant).is_empty() {
-        return Err(Error::figure(
-            name,
-            format!(
-                "no run of variant {variant}; variants here: {}",
-                runs.variants().join(", ")
-            ),
-        ));
-    }
-    match seed {
-        Some(s) => runs.run(variant, s).map(|r| vec![r]).ok_or_else(|| {
-            let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
-            Error::figure(
-                name,
-                format!(
-                    "no run of {variant} with seed {s}; seeds: {}",
-                    seeds.join(", ")
-                ),
-            )
-        }),
-        None => Ok(runs.result_runs(variant)),
-    }
-}
-
-fn heatmap_title(
-    variant: &str,
-    seed: Option<u64>,
-    grid: &stats::LambdaGrid,
-    normed: bool,
-) -> String {
-    let what = if normed {
-        "Lambdas × RMS of their input"
-    } else {
-        "Lambdas"
-    };
-    match seed {
-        Some(s) => format!("{what}: {variant}, seed {s}, step {}", grid.step),
-        None if grid.n == 1 => format!("{what}: {variant} (1 run), step {}", grid.step),
-        None => format!(
-            "{what}: {variant}, mean of {} seeds, step {}",
-            grid.n, grid.step
-        ),
-    }
-}
-
-/// The drawable figure a spec names (not the table).
-enum Prepared {
-    ValLoss(val_loss::ValLossPlot),
-    Heatmap(heatmap::HeatmapPlot),
-    Lines(lambda_lines::LambdaLinesPlot),
-}
-
-fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
-    let stats_err = |e: Error| match e {
-        Error::Stats(m) => Error::figure(name, m),
-        other => other,
-    };
-    Ok(match spec {
-        FigureSpec::ValLoss { axis, window } => Prepared::ValLoss(
-            val_loss::ValLossPlot::new(runs, *axis, *window).map_err(|m| Error::figure(name, m))?,
-        ),
-        FigureSpec::Heatmap {
-            variant,
-            seed,
-            normed,
-        } => {
-            let rs = pick_runs(runs, name, variant, *seed)?;
-            let grid = if *normed {
-                stats::norm_weighted(&rs)
-            } else {
-                stats::mean_lambdas(&rs)
-            }
-            .map_err(stats_err)?;
-            let title = heatmap_title(variant, *seed, &grid, *normed);
-            Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
-        }
-        FigureSpec::LambdaLines {
-            variant,
-            seed,
-            layers,
-        } => {
-            let rs = pick_runs(runs, name, variant, *seed)?;
-            let who = match seed {
-                Some(s) => format!("{variant}, seed {s}"),
-                None if rs.len() == 1 => format!("{variant} (1 run)"),
-                None => format!("{variant}, mean of {} seeds", rs.len()),
-            };
-            let title = format!("Lambdas over training: {who}");
-            Prepared::Lines(
-                lambda_lines::LambdaLinesPlot::new(&rs, layers, title)
-                    .map_err(|m| Error::figure(name, m))?,
-            )
-        }
-        FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
-    })
-}
-
-/// Renders a plot to PNG bytes (RGB, 200 dpi) or SVG text.
-pub fn render<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Vec<u8>> {
+/// Renders a plot in one look to PNG bytes (palette, 200 dpi) or SVG text.
+pub fn render<P: Plot>(plot: &P, look: &Look, format: Format, path: &Path) -> Result<Vec<u8>> {
     style::init_fonts();
-    let size = plot.size();
+    let size = plot.size(look);
     let fail = |m: String| Error::figure(&path.display().to_string(), m);
     match format {
         Format::Png => {
-            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                plot.draw(&root).map_err(fail)?;
-            }
-            style::encode_png(path, &rgb, size)
+            let rgb = pixels(plot, look).map_err(fail)?;
+            encode::png(path, &rgb, size)
         }
         Format::Svg => {
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-                plot.draw(&root).map_err(fail)?;
+                plot.draw(&root, look).map_err(fail)?;
             }
             Ok(text.into_bytes())
         }
@@ -173,27 +88,121 @@ pub fn render<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Vec<u8>>
     }
 }
 
-/// The bytes of the figure `name` (PNG, SVG or markdown), drawn in memory.
-pub fn render_named(name: &str, runs: &RunSet) -> Result<Vec<u8>> {
+/// The plot drawn in one look as RGB pixels (3 bytes each, rows of `plot.size(look).0`).
+pub fn pixels<P: Plot>(plot: &P, look: &Look) -> Result<Vec<u8>, String> {
+    style::init_fonts();
+    let size = plot.size(look);
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        plot.draw(&root, look)?;
+    }
+    Ok(rgb)
+}
+
+/// One rendition of a figure, in memory.
+#[derive(Debug, Clone)]
+pub struct Rendering {
+    pub look: Look,
+    pub bytes: Vec<u8>,
+    pub size: (u32, u32),
+}
+
+/// A figure drawn in memory: every rendition of a plot (wide first), or the table's markdown
+/// as its only one; and what it shows (empty for the table).
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub renderings: Vec<Rendering>,
+    pub gist: String,
+}
+
+fn render_plot<P: Plot>(plot: &P, format: Format, path: &Path) -> Result<Figure> {
+    let renderings = RENDITIONS
+        .iter()
+        .map(|look| {
+            Ok(Rendering {
+                look: *look,
+                bytes: render(plot, look, format, path)?,
+                size: plot.size(look),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Figure {
+        renderings,
+        gist: plot.gist(),
+    })
+}
+
+/// The figure `name` (PNG, SVG or markdown), drawn in memory in every rendition.
+pub fn render_named(name: &str, runs: &RunSet) -> Result<Figure> {
     let (spec, format) = parse(name)?;
     let path = Path::new(name);
     Ok(match &spec {
-        FigureSpec::Table => results_table(runs)?.into_bytes(),
+        FigureSpec::Table => Figure {
+            renderings: vec![Rendering {
+                look: look::WIDE,
+                bytes: results_table(runs)?.into_bytes(),
+                size: (0, 0),
+            }],
+            gist: String::new(),
+        },
         _ => match prepare(name, &spec, runs)? {
-            Prepared::ValLoss(p) => render(&p, format, path)?,
-            Prepared::Heatmap(p) => render(&p, format, path)?,
-            Prepared::Lines(p) => render(&p, format, path)?,
+            Prepared::ValLoss(p) => render_plot(&p, format, path)?,
+            Prepared::Heatmap(p) => render_plot(&p, format, path)?,
+            Prepared::Lines(p) => render_plot(&p, format, path)?,
+            Prepared::Layers(p) => render_plot(&p, format, path)?,
         },
     })
 }
 
-/// Draws the figure `name` from `runs` into `out_dir/<file name>`; returns the path written.
-pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
-    let bytes = render_named(name, runs)?;
+/// A figure written to disk: the file of each rendition (wide first) with its pixel size, and
+/// what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub files: Vec<(PathBuf, (u32, u32))>,
+    pub gist: String,
+}
+
+impl Drawn {
+    /// The wide rendition's file (the table's only one).
+    pub fn path(&self) -> &Path {
+        &self.files[0].0
+    }
+
+    /// The phone rendition's file and size, for a plot.
+    pub fn phone(&self) -> Option<&(PathBuf, (u32, u32))> {
+        self.files.get(1)
+    }
+}
+
+impl AsRef<Path> for Drawn {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
+
+/// Draws the figure `name` from `runs` into `out_dir`, every rendition under its file name
+/// ([`Look::file_name`]); a file already holding the same bytes is left alone.
+pub fn draw_figure(name: &str, runs: &RunSet, out_dir: &Path) -> Result<Drawn> {
+    let figure = render_named(name, runs)?;
     let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let path = out_dir.join(file);
-    runlog::write_atomic(&path, &bytes)?;
-    Ok(path)
+    let mut files = Vec::new();
+    for r in &figure.renderings {
+        let path = out_dir.join(r.look.file_name(file));
+        if std::fs::read(&path).map_or(true, |old| old != r.bytes) {
+            runlog::write_atomic(&path, &r.bytes)?;
+        }
+        files.push((path, r.size));
+    }
+    Ok(Drawn {
+        files,
+        gist: figure.gist,
+    })
+}
+
+/// Draws the figure `name` (every rendition, see [`draw_figure`]); returns the wide file.
+pub fn draw(name: &str, runs: &RunSet, out_dir: &Path) -> Result<PathBuf> {
+    draw_figure(name, runs, out_dir).map(|d| d.path().to_owned())
 }
 
 /// The heatmap a name like `lambdas-x01.png` asks for, ready to render (tests read its
@@ -208,16 +217,19 @@ pub fn heatmap_plot(name: &str, runs: &RunSet) -> Result<heatmap::HeatmapPlot> {
 
 /// Draws every named figure, spread over the machine's cores (figures are independent);
 /// one result per name, in the order of `names`, so one bad name does not stop the others.
-pub fn draw_all(names: &[String], runs: &RunSet, out_dir: &Path) -> Vec<Result<PathBuf>> {
+pub fn draw_all(names: &[String], runs: &RunSet, out_dir: &Path) -> Vec<Result<Drawn>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(names.len().max(1));
     if threads <= 1 {
-        return names.iter().map(|n| draw(n, runs, out_dir)).collect();
+        return names
+            .iter()
+            .map(|n| draw_figure(n, runs, out_dir))
+            .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<PathBuf>)> = std::thread::scope(|s| {
+    let mut done: Vec<(usize, Result<Drawn>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -225,7 +237,7 @@ pub fn draw_all(names: &[String], runs: &RunSet, out_dir: &Path) -> Vec<Result<P
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(name) = names.get(i) else { break mine };
-                        mine.push((i, draw(name, runs, out_dir)));
+                        mine.push((i, draw_figure(name, runs, out_dir)));
                     }
                 })
             })

@@ -5,6 +5,7 @@
 use crate::runs::RunSet;
 use crate::stats::{self, Axis};
 use crate::{Error, Result};
+use runlog::Variant;
 
 /// What a figure name asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +15,20 @@ pub enum FigureSpec {
         window: Option<(f64, f64)>,
     },
     Heatmap {
-        variant: String,
+        variant: Variant,
         seed: Option<u64>,
         normed: bool,
+        /// Each seed's added embeddings' signs aligned before averaging.
+        aligned: bool,
+    },
+    /// Lambdas across layers: one line per component, mean ± std over seeds.
+    LayerLines {
+        variant: Variant,
+        seed: Option<u64>,
+        aligned: bool,
     },
     LambdaLines {
-        variant: String,
+        variant: Variant,
         seed: Option<u64>,
         layers: Vec<usize>,
     },
@@ -64,6 +73,14 @@ pub fn known() -> Vec<Known> {
             about: "lambda heatmap at the last evaluation, mean over seeds or one seed, e.g. lambdas-x01.png",
         },
         Known {
+            pattern: "lambdas-VARIANT-aligned.png",
+            about: "the heatmap's mean after each seed's added embeddings are flipped to a positive layer mean (their sign is the run's choice)",
+        },
+        Known {
+            pattern: "lambdas-layers-VARIANT[-sSEED][-aligned].png",
+            about: "lambdas across layers, one line per component, mean ± std over seeds; -aligned as above",
+        },
+        Known {
             pattern: "lambdas-norm-VARIANT[-sSEED].png",
             about: "the heatmap with each lambda times the RMS of its input (needs logged x_norms)",
         },
@@ -98,7 +115,12 @@ pub fn names_for(runs: &RunSet) -> Vec<String> {
         let rs = runs.result_runs(v);
         if stats::mean_lambdas(&rs).is_ok() {
             names.push(format!("lambdas-{v}.png"));
+            names.push(format!("lambdas-layers-{v}.png"));
             names.push(format!("lambdas-steps-{v}.png"));
+            if v.extra_embeddings() > 0 {
+                names.push(format!("lambdas-{v}-aligned.png"));
+                names.push(format!("lambdas-layers-{v}-aligned.png"));
+            }
         }
         if stats::norm_weighted(&rs).is_ok() {
             names.push(format!("lambdas-norm-{v}.png"));
@@ -153,26 +175,41 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
             FigureSpec::ValLoss { axis, window }
         }
         ["lambdas", "norm", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
-            if !layers.is_empty() {
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
+            if !layers.is_empty() || aligned {
                 return Err(unknown(name));
             }
             FigureSpec::Heatmap {
                 variant,
                 seed,
                 normed: true,
+                aligned,
             }
         }
         ["lambdas", "steps", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
+            if aligned {
+                return Err(unknown(name));
+            }
             FigureSpec::LambdaLines {
                 variant,
                 seed,
                 layers,
             }
         }
+        ["lambdas", "layers", rest @ ..] => {
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
+            if !layers.is_empty() {
+                return Err(unknown(name));
+            }
+            FigureSpec::LayerLines {
+                variant,
+                seed,
+                aligned,
+            }
+        }
         ["lambdas", rest @ ..] => {
-            let (variant, seed, layers) = variant_seed(rest, name)?;
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
             if !layers.is_empty() {
                 return Err(unknown(name));
             }
@@ -180,6 +217,7 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
                 variant,
                 seed,
                 normed: false,
+                aligned,
             }
         }
         _ => return Err(unknown(name)),
@@ -194,14 +232,16 @@ fn num(s: &str, name: &str) -> Result<f64> {
         .ok_or_else(|| unknown(name))
 }
 
-/// `VARIANT[-sSEED][-layers-L-L...]`.
-fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<usize>)> {
+/// `VARIANT[-sSEED][-layers-L-L...][-aligned]`.
+fn variant_seed(parts: &[&str], name: &str) -> Result<(Variant, Option<u64>, Vec<usize>, bool)> {
+    let (parts, aligned) = match parts {
+        [rest @ .., "aligned"] => (rest, true),
+        _ => (parts, false),
+    };
     let [variant, rest @ ..] = parts else {
         return Err(unknown(name));
     };
-    if crate::runs::variant_number(variant).is_none() {
-        return Err(unknown(name));
-    }
+    let variant = Variant::parse(variant).map_err(|_| unknown(name))?;
     let (seed, rest) = match rest {
         [s, more @ ..] if s.starts_with('s') && s[1..].parse::<u64>().is_ok() => {
             (s[1..].parse().ok(), more)
@@ -216,5 +256,5 @@ fn variant_seed(parts: &[&str], name: &str) -> Result<(String, Option<u64>, Vec<
             .collect::<Result<_>>()?,
         _ => return Err(unknown(name)),
     };
-    Ok(((*variant).to_owned(), seed, layers))
+    Ok((variant, seed, layers, aligned))
 }

@@ -1,21 +1,12 @@
-//! Look of every figure: sizes, font, colours, and the PNG/SVG encoding.
+//! Look of every figure that does not depend on the rendition: font, colours, colour scales,
+//! tick decimals. Sizes per rendition are in [`super::look`], file encoding in [`super::encode`].
 //!
 //! Text uses DejaVu Sans from the `dejavu` crate, registered once with plotters' ab_glyph
 //! backend, so no system font library is needed and every machine draws the same pixels.
 
-use crate::{Error, Result};
 use plotters::style::{FontStyle, RGBColor};
-use std::path::Path;
 use std::sync::Once;
 
-/// Pixel size of the line figures: 1800x1050 at 200 dpi prints 9 x 5.25 inches and stays
-/// sharp at half size on a high-density screen.
-pub const LINE_SIZE: (u32, u32) = (1800, 1050);
-pub const DPI: u32 = 200;
-/// Font sizes in pixels at that resolution.
-pub const TITLE: u32 = 44;
-pub const LABEL: u32 = 36;
-pub const TICK: u32 = 30;
 pub const FONT: &str = "sans-serif";
 
 /// Opaque light background, so figures stay readable on a dark page.
@@ -49,7 +40,7 @@ const VARIANT_COLOURS: [RGBColor; 8] = [
 
 /// The colour of a variant, fixed by its number (unknown names by their position).
 pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
-    let i = crate::runs::variant_number(variant).map_or(position, |n| n as usize);
+    let i = runlog::Variant::parse(variant).map_or(position, |v| v.extra_embeddings() as usize);
     VARIANT_COLOURS[i % VARIANT_COLOURS.len()]
 }
 
@@ -66,9 +57,9 @@ const COMPONENT_COLOURS: [RGBColor; 7] = [
 ];
 
 pub fn component_colour(component: &str) -> RGBColor {
-    match crate::runs::variant_number(component) {
-        Some(n) => COMPONENT_COLOURS[n as usize % COMPONENT_COLOURS.len()],
-        None => RGBColor(60, 60, 60),
+    match runlog::Variant::parse(component) {
+        Ok(v) => COMPONENT_COLOURS[v.extra_embeddings() as usize % COMPONENT_COLOURS.len()],
+        Err(_) => RGBColor(60, 60, 60),
     }
 }
 
@@ -109,29 +100,6 @@ pub fn text_on(bg: RGBColor) -> RGBColor {
     } else {
         RGBColor(255, 255, 255)
     }
-}
-
-/// Encodes an RGB buffer as PNG with its print resolution (pHYs); same pixels, same bytes.
-pub fn encode_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(rgb.len() / 8);
-    let err = |e: png::EncodingError| Error::io(path, std::io::Error::other(e));
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        // Mostly flat colour: fast deflate is nearly as small and several times quicker.
-        enc.set_compression(png::Compression::Fast);
-        let ppm = (DPI as f64 / 0.0254).round() as u32;
-        enc.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: ppm,
-            yppu: ppm,
-            unit: png::Unit::Meter,
-        }));
-        let mut writer = enc.write_header().map_err(err)?;
-        writer.write_image_data(rgb).map_err(err)?;
-        writer.finish().map_err(err)?;
-    }
-    Ok(out)
 }
 
 /// Decimals for the tick labels plotters puts on an axis from `lo` to `hi` with at most

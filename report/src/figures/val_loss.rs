@@ -4,14 +4,25 @@
 //! In a zoom the x axis spans the window asked for (it may reach past the data: the draft asks
 //! for steps 5500-6000 of 5960-step runs), the lines are cut exactly at the window's edges
 //! ([`super::clip`]), and the y range is fitted to the data inside the window.
+//!
+//! By training time, seeds end at different times, and a mean curve exists only where all of
+//! them have data: each variant's line ends where its fastest seed ends. The figure says so in a
+//! note under its title, and marks with a diamond where the seeds end on average (their mean
+//! final time and mean final loss), which lies past the line's end and below it.
+//!
+//! The wide rendition keeps the legend inside the chart; the phone one puts it under the chart,
+//! where it covers no line.
 
 use super::clip::clip;
-use super::style::{self, BACKGROUND, FONT, GRID, LABEL, TEXT, TICK, TITLE};
+use super::look::Look;
+use super::range::padded;
+use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::RunSet;
 use crate::stats::{mean_curve, Axis};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use runlog::Variant;
 
 /// One variant's line, already cut to the window.
 struct Line {
@@ -23,11 +34,19 @@ struct Line {
     /// The data ends inside the window (the runs stopped there): marked with a dot so the end
     /// of a run does not read as a cut.
     ends_inside: bool,
+    /// By time: the seeds' mean final (time, loss), when inside the window.
+    final_mark: Option<(f64, f64)>,
 }
+
+/// Under the title of a figure by training time.
+const TIME_NOTE: &str = "Each mean line ends where its variant's fastest seed ends; a diamond \
+                         marks the mean final time and loss of its seeds";
 
 /// A val-loss figure ready to draw: lines cut to the window and the axis ranges.
 pub struct ValLossPlot {
     axis: Axis,
+    /// How to read the figure, under its title (by time: where the lines end).
+    note: Option<&'static str>,
     window: Option<(f64, f64)>,
     lines: Vec<Line>,
     x_range: (f64, f64),
@@ -66,7 +85,7 @@ impl ValLossPlot {
                 "the window {a}-{b} overlaps no data: the runs cover {unit} {data_lo}-{data_hi}"
             ));
         }
-        let baseline = runs.baseline().unwrap_or("x00").to_owned();
+        let baseline = runs.baseline().unwrap_or(Variant::BASELINE);
         let mut lines = Vec::new();
         for (variant, i, c) in &curves {
             let mean = clip(&c.x, &c.mean, a, b);
@@ -81,32 +100,50 @@ impl ValLossPlot {
                 outline
             });
             let ends_inside = c.x[c.x.len() - 1] < b;
+            let final_mark = match axis {
+                Axis::Step => None,
+                Axis::Time => mean_final(&runs.result_runs(*variant)),
+            }
+            .filter(|(t, _)| (a..=b).contains(t));
             let role = if *variant == baseline {
                 " baseline"
             } else {
                 ""
             };
+            // Runs that have not finished are left out; the legend says so where there are any.
+            let left_out = runs.runs_of(*variant).len() - c.n;
+            let note = match left_out {
+                0 => String::new(),
+                k => format!(", {k} not finished"),
+            };
             lines.push(Line {
-                label: format!("{variant}{role} (n={})", c.n),
-                colour: style::variant_colour(variant, *i),
+                label: format!("{variant}{role} (n={}{note})", c.n),
+                colour: style::variant_colour(&variant.to_string(), *i),
                 mean,
                 band,
                 ends_inside,
+                final_mark,
             });
         }
-        let ys = lines
-            .iter()
-            .flat_map(|l| l.mean.iter().chain(l.band.iter().flatten()).map(|p| p.1));
+        let ys = lines.iter().flat_map(|l| {
+            l.mean
+                .iter()
+                .chain(l.band.iter().flatten())
+                .chain(l.final_mark.iter())
+                .map(|p| p.1)
+        });
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-        let pad = ((hi - lo) * 0.06).max(1e-6);
+        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| too_large(runs))?;
+        let several = curves.iter().any(|c| c.2.n > 1);
         Ok(ValLossPlot {
             axis,
+            note: (axis == Axis::Time && several).then_some(TIME_NOTE),
             window,
             lines,
             x_range: (a, b),
-            y_range: (lo - pad, hi + pad),
+            y_range,
         })
     }
 
@@ -123,25 +160,100 @@ impl ValLossPlot {
     }
 }
 
+/// The mean final (training time in s, val loss) of finished runs.
+fn mean_final(runs: &[&runlog::Run]) -> Option<(f64, f64)> {
+    let finals: Vec<(f64, f64)> = runs
+        .iter()
+        .filter_map(|r| {
+            let s = r.summary.as_ref()?;
+            Some((s.train_time_ms / 1000.0, s.final_val_loss?))
+        })
+        .collect();
+    if finals.is_empty() {
+        return None;
+    }
+    let n = finals.len() as f64;
+    let t = finals.iter().map(|f| f.0).sum::<f64>() / n;
+    let l = finals.iter().map(|f| f.1).sum::<f64>() / n;
+    (t.is_finite() && l.is_finite()).then_some((t, l))
+}
+
+/// Why no axis spans the losses: the largest one, named by its run's file and line.
+fn too_large(runs: &RunSet) -> String {
+    let mut worst: Option<(f64, String)> = None;
+    for r in runs.runs() {
+        for (i, m) in r.metrics.iter().enumerate() {
+            let v = m.val_loss.unwrap_or(0.0).abs();
+            if worst.as_ref().is_none_or(|(w, _)| v > *w) {
+                let (path, line) = r.metrics_line(i);
+                let at = line.map_or(String::new(), |l| format!(", line {l}"));
+                worst = Some((v, format!("{}{at}", path.display())));
+            }
+        }
+    }
+    let (v, at) = worst.unwrap_or((f64::NAN, "the runs".into()));
+    format!("cannot draw: a validation loss of {v:e} ({at}) leaves no axis that spans the losses")
+}
+
+/// Height of the phone rendition's chart, below its title and above its legend.
+const PHONE_CHART_H: i32 = 640;
+
+impl ValLossPlot {
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.lines
+            .iter()
+            .map(|l| (l.label.clone(), l.colour))
+            .collect()
+    }
+}
+
 impl Plot for ValLossPlot {
-    fn size(&self) -> (u32, u32) {
-        style::LINE_SIZE
+    fn size(&self, look: &Look) -> (u32, u32) {
+        let note = self.note.map_or(0, |n| look.note_height(n));
+        if look.is_phone() {
+            let legend = look.legend_height(&self.legend(), look.width as i32);
+            let h = look.title_height(&self.title()) + note + PHONE_CHART_H + legend;
+            (look.width, h as u32)
+        } else {
+            (look.width, 1050 + note as u32)
+        }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+    ) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&BACKGROUND).map_err(e)?;
+        let title_h = look.draw_title(root, &self.title()).map_err(e)?;
+        let (_, body) = root.split_vertically(title_h);
+        let body = match self.note {
+            Some(note) => {
+                let h = look.draw_note(&body, note).map_err(e)?;
+                body.split_vertically(h).1
+            }
+            None => body,
+        };
+        let (chart_area, legend_area) = if look.is_phone() {
+            let (c, l) = body.split_vertically(PHONE_CHART_H);
+            (c, Some(l))
+        } else {
+            (body, None)
+        };
         let (x0, x1) = self.x_range;
         let (y0, y1) = self.y_range;
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), (FONT, TITLE).into_font().color(&TEXT))
-            .margin(36)
-            .x_label_area_size(110)
-            .y_label_area_size(150)
+        let (tick, label) = (look.tick as i32, look.label as i32);
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin(if look.is_phone() { 16 } else { 36 })
+            .margin_top(0)
+            .x_label_area_size(tick + label + 44)
+            .y_label_area_size(3 * tick + label + 24)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(e)?;
+        let x_ticks = if look.is_phone() { 5 } else { 8 };
         let (dx, dy) = (
-            style::decimals_for(x0, x1, 8),
+            style::decimals_for(x0, x1, x_ticks),
             style::decimals_for(y0, y1, 8),
         );
         let x_desc = match self.axis {
@@ -152,11 +264,11 @@ impl Plot for ValLossPlot {
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc("validation loss")
-            .axis_desc_style((FONT, LABEL).into_font().color(&TEXT))
-            .label_style((FONT, TICK).into_font().color(&TEXT))
+            .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
+            .label_style((FONT, look.tick).into_font().color(&TEXT))
             .x_label_formatter(&|v| format!("{v:.dx$}"))
             .y_label_formatter(&|v| format!("{v:.dy$}"))
-            .x_labels(8)
+            .x_labels(x_ticks)
             .y_labels(8)
             .bold_line_style(GRID.stroke_width(2))
             .light_line_style(BACKGROUND)
@@ -191,16 +303,78 @@ impl Plot for ValLossPlot {
                     .map_err(e)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, TICK).into_font().color(&TEXT))
-            .background_style(BACKGROUND.mix(0.92))
-            .border_style(GRID.stroke_width(2))
-            .legend_area_size(60)
-            .margin(24)
-            .draw()
-            .map_err(e)?;
+        // Where the seeds end on average: a diamond, outlined so it reads on any line.
+        let r = if look.is_phone() { 10 } else { 14 };
+        for l in &self.lines {
+            if let Some(at) = l.final_mark {
+                let diamond = vec![(0, -r), (r, 0), (0, r), (-r, 0)];
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(at)
+                            + Polygon::new(diamond.clone(), l.colour.filled())
+                            + PathElement::new(
+                                diamond.into_iter().chain([(0, -r)]).collect::<Vec<_>>(),
+                                BACKGROUND.stroke_width(2),
+                            ),
+                    ))
+                    .map_err(e)?;
+            }
+        }
+        match legend_area {
+            Some(area) => look.draw_legend(&area, &self.legend()).map_err(e)?,
+            None => chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font((FONT, look.tick).into_font().color(&TEXT))
+                .background_style(BACKGROUND.mix(0.92))
+                .border_style(GRID.stroke_width(2))
+                .legend_area_size(60)
+                .margin(24)
+                .draw()
+                .map_err(e)?,
+        }
         root.present().map_err(e)
+    }
+
+    fn gist(&self) -> String {
+        let mut ends: Vec<(&str, f64)> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let name = l.label.split(' ').next().unwrap_or(&l.label);
+                l.mean.last().map(|p| (name, p.1))
+            })
+            .collect();
+        ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
+        let listed: Vec<String> = ends.iter().map(|(v, y)| format!("{v} {y:.4}")).collect();
+        let band = if self.lines.iter().any(|l| l.band.is_some()) {
+            " with a band of ± one standard deviation"
+        } else {
+            ""
+        };
+        let finals: Vec<String> = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let (t, y) = l.final_mark?;
+                let name = l.label.split(' ').next().unwrap_or(&l.label);
+                Some(format!("{name} {y:.4} at {t:.1} s"))
+            })
+            .collect();
+        let finals = if finals.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Each line ends where its fastest seed ends; the seeds' mean final loss and \
+                 time: {}.",
+                finals.join(", ")
+            )
+        };
+        format!(
+            "Line chart ({}): one line per variant, the mean over its seeds{band}. Where the \
+             lines end, lowest first: {}.{finals}",
+            self.title(),
+            listed.join(", ")
+        )
     }
 }

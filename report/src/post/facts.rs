@@ -1,16 +1,22 @@
 //! The numbers and descriptions a post is filled from: plain data, computed once per experiment
 //! from the runs (see `from_runs`), so the filling rules can be tested on hand-made facts.
 
+use runlog::Variant;
 use std::collections::BTreeMap;
 
 /// Mean ± std over seeds (the stats stage's summary); `std` is `None` with a single seed.
 pub use crate::stats::Summary as Stat;
+use crate::stats::{Axis, MeanCurve};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantFacts {
     /// `x00` (baseline) .. `x0N`.
-    pub name: String,
+    pub variant: Variant,
+    /// Seeds of the finished runs: the only ones counted.
     pub seeds: Vec<u64>,
+    /// The runs that have not finished, each with how it stands (`x04-s0: interrupted at step
+    /// 100 of 500`); left out of every number.
+    pub unfinished: Vec<String>,
     pub final_loss: Option<Stat>,
     /// Seconds.
     pub train_time: Option<Stat>,
@@ -24,6 +30,10 @@ pub struct VariantFacts {
     /// Final lambdas of each counted run, in seed order: signs can differ between seeds, which a
     /// mean hides.
     pub seed_lambdas: Vec<BTreeMap<String, Vec<f64>>>,
+    /// Validation loss by step and by training time (s): the mean over the counted runs, on the
+    /// range all of them cover.
+    pub step_curve: Option<MeanCurve>,
+    pub time_curve: Option<MeanCurve>,
 }
 
 /// What the runs record about how they were made; `None`/empty where nothing is recorded.
@@ -53,7 +63,7 @@ pub struct SetupFacts {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub experiment: Option<String>,
-    pub baseline: String,
+    pub baseline: Variant,
     /// The training time (s) at which `loss_at_time` is taken.
     pub at_time_s: Option<f64>,
     /// Sorted by name: x00, x01, ...
@@ -64,10 +74,13 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts of the variant a directive names; an error for a name that is no variant, or
+    /// one without runs.
     pub fn variant(&self, name: &str) -> Result<&VariantFacts, String> {
+        let v = Variant::parse(name)?;
         self.variants
             .iter()
-            .find(|v| v.name == name)
+            .find(|f| f.variant == v)
             .ok_or_else(|| {
                 format!(
                     "unknown variant `{name}`; known variants: {}",
@@ -82,7 +95,7 @@ impl Facts {
         }
         self.variants
             .iter()
-            .map(|v| v.name.as_str())
+            .map(|v| v.variant.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -104,7 +117,39 @@ impl VariantFacts {
                 ))
             }
         };
-        s.ok_or_else(|| format!("variant {} has no {metric} (no finished run)", self.name))
+        s.ok_or_else(|| {
+            format!(
+                "variant {} has no {metric}: {}",
+                self.variant,
+                self.finished_phrase()
+            )
+        })
+    }
+
+    /// `0 of 3 finished (x04-s0: interrupted at step 100 of 500; ...)`, or `3 of 3 finished`.
+    pub fn finished_phrase(&self) -> String {
+        let n = self.seeds.len();
+        let all = n + self.unfinished.len();
+        if self.unfinished.is_empty() {
+            format!("{n} of {all} finished")
+        } else {
+            format!("{n} of {all} finished ({})", self.unfinished.join("; "))
+        }
+    }
+
+    /// The mean loss curve along `axis`; an error when the variant has no finished run.
+    pub fn curve(&self, axis: Axis) -> Result<&MeanCurve, String> {
+        match axis {
+            Axis::Step => self.step_curve.as_ref(),
+            Axis::Time => self.time_curve.as_ref(),
+        }
+        .ok_or_else(|| {
+            format!(
+                "variant {} has no loss curve: {}",
+                self.variant,
+                self.finished_phrase()
+            )
+        })
     }
 
     pub fn p_value(&self, metric: &str) -> Result<Option<f64>, String> {

@@ -1,17 +1,20 @@
 //! Facts from runs: the statistics stage's numbers plus what the run logs record about the setup
-//! (config, devices, parameter counts, step-0 lambdas). Nothing is assumed that no run records.
+//! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
+//! no run records, and only finished runs are counted; the others are named as such.
 
 use super::facts::{Facts, SetupFacts, VariantFacts};
-use crate::runs::RunSet;
+use crate::runs::{standing, RunSet};
 use crate::stats;
+use runlog::Variant;
 use std::collections::BTreeMap;
 
-/// The facts of a set of runs; `results_table` is the figures stage's markdown table.
+/// The facts of a set of runs; `results_table` is the figures stage's markdown table. With no
+/// finished run at all there are no numbers, and every directive that needs one says why.
 pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
-    let table = stats::compute(runs, None).map_err(|e| e.to_string())?;
+    let table = stats::compute(runs, None).ok();
     let mut variants = Vec::new();
     for v in runs.variants() {
-        let row = table.row(v);
+        let row = table.as_ref().and_then(|t| t.row(v));
         let counted = runs.result_runs(v);
         let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
             g.components
@@ -26,8 +29,14 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             .map(|g| g.components.into_iter().zip(g.values).collect())
             .collect();
         variants.push(VariantFacts {
-            name: v.to_string(),
-            seeds: runs.seeds(v),
+            variant: v,
+            seeds: counted.iter().map(|r| r.info.seed).collect(),
+            unfinished: runs
+                .runs_of(v)
+                .into_iter()
+                .filter(|r| !crate::runs::is_finished(r))
+                .map(|r| format!("{}: {}", r.info.identity().dir_name(), standing(r)))
+                .collect(),
             final_loss: row.map(|r| r.final_loss),
             train_time: row.map(|r| r.train_time_s),
             loss_at_time: row.and_then(|r| r.loss_at_time),
@@ -35,56 +44,73 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
             lambdas,
             seed_lambdas,
+            step_curve: stats::mean_curve(&counted, stats::Axis::Step),
+            time_curve: stats::mean_curve(&counted, stats::Axis::Time),
         });
     }
     let experiments = runs.experiments();
     Ok(Facts {
         experiment: (experiments.len() == 1).then(|| experiments[0].to_string()),
-        baseline: table.baseline.clone(),
-        at_time_s: Some(table.at_time_s),
+        baseline: runs.baseline().unwrap_or(Variant::BASELINE),
+        at_time_s: table.map(|t| t.at_time_s),
         variants,
         setup: setup(runs),
         results_table,
     })
 }
 
+/// What the finished runs record about how they were made (their config is one per experiment,
+/// checked on loading, so the first run that records a field speaks for all).
 fn setup(runs: &RunSet) -> SetupFacts {
+    let finished: Vec<&runlog::Run> = runs
+        .runs()
+        .iter()
+        .filter(|r| crate::runs::is_finished(r))
+        .collect();
     let mut s = SetupFacts {
-        runs: runs.runs().len(),
+        runs: finished.len(),
         ..SetupFacts::default()
     };
     let mut init: BTreeMap<String, Option<f64>> = BTreeMap::new();
     let mut tokens: Vec<u64> = Vec::new();
-    for r in runs.runs() {
-        let cfg = &r.info.config;
-        if cfg.is_null() {
+    for r in finished {
+        let rec = &r.recorded;
+        if r.info.config.is_null() || rec.is_imported() {
             s.imported += 1;
         }
-        let model = &cfg["model"];
-        let layers = model["layers"].as_u64().map(|l| l as usize).or_else(|| {
+        let layers = rec.layers.map(|l| l as usize).or_else(|| {
             r.metrics
                 .iter()
                 .find_map(|m| m.lambdas.as_ref()?.values().next().map(Vec::len))
         });
         s.layers = s.layers.or(layers);
-        s.width = s.width.or(model["dim"].as_u64().map(|d| d as usize));
+        s.width = s.width.or(rec.dim.map(|d| d as usize));
         if s.embedding_init.is_none() {
-            s.embedding_init = model["embedding_init"].as_str().map(str::to_string);
+            s.embedding_init = rec.embedding_init.clone();
         }
         let steps = r
             .metrics
             .iter()
             .rev()
             .find_map(|m| m.total_steps)
-            .or_else(|| cfg["schedule"]["steps"].as_u64());
+            .or(rec.steps);
         if let Some(st) = steps {
             push_unique(&mut s.steps, st);
         }
-        if let Some(t) = r.metrics.iter().rev().find_map(|m| m.tokens) {
+        // Tokens as logged; else, for a run that logs none (an import), steps x the batch and
+        // sequence length its config records.
+        let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
+        let from_config = match (steps, rec.batch_size, rec.seq_len) {
+            (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
+            _ => None,
+        };
+        if let Some(t) = logged.or(from_config) {
             tokens.push(t);
         }
         if let Some(p) = &r.info.params {
-            s.params.entry(r.info.variant.clone()).or_insert(p.total);
+            s.params
+                .entry(r.info.variant.to_string())
+                .or_insert(p.total);
         }
         if let Some(d) = &r.info.device {
             push_unique(&mut s.hardware, d.clone());

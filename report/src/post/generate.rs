@@ -1,155 +1,128 @@
-//! Generated markdown: the setup description, a variant's lambda section, number formatting.
-//! Everything here states only what the facts hold; where the runs are silent, it says so.
+//! Generated markdown: what the setup description is made of ([`setup_view`]; its sentences are
+//! the template `templates/setup.md`), a variant's lambda section, number formatting. Everything
+//! here states only what the facts hold; where the runs are silent, the template says so.
 
 use super::facts::{Facts, VariantFacts};
 use super::md_escape;
+use runlog::Variant;
+use serde::Serialize;
 
-/// File name of a variant's lambda heatmap (mean over its seeds), as the figures stage names it.
-pub fn heatmap_figure(variant: &str) -> String {
-    format!("lambdas-{variant}.png")
+/// File name of a variant's lambda heatmap (mean over seeds, `-aligned`: each seed's added
+/// embeddings' signs aligned first), as the figures stage names it.
+pub fn heatmap_figure(variant: Variant, aligned: bool) -> String {
+    if aligned {
+        format!("lambdas-{variant}-aligned.png")
+    } else {
+        format!("lambdas-{variant}.png")
+    }
 }
 
-/// The description of the runs that fills a TODO in a setup section.
-pub fn setup(f: &Facts) -> String {
+/// What the setup template (`templates/setup.md`) describes: everything the runs record about
+/// how they were made, as numbers and names, escaped for markdown. The sentences are the
+/// template's.
+#[derive(Debug, Serialize)]
+pub struct SetupView {
+    pub runs: usize,
+    pub experiment: Option<String>,
+    /// Each variant with its finished seeds (`x01`, `3 seeds: 0–2`).
+    pub variants: Vec<(String, String)>,
+    /// The runs left out, `x04-s0: interrupted at step 100 of 500; ...` (empty when none).
+    pub unfinished: String,
+    pub baseline: String,
+    pub extra: Vec<ExtraView>,
+    /// Step-0 lambdas grouped by value: `(["λx"], "1")`, `(["λ00", "λ01"], "0")`.
+    pub init: Vec<(Vec<String>, String)>,
+    pub embedding_init: Option<String>,
+    pub layers: Option<usize>,
+    pub width: Option<usize>,
+    pub steps: Vec<u64>,
+    /// Tokens by the end of training, least and most over the runs, with thousands separators.
+    pub tokens: Option<(String, String)>,
+    /// Parameter count per variant (`x01 865.6k`).
+    pub params: Vec<String>,
+    pub presets: String,
+    pub hardware: String,
+    pub imported: usize,
+}
+
+/// A variant with added embeddings: its name, how many, and the terms of its layers' input.
+#[derive(Debug, Serialize)]
+pub struct ExtraView {
+    pub name: String,
+    pub n: u32,
+    /// `λ00·x00`, `λ01·x01`, ...
+    pub terms: Vec<String>,
+}
+
+/// The view of `f` the setup template renders.
+pub fn setup_view(f: &Facts) -> SetupView {
     let s = &f.setup;
-    let mut out = String::new();
-    let exp = f
-        .experiment
-        .as_deref()
-        .map(|e| format!(" of experiment `{}`", e.replace('`', "'")))
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "**Runs.** {} run{}{exp}: {}.\n\n",
-        s.runs,
-        if s.runs == 1 { "" } else { "s" },
-        f.variants
+    // Grouped by value, in the order met: `λx = 1; λ00, λ01 = 0`.
+    let mut init: Vec<(f64, Vec<String>)> = Vec::new();
+    for (k, v) in &s.init_lambdas {
+        match init.iter_mut().find(|(g, _)| g == v) {
+            Some((_, names)) => names.push(lambda_label(k)),
+            None => init.push((*v, vec![lambda_label(k)])),
+        }
+    }
+    let unfinished: Vec<&str> = f
+        .variants
+        .iter()
+        .flat_map(|v| v.unfinished.iter().map(String::as_str))
+        .collect();
+    SetupView {
+        runs: s.runs,
+        experiment: f.experiment.as_deref().map(|e| e.replace('`', "'")),
+        variants: f
+            .variants
             .iter()
-            .map(|v| format!("{} ({})", md_escape(&v.name), seeds_phrase(&v.seeds)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    out.push_str(&format!(
-        "**Baseline.** `{}` is modded-nanogpt's GPT: before every layer, the residual stream x and \
-         the normed token embedding x00 enter a weighted sum, λx·x + λ00·x00, with one learned \
-         scalar (a lambda) per term and layer.\n\n",
-        f.baseline.replace('`', "'")
-    ));
-    let extra: Vec<&VariantFacts> = f.variants.iter().filter(|v| v.name != f.baseline).collect();
-    if !extra.is_empty() {
-        out.push_str(
-            "**Variants.** Each variant adds embedding layers of its own to the weighted sum and \
-             is named by the highest one: x01 adds one embedding (λx·x + λ00·x00 + λ01·x01), x02 \
-             adds two, and so on. Each added embedding gets its own lambda in every layer. Here:\n\n",
-        );
-        for v in &extra {
-            let n: usize = v
-                .name
-                .strip_prefix("x0")
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
-            let terms: Vec<String> = (0..=n).map(|i| format!("λ{i:02}·x{i:02}")).collect();
-            out.push_str(&format!(
-                "- {}: {} added embedding{}, input λx·x + {}\n",
-                md_escape(&v.name),
-                n,
-                if n == 1 { "" } else { "s" },
-                terms.join(" + ")
-            ));
-        }
-        out.push('\n');
-    }
-    out.push_str("**Initialisation.** ");
-    if s.init_lambdas.is_empty() {
-        out.push_str("The runs do not log the lambdas at step 0. ");
-    } else {
-        // Grouped by value, in the order met: `λx = 1; λ00, λ01 = 0`.
-        let mut groups: Vec<(f64, Vec<String>)> = Vec::new();
-        for (k, v) in &s.init_lambdas {
-            match groups.iter_mut().find(|(g, _)| g == v) {
-                Some((_, names)) => names.push(lambda_label(k)),
-                None => groups.push((*v, vec![lambda_label(k)])),
-            }
-        }
-        let init: Vec<String> = groups
+            .map(|v| (v.variant.to_string(), runs_phrase(v)))
+            .collect(),
+        unfinished: md_escape(&unfinished.join("; ")),
+        baseline: f.baseline.to_string(),
+        extra: f
+            .variants
             .iter()
-            .map(|(v, names)| format!("{} = {v}", names.join(", ")))
-            .collect();
-        out.push_str(&format!(
-            "At step 0 the logged lambdas are {} in every layer: the added embeddings start \
-             switched off and the model learns how much of each to use. ",
-            init.join("; ")
-        ));
-    }
-    match &s.embedding_init {
-        Some(e) => out.push_str(&format!("The embedding tables are initialised {e}.\n\n")),
-        None => {
-            out.push_str("The runs do not record how the embedding tables are initialised.\n\n")
-        }
-    }
-    out.push_str("**Training.** ");
-    let mut parts = Vec::new();
-    if let Some(l) = s.layers {
-        parts.push(format!("{l} layers"));
-    }
-    if let Some(w) = s.width {
-        parts.push(format!("width {w}"));
-    }
-    match s.steps.as_slice() {
-        [] => parts.push("step count not recorded".into()),
-        [one] => parts.push(format!("{one} steps")),
-        many => parts.push(format!(
-            "{} steps",
-            many.iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )),
-    }
-    match s.tokens {
-        Some((a, b)) if a == b => parts.push(format!("{} tokens", thousands(a))),
-        Some((a, b)) => parts.push(format!("{} to {} tokens", thousands(a), thousands(b))),
-        None => parts.push("tokens not recorded".into()),
-    }
-    if s.params.is_empty() {
-        parts.push("model size not recorded".into());
-    } else {
-        let p: Vec<String> = s
+            .filter(|v| v.variant != f.baseline)
+            .map(|v| {
+                let n = v.variant.extra_embeddings();
+                ExtraView {
+                    name: v.variant.to_string(),
+                    n,
+                    terms: (0..=n).map(|i| format!("λ{i:02}·x{i:02}")).collect(),
+                }
+            })
+            .collect(),
+        init: init
+            .into_iter()
+            .map(|(v, names)| (names, format!("{v}")))
+            .collect(),
+        embedding_init: s.embedding_init.clone(),
+        layers: s.layers,
+        width: s.width,
+        steps: s.steps.clone(),
+        tokens: s.tokens.map(|(a, b)| (thousands(a), thousands(b))),
+        params: s
             .params
             .iter()
             .map(|(v, n)| format!("{} {}", md_escape(v), params_phrase(*n)))
-            .collect();
-        parts.push(format!("parameters: {}", p.join(", ")));
+            .collect(),
+        presets: md_escape(&s.presets.join(", ")),
+        hardware: md_escape(&s.hardware.join(", ")),
+        imported: s.imported,
     }
-    if !s.presets.is_empty() {
-        parts.push(format!("preset {}", md_escape(&s.presets.join(", "))));
-    }
-    if s.hardware.is_empty() {
-        parts.push("hardware not recorded".into());
-    } else {
-        parts.push(format!("on {}", md_escape(&s.hardware.join(", "))));
-    }
-    out.push_str(&sentence(&parts.join("; ")));
-    if s.imported > 0 {
-        out.push_str(&format!(
-            " {} of the {} runs were imported from modded-nanogpt text logs, which record \
-             losses, times and lambdas only.",
-            s.imported, s.runs
-        ));
-    }
-    out.push('\n');
-    out
 }
 
 /// A variant's lambda section: its heatmap (mean over seeds) and a short table per component.
 pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
-    let name = md_escape(&v.name);
+    let name = v.variant;
     let over = match v.seeds.len() {
         1 => "one seed".to_string(),
         n => format!("mean over {n} seeds"),
     };
     let mut out = format!(
         "![Lambdas of {name} at the end of training by layer ({over})](images/{})\n\n",
-        heatmap_figure(&v.name)
+        heatmap_figure(v.variant, false)
     );
     out.push_str(&lambda_table(f, v));
     out
@@ -158,7 +131,7 @@ pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
 /// Per component: first and last layer, mean, and where the extremes sit.
 pub fn lambda_table(_f: &Facts, v: &VariantFacts) -> String {
     let Some(l) = &v.lambdas else {
-        return format!("The runs of {} log no lambdas.\n", md_escape(&v.name));
+        return format!("The runs of {} log no lambdas.\n", v.variant);
     };
     let mut out = String::from(
         "| lambda | layer 0 | last layer | mean | min (layer) | max (layer) |\n|---|---:|---:|---:|---:|---:|\n",
@@ -201,11 +174,14 @@ fn extreme(v: &[f64], better: impl Fn(f64, f64) -> bool) -> (usize, f64) {
     best
 }
 
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
-        None => String::new(),
+/// The finished seeds, and how many runs have not finished where there are any:
+/// `3 seeds: 0–2`, `2 seeds: 0, 1; 1 of 3 not finished`, `0 of 3 finished`.
+pub fn runs_phrase(v: &VariantFacts) -> String {
+    let all = v.seeds.len() + v.unfinished.len();
+    match (v.seeds.len(), v.unfinished.len()) {
+        (_, 0) => seeds_phrase(&v.seeds),
+        (0, _) => format!("0 of {all} finished"),
+        (_, k) => format!("{}; {k} of {all} not finished", seeds_phrase(&v.seeds)),
     }
 }
 

@@ -1,31 +1,22 @@
-//! Filling a draft: draft text + facts from the runs + links table -> filled markdown.
-//!
-//! Pipeline (one pass each, all outside code blocks and inline code):
-//! 1. `scan`: code ranges, headings, paragraphs;
-//! 2. TODO paragraphs are filled from the section they stand in (`todo`): a setup section gets
-//!    the description of the runs, a variant heading under a lambdas heading gets that variant's
-//!    heatmap and table; any other TODO is kept and reported;
-//! 3. `directives`: each `{{ ... }}` is rendered by tera (numbers, tables, figures, claim checks);
-//! 4. `links`: `name (LINK)` placeholders are filled from the links table.
-//!
-//! The draft itself is never written; the caller gets the filled text and the problems found.
+//! What a draft is filled from, and with what: the draft itself ([`Draft`], never written), the
+//! problems found in it ([`Problem`]), and the pieces the passes of [`crate::pipeline`] use:
+//! `scan` (code ranges, headings, paragraphs; directives and TODOs are looked for outside code
+//! only), `facts` and `from_runs` (the numbers of one experiment), `generate` (the setup text,
+//! lambda sections, formatting), `directives` (the functions a draft may call), `claims` (the
+//! claim checks) and `links` (the `(LINK)` placeholders).
 
 pub mod claims;
+pub mod derived;
 pub mod directives;
 pub mod facts;
 pub mod from_runs;
 pub mod generate;
 pub mod links;
 pub mod scan;
-mod todo;
 
 use crate::config::{split_front_matter, FrontMatter};
-use facts::Facts;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// A draft as read from posts/.
 #[derive(Debug, Clone)]
@@ -60,6 +51,26 @@ impl Draft {
         })
     }
 
+    /// A draft whose front matter is not read yet (the front matter pass reads it).
+    pub fn unparsed(path: &Path, text: String) -> Draft {
+        Draft {
+            path: path.to_owned(),
+            slug: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            text,
+            front: FrontMatter::default(),
+            body_start: 0,
+        }
+    }
+
+    /// The line of `text` inside the front matter, if it stands there.
+    pub fn line_in_front(&self, text: &str) -> Option<usize> {
+        let at = self.text[..self.body_start].find(text)?;
+        Some(scan::line_of(&self.text, at))
+    }
+
     /// The line of the first occurrence of `text` in the draft (1 when absent), for messages.
     pub fn line_of(&self, text: &str) -> usize {
         self.text
@@ -89,38 +100,49 @@ impl Draft {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     BadDraft,
+    /// A run failed its checks: the posts of its experiment get no page.
+    BadRun,
     FailedClaim,
     Figure,
     Image,
+    /// Not a problem: something the author should know (an image of theirs used in place of a
+    /// figure). `report check` prints it and still says "no problems".
+    Note,
     TodoLeft,
     UnresolvedLink,
     BrokenLink,
+    /// A run that has not finished: left out of every number, listed by `report check`.
+    Unfinished,
 }
 
 impl Kind {
     pub fn fatal(self) -> bool {
         matches!(
             self,
-            Kind::BadDraft | Kind::FailedClaim | Kind::Figure | Kind::Image
+            Kind::BadDraft | Kind::BadRun | Kind::FailedClaim | Kind::Figure | Kind::Image
         )
     }
     fn label(self) -> &'static str {
         match self {
             Kind::BadDraft => "error",
+            Kind::BadRun => "bad run",
             Kind::FailedClaim => "claim failed",
             Kind::Figure => "figure",
             Kind::Image => "image",
+            Kind::Note => "note",
             Kind::TodoLeft => "TODO left",
             Kind::UnresolvedLink => "unresolved link",
             Kind::BrokenLink => "broken link",
+            Kind::Unfinished => "not finished",
         }
     }
 }
 
-/// A problem in a draft, with its file and line.
+/// A problem in a draft (or a run), with its file and line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub path: PathBuf,
+    /// 1-based; 0 when the problem concerns the whole file.
     pub line: usize,
     pub kind: Kind,
     pub message: String,
@@ -128,130 +150,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.path.display(),
-            self.line,
-            self.kind.label(),
-            self.message
-        )
-    }
-}
-
-/// The filled draft: the same front matter, the body with everything generated put in.
-#[derive(Debug, Clone)]
-pub struct Filled {
-    pub markdown: String,
-    pub problems: Vec<Problem>,
-}
-
-/// Fills `draft` from `facts` and `links`; `figure_ok` says whether a figure name can be drawn.
-pub fn fill(
-    draft: &Draft,
-    facts: Arc<Facts>,
-    links: &BTreeMap<String, String>,
-    figure_ok: directives::FigureCheck,
-) -> Filled {
-    let body = draft.body();
-    let s = scan::scan(body);
-    let mut problems = Vec::new();
-    let problem = |at: usize, kind: Kind, message: String| Problem {
-        path: draft.path.clone(),
-        line: scan::line_of(&draft.text, draft.body_start + at),
-        kind,
-        message,
-    };
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-
-    for t in todo::fill(&s, &facts) {
-        match t {
-            Ok((range, text)) => edits.push((range, text)),
-            Err((at, msg)) => problems.push(problem(at, Kind::TodoLeft, msg)),
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
         }
-    }
-    let replaced: Vec<Range<usize>> = edits.iter().map(|(r, _)| r.clone()).collect();
-    let free = |r: &Range<usize>| !replaced.iter().any(|x| x.start < r.end && r.start < x.end);
-    let prose = s.prose(body.len());
-
-    match directives::find(body, &prose) {
-        Err(at) => problems.push(problem(
-            at,
-            Kind::BadDraft,
-            "unclosed directive: `{{` without a matching `}}` in the same paragraph".into(),
-        )),
-        Ok(found) => {
-            let mut engine = directives::engine(facts.clone(), figure_ok);
-            for d in found.into_iter().filter(|d| free(&d.range)) {
-                let result =
-                    directives::precheck(&d.body).and_then(|_| directives::render(&mut engine, &d));
-                match result {
-                    // A check on a line of its own takes its line with it.
-                    Ok(text) if text.is_empty() => edits.push((whole_line(body, d.range), text)),
-                    Ok(text) => edits.push((d.range, text)),
-                    Err(msg) => {
-                        let kind = if msg.starts_with("claim \"") {
-                            Kind::FailedClaim
-                        } else {
-                            Kind::BadDraft
-                        };
-                        problems.push(problem(d.range.start, kind, msg))
-                    }
-                }
-            }
-        }
-    }
-
-    for l in links::find(body, &prose, links) {
-        match l {
-            links::Found::Resolved { range, markdown } if free(&range) => {
-                edits.push((range, markdown))
-            }
-            links::Found::Resolved { .. } => {}
-            links::Found::Unresolved { at, guess } => problems.push(problem(
-                at,
-                Kind::UnresolvedLink,
-                format!(
-                    "`{guess} (LINK)`: no link named `{guess}` in site.toml [links]; known links: {}",
-                    if links.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        links.keys().cloned().collect::<Vec<_>>().join(", ")
-                    }
-                ),
-            )),
-        }
-    }
-
-    edits.sort_by_key(|(r, _)| r.start);
-    let mut markdown = String::with_capacity(draft.text.len() * 2);
-    markdown.push_str(&draft.text[..draft.body_start]);
-    let mut at = 0;
-    for (r, text) in edits {
-        if r.start < at {
-            continue;
-        }
-        markdown.push_str(&body[at..r.start]);
-        markdown.push_str(&text);
-        at = r.end;
-    }
-    markdown.push_str(&body[at..]);
-    problems.sort_by_key(|p| (p.line, p.kind));
-    Filled { markdown, problems }
-}
-
-/// `range` widened to its whole line (newline included) when nothing else is on that line.
-fn whole_line(text: &str, range: Range<usize>) -> Range<usize> {
-    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[range.end..]
-        .find('\n')
-        .map_or(text.len(), |i| range.end + i + 1);
-    let alone =
-        text[start..range.start].trim().is_empty() && text[range.end..end].trim().is_empty();
-    if alone {
-        start..end
-    } else {
-        range
+        write!(f, ": {}: {}", self.kind.label(), self.message)
     }
 }
 

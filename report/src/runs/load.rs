@@ -1,12 +1,24 @@
-//! Finding and reading the run folders under a runs folder.
+//! Finding the run folders under a runs folder, reading and checking each (in parallel), then
+//! checking them as a set (`runlog::check`).
 
+use super::RunProblem;
 use crate::{Error, Result};
+use runlog::check::{check_dir, check_set, Checked};
 use runlog::{Run, Warning, RUN_FILE};
 use std::path::{Path, PathBuf};
 
-/// Every run under `dir` (folders holding a `run.json`), read in parallel on the machine's
-/// cores: reading is JSON parsing, and a thousand runs should load in well under two seconds.
-pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Run>, Vec<Warning>)> {
+/// What a runs folder holds: the runs that pass every check, the warnings about them (torn last
+/// lines of runs that crashed, ...), and every problem of the others.
+pub(crate) struct Loaded {
+    pub runs: Vec<Run>,
+    pub warnings: Vec<Warning>,
+    pub problems: Vec<RunProblem>,
+}
+
+/// Every run under `dir` (folders holding a `run.json`, symlinks followed: a linked copy of a
+/// run is found, and refused as the same run), checked on the machine's cores: reading is JSON
+/// parsing, and a thousand runs should load in well under two seconds.
+pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
     if !dir.is_dir() {
         return Err(Error::NoRuns {
             dir: dir.to_owned(),
@@ -27,11 +39,11 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Run>, Vec<Warning>)> {
             Ok(e) => e,
             Err(e) => {
                 // An unreadable corner of the tree should not hide the rest of the runs.
-                warnings.push(Warning {
-                    path: e.path().unwrap_or(dir).to_owned(),
-                    line: None,
-                    message: format!("skipped: {e}"),
-                });
+                warnings.push(Warning::new(
+                    e.path().unwrap_or(dir),
+                    None,
+                    format!("skipped: {e}"),
+                ));
                 continue;
             }
         };
@@ -41,37 +53,47 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Run>, Vec<Warning>)> {
             }
         }
     }
-    let runs = read_all(&dirs)?;
-    Ok((runs, warnings))
+    let mut checked = check_all(&dirs);
+    check_set(&mut checked);
+    let mut loaded = Loaded {
+        runs: Vec::new(),
+        warnings,
+        problems: Vec::new(),
+    };
+    for c in checked {
+        let experiment = c.experiment();
+        if c.is_ok() {
+            loaded.runs.extend(c.run);
+        } else {
+            loaded
+                .problems
+                .extend(c.problems.into_iter().map(|problem| RunProblem {
+                    experiment: experiment.clone(),
+                    problem,
+                }));
+        }
+    }
+    Ok(loaded)
 }
 
-fn read_all(dirs: &[PathBuf]) -> Result<Vec<Run>> {
+/// [`check_dir`] of every folder, in the order given, spread over the cores.
+fn check_all(dirs: &[PathBuf]) -> Vec<Checked> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(dirs.len().max(1));
     if threads <= 1 || dirs.len() < 8 {
-        return dirs
-            .iter()
-            .map(|d| runlog::read_run(d).map_err(Error::from))
-            .collect();
+        return dirs.iter().map(|d| check_dir(d)).collect();
     }
     let chunk = dirs.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|d| runlog::read_run(d).map_err(Error::from))
-                        .collect::<Result<Vec<Run>>>()
-                })
-            })
+            .map(|part| s.spawn(move || part.iter().map(|d| check_dir(d)).collect::<Vec<_>>()))
             .collect();
-        let mut runs = Vec::with_capacity(dirs.len());
-        for h in handles {
-            runs.extend(h.join().expect("run reader thread panicked")?);
-        }
-        Ok(runs)
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("run checker thread panicked"))
+            .collect()
     })
 }

@@ -1,12 +1,16 @@
-//! Runs: walk a runs folder, read every run through `runlog`, group them.
+//! Runs: walk a runs folder, read and check every run through `runlog`, group them.
 //!
 //! [`RunSet::load`] finds every folder holding a `run.json` under the given folder (at any
-//! depth, so both `runs/` and `runs/<experiment>/` work), reads it with [`runlog::read_run`]
-//! (a torn last line, a bad line or a missing summary become [`runlog::Warning`]s naming file
-//! and line), and keeps the runs sorted by experiment, variant number and seed. Lookups:
+//! depth, so both `runs/` and `runs/<experiment>/` work), reads and checks each with
+//! [`runlog::check`], then checks them as a set (one folder per run, one config per
+//! experiment). A run that fails a check is left out and every one of its problems is kept,
+//! with its file, line and experiment ([`RunSet::problems`]): the build refuses the posts that
+//! use that experiment. The runs kept are sorted by experiment, variant and seed. Lookups:
 //! [`RunSet::variants`] (x00, x01, ... in numeric order), [`RunSet::seeds`],
 //! [`RunSet::runs_of`], [`RunSet::run`]; [`RunSet::only_experiment`] narrows a set to one
-//! experiment. A missing or empty folder is an [`Error::NoRuns`], never a panic.
+//! experiment. Only finished runs are results ([`RunSet::result_runs`]); the others are listed
+//! by [`RunSet::unfinished`]. A missing folder, or one without any run, is an
+//! [`Error::NoRuns`], never a panic.
 //!
 //! [`import`] turns modded-nanogpt training logs into runs of this format.
 
@@ -14,37 +18,39 @@ pub mod import;
 mod load;
 
 use crate::{Error, Result};
-use runlog::{Run, Status, Warning};
+use runlog::{Problem, Run, Status, Variant, Warning};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The runs of one folder, sorted by (experiment, variant number, seed, folder).
+/// The runs of one folder that passed their checks, sorted by (experiment, variant, seed,
+/// folder), and the problems of those that did not.
 #[derive(Debug, Clone)]
 pub struct RunSet {
     root: PathBuf,
     runs: Vec<Run>,
     warnings: Vec<Warning>,
+    problems: Vec<RunProblem>,
 }
 
-/// The number of a variant name: `x00` -> 0, `x04` -> 4, `x12` -> 12; `None` for other names.
-pub fn variant_number(variant: &str) -> Option<u32> {
-    let digits = variant.strip_prefix('x')?;
-    if digits.len() < 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// A problem of a run, with the experiment it spoils (its run.json's, else the folder's name;
+/// `None` when not even that is known).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunProblem {
+    pub experiment: Option<String>,
+    pub problem: Problem,
+}
+
+impl fmt::Display for RunProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.problem.fmt(f)
     }
-    digits.parse().ok()
-}
-
-/// Sort key that puts x00 < x01 < ... < x10, and unknown names after them alphabetically.
-fn variant_key(variant: &str) -> (u32, &str) {
-    (variant_number(variant).unwrap_or(u32::MAX), variant)
 }
 
 impl RunSet {
-    /// Reads every run under `dir`. Errors: `dir` missing, no run under it, or a `run.json`
-    /// that does not parse (named with its line).
+    /// Reads and checks every run under `dir`. Errors: `dir` missing, or no run.json in it.
     pub fn load(dir: &Path) -> Result<RunSet> {
-        let (runs, warnings) = load::load_dir(dir)?;
-        if runs.is_empty() {
+        let loaded = load::load_dir(dir)?;
+        if loaded.runs.is_empty() && loaded.problems.is_empty() {
             return Err(Error::NoRuns {
                 dir: dir.to_owned(),
                 reason: "holds no run (no run.json in it or below it); train one with `make run` \
@@ -52,24 +58,21 @@ impl RunSet {
                     .into(),
             });
         }
-        Ok(RunSet::from_runs(dir, runs, warnings))
+        let mut set = RunSet::from_runs(dir, loaded.runs, loaded.warnings);
+        set.problems = loaded.problems;
+        Ok(set)
     }
 
-    /// A set from runs already read (tests, benchmarks); sorts them like [`RunSet::load`].
+    /// A set from runs already read (tests, benchmarks): sorted like [`RunSet::load`]'s, with
+    /// no check run on them.
     pub fn from_runs(root: &Path, mut runs: Vec<Run>, mut warnings: Vec<Warning>) -> RunSet {
         runs.sort_by(|a, b| {
-            (
-                &a.info.experiment,
-                variant_key(&a.info.variant),
-                a.info.seed,
-                &a.dir,
-            )
-                .cmp(&(
-                    &b.info.experiment,
-                    variant_key(&b.info.variant),
-                    b.info.seed,
-                    &b.dir,
-                ))
+            (&a.info.experiment, a.info.variant, a.info.seed, &a.dir).cmp(&(
+                &b.info.experiment,
+                b.info.variant,
+                b.info.seed,
+                &b.dir,
+            ))
         });
         for r in &runs {
             warnings.extend(r.warnings.iter().cloned());
@@ -78,6 +81,7 @@ impl RunSet {
             root: root.to_owned(),
             runs,
             warnings,
+            problems: Vec::new(),
         }
     }
 
@@ -86,7 +90,7 @@ impl RunSet {
         &self.root
     }
 
-    /// Every run, sorted by experiment, variant number, seed.
+    /// Every run that passed its checks, sorted by experiment, variant, seed.
     pub fn runs(&self) -> &[Run] {
         &self.runs
     }
@@ -95,23 +99,39 @@ impl RunSet {
         self.runs.is_empty()
     }
 
-    /// What the reader skipped or could not find, each naming file (and line where known).
+    /// What the reader skipped or could not find in runs that are still usable.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
 
-    /// Experiment names, sorted.
+    /// Every problem of the runs left out, each naming file (and line where known).
+    pub fn problems(&self) -> &[RunProblem] {
+        &self.problems
+    }
+
+    /// The problems that spoil `experiment` (and those whose experiment is unknown).
+    pub fn problems_of(&self, experiment: &str) -> Vec<&RunProblem> {
+        self.problems
+            .iter()
+            .filter(|p| p.experiment.as_deref().is_none_or(|e| e == experiment))
+            .collect()
+    }
+
+    /// Experiment names, sorted (those of left-out runs included).
     pub fn experiments(&self) -> Vec<&str> {
         let mut e: Vec<&str> = self
             .runs
             .iter()
             .map(|r| r.info.experiment.as_str())
+            .chain(self.problems.iter().filter_map(|p| p.experiment.as_deref()))
             .collect();
+        e.sort_unstable();
         e.dedup();
         e
     }
 
-    /// The runs of one experiment; an error listing the experiments there are when it has none.
+    /// The runs of one experiment (and the problems that spoil it); an error listing the
+    /// experiments there are when it has neither.
     pub fn only_experiment(&self, experiment: &str) -> Result<RunSet> {
         let runs: Vec<Run> = self
             .runs
@@ -119,7 +139,8 @@ impl RunSet {
             .filter(|r| r.info.experiment == experiment)
             .cloned()
             .collect();
-        if runs.is_empty() {
+        let problems: Vec<RunProblem> = self.problems_of(experiment).into_iter().cloned().collect();
+        if runs.is_empty() && problems.is_empty() {
             return Err(Error::NoRuns {
                 dir: self.root.clone(),
                 reason: format!(
@@ -128,51 +149,57 @@ impl RunSet {
                 ),
             });
         }
-        Ok(RunSet::from_runs(&self.root, runs, Vec::new()))
+        let mut set = RunSet::from_runs(&self.root, runs, Vec::new());
+        set.problems = problems;
+        Ok(set)
     }
 
-    /// Variant names in numeric order: x00, x01, ..., then any other names.
-    pub fn variants(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.runs.iter().map(|r| r.info.variant.as_str()).collect();
-        v.sort_by_key(|a| variant_key(a));
+    /// Variants in numeric order: x00, x01, ..., x10.
+    pub fn variants(&self) -> Vec<Variant> {
+        let mut v: Vec<Variant> = self.runs.iter().map(|r| r.info.variant).collect();
+        v.sort_unstable();
         v.dedup();
         v
     }
 
     /// The baseline: `x00` when present, else the first variant.
-    pub fn baseline(&self) -> Option<&str> {
+    pub fn baseline(&self) -> Option<Variant> {
         let v = self.variants();
-        v.iter().find(|v| **v == "x00").or(v.first()).copied()
+        v.iter()
+            .find(|v| **v == Variant::BASELINE)
+            .or(v.first())
+            .copied()
     }
 
-    /// Seeds of a variant, ascending (a seed run in two experiments appears twice).
-    pub fn seeds(&self, variant: &str) -> Vec<u64> {
+    /// Seeds of a variant's runs, finished or not, ascending.
+    pub fn seeds(&self, variant: Variant) -> Vec<u64> {
         self.runs_of(variant).iter().map(|r| r.info.seed).collect()
     }
 
-    /// Every run of a variant, by seed.
-    pub fn runs_of(&self, variant: &str) -> Vec<&Run> {
+    /// Every run of a variant, finished or not, by seed.
+    pub fn runs_of(&self, variant: Variant) -> Vec<&Run> {
         self.runs
             .iter()
             .filter(|r| r.info.variant == variant)
             .collect()
     }
 
-    /// The runs of a variant that count as results: those whose summary says `finished`. When
-    /// none has finished yet (a sweep in progress), every run of the variant, so its curves
-    /// still show.
-    pub fn result_runs(&self, variant: &str) -> Vec<&Run> {
-        let all = self.runs_of(variant);
-        let done: Vec<&Run> = all.iter().copied().filter(|r| is_finished(r)).collect();
-        if done.is_empty() {
-            all
-        } else {
-            done
-        }
+    /// The runs of a variant that count as results: those whose summary says `finished`. Only
+    /// these enter finals, statistics, tables, claims and figures.
+    pub fn result_runs(&self, variant: Variant) -> Vec<&Run> {
+        self.runs_of(variant)
+            .into_iter()
+            .filter(|r| is_finished(r))
+            .collect()
+    }
+
+    /// Every run that has not finished (interrupted, diverged, still going or crashed).
+    pub fn unfinished(&self) -> Vec<&Run> {
+        self.runs.iter().filter(|r| !is_finished(r)).collect()
     }
 
     /// The run of a variant with a seed.
-    pub fn run(&self, variant: &str, seed: u64) -> Option<&Run> {
+    pub fn run(&self, variant: Variant, seed: u64) -> Option<&Run> {
         self.runs
             .iter()
             .find(|r| r.info.variant == variant && r.info.seed == seed)
@@ -186,11 +213,27 @@ pub fn is_finished(run: &Run) -> bool {
         .is_some_and(|s| s.status == Status::Finished)
 }
 
+/// How a run stands when it has not finished: `interrupted at step 100 of 500`,
+/// `diverged at step 7`, `no summary (still going, or crashed) at step 40`.
+pub fn standing(run: &Run) -> String {
+    let last = run.metrics.last();
+    let at = match (last.map(|m| m.step), last.and_then(|m| m.total_steps)) {
+        (Some(s), Some(t)) => format!(" at step {s} of {t}"),
+        (Some(s), None) => format!(" at step {s}"),
+        (None, _) => " before its first evaluation".into(),
+    };
+    match run.summary.as_ref().map(|s| s.status) {
+        Some(Status::Finished) => "finished".into(),
+        Some(s) => format!("{s}{at}"),
+        None => format!("no summary (still going, or crashed){at}"),
+    }
+}
+
 /// A short name for a run in messages: `x01-s2` plus its folder.
 pub fn describe(run: &Run) -> String {
     format!(
         "{} ({})",
-        runlog::run_dir_name(&run.info.variant, run.info.seed),
+        runlog::run_dir_name(run.info.variant, run.info.seed),
         run.dir.display()
     )
 }

@@ -1,10 +1,17 @@
 //! Markdown -> HTML as a short sequence of passes over pulldown-cmark events:
-//! 1. headings get ids (slugs, deduplicated), an anchor link, and an entry in the table of contents;
-//! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text;
+//! 1. headings get ids (slugs, deduplicated), become links to themselves (so the link's name is
+//!    the heading's text), and enter the table of contents;
+//! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text, and
+//!    every image gets its size, lazy loading and phone rendition from [`images`];
 //! 3. fenced code is highlighted (`highlight`), math becomes MathML (no JavaScript);
-//! 4. pulldown-cmark writes the rest (tables, footnotes, ...), escaping all text.
+//! 4. tables sit in a scroll box (they scroll sideways, visibly, where they do not fit), and
+//!    inline code breaks between words only, never inside a flag like `--device`;
+//! 5. pulldown-cmark writes the rest (footnotes, ...), escaping all text.
 
 use super::highlight;
+use super::images::{self, Images};
+pub use super::text::{escape, slugify};
+use super::text::{inline_code, unique};
 use crate::post::scan::options;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::HashSet;
@@ -28,14 +35,23 @@ pub struct Rendered {
     /// Every image source and link target, for the checks.
     pub images: Vec<String>,
     pub links: Vec<String>,
+    /// The page has a code block: it needs the highlighting stylesheet.
+    pub has_code: bool,
 }
 
 pub fn render(md: &str) -> Rendered {
+    render_with(md, &Images::new())
+}
+
+/// Renders `md`; `known` gives the size, gist and phone rendition of the images it shows.
+pub fn render_with(md: &str, known: &Images) -> Rendered {
     let events: Vec<Event> = Parser::new_ext(md, options()).collect();
     let mut out = Rendered::default();
     let mut used = HashSet::new();
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
+    // The first image shown loads at once; the ones after it when they near the screen.
+    let mut lazy = false;
     while i < events.len() {
         match &events[i] {
             Event::Start(Tag::Heading { level, id, .. }) => {
@@ -59,17 +75,28 @@ pub fn render(md: &str) -> Rendered {
                         text: text.clone(),
                     });
                 }
-                html_events.push(Event::Html(
-                    format!("<h{lvl} id=\"{}\">", escape(&slug)).into(),
-                ));
-                html_events.extend(inner.iter().cloned());
-                html_events.push(Event::Html(
-                    format!(
-                        "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a></h{lvl}>\n",
-                        escape(&slug)
+                // The heading's text links to it; a heading that holds a link of its own
+                // cannot (links do not nest) and keeps only its id.
+                let self_link = !inner
+                    .iter()
+                    .any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+                let (open, close) = if self_link {
+                    (
+                        format!(
+                            "<h{lvl} id=\"{0}\"><a class=\"anchor\" href=\"#{0}\">",
+                            escape(&slug)
+                        ),
+                        format!("</a></h{lvl}>\n"),
                     )
-                    .into(),
-                ));
+                } else {
+                    (
+                        format!("<h{lvl} id=\"{}\">", escape(&slug)),
+                        format!("</h{lvl}>\n"),
+                    )
+                };
+                html_events.push(Event::Html(open.into()));
+                html_events.extend(inner.iter().cloned());
+                html_events.push(Event::Html(close.into()));
                 i = end + 1;
             }
             Event::Start(Tag::Paragraph) if is_lone_image(&events, i) => {
@@ -80,23 +107,28 @@ pub fn render(md: &str) -> Rendered {
                 else {
                     unreachable!("is_lone_image checked it")
                 };
-                let alt = plain_text(&events[i + 2..end - 1]);
+                let caption = plain_text(&events[i + 2..end - 1]);
                 out.images.push(dest_url.to_string());
-                let title = if title.is_empty() {
-                    String::new()
-                } else {
-                    format!(" title=\"{}\"", escape(title))
-                };
-                // The image links to itself: on a phone, a tap shows the figure full size.
-                let src = escape(dest_url);
-                html_events.push(Event::Html(
-                    format!(
-                        "<figure>\n<a href=\"{src}\"><img src=\"{src}\" alt=\"{}\"{title}></a>\n<figcaption>{}</figcaption>\n</figure>\n",
-                        escape(&alt),
-                        escape(&alt)
-                    )
-                    .into(),
-                ));
+                let info = known.get(dest_url.as_ref());
+                let html = images::figure(dest_url, &caption, title, info, lazy);
+                lazy = true;
+                html_events.push(Event::Html(html.into()));
+                i = end + 1;
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                // An image inside text: sized and lazy like a figure, no caption; a drawn
+                // figure says what it shows.
+                let end = find_end(&events, i);
+                let info = known.get(dest_url.as_ref());
+                let alt = info
+                    .and_then(|i| i.gist.clone())
+                    .unwrap_or_else(|| plain_text(&events[i + 1..end]));
+                out.images.push(dest_url.to_string());
+                let html = images::img(dest_url, &alt, title, info, lazy);
+                lazy = true;
+                html_events.push(Event::InlineHtml(html.into()));
                 i = end + 1;
             }
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -114,8 +146,36 @@ pub fn render(md: &str) -> Rendered {
                     }
                     CodeBlockKind::Indented => String::new(),
                 };
+                out.has_code = true;
                 html_events.push(Event::Html(highlight::code_block(&code, &lang).into()));
                 i = end + 1;
+            }
+            Event::Start(Tag::Table(_)) => {
+                // The scroll box is a labelled region a keyboard can focus, so it can be
+                // scrolled without a mouse; the label is the table's header row.
+                let end = find_end(&events, i);
+                let head = events[i..end]
+                    .iter()
+                    .position(|e| matches!(e, Event::Start(Tag::TableHead)))
+                    .map(|h| {
+                        let h = i + h;
+                        header_text(&events[h + 1..find_end(&events, h)])
+                    })
+                    .unwrap_or_default();
+                html_events.push(Event::Html(
+                    format!(
+                        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table: {}\">\n",
+                        escape(&head)
+                    )
+                    .into(),
+                ));
+                html_events.push(events[i].clone());
+                i += 1;
+            }
+            Event::End(TagEnd::Table) => {
+                html_events.push(events[i].clone());
+                html_events.push(Event::Html("</div>\n".into()));
+                i += 1;
             }
             Event::InlineMath(m) => {
                 html_events.push(Event::InlineHtml(math(m, false).into()));
@@ -126,14 +186,8 @@ pub fn render(md: &str) -> Rendered {
                 i += 1;
             }
             ev => {
-                match ev {
-                    Event::Start(Tag::Image { dest_url, .. }) => {
-                        out.images.push(dest_url.to_string())
-                    }
-                    Event::Start(Tag::Link { dest_url, .. }) => {
-                        out.links.push(dest_url.to_string())
-                    }
-                    _ => {}
+                if let Event::Start(Tag::Link { dest_url, .. }) = ev {
+                    out.links.push(dest_url.to_string())
                 }
                 if out.summary.is_empty() {
                     if let Event::Start(Tag::Paragraph) = ev {
@@ -145,8 +199,28 @@ pub fn render(md: &str) -> Rendered {
             }
         }
     }
-    pulldown_cmark::html::push_html(&mut out.html, html_events.into_iter());
+    // Last pass: inline code, wherever it stands (headings included).
+    let html_events = html_events.into_iter().map(|e| match e {
+        Event::Code(c) => Event::InlineHtml(inline_code(&c).into()),
+        e => e,
+    });
+    pulldown_cmark::html::push_html(&mut out.html, html_events);
     out
+}
+
+/// The header cells' texts, comma-separated.
+fn header_text(events: &[Event]) -> String {
+    let mut cells = Vec::new();
+    let mut k = 0;
+    while k < events.len() {
+        if let Event::Start(Tag::TableCell) = events[k] {
+            let end = find_end(events, k);
+            cells.push(plain_text(&events[k + 1..end]));
+            k = end;
+        }
+        k += 1;
+    }
+    cells.join(", ")
 }
 
 /// The index of the event closing the one opened at `start` (same nesting depth).
@@ -205,57 +279,14 @@ fn math(tex: &CowStr, display: bool) -> String {
     }
 }
 
-/// `## The setup` -> `the-setup`; `x01` -> `x01`; keeps letters and digits of any script.
-pub fn slugify(text: &str) -> String {
-    let mut s = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            s.push(c);
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let s = s.trim_end_matches('-').to_string();
-    if s.is_empty() {
-        "section".into()
-    } else {
-        s
-    }
-}
-
-fn unique(used: &mut HashSet<String>, base: String) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    id
-}
-
 fn level_num(l: HeadingLevel) -> u8 {
     l as u8
-}
-
-/// HTML-escapes text for element content and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::images::ImageInfo;
 
     #[test]
     fn headings_figures_code_math_and_escaping() {
@@ -268,21 +299,89 @@ mod tests {
         assert_eq!(r.summary, "First para.");
         let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["the-setup", "the-setup-1", "x01"]);
-        assert!(r
-            .html
-            .contains("<h2 id=\"the-setup\">The setup<a class=\"anchor\" href=\"#the-setup\""));
-        assert!(r
-            .html
-            .contains("<figure>\n<a href=\"val_loss-step.png\"><img src=\"val_loss-step.png\" alt=\"Loss &lt;by&gt; step\"></a>"));
+        assert!(r.html.contains(
+            "<h2 id=\"the-setup\"><a class=\"anchor\" href=\"#the-setup\">The setup</a></h2>"
+        ));
+        assert!(
+            r.html
+                .contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"\" decoding=\"async\">"),
+            "{}",
+            r.html
+        );
         assert!(r
             .html
             .contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));
         assert!(r.html.contains("<pre class=\"code\""), "{}", r.html);
+        assert!(r.has_code);
         assert!(r.html.contains("<math"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table: a, b\">\n<table>"), "{}", r.html);
+        assert!(r.html.contains("</table>\n</div>"), "{}", r.html);
         assert!(r.html.contains("footnote-definition"));
         assert_eq!(r.images, ["val_loss-step.png"]);
+    }
+
+    #[test]
+    fn known_images_get_size_gist_and_lazy_loading_after_the_first() {
+        let info = ImageInfo {
+            width: 1800,
+            height: 1050,
+            gist: Some("Line chart: x00 lowest (2.9100).".into()),
+            phone: None,
+        };
+        let known = Images::from([
+            ("a.png".to_string(), info.clone()),
+            ("b.png".to_string(), info),
+        ]);
+        let r = render_with(
+            "![A](a.png)\n\nText ![inline](b.png) and ![c](c.png).\n",
+            &known,
+        );
+        let imgs: Vec<&str> = r.html.split("<img ").skip(1).collect();
+        assert_eq!(imgs.len(), 3, "{}", r.html);
+        assert!(
+            imgs[0].contains(
+                "width=\"1800\" height=\"1050\" alt=\"Line chart: x00 lowest (2.9100).\""
+            ) && !imgs[0].contains("lazy"),
+            "{}",
+            r.html
+        );
+        assert!(
+            imgs[1].contains("width=\"1800\"")
+                && imgs[1].contains("alt=\"Line chart")
+                && imgs[1].contains("loading=\"lazy\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            imgs[2].contains("alt=\"c\"") && !imgs[2].contains("width"),
+            "{}",
+            r.html
+        );
+        assert!(!r.has_code);
+    }
+
+    #[test]
+    fn a_heading_with_a_link_keeps_it_and_inline_flags_stay_whole() {
+        let r = render("## See [this](https://x.org)\n\nRun `trainer sweep --device cuda` or `a-very-long-name-that-would-not-fit-on-a-phone-line`.\n");
+        assert!(
+            r.html
+                .contains("<h2 id=\"see-this\">See <a href=\"https://x.org\">this</a></h2>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<code>trainer sweep <span class=\"nowrap\">--device</span> cuda</code>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<code>a-very-long-name-that-would-not-fit-on-a-phone-line</code>"),
+            "{}",
+            r.html
+        );
     }
 }

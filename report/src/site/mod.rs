@@ -1,12 +1,18 @@
 //! The site: filled markdown -> HTML pages through tera templates (base, post, index, feed).
 //!
 //! Stages: `markdown` (pulldown-cmark passes: heading ids and anchors, table of contents,
-//! figures, highlighted code, math) -> `templates` (a post page, the index, the Atom feed, the
-//! stylesheet). Templates come from the repository's `templates/` when it has them, else the
-//! copies built into the binary, so a site builds anywhere.
+//! figures with the HTML of [`images`], highlighted code, math) -> `templates` (a post page with
+//! its metadata, the index, the Atom feed) and the static files (stylesheet, highlighting
+//! stylesheet for pages with code, favicon). One template writes markdown, not a page:
+//! `setup.md`, the description of an experiment's runs that fills a draft's setup section. Templates come from the repository's `templates/`
+//! when it has them, else the copies built into the binary, so a site builds anywhere. [`feed`]
+//! says what site.toml lacks for a valid feed.
 
+pub mod feed;
 pub mod highlight;
+pub mod images;
 pub mod markdown;
+pub mod text;
 
 use crate::config::SiteConfig;
 use markdown::TocEntry;
@@ -20,8 +26,16 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("post.html", include_str!("../../../templates/post.html")),
     ("index.html", include_str!("../../../templates/index.html")),
     ("atom.xml", include_str!("../../../templates/atom.xml")),
+    ("setup.md", include_str!("../../../templates/setup.md")),
     ("style.css", include_str!("../../../templates/style.css")),
+    (
+        "favicon.svg",
+        include_str!("../../../templates/favicon.svg"),
+    ),
 ];
+
+/// The highlighting stylesheet's file name: linked only by pages with code.
+pub const CODE_CSS: &str = "code.css";
 
 /// One post as the templates see it.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +50,20 @@ pub struct Page {
     pub toc: Vec<TocEntry>,
     /// The filled markdown's file name, next to the page.
     pub markdown_file: String,
+    /// The page has code blocks: it links the highlighting stylesheet.
+    pub has_code: bool,
+    /// The first figure, for link previews (Open Graph, Twitter card).
+    pub image: Option<PageImage>,
+}
+
+/// An image of a page as its metadata names it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PageImage {
+    /// Relative to the page.
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
 }
 
 impl Page {
@@ -49,6 +77,8 @@ impl Page {
             html: r.html,
             toc: r.toc,
             markdown_file: format!("{slug}.md"),
+            has_code: r.has_code,
+            image: None,
         }
     }
 }
@@ -59,14 +89,15 @@ fn timestamp(date: Option<&str>) -> String {
 
 pub struct Templates {
     tera: Tera,
-    css: String,
+    /// Files copied into the site as they are (stylesheet, favicon), by name.
+    assets: Vec<(String, String)>,
 }
 
 impl Templates {
     /// The built-in templates, each replaced by the file of the same name in `dir` if there is one.
     pub fn load(dir: Option<&Path>) -> Result<Templates, String> {
         let mut tera = Tera::default();
-        let mut css = String::new();
+        let mut assets = Vec::new();
         let mut files = Vec::new();
         for (name, built_in) in BUILT_IN {
             let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
@@ -75,14 +106,16 @@ impl Templates {
                 }
                 None => built_in.to_string(),
             };
-            if *name == "style.css" {
-                css = text;
-            } else {
+            if [".html", ".xml", ".md"].iter().any(|e| name.ends_with(e)) {
                 files.push((name.to_string(), text));
+            } else {
+                assets.push((name.to_string(), text));
             }
         }
         // Escape & < > " ' only: valid for HTML and XML alike, and URLs keep their slashes.
         tera.set_escape_fn(markdown::escape);
+        // The setup text's sentence starts with whatever the runs record first.
+        tera.register_filter("first_upper", first_upper);
         tera.add_raw_templates(files).map_err(|e| {
             format!(
                 "templates{}: {}",
@@ -91,7 +124,7 @@ impl Templates {
                 chain(&e)
             )
         })?;
-        Ok(Templates { tera, css })
+        Ok(Templates { tera, assets })
     }
 
     pub fn post(&self, site: &SiteConfig, page: &Page) -> Result<String, String> {
@@ -99,6 +132,16 @@ impl Templates {
         c.insert("site", site);
         c.insert("post", page);
         c.insert("root", "../");
+        // Canonical link, og:url and og:image need absolute URLs: left out without them.
+        c.insert("absolute", &feed::is_absolute(&site.base_url));
+        c.insert("url", &format!("{}{}/", site.base_url, page.slug));
+        // The post's summary describes it; the site's description stands in for a post without.
+        let description = if page.summary.is_empty() {
+            &site.description
+        } else {
+            &page.summary
+        };
+        c.insert("description", description);
         self.render("post.html", &c)
     }
 
@@ -121,9 +164,19 @@ impl Templates {
         self.render("atom.xml", &c)
     }
 
-    /// The page stylesheet plus the code-highlighting themes.
-    pub fn stylesheet(&self) -> String {
-        format!("{}\n{}", self.css, highlight::stylesheet())
+    /// The description of an experiment's runs (`setup.md`, markdown), from its facts.
+    pub fn setup(&self, facts: &crate::post::facts::Facts) -> Result<String, String> {
+        let view = crate::post::generate::setup_view(facts);
+        let c = Context::from_serialize(&view).map_err(|e| format!("setup.md: {}", chain(&e)))?;
+        self.render("setup.md", &c)
+    }
+
+    /// The static files of the site by name: the templates' stylesheet and favicon, and the
+    /// highlighting themes as [`CODE_CSS`].
+    pub fn assets(&self) -> Vec<(String, String)> {
+        let mut v = self.assets.clone();
+        v.push((CODE_CSS.to_string(), highlight::stylesheet()));
+        v
     }
 
     fn render(&self, name: &str, c: &Context) -> Result<String, String> {
@@ -136,6 +189,22 @@ impl Templates {
 /// Newest first (dated posts before undated ones), then by slug: a stable order.
 pub fn sort_pages(pages: &mut [Page]) {
     pages.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+}
+
+/// The text with its first character in upper case (tera's `capitalize` lowers the rest).
+fn first_upper(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("first_upper: not a string"))?;
+    let mut c = s.chars();
+    Ok(match c.next() {
+        Some(f) => format!("{}{}", f.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+    .into())
 }
 
 /// An error and its causes on one line (tera's top message alone rarely says what went wrong).

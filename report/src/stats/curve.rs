@@ -21,6 +21,15 @@ impl Axis {
             Axis::Time => "time",
         }
     }
+
+    /// `step` or `time` (a directive's `axis=`).
+    pub fn parse(name: &str) -> Result<Axis, String> {
+        match name {
+            "step" => Ok(Axis::Step),
+            "time" => Ok(Axis::Time),
+            other => Err(format!("axis \"{other}\": it is \"step\" or \"time\"")),
+        }
+    }
 }
 
 /// The mean of several runs' curves; `std` only when there are at least two.
@@ -104,11 +113,12 @@ pub fn mean_curve(runs: &[&Run], axis: Axis) -> Option<MeanCurve> {
             .iter()
             .filter_map(|(cx, cy)| interp(cx, cy, x))
             .collect();
-        let m = ys.iter().sum::<f64>() / ys.len() as f64;
+        // Overflow-safe for any finite losses (a 1e200 in one seed must not make the band
+        // infinite: the figure's axis could not be ticked).
+        let (m, s) = super::mean_std(&ys);
         mean.push(m);
-        if n > 1 {
-            let ss: f64 = ys.iter().map(|y| (y - m).powi(2)).sum();
-            std.push((ss / (ys.len() - 1) as f64).sqrt());
+        if let (true, Some(s)) = (n > 1, s) {
+            std.push(s);
         }
     }
     Some(MeanCurve {

@@ -53,7 +53,7 @@ fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
     let map = m.lambdas.as_ref().expect("checked by last_with");
     let mut components: Vec<String> = map.keys().cloned().collect();
     // `x` first, then the embeddings by number (BTreeMap order already does this).
-    components.sort_by_key(|c| (c != "x", crate::runs::variant_number(c), c.clone()));
+    components.sort_by_key(|c| (c != "x", runlog::Variant::parse(c).ok(), c.clone()));
     let layers = map.values().map(Vec::len).max().unwrap_or(0);
     let mut values = Vec::with_capacity(components.len());
     for c in &components {
@@ -102,44 +102,92 @@ pub fn last_lambdas(run: &Run) -> Result<LambdaGrid> {
 /// The mean over runs of each run's last lambdas. All runs must have the same components and
 /// number of layers; the error names the first run that differs.
 pub fn mean_lambdas(runs: &[&Run]) -> Result<LambdaGrid> {
-    mean_of(runs, false)
+    spread_of(runs, false, false).map(|s| s.mean)
 }
 
 /// Like [`mean_lambdas`], each lambda weighted by the RMS of what it multiplies.
 pub fn norm_weighted(runs: &[&Run]) -> Result<LambdaGrid> {
-    mean_of(runs, true)
+    spread_of(runs, true, false).map(|s| s.mean)
 }
 
-fn mean_of(runs: &[&Run], need_norms: bool) -> Result<LambdaGrid> {
+/// Whether a component's sign is the run's choice: an added embedding (x01, x02, ...) enters the
+/// network only through λ·norm(table row), so negating its table and its lambdas together
+/// changes nothing, and which of the two a run ends with depends on its initialisation. Not x
+/// (the residual) and not x00 (the residual starts as x00, so its table is used unweighted too).
+pub fn sign_is_free(component: &str) -> bool {
+    runlog::Variant::parse(component).is_ok_and(|v| v.extra_embeddings() >= 1)
+}
+
+/// Multiplies one run's lambdas of a sign-free component by the sign of their mean over layers
+/// (so that mean is positive); true when they were flipped.
+pub fn align_sign(component: &str, values: &mut [f64]) -> bool {
+    let flip = sign_is_free(component) && values.iter().sum::<f64>() < 0.0;
+    if flip {
+        values.iter_mut().for_each(|v| *v = -*v);
+    }
+    flip
+}
+
+/// The lambdas of several runs, per component and layer: mean, sample std (with two runs or
+/// more), and when aligned how many (run, component) pairs were flipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LambdaSpread {
+    pub mean: LambdaGrid,
+    pub std: Option<Vec<Vec<f64>>>,
+    pub flipped: usize,
+}
+
+/// Mean ± std over runs of each run's last lambdas; `aligned`: each run's added embeddings
+/// first made to agree in sign ([`align_sign`]), so a sign that differs between seeds does not
+/// cancel out in the mean.
+pub fn spread(runs: &[&Run], aligned: bool) -> Result<LambdaSpread> {
+    spread_of(runs, false, aligned)
+}
+
+fn spread_of(runs: &[&Run], need_norms: bool, aligned: bool) -> Result<LambdaSpread> {
     let Some(first) = runs.first() else {
         return Err(Error::Stats("no runs to take lambdas from".into()));
     };
-    let mut acc = grid_of(first, need_norms)?;
-    for run in &runs[1..] {
-        let g = grid_of(run, need_norms)?;
-        if g.components != acc.components || g.layers != acc.layers {
+    let mut grids = Vec::with_capacity(runs.len());
+    let mut flipped = 0;
+    for run in runs {
+        let mut g = grid_of(run, need_norms)?;
+        if let Some(f) = grids
+            .first()
+            .filter(|f: &&LambdaGrid| f.components != g.components || f.layers != g.layers)
+        {
             return Err(Error::Stats(format!(
                 "cannot average lambdas: {} has components {} over {} layers, {} has {} over {}",
                 describe(first),
-                acc.components.join(","),
-                acc.layers,
+                f.components.join(","),
+                f.layers,
                 describe(run),
                 g.components.join(","),
                 g.layers
             )));
         }
-        for (a, b) in acc.values.iter_mut().zip(&g.values) {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
+        if aligned {
+            for (c, values) in g.components.iter().zip(g.values.iter_mut()) {
+                flipped += usize::from(align_sign(c, values));
             }
         }
-        acc.n += 1;
+        grids.push(g);
     }
-    let n = acc.n as f64;
-    for v in acc.values.iter_mut().flatten() {
-        *v /= n;
+    let mut mean = grids[0].clone();
+    mean.n = grids.len();
+    let mut std = mean.values.clone();
+    for (c, (means, stds)) in mean.values.iter_mut().zip(&mut std).enumerate() {
+        for (l, (m, s)) in means.iter_mut().zip(stds.iter_mut()).enumerate() {
+            let xs: Vec<f64> = grids.iter().map(|g| g.values[c][l]).collect();
+            let (mean_here, std_here) = super::mean_std(&xs);
+            (*m, *s) = (mean_here, std_here.unwrap_or(0.0));
+        }
     }
-    Ok(acc)
+    Ok(LambdaSpread {
+        std: (grids.len() > 1).then_some(std),
+        mean,
+        flipped,
+    })
 }
 
 /// One lambda over training: (step, value) at every evaluation that logged it.

@@ -11,17 +11,20 @@
 //!   over seeds), the same weighted by activation norms, and lambdas over training.
 //!
 //! Only runs whose summary says `finished` count as results ([`RunSet::result_runs`]); a
-//! variant with no finished run falls back to all its runs so a sweep in progress still shows.
+//! variant with no finished run has no row (its runs are listed as left out elsewhere).
 
 pub mod curve;
 pub mod lambdas;
 
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
-pub use lambdas::{last_lambdas, mean_lambdas, norm_weighted, over_training, LambdaGrid};
+pub use lambdas::{
+    align_sign, last_lambdas, mean_lambdas, norm_weighted, over_training, sign_is_free, spread,
+    LambdaGrid, LambdaSpread,
+};
 
 use crate::runs::{describe, RunSet};
 use crate::{Error, Result};
-use runlog::Run;
+use runlog::{Run, Variant};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Mean ± std (sample, n-1) and range of some numbers; `std` is `None` for n = 1.
@@ -35,17 +38,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// `None` for no values.
+    /// `None` for no values. Finite values of any magnitude give finite results: the sums
+    /// are taken over scaled values, so 1e200 does not overflow to infinity.
     pub fn of(values: &[f64]) -> Option<Summary> {
         let n = values.len();
         if n == 0 {
             return None;
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let std = (n > 1).then(|| {
-            let ss: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
-            (ss / (n - 1) as f64).sqrt()
-        });
+        let (mean, std) = mean_std(values);
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         Some(Summary {
@@ -64,6 +64,26 @@ impl Summary {
             None => format!("{:.digits$} (n=1)", self.mean),
         }
     }
+}
+
+/// Mean, and the sample std (n - 1) when there are two values or more. Values are divided by
+/// the largest magnitude first, so squares and sums stay finite for any finite input; for
+/// ordinary numbers this is the plain formula to the last few bits.
+pub fn mean_std(values: &[f64]) -> (f64, Option<f64>) {
+    let n = values.len() as f64;
+    let plain_mean = values.iter().sum::<f64>() / n;
+    let plain_std =
+        |m: f64| (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let big = values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let (mean, std) = if big < 1e150 {
+        (plain_mean, plain_std(plain_mean))
+    } else {
+        let scaled: Vec<f64> = values.iter().map(|v| v / big).collect();
+        let m = scaled.iter().sum::<f64>() / n;
+        let ss: f64 = scaled.iter().map(|v| (v - m).powi(2)).sum();
+        (m * big, (ss / (n - 1.0)).sqrt() * big)
+    };
+    (mean, (values.len() > 1).then_some(std))
 }
 
 /// Welch's t-test of one variant against the baseline (two-sided).
@@ -95,7 +115,7 @@ pub fn welch(a: &Summary, b: &Summary) -> Option<TTest> {
 /// Everything the article says about one variant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantStats {
-    pub variant: String,
+    pub variant: Variant,
     /// Runs counted (finished ones, or all when none finished).
     pub n: usize,
     pub final_loss: Summary,
@@ -113,14 +133,14 @@ pub struct VariantStats {
 /// The statistics of every variant of a set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatsTable {
-    pub baseline: String,
+    pub baseline: Variant,
     /// The training time (seconds) at which `loss_at_time` is taken.
     pub at_time_s: f64,
     pub rows: Vec<VariantStats>,
 }
 
 impl StatsTable {
-    pub fn row(&self, variant: &str) -> Option<&VariantStats> {
+    pub fn row(&self, variant: Variant) -> Option<&VariantStats> {
         self.rows.iter().find(|r| r.variant == variant)
     }
 }
@@ -137,15 +157,14 @@ fn final_point(run: &Run) -> Option<(f64, f64)> {
 }
 
 /// A variant's name, its counted runs with (final loss, final time in s), and the left-out runs.
-type Group<'a> = (String, Vec<(&'a Run, f64, f64)>, Vec<String>);
+type Group<'a> = (Variant, Vec<(&'a Run, f64, f64)>, Vec<String>);
 
 /// Statistics of every variant. `at_time_s` picks the time for the loss-at-time comparison;
 /// `None` takes the earliest final time among the runs compared.
 pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
     let baseline = runs
         .baseline()
-        .ok_or_else(|| Error::Stats("no runs to compute statistics from".into()))?
-        .to_owned();
+        .ok_or_else(|| Error::Stats("no runs to compute statistics from".into()))?;
     // Per variant: the runs counted and their (final loss, final time).
     let mut groups: Vec<Group> = Vec::new();
     for variant in runs.variants() {
@@ -158,14 +177,16 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
                 None => excluded.push(format!("{}: no finite final val loss", describe(run))),
             }
         }
-        if counted.len() < runs.runs_of(variant).len() {
-            for run in runs.runs_of(variant) {
-                if !counted.iter().any(|r| std::ptr::eq(*r, run)) {
-                    excluded.push(format!("{}: not finished", describe(run)));
-                }
+        for run in runs.runs_of(variant) {
+            if !counted.iter().any(|r| std::ptr::eq(*r, run)) {
+                excluded.push(format!(
+                    "{}: not finished ({})",
+                    describe(run),
+                    crate::runs::standing(run)
+                ));
             }
         }
-        groups.push((variant.to_owned(), kept, excluded));
+        groups.push((variant, kept, excluded));
     }
     let at = match at_time_s {
         Some(t) => t,

@@ -1,11 +1,14 @@
 //! Helpers shared by the report's tests: runs written through runlog, and the fixture folder.
 #![allow(dead_code)]
 
+pub mod missing;
+
 use runlog::{Metrics, RunInfo, Status, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// `../shared/fixtures/<name>` from the repository root, or `None` (the test then skips).
+/// `../shared/fixtures/<name>` from the repository root, or `None` (the test then skips; under
+/// CI it fails).
 pub fn fixtures(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures")
@@ -13,16 +16,29 @@ pub fn fixtures(name: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} not found", dir.display());
+        missing::missing(
+            &dir.display().to_string(),
+            "CI lays the fixtures out at ../shared/fixtures next to the checkout",
+        );
         None
     }
+}
+
+/// A variant by name (tests name them as the drafts do).
+pub fn v(name: &str) -> runlog::Variant {
+    runlog::Variant::parse(name).unwrap()
+}
+
+/// Variant names, for comparing with a list of strings.
+pub fn names(vs: &[runlog::Variant]) -> Vec<String> {
+    vs.iter().map(|v| v.to_string()).collect()
 }
 
 pub fn info(experiment: &str, variant: &str, seed: u64) -> RunInfo {
     RunInfo {
         run_id: format!("test-{variant}-s{seed}"),
         preset: Some("test".into()),
-        ..RunInfo::new(experiment, variant, seed)
+        ..RunInfo::new(experiment, runlog::Variant::parse(variant).unwrap(), seed)
     }
 }
 
@@ -84,9 +100,10 @@ pub fn write_run(
     dir
 }
 
-/// Decodes a PNG written by the report: (width, height, RGB bytes).
+/// Decodes a PNG written by the report (a palette image, expanded): (width, height, RGB bytes).
 pub fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();

@@ -1,31 +1,35 @@
 //! Helpers of the site tests (fill, site, browser): runs with exact numbers, drafts in a temporary project, builds.
 #![allow(dead_code)]
 
+#[path = "../common/missing.rs"]
+pub mod missing;
+
 use report::build::{build, BuildOptions, Outcome};
 use runlog::{Metrics, RunInfo, Status, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// ../shared/fixtures/<name> when present (tests skip with a message otherwise).
+/// ../shared/fixtures/<name> when present (tests skip with a message otherwise; under CI they
+/// fail).
 pub fn fixture(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures")
-        .join(name);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipped: {} not found", p.display());
-        None
-    }
+    shared(&format!("fixtures/{name}"))
 }
 
 pub fn seed_draft() -> Option<PathBuf> {
+    shared("seed/embeddings-extravaganza-1.md")
+}
+
+fn shared(rel: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/seed/embeddings-extravaganza-1.md");
-    if p.is_file() {
+        .join("../../shared")
+        .join(rel);
+    if p.exists() {
         Some(p)
     } else {
-        println!("skipped: {} not found", p.display());
+        missing::missing(
+            &p.display().to_string(),
+            "CI lays ../shared/{fixtures,seed} out next to the checkout",
+        );
         None
     }
 }
@@ -73,7 +77,7 @@ pub fn write_run(root: &Path, exp: &str, variant: &str, seed: u64, loss: f64, ti
             embeddings: 1000,
             other: BTreeMap::new(),
         }),
-        ..RunInfo::new(exp, variant, seed)
+        ..RunInfo::new(exp, runlog::Variant::parse(variant).unwrap(), seed)
     };
     runlog::write_json_atomic(&dir.join(runlog::RUN_FILE), &info).unwrap();
     runlog::write_atomic(&dir.join(runlog::METRICS_FILE), text.as_bytes()).unwrap();
@@ -158,4 +162,35 @@ impl Project {
 /// The problems of an outcome, one per line, for assertion messages.
 pub fn listed(o: &Outcome) -> String {
     o.problems.iter().map(|p| format!("{p}\n")).collect()
+}
+
+/// `git -C dir args...`, which must succeed; its output, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The `report` binary run in `dir` as a user would: success, and stdout then stderr.
+pub fn report(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }

@@ -2,6 +2,7 @@
 //! train_gpt.py): a header of 256 little-endian int32 — magic 20240520, version 1, token count —
 //! then the tokens as little-endian u16.
 
+use crate::data::tokenizer::GPT2_VOCAB;
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -66,10 +67,22 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<Vec<u16>> {
             }
         )));
     }
-    Ok(body
+    let tokens: Vec<u16> = body
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect())
+        .collect();
+    // An id past the vocabulary would index past the embedding tables: refused here, where the
+    // shard and the offset can still be named.
+    if let Some(i) = tokens.iter().position(|&t| usize::from(t) >= GPT2_VOCAB) {
+        return Err(bad(format!(
+            "token {i} (byte offset {}) is {}, not a GPT-2 token id (the vocabulary has {GPT2_VOCAB} \
+             ids, 0..{}); the shard is corrupt or was made with another tokenizer",
+            HEADER_BYTES + 2 * i,
+            tokens[i],
+            GPT2_VOCAB - 1
+        )));
+    }
+    Ok(tokens)
 }
 
 pub fn read(path: &Path) -> Result<Vec<u16>> {
@@ -123,13 +136,23 @@ mod tests {
     fn round_trip_through_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fineweb_val_000000.bin");
-        let tokens: Vec<u16> = vec![50256, 0, 1, 65535, 464, 50256];
+        let tokens: Vec<u16> = vec![50256, 0, 1, 50000, 464, 50256];
         write(&path, &tokens).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 1024 + 12);
         assert_eq!(read(&path).unwrap(), tokens);
         assert_eq!(read_all(dir.path(), "val").unwrap(), tokens);
         let none = read_all(dir.path(), "train").unwrap_err().to_string();
         assert!(none.contains("no *_train_*.bin"), "{none}");
+    }
+
+    #[test]
+    fn a_token_past_the_vocabulary_is_named_with_its_offset() {
+        let b = encode(&[50256, 1, 50257, 3]);
+        let e = decode(&b, p()).unwrap_err().to_string();
+        assert!(
+            e.contains("shard.bin") && e.contains("token 2 (byte offset 1028) is 50257"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (each re-planned under its lock, as another sweep may have taken or finished it meanwhile),
 //! and stop the whole sweep on Ctrl-C.
 
+use super::experiment::check_experiment;
 use super::grid::RunSpec;
 use super::plan::{plan_run, Action};
 use super::table::Row;
@@ -33,7 +34,7 @@ impl Report {
 /// `base` for one run of the grid.
 pub fn run_args(base: &RunArgs, spec: &RunSpec) -> RunArgs {
     let mut a = base.clone();
-    a.variant = spec.variant.clone();
+    a.variant = spec.variant.to_string();
     a.seed = spec.seed;
     a
 }
@@ -51,7 +52,13 @@ pub fn plan_all(
         let config = launch::config_on(&args, data)?;
         let dir = args.run_dir();
         let expected = launch::expected_of(&config, data);
-        match plan_run(&dir, &expected, checkpoint::saved_step(&dir)?) {
+        let planned = plan_run(&dir, &expected, checkpoint::saved_step(&dir)?).and_then(|a| {
+            if !dir.join(runlog::RUN_FILE).exists() {
+                check_experiment(&dir, &expected)?;
+            }
+            Ok(a)
+        });
+        match planned {
             Ok(a) => actions.push(a),
             Err(e) => {
                 let _ = writeln!(refused, "{e}\n");

@@ -1,23 +1,22 @@
 //! The grid of a sweep: every variant with every seed, in a fixed order that the Slurm array
 //! index also follows (task i trains `grid[i]`).
 
+use crate::config::variant as parse_variant;
+use runlog::Variant;
 use std::fmt;
-
-/// The most extra embeddings the model supports (x08).
-pub const MAX_EXTRA: usize = 8;
 
 /// One run of the grid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSpec {
     /// `x00`..`x08`.
-    pub variant: String,
+    pub variant: Variant,
     pub seed: u64,
 }
 
 impl RunSpec {
     /// The run's folder name inside its experiment: `x02-s1`.
     pub fn dir_name(&self) -> String {
-        runlog::run_dir_name(&self.variant, self.seed)
+        runlog::run_dir_name(self.variant, self.seed)
     }
 }
 
@@ -27,34 +26,19 @@ impl fmt::Display for RunSpec {
     }
 }
 
-/// `x00` -> 0, `x04` -> 4; anything else is an error that says what is accepted.
-pub fn parse_variant(name: &str) -> Result<usize, String> {
-    let n = name
-        .strip_prefix('x')
-        .filter(|d| d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|d| d.parse::<usize>().ok())
-        .filter(|&n| n <= MAX_EXTRA);
-    n.ok_or_else(|| {
-        format!("variant `{name}`: expected x00 (baseline) up to x{MAX_EXTRA:02}, e.g. x02")
-    })
-}
-
 /// `x00,x01,x04` (also `x00..x04`, inclusive); duplicates are an error, not silently merged.
-pub fn parse_variants(list: &str) -> Result<Vec<String>, String> {
-    let mut out: Vec<String> = Vec::new();
+pub fn parse_variants(list: &str) -> Result<Vec<Variant>, String> {
+    let mut out: Vec<Variant> = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let names: Vec<String> = match item.split_once("..") {
+        let names: Vec<Variant> = match item.split_once("..") {
             Some((a, b)) => {
                 let (a, b) = (parse_variant(a)?, parse_variant(b)?);
                 if a > b {
                     return Err(format!("variants `{item}`: the range runs backwards"));
                 }
-                (a..=b).map(runlog::lambda_key).collect()
+                b.components().filter(|v| *v >= a).collect()
             }
-            None => {
-                parse_variant(item)?;
-                vec![item.to_owned()]
-            }
+            None => vec![parse_variant(item)?],
         };
         for n in names {
             if out.contains(&n) {
@@ -97,14 +81,13 @@ pub fn parse_seeds(list: &str) -> Result<Vec<u64>, String> {
 
 /// Seed-major: every variant of seed 0 first, so a sweep stopped early still compares all
 /// variants on equal terms.
-pub fn grid(variants: &[String], seeds: &[u64]) -> Vec<RunSpec> {
+pub fn grid(variants: &[Variant], seeds: &[u64]) -> Vec<RunSpec> {
     seeds
         .iter()
         .flat_map(|&seed| {
-            variants.iter().map(move |v| RunSpec {
-                variant: v.clone(),
-                seed,
-            })
+            variants
+                .iter()
+                .map(move |&variant| RunSpec { variant, seed })
         })
         .collect()
 }
@@ -127,7 +110,12 @@ mod tests {
 
     #[test]
     fn ranges_expand_inclusively() {
-        assert_eq!(parse_variants("x00..x02").unwrap(), ["x00", "x01", "x02"]);
+        let names: Vec<String> = parse_variants("x00..x02")
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(names, ["x00", "x01", "x02"]);
         assert_eq!(parse_seeds("3..5").unwrap(), [3, 4, 5]);
     }
 

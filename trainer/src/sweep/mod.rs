@@ -6,8 +6,8 @@
 //! running the same sweep again picks up where it stopped.
 //! With `--emit slurm`: the same grid as a Slurm job array ([`crate::slurm`]).
 
-pub mod diff;
 pub mod execute;
+pub mod experiment;
 pub mod grid;
 pub mod plan;
 pub mod table;
@@ -120,6 +120,14 @@ pub fn main(args: &SweepArgs, raw: &[String]) -> Result<ExitCode> {
         println!("sweep interrupted: run the same command again to continue where it stopped");
         return Ok(ExitCode::from(crate::interrupt::EXIT_INTERRUPTED as u8));
     }
+    // A run another process holds is not trained by this sweep: the grid is not done.
+    let busy = report.count("busy");
+    if busy > 0 {
+        return Err(Error::Usage(format!(
+            "{busy} run(s) of the grid could not be trained: another process trains them \
+             (busy above); run the same sweep again when it has finished"
+        )));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -146,7 +154,7 @@ fn emit_slurm(
         argv.extend(forwarded.iter().cloned());
         argv.extend([
             "--variant".to_owned(),
-            run.variant.clone(),
+            run.variant.to_string(),
             "--seed".to_owned(),
             run.seed.to_string(),
             "--resume".to_owned(),

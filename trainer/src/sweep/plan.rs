@@ -2,7 +2,7 @@
 //! checkpoint, skip it (it ended with this very config), or refuse (it holds another config,
 //! which is never overwritten). `trainer run` and `trainer sweep` decide alike.
 
-use super::diff::{config_diff, render};
+use runlog::diff::{config_diff, render, with_data_hash, Difference};
 use runlog::{Status, RUN_FILE};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,17 @@ pub enum PlanError {
         new_hash: String,
         diff: String,
     },
+    #[error(
+        "{dir}: the runs of experiment `{experiment}` share one config (seed and extra \
+         embeddings aside), and {other} records another; a run of this config does not go \
+         into it. The differences:\n{diff}Choose another --experiment or --out."
+    )]
+    ExperimentDiffers {
+        dir: PathBuf,
+        experiment: String,
+        other: PathBuf,
+        diff: String,
+    },
     #[error("{0}")]
     Unreadable(#[from] runlog::Error),
 }
@@ -81,7 +92,7 @@ pub fn plan_run(
         let mut diffs = config_diff(&recorded, &requested);
         if diffs.is_empty() {
             // Same fields, other hash: the hash recipe changed (or run.json was edited).
-            diffs.push(super::diff::Difference {
+            diffs.push(Difference {
                 path: "config_hash".into(),
                 old: Some(Value::String(old_hash.clone())),
                 new: Some(Value::String(expected.config_hash.clone())),
@@ -109,15 +120,6 @@ pub fn plan_run(
     }
 }
 
-/// The config with the data hash beside it, so a diff names a data change too.
-fn with_data_hash(config: &Value, data_hash: Option<&str>) -> Value {
-    let mut v = serde_json::json!({ "config": config });
-    if let Some(h) = data_hash {
-        v["data_hash"] = Value::String(h.to_owned());
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,7 +141,7 @@ mod tests {
             config: e.config.clone(),
             config_hash: Some(e.config_hash.clone()),
             data_hash: e.data_hash.clone(),
-            ..RunInfo::new("e", "x01", 0)
+            ..RunInfo::new("e", runlog::Variant::parse("x01").unwrap(), 0)
         };
         write_json_atomic(&dir.join(RUN_FILE), &info).unwrap();
         if let Some(status) = status {

@@ -1,0 +1,173 @@
+//! From a figure's spec and the runs to a plot ready to draw: which runs it averages (finished
+//! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
+//! spread, signs aligned on request) and its title, which states how it was made.
+
+use super::{heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
+use crate::runs::{describe, is_finished, standing, RunSet};
+use crate::stats;
+use crate::{Error, Result};
+use runlog::Variant;
+
+/// The runs a lambda figure averages: one seed's run, or the variant's result runs; finished
+/// runs only (an error says how the others stand).
+fn pick_runs<'a>(
+    runs: &'a RunSet,
+    name: &str,
+    variant: Variant,
+    seed: Option<u64>,
+) -> Result<Vec<&'a runlog::Run>> {
+    let all = runs.runs_of(variant);
+    if all.is_empty() {
+        let known: Vec<String> = runs.variants().iter().map(Variant::to_string).collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "no run of variant {variant}; variants here: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    let picked: Vec<&runlog::Run> = all
+        .iter()
+        .copied()
+        .filter(|r| seed.is_none_or(|s| r.info.seed == s))
+        .collect();
+    if picked.is_empty() {
+        let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "no run of {variant} with seed {}; seeds: {}",
+                seed.unwrap_or_default(),
+                seeds.join(", ")
+            ),
+        ));
+    }
+    let done: Vec<&runlog::Run> = picked.iter().copied().filter(|r| is_finished(r)).collect();
+    if done.is_empty() {
+        let how: Vec<String> = picked
+            .iter()
+            .map(|r| format!("{}: {}", describe(r), standing(r)))
+            .collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "{variant}: 0 of {} finished; only finished runs are drawn ({})",
+                picked.len(),
+                how.join("; ")
+            ),
+        ));
+    }
+    Ok(done)
+}
+
+/// Which runs a lambda figure shows, and at which step: `x01, mean of 5 seeds, step 5960`.
+fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid) -> String {
+    match seed {
+        Some(s) => format!("{variant}, seed {s}, step {}", grid.step),
+        None if grid.n == 1 => format!("{variant} (1 run), step {}", grid.step),
+        None => format!("{variant}, mean of {} seeds, step {}", grid.n, grid.step),
+    }
+}
+
+/// How an aligned figure was made, stated on it: `signs aligned (x01..x04 of each seed × the
+/// sign of its mean over layers; 7 of 20 flipped)`.
+fn alignment(variant: Variant, spread: &stats::LambdaSpread) -> String {
+    let n = variant.extra_embeddings();
+    let which = match n {
+        0 => "no added embedding".to_string(),
+        1 => "x01".to_string(),
+        _ => format!("x01..{variant}"),
+    };
+    format!(
+        "signs aligned ({which} of each seed × the sign of its mean over layers; {} of {} flipped)",
+        spread.flipped,
+        spread.mean.n * n as usize
+    )
+}
+
+/// The drawable figure a spec names (not the table).
+pub(super) enum Prepared {
+    ValLoss(val_loss::ValLossPlot),
+    Heatmap(heatmap::HeatmapPlot),
+    Lines(lambda_lines::LambdaLinesPlot),
+    Layers(layer_lines::LayerLinesPlot),
+}
+
+pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
+    let stats_err = |e: Error| match e {
+        Error::Stats(m) => Error::figure(name, m),
+        other => other,
+    };
+    Ok(match spec {
+        FigureSpec::ValLoss { axis, window } => Prepared::ValLoss(
+            val_loss::ValLossPlot::new(runs, *axis, *window).map_err(|m| Error::figure(name, m))?,
+        ),
+        FigureSpec::Heatmap {
+            variant,
+            seed,
+            normed,
+            aligned,
+        } => {
+            let rs = pick_runs(runs, name, *variant, *seed)?;
+            let title = |grid: &stats::LambdaGrid| {
+                let what = if *normed {
+                    "Lambdas × RMS of their input"
+                } else {
+                    "Lambdas"
+                };
+                format!("{what}: {}", who(*variant, *seed, grid))
+            };
+            let (grid, title) = if *normed {
+                let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
+                let t = title(&grid);
+                (grid, t)
+            } else {
+                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
+                let mut t = title(&spread.mean);
+                if *aligned {
+                    t = format!("{t}, {}", alignment(*variant, &spread));
+                }
+                (spread.mean, t)
+            };
+            Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
+        }
+        FigureSpec::LayerLines {
+            variant,
+            seed,
+            aligned,
+        } => {
+            let rs = pick_runs(runs, name, *variant, *seed)?;
+            let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
+            let mut title = format!(
+                "Lambdas across layers: {}",
+                who(*variant, *seed, &spread.mean)
+            );
+            if spread.mean.n > 1 {
+                title = title.replacen(", mean of", ", mean ± std of", 1);
+            }
+            if *aligned {
+                title = format!("{title}, {}", alignment(*variant, &spread));
+            }
+            Prepared::Layers(layer_lines::LayerLinesPlot::new(spread, title))
+        }
+        FigureSpec::LambdaLines {
+            variant,
+            seed,
+            layers,
+        } => {
+            let rs = pick_runs(runs, name, *variant, *seed)?;
+            let who = match seed {
+                Some(s) => format!("{variant}, seed {s}"),
+                None if rs.len() == 1 => format!("{variant} (1 run)"),
+                None => format!("{variant}, mean of {} seeds", rs.len()),
+            };
+            let title = format!("Lambdas over training: {who}");
+            Prepared::Lines(
+                lambda_lines::LambdaLinesPlot::new(&rs, layers, title)
+                    .map_err(|m| Error::figure(name, m))?,
+            )
+        }
+        FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
+    })
+}

@@ -1,0 +1,119 @@
+//! Pass 1, front matter: the draft's front matter read (title, date, summary, the experiments
+//! it draws on), and each experiment's runs and facts looked up ([`Sources`]). A front matter
+//! that does not read, or an experiment whose runs fail their checks or do not exist, stops the
+//! post. Records, for `report check`, which runs each experiment holds.
+
+use super::{Context, Flow, Pass, Post, Source, Sources};
+use crate::post::facts::Facts;
+use crate::post::{generate, Draft, Kind};
+
+pub struct FrontMatter;
+
+impl Pass for FrontMatter {
+    fn name(&self) -> &'static str {
+        "front matter"
+    }
+
+    fn run(&self, post: &mut Post, cx: &Context) -> Flow {
+        match Draft::parse(&post.draft.path, std::mem::take(&mut post.draft.text)) {
+            Ok(d) => post.draft = d,
+            Err(p) => {
+                post.problems.push(p);
+                return Flow::Stop;
+            }
+        }
+        let several = cx.runs.experiments();
+        let named: Vec<Option<String>> = if post.draft.front.experiments.is_empty() {
+            if several.len() > 1 {
+                // Runs of different experiments are never pooled: a post that names none may
+                // use no runs (whatever asks for them says how to name one).
+                post.sources = Sources {
+                    list: Vec::new(),
+                    unnamed: Some(format!(
+                        "the runs hold experiments {}; name the one this post uses in its front \
+                         matter (`experiment: {}`, or several: `experiments: [a, b]`): runs of \
+                         different experiments are never pooled",
+                        several.join(", "),
+                        several[0]
+                    )),
+                };
+                return Flow::Go;
+            }
+            vec![None]
+        } else {
+            post.draft
+                .front
+                .experiments
+                .iter()
+                .cloned()
+                .map(Some)
+                .collect()
+        };
+        // An experiment's figures go to <page>/<experiment>/: not over the page's own files.
+        let own = ["index.html".to_string(), format!("{}.md", post.draft.slug)];
+        if let Some(bad) = named.iter().flatten().find(|e| own.contains(e)) {
+            let line = post.draft.line_in_front(bad).unwrap_or(1);
+            post.problem_on(
+                line,
+                Kind::BadDraft,
+                format!(
+                    "experiment `{bad}`: its figures' folder next to the page would take the name \
+                     of the page's own file; rename the experiment"
+                ),
+            );
+            return Flow::Stop;
+        }
+        let mut list = Vec::new();
+        for exp in named {
+            match cx.runs.get(exp.as_deref()) {
+                Ok((facts, runs)) => {
+                    post.uses.push(uses(exp.as_deref(), &facts));
+                    list.push(Source {
+                        experiment: exp,
+                        facts,
+                        runs,
+                    });
+                }
+                Err(e) => {
+                    let line = exp
+                        .as_deref()
+                        .and_then(|name| post.draft.line_in_front(name))
+                        .unwrap_or(1);
+                    post.problem_on(line, Kind::BadDraft, e);
+                }
+            }
+        }
+        if post.failed() {
+            return Flow::Stop;
+        }
+        post.sources = Sources {
+            list,
+            unnamed: None,
+        };
+        Flow::Go
+    }
+}
+
+/// `x0-experiment: 16 runs: x00 (2 seeds: 0, 1), ...` (one experiment of a post, for `report
+/// check`).
+fn uses(exp: Option<&str>, facts: &Facts) -> String {
+    let name = exp
+        .or(facts.experiment.as_deref())
+        .unwrap_or("(no experiment)");
+    let runs: usize = facts
+        .variants
+        .iter()
+        .map(|v| v.seeds.len() + v.unfinished.len())
+        .sum();
+    let variants: Vec<String> = facts
+        .variants
+        .iter()
+        .map(|v| format!("{} ({})", v.variant, generate::runs_phrase(v)))
+        .collect();
+    let listed = if variants.is_empty() {
+        "no runs".to_string()
+    } else {
+        format!("{runs} run(s): {}", variants.join(", "))
+    };
+    format!("experiment {name}: {listed}")
+}

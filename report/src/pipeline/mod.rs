@@ -1,0 +1,174 @@
+//! One post through the site's passes, in the manner of mdBook's preprocessors: a post is
+//! handed down a list of passes, each one module with one entry point ([`Pass::run`]),
+//! registered in one place ([`PASSES`]):
+//!
+//! 1. [`front_matter`]: the front matter read; the experiments the post names, each with the
+//!    facts and runs it is filled and drawn from ([`Sources`]);
+//! 2. [`todos`]: TODO paragraphs filled by the section they stand in;
+//! 3. [`directives`]: each `{{ ... }}` expanded (numbers, tables, figures, claim checks);
+//! 4. [`links`]: `name (LINK)` placeholders filled from site.toml's links;
+//! 5. [`figures`]: image links resolved, figures drawn (an author's image used as is);
+//! 6. [`html`]: the markdown rendered, its links checked, the page made.
+//!
+//! The text passes (2-4) never change the draft's text: each records edits against the body,
+//! so every problem names the draft's own line, and the filled markdown is assembled once, when
+//! the figures pass needs it. A pass that cannot go on stops the post ([`Flow::Stop`]); a post
+//! with a fatal problem gets no page. Nothing here writes a page: the build does, from
+//! [`Post::page`], when no pass found a fatal problem.
+
+pub mod directives;
+pub mod figures;
+pub mod front_matter;
+pub mod html;
+mod image_links;
+pub mod links;
+mod sources;
+pub mod todos;
+
+pub use sources::{Source, Sources};
+
+use crate::build::BuildOptions;
+use crate::config::SiteConfig;
+use crate::post::{scan, Draft, Kind, Problem};
+use crate::site::{images::Images, Page, Templates};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Whether the post goes on to the next pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Go,
+    Stop,
+}
+
+/// One pass over a post.
+pub trait Pass: Sync {
+    /// What the pass does, in a few words (the module docs say the rest).
+    fn name(&self) -> &'static str;
+    fn run(&self, post: &mut Post, cx: &Context) -> Flow;
+}
+
+/// Every pass, in order: the one place a pass is registered.
+pub const PASSES: &[&dyn Pass] = &[
+    &front_matter::FrontMatter,
+    &todos::Todos,
+    &directives::Directives,
+    &links::Links,
+    &figures::Figures,
+    &html::Html,
+];
+
+/// The passes that fill the text: front matter to links (they read no file and write none).
+pub fn text_passes() -> &'static [&'static dyn Pass] {
+    &PASSES[..4]
+}
+
+/// What every pass may read: the build's paths, site.toml, the templates, the runs.
+pub struct Context<'a> {
+    pub options: &'a BuildOptions,
+    pub config: &'a SiteConfig,
+    pub templates: &'a Templates,
+    pub runs: &'a crate::build::runs::PerDraft<'a>,
+}
+
+/// A post on its way through the passes.
+#[derive(Debug)]
+pub struct Post {
+    pub draft: Draft,
+    /// The experiments the post draws on (set by the front matter pass).
+    pub sources: Sources,
+    /// Replacements of byte ranges of the draft's body, from the text passes.
+    pub edits: Vec<(Range<usize>, String)>,
+    pub problems: Vec<Problem>,
+    /// The experiments the post uses and their runs, one line each (`report check` lists them).
+    pub uses: Vec<String>,
+    /// The filled markdown (front matter and body), from the figures pass on; image links then
+    /// point at the files next to the page.
+    pub markdown: String,
+    /// What the page knows of each image it shows, by the source its markdown links.
+    pub shown: Images,
+    /// Files to copy next to the page: (from, to).
+    pub copies: Vec<(PathBuf, PathBuf)>,
+    /// Figure files drawn into the figures folder (each rendition).
+    pub drawn: Vec<PathBuf>,
+    /// The page, made by the HTML pass.
+    pub page: Option<Page>,
+}
+
+impl Post {
+    /// A draft read from `path`, before any pass.
+    pub fn new(path: PathBuf, text: String) -> Post {
+        Post {
+            draft: Draft::unparsed(&path, text),
+            sources: Sources::default(),
+            edits: Vec::new(),
+            problems: Vec::new(),
+            uses: Vec::new(),
+            markdown: String::new(),
+            shown: Images::new(),
+            copies: Vec::new(),
+            drawn: Vec::new(),
+            page: None,
+        }
+    }
+
+    /// A problem at byte `at` of the body, named by the draft's line.
+    pub fn problem_at(&mut self, at: usize, kind: Kind, message: String) {
+        let line = scan::line_of(&self.draft.text, self.draft.body_start + at);
+        self.problem_on(line, kind, message);
+    }
+
+    /// A problem on `line` of the draft (0: the whole file).
+    pub fn problem_on(&mut self, line: usize, kind: Kind, message: String) {
+        self.problems.push(Problem {
+            path: self.draft.path.clone(),
+            line,
+            kind,
+            message,
+        });
+    }
+
+    /// Whether `range` of the body is still the draft's own text (no earlier pass replaced any
+    /// of it).
+    pub fn is_free(&self, range: &Range<usize>) -> bool {
+        !self
+            .edits
+            .iter()
+            .any(|(r, _)| r.start < range.end && range.start < r.end)
+    }
+
+    /// The draft with every edit of the text passes put in (front matter kept as written).
+    pub fn filled(&self) -> String {
+        let body = self.draft.body();
+        let mut edits: Vec<&(Range<usize>, String)> = self.edits.iter().collect();
+        edits.sort_by_key(|(r, _)| r.start);
+        let mut out = String::with_capacity(self.draft.text.len() * 2);
+        out.push_str(&self.draft.text[..self.draft.body_start]);
+        let mut at = 0;
+        for (r, text) in edits {
+            if r.start < at {
+                continue;
+            }
+            out.push_str(&body[at..r.start]);
+            out.push_str(text);
+            at = r.end;
+        }
+        out.push_str(&body[at..]);
+        out
+    }
+
+    /// Whether a problem found so far keeps the post from getting a page.
+    pub fn failed(&self) -> bool {
+        self.problems.iter().any(|p| p.kind.fatal())
+    }
+}
+
+/// Runs `passes` over `post` in order, until one stops it.
+pub fn run(post: &mut Post, cx: &Context, passes: &[&dyn Pass]) {
+    for pass in passes {
+        if pass.run(post, cx) == Flow::Stop {
+            break;
+        }
+    }
+    post.problems.sort_by_key(|p| (p.line, p.kind));
+}

@@ -1,0 +1,187 @@
+//! Numbers derived from one experiment's facts, for directives and claims: a final lambda per
+//! seed (an added embedding's sign aligned on request, as the figures do), its mean at one
+//! layer, and how the variants' mean loss curves compare along an axis.
+
+use super::directives::functions::Args;
+use super::facts::{Facts, VariantFacts};
+use crate::stats::{align_sign, interp, mean_std, Axis, MeanCurve};
+
+/// The final lambdas of `component` in each counted run of `v`, in seed order; `aligned`:
+/// an added embedding's flipped where their layer mean is negative (see `stats::align_sign`).
+pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<Vec<f64>>, String> {
+    let runs: Vec<Vec<f64>> = v
+        .seed_lambdas
+        .iter()
+        .filter_map(|g| g.get(component).cloned())
+        .collect();
+    if runs.is_empty() || runs.len() != v.seeds.len() {
+        let known: Vec<&str> = v
+            .seed_lambdas
+            .first()
+            .map(|g| g.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        return Err(format!(
+            "not every run of {} logs lambdas of `{component}` (components logged: {})",
+            v.variant,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ));
+    }
+    Ok(runs
+        .into_iter()
+        .map(|mut l| {
+            if aligned {
+                align_sign(component, &mut l);
+            }
+            l
+        })
+        .collect())
+}
+
+/// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
+pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
+    let v = f.variant(a.variant()?)?;
+    let component = a
+        .text("component")
+        .ok_or("needs `component`, e.g. component=\"x00\"")?;
+    let layer = a.whole("layer").ok_or("needs `layer`, e.g. layer=15")? as usize;
+    let runs = per_seed(v, component, a.flag("aligned"))?;
+    let layers = runs[0].len();
+    if layer >= layers {
+        return Err(format!(
+            "layer {layer} does not exist: the runs of {} have layers 0-{}",
+            v.variant,
+            layers - 1
+        ));
+    }
+    let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
+    let d = a.digits(2);
+    Ok(match mean_std(&xs) {
+        (m, Some(s)) => format!("{m:.d$} ± {s:.d$} (n={})", xs.len()),
+        (m, None) => format!("{m:.d$} (n=1)"),
+    })
+}
+
+/// How one curve fares against others: at `wins` of `points` evaluations in `range`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub wins: usize,
+    pub points: usize,
+    pub range: (f64, f64),
+}
+
+/// Every x at which any of the curves was evaluated, inside the range all of them cover.
+fn common_grid(curves: &[&MeanCurve]) -> Option<(Vec<f64>, (f64, f64))> {
+    let lo = curves
+        .iter()
+        .map(|c| c.x[0])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let hi = curves
+        .iter()
+        .map(|c| c.x[c.x.len() - 1])
+        .fold(f64::INFINITY, f64::min);
+    if curves.is_empty() || lo > hi {
+        return None;
+    }
+    let mut grid: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.x.iter().copied())
+        .filter(|x| (lo..=hi).contains(x))
+        .collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    Some((grid, (lo, hi)))
+}
+
+fn axis(a: &Args) -> Result<Axis, String> {
+    Axis::parse(a.text("axis").unwrap_or("step"))
+}
+
+/// At how many evaluations (of all variants, in the range all cover) `variant`'s mean loss is
+/// below every other variant's; with each other variant's count of its own.
+pub fn lowest(
+    f: &Facts,
+    variant: &str,
+    axis: Axis,
+) -> Result<(Tally, Vec<(String, usize)>), String> {
+    let me = f.variant(variant)?;
+    let curves: Vec<(&VariantFacts, &MeanCurve)> = f
+        .variants
+        .iter()
+        .filter(|v| !v.seeds.is_empty())
+        .map(|v| v.curve(axis).map(|c| (v, c)))
+        .collect::<Result<_, _>>()?;
+    me.curve(axis)?;
+    let only: Vec<&MeanCurve> = curves.iter().map(|(_, c)| *c).collect();
+    let (grid, range) = common_grid(&only).ok_or("the variants' curves share no range")?;
+    let mut counts = vec![0usize; curves.len()];
+    for &x in &grid {
+        let ys: Vec<f64> = curves
+            .iter()
+            .map(|(_, c)| interp(&c.x, &c.mean, x).unwrap_or(f64::INFINITY))
+            .collect();
+        if let Some(best) = (0..ys.len()).min_by(|&a, &b| ys[a].total_cmp(&ys[b])) {
+            counts[best] += 1;
+        }
+    }
+    let mine = curves
+        .iter()
+        .position(|(v, _)| v.variant == me.variant)
+        .map_or(0, |i| counts[i]);
+    let others = curves
+        .iter()
+        .zip(&counts)
+        .map(|((v, _), n)| (v.variant.to_string(), *n))
+        .collect();
+    let tally = Tally {
+        wins: mine,
+        points: grid.len(),
+        range,
+    };
+    Ok((tally, others))
+}
+
+/// At how many evaluations (of either, in the range both cover) `variant`'s mean loss is below
+/// `than`'s.
+pub fn below(f: &Facts, variant: &str, than: &str, axis: Axis) -> Result<Tally, String> {
+    let (a, b) = (
+        f.variant(variant)?.curve(axis)?,
+        f.variant(than)?.curve(axis)?,
+    );
+    let (grid, range) = common_grid(&[a, b]).ok_or("the two curves share no range")?;
+    let wins = grid
+        .iter()
+        .filter(
+            |&&x| match (interp(&a.x, &a.mean, x), interp(&b.x, &b.mean, x)) {
+                (Some(ya), Some(yb)) => ya < yb,
+                _ => false,
+            },
+        )
+        .count();
+    Ok(Tally {
+        wins,
+        points: grid.len(),
+        range,
+    })
+}
+
+/// `lowest_count(...)`: `730 of 738`.
+pub fn lowest_count(f: &Facts, a: &Args) -> Result<String, String> {
+    let (t, _) = lowest(f, a.variant()?, axis(a)?)?;
+    Ok(format!("{} of {}", t.wins, t.points))
+}
+
+/// `below_count(...)`: `45 of 49`.
+pub fn below_count(f: &Facts, a: &Args) -> Result<String, String> {
+    let than = a.text("than").ok_or("needs `than`, e.g. than=\"x00\"")?;
+    let t = below(f, a.variant()?, than, axis(a)?)?;
+    Ok(format!("{} of {}", t.wins, t.points))
+}
+
+/// The axis a claim or count is about (`axis=`, default `step`).
+pub fn axis_of(a: &Args) -> Result<Axis, String> {
+    axis(a)
+}

@@ -1,0 +1,375 @@
+//! The directive functions, in one table: each with the arguments it takes (an argument it does
+//! not take is an error, so a typo never falls back to a default silently), their types, and
+//! what it gives. Every function takes `experiment="..."`, which picks the experiment (of the
+//! post's) whose runs it reads; a post over several experiments must give it.
+
+use super::{FigureCheck, Setup};
+use crate::pipeline::Sources;
+use crate::post::facts::Facts;
+use crate::post::md_escape;
+use crate::post::{claims, derived, generate};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What an argument must hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Type {
+    Text,
+    /// A whole number, 0 or more.
+    Whole,
+    Number,
+    /// A list of strings, like `["x00", "x01"]`.
+    Names,
+    /// A list of whole numbers, like `[14, 15]`.
+    Wholes,
+    /// `true` or `false`.
+    Flag,
+}
+
+impl Type {
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Type::Text => v.is_string(),
+            Type::Whole => v.is_u64(),
+            Type::Number => v.is_number(),
+            Type::Names => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Type::Wholes => v.as_array().is_some_and(|a| a.iter().all(Value::is_u64)),
+            Type::Flag => v.is_boolean(),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Type::Text => "a \"string\"",
+            Type::Whole => "a whole number",
+            Type::Number => "a number",
+            Type::Names => "a list of names like [\"x00\", \"x01\"]",
+            Type::Wholes => "a list of whole numbers like [14, 15]",
+            Type::Flag => "true or false",
+        }
+    }
+}
+
+/// The checked arguments of one call.
+#[derive(Debug, Clone, Default)]
+pub struct Args(BTreeMap<String, Value>);
+
+impl Args {
+    pub fn new(args: BTreeMap<String, Value>) -> Args {
+        Args(args)
+    }
+
+    pub fn text(&self, k: &str) -> Option<&str> {
+        self.0.get(k).and_then(Value::as_str)
+    }
+
+    pub fn whole(&self, k: &str) -> Option<u64> {
+        self.0.get(k).and_then(Value::as_u64)
+    }
+
+    pub fn number(&self, k: &str) -> Option<f64> {
+        self.0.get(k).and_then(Value::as_f64)
+    }
+
+    pub fn names(&self, k: &str) -> Option<Vec<String>> {
+        let a = self.0.get(k)?.as_array()?;
+        a.iter().map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    pub fn wholes(&self, k: &str) -> Option<Vec<u64>> {
+        let a = self.0.get(k)?.as_array()?;
+        a.iter().map(Value::as_u64).collect()
+    }
+
+    pub fn flag(&self, k: &str) -> bool {
+        self.0.get(k).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    pub(crate) fn variant(&self) -> Result<&str, String> {
+        self.text("variant")
+            .ok_or_else(|| "needs `variant`, e.g. variant=\"x01\"".to_string())
+    }
+
+    pub(crate) fn digits(&self, default: usize) -> usize {
+        self.whole("digits").map_or(default, |d| d.min(12) as usize)
+    }
+}
+
+/// What a function runs on: the facts of the experiment it reads, the experiment when the
+/// directive named it (figure links then name it too), and the build's checks and templates.
+pub struct Scope<'a> {
+    pub facts: &'a Facts,
+    pub experiment: Option<&'a str>,
+    pub figure_ok: &'a FigureCheck,
+    pub setup: &'a Setup<'a>,
+}
+
+impl Scope<'_> {
+    /// `images/NAME`, or `images/<experiment>/NAME` when the directive named its experiment.
+    fn image(&self, name: &str) -> String {
+        match self.experiment {
+            Some(e) => format!("images/{e}/{name}"),
+            None => format!("images/{name}"),
+        }
+    }
+}
+
+type Run = fn(&Scope, &Args) -> Result<String, String>;
+
+/// One function: its name, how it is called, the arguments it takes, what it does.
+pub struct Function {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub args: &'static [(&'static str, Type)],
+    run: Run,
+}
+
+const VARIANT: (&str, Type) = ("variant", Type::Text);
+const METRIC: (&str, Type) = ("metric", Type::Text);
+const DIGITS: (&str, Type) = ("digits", Type::Whole);
+const CAPTION: (&str, Type) = ("caption", Type::Text);
+const AXIS: (&str, Type) = ("axis", Type::Text);
+/// Every function takes it (see [`call`]).
+const EXPERIMENT: (&str, Type) = ("experiment", Type::Text);
+
+/// Every function a directive may call.
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "final_loss",
+        usage: "final_loss(variant=\"x01\", digits=4): mean final val loss",
+        args: &[VARIANT, DIGITS],
+        run: |s, a| {
+            let m = s.facts.variant(a.variant()?)?.metric("final_loss")?;
+            Ok(format!("{:.*}", a.digits(4), m.mean))
+        },
+    },
+    Function {
+        name: "mean_std",
+        usage: "mean_std(variant=\"x01\", metric=\"final_loss\", digits=4): mean ± std (n)",
+        args: &[VARIANT, METRIC, DIGITS],
+        run: |s, a| {
+            let m = a.text("metric").unwrap_or("final_loss");
+            Ok(s.facts
+                .variant(a.variant()?)?
+                .metric(m)?
+                .display(a.digits(4)))
+        },
+    },
+    Function {
+        name: "train_time",
+        usage: "train_time(variant=\"x01\", digits=1): mean training time in seconds",
+        args: &[VARIANT, DIGITS],
+        run: |s, a| {
+            let m = s.facts.variant(a.variant()?)?.metric("train_time")?;
+            Ok(format!("{:.*} s", a.digits(1), m.mean))
+        },
+    },
+    Function {
+        name: "p_value",
+        usage: "p_value(variant=\"x01\", metric=\"final_loss\"): Welch t-test against the baseline",
+        args: &[VARIANT, METRIC],
+        run: |s, a| {
+            let m = a.text("metric").unwrap_or("final_loss");
+            let v = s.facts.variant(a.variant()?)?;
+            // The numbers a p-value is about must exist: no finished run is an error here too.
+            v.metric(m)?;
+            Ok(match v.p_value(m)? {
+                Some(p) if p < 0.001 => format!("{p:.1e}"),
+                Some(p) => format!("{p:.3}"),
+                None => format!(
+                    "n/a ({} has n={}; a t-test needs n≥2 on both sides)",
+                    v.variant,
+                    v.seeds.len()
+                ),
+            })
+        },
+    },
+    Function {
+        name: "n_seeds",
+        usage: "n_seeds(variant=\"x01\"): number of finished runs",
+        args: &[VARIANT],
+        run: |s, a| {
+            let v = s.facts.variant(a.variant()?)?;
+            if v.seeds.is_empty() {
+                return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+            }
+            Ok(v.seeds.len().to_string())
+        },
+    },
+    Function {
+        name: "at_time",
+        usage: "at_time(): the training time (s) of loss_at_time",
+        args: &[],
+        run: |s, _| {
+            s.facts
+                .at_time_s
+                .map(|s| format!("{s:.1} s"))
+                .ok_or_else(|| "no common training time: no finished runs".to_string())
+        },
+    },
+    Function {
+        name: "results_table",
+        usage: "results_table(): final results, best in bold",
+        args: &[],
+        run: |s, _| {
+            if s.facts.results_table.is_empty() {
+                Err("no results table: no finished runs".into())
+            } else {
+                Ok(s.facts.results_table.clone())
+            }
+        },
+    },
+    Function {
+        name: "lambda_table",
+        usage: "lambda_table(variant=\"x01\"): final lambdas per component",
+        args: &[VARIANT],
+        run: |s, a| {
+            let v = s.facts.variant(a.variant()?)?;
+            if v.seeds.is_empty() {
+                return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+            }
+            Ok(generate::lambda_table(s.facts, v))
+        },
+    },
+    Function {
+        name: "figure",
+        usage: "figure(name=\"val_loss-step.png\", caption=\"...\")",
+        args: &[("name", Type::Text), CAPTION],
+        run: |s, a| {
+            let name = a
+                .text("name")
+                .ok_or("figure(...) needs `name`, e.g. name=\"val_loss-step.png\"")?;
+            (s.figure_ok)(name)?;
+            let caption = a.text("caption").unwrap_or(name);
+            Ok(format!("![{}]({})", md_escape(caption), s.image(name)))
+        },
+    },
+    Function {
+        name: "heatmap",
+        usage: "heatmap(variant=\"x01\", caption=\"...\", aligned=false): lambda heatmap, mean \
+                over seeds (aligned: each seed's added-embedding signs aligned first)",
+        args: &[VARIANT, CAPTION, ("aligned", Type::Flag)],
+        run: |s, a| {
+            let v = s.facts.variant(a.variant()?)?;
+            let fig = generate::heatmap_figure(v.variant, a.flag("aligned"));
+            let caption = a
+                .text("caption")
+                .map(md_escape)
+                .unwrap_or_else(|| format!("Lambdas of {} by layer", v.variant));
+            Ok(format!("![{caption}]({})", s.image(&fig)))
+        },
+    },
+    Function {
+        name: "setup",
+        usage: "setup(): the description of the runs",
+        args: &[],
+        run: |s, _| (s.setup)(s.facts),
+    },
+    Function {
+        name: "check",
+        usage: "check(claim=\"...\", that=\"falls\", metric=\"final_loss\", ...)",
+        args: &[
+            ("claim", Type::Text),
+            ("that", Type::Text),
+            METRIC,
+            ("variants", Type::Names),
+            VARIANT,
+            ("than", Type::Text),
+            ("alpha", Type::Number),
+            ("component", Type::Text),
+            ("layers", Type::Wholes),
+            AXIS,
+            ("share", Type::Number),
+        ],
+        run: |s, a| claims::check(s.facts, a).map(|_| String::new()),
+    },
+    Function {
+        name: "lambda_mean",
+        usage: "lambda_mean(variant=\"x01\", component=\"x00\", layer=15, digits=2, \
+                aligned=false): a final lambda at one layer, mean ± std over seeds",
+        args: &[
+            VARIANT,
+            ("component", Type::Text),
+            ("layer", Type::Whole),
+            DIGITS,
+            ("aligned", Type::Flag),
+        ],
+        run: |s, a| derived::mean_at(s.facts, a),
+    },
+    Function {
+        name: "lowest_count",
+        usage: "lowest_count(variant=\"x00\", axis=\"time\"): at how many of the evaluations \
+                all variants cover the variant's mean loss is the lowest (`730 of 738`)",
+        args: &[VARIANT, AXIS],
+        run: |s, a| derived::lowest_count(s.facts, a),
+    },
+    Function {
+        name: "below_count",
+        usage: "below_count(variant=\"x01\", than=\"x00\", axis=\"step\"): at how many of the \
+                evaluations both cover the variant's mean loss is below the other's",
+        args: &[VARIANT, ("than", Type::Text), AXIS],
+        run: |s, a| derived::below_count(s.facts, a),
+    },
+];
+
+pub fn known_names() -> String {
+    FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Calls `name` with `args` after checking each against the function's list, on the facts of
+/// the experiment `experiment=` names (or the post's only one).
+pub fn call(
+    name: &str,
+    args: BTreeMap<String, Value>,
+    sources: &Sources,
+    figure_ok: &FigureCheck,
+    setup: &Setup<'_>,
+) -> Result<String, String> {
+    let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
+        return Err(format!(
+            "unknown function `{name}`; known functions: {}",
+            known_names()
+        ));
+    };
+    for (k, v) in &args {
+        let Some((_, t)) = f.args.iter().chain([&EXPERIMENT]).find(|(n, _)| n == k) else {
+            let takes: Vec<&str> = f
+                .args
+                .iter()
+                .chain([&EXPERIMENT])
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(format!(
+                "{name}(...) takes no argument `{k}`; it takes: {} ({})",
+                if takes.is_empty() {
+                    "none".to_string()
+                } else {
+                    takes.join(", ")
+                },
+                f.usage
+            ));
+        };
+        if !t.accepts(v) {
+            return Err(format!(
+                "{name}(...): `{k}` must be {}, not {v}",
+                t.describe()
+            ));
+        }
+    }
+    let args = Args::new(args);
+    let named = args.text("experiment");
+    let source = sources
+        .pick(named)
+        .map_err(|e| format!("{name}(...): {e}"))?;
+    let scope = Scope {
+        facts: &source.facts,
+        experiment: named,
+        figure_ok,
+        setup,
+    };
+    (f.run)(&scope, &args)
+}

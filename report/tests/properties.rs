@@ -1,0 +1,261 @@
+//! Properties over generated inputs, each bounded in size so every case runs in milliseconds:
+//! - the importer: whatever modded-nanogpt-style log it is given (lambda lines after each
+//!   evaluation or grouped at the end, `v` without `ve`, glued lines, noise between), what it
+//!   writes reads back through runlog unchanged and passes the run checks; on any text it never
+//!   panics;
+//! - the draft filler and the markdown renderer: on any text (directives, TODOs, links, code
+//!   fences, front matter mixed with noise) they never panic, and a directive never echoes an
+//!   environment variable.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use report::build::{runs::PerDraft, BuildOptions};
+use report::config::SiteConfig;
+use report::pipeline::{self, Context, Post};
+use report::runs::import::{parse_log, write_run, ImportOptions};
+use report::site::Templates;
+use std::collections::BTreeMap;
+
+/// One generated evaluation: loss, and the lambda values of its components.
+#[derive(Debug, Clone)]
+struct Eval {
+    loss: f64,
+    lambdas: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct Log {
+    variant: usize,
+    evals: Vec<Eval>,
+    steps_between: u64,
+    /// Total steps beyond the last evaluation (0: the run finished).
+    short_by: u64,
+    grouped: bool,
+    halves: (bool, bool),
+    glued: bool,
+}
+
+fn number() -> impl Strategy<Value = f64> {
+    prop_oneof![9 => 0.0..20.0f64, 1 => Just(1e200)]
+}
+
+fn log() -> impl Strategy<Value = Log> {
+    (0usize..5, 1usize..6, 2usize..4).prop_flat_map(|(variant, n, layers)| {
+        (
+            Just(variant),
+            vec(
+                (number(), vec(-3.0..3.0f64, layers))
+                    .prop_map(|(loss, lambdas)| Eval { loss, lambdas }),
+                n,
+            ),
+            1u64..300,
+            prop_oneof![Just(0u64), 1u64..50],
+            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(variant, evals, steps_between, short_by, grouped, halves, glued)| Log {
+                    variant,
+                    evals,
+                    steps_between,
+                    short_by,
+                    grouped,
+                    halves,
+                    glued,
+                },
+            )
+    })
+}
+
+/// The log's text, as modded-nanogpt's scripts print it (plus the quirks of published files).
+fn text(l: &Log) -> String {
+    let total = (l.evals.len() as u64 - 1) * l.steps_between + l.short_by;
+    let step = |i: usize| i as u64 * l.steps_between;
+    let list = |v: &[f64]| {
+        let items: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        format!("[{}]", items.join(", "))
+    };
+    let lambda_lines = |i: usize, e: &Eval| {
+        let mut out = vec![format!(
+            "step:{}/{total} x_lambdas:{}",
+            step(i),
+            list(&e.lambdas)
+        )];
+        for c in 0..=l.variant {
+            out.push(format!(
+                "step:{}/{total} x{c:02}_lambdas:{}",
+                step(i),
+                list(&e.lambdas)
+            ));
+        }
+        if l.halves.0 {
+            out.push(format!(
+                "step:{}/{total} v_lambdas:{}",
+                step(i),
+                list(&e.lambdas)
+            ));
+        }
+        if l.halves.1 {
+            out.push(format!(
+                "step:{}/{total} ve_lambdas:{}",
+                step(i),
+                list(&e.lambdas)
+            ));
+        }
+        out
+    };
+    let mut lines = vec!["import torch  # step:{step}/{n} val_loss:{x} in the source".to_string()];
+    for (i, e) in l.evals.iter().enumerate() {
+        let glue = if l.glued && i == 0 { "## 61 3" } else { "" };
+        lines.push(format!(
+            "{glue}step:{}/{total} val_loss:{:?} train_time:{}ms step_avg:1.5ms",
+            step(i),
+            e.loss,
+            step(i) * 7
+        ));
+        lines.push(format!(
+            "step:{}/{total} train_time:{}ms",
+            step(i) + 1,
+            step(i) * 7 + 3
+        ));
+        if !l.grouped {
+            lines.extend(lambda_lines(i, e));
+        }
+    }
+    if l.grouped {
+        for (i, e) in l.evals.iter().enumerate() {
+            lines.extend(lambda_lines(i, e));
+        }
+    }
+    lines.push("peak memory allocated: 1 MiB".into());
+    lines.join("\n") + "\n"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn what_the_importer_writes_reads_back_unchanged_and_passes_the_checks(l in log()) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join(format!("x{:02}-s3.txt", l.variant));
+        std::fs::write(&path, text(&l)).unwrap();
+        let opts = ImportOptions { experiment: Some("e".into()), ..Default::default() };
+        let run = parse_log(&path, &opts).unwrap();
+        prop_assert_eq!(run.warnings.len(), usize::from(l.glued));
+        prop_assert_eq!(run.metrics.len(), l.evals.len());
+        for (m, e) in run.metrics.iter().zip(&l.evals) {
+            prop_assert_eq!(m.val_loss, Some(e.loss));
+            let lam = m.lambdas.as_ref().unwrap();
+            prop_assert_eq!(lam.len(), l.variant + 2);
+            prop_assert!(lam.values().all(|v| v == &e.lambdas));
+        }
+        let dir = write_run(&run, &d.path().join("runs")).unwrap();
+        let checked = runlog::check::check_dir(&dir);
+        prop_assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        let back = checked.run.unwrap();
+        prop_assert_eq!(&back.info, &run.info);
+        prop_assert_eq!(back.summary.as_ref(), Some(&run.summary));
+        // Written and read back: the same JSON, line for line (NaN halves included).
+        let json = |ms: &[runlog::Metrics]| -> Vec<String> {
+            ms.iter().map(|m| serde_json::to_string(m).unwrap()).collect()
+        };
+        prop_assert_eq!(json(&back.metrics), json(&run.metrics));
+    }
+
+    #[test]
+    fn the_importer_never_panics(lines in vec(log_line(), 0..40)) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("x01-s0.txt");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let _ = parse_log(&path, &ImportOptions::default());
+    }
+
+    #[test]
+    fn the_filler_and_the_renderer_never_panic(pieces in vec(draft_piece(), 0..60)) {
+        let text: String = pieces.concat();
+        render_draft(&text);
+        let _ = report::site::markdown::render(&text);
+    }
+}
+
+/// Lines that look like a log's, broken at random places.
+fn log_line() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        Just("step:".to_string()),
+        Just("val_loss:".to_string()),
+        Just("train_time:".to_string()),
+        Just("_lambdas:[".to_string()),
+        Just("ms".to_string()),
+        Just("]".to_string()),
+        Just(", ".to_string()),
+        Just("/".to_string()),
+        Just(" ".to_string()),
+        Just("x01".to_string()),
+        Just("nan".to_string()),
+        Just("1e999".to_string()),
+        "[0-9]{1,4}",
+        "\\PC{0,6}",
+    ];
+    vec(word, 0..12).prop_map(|w| w.concat())
+}
+
+/// Pieces of a draft: markdown structure, directives (good, bad, hostile), TODOs, links, noise.
+fn draft_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("---\ntitle: T\nexperiment: e\n---\n".to_string()),
+        Just("\u{feff}".to_string()),
+        Just("\n\n".to_string()),
+        Just("# Setup\n".to_string()),
+        Just("### x01\n".to_string()),
+        Just("## Lambdas\n".to_string()),
+        Just("TODO ".to_string()),
+        Just("```\n".to_string()),
+        Just("`".to_string()),
+        Just("{{".to_string()),
+        Just("}}".to_string()),
+        Just("{{ final_loss(variant=\"x01\") }}".to_string()),
+        Just("{{ get_env(name=\"SECRET_PROPTEST\") }}".to_string()),
+        Just("{{ n_seeds(variant=\"x00\") ~ get_env(name=\"SECRET_PROPTEST\") }}".to_string()),
+        Just("{{ check(claim=\"c\", that=\"falls\", variants=[\"x00\", [\"x01\"]]) }}".to_string()),
+        Just("modded-nanogpt (LINK)".to_string()),
+        Just("![f](images/val_loss-step.png)".to_string()),
+        Just("$x^2$".to_string()),
+        Just("| a | b |\n|---|---|\n".to_string()),
+        "\\PC{0,12}",
+    ]
+}
+
+/// Puts a secret into this test binary's environment, once, for the filler to (never) find.
+fn secret() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("SECRET_PROPTEST", "proptest-secret-value"));
+}
+
+/// The text passes (front matter to links) over `text`, with no runs, then the renderer.
+fn render_draft(text: &str) {
+    secret();
+    let options = BuildOptions::new("posts".into(), "runs".into(), None);
+    let config = SiteConfig {
+        links: BTreeMap::from([("modded-nanogpt".to_string(), "https://x".to_string())]),
+        ..SiteConfig::default()
+    };
+    let templates = Templates::load(None).unwrap();
+    let runs = PerDraft::new(None);
+    let cx = Context {
+        options: &options,
+        config: &config,
+        templates: &templates,
+        runs: &runs,
+    };
+    let mut post = Post::new("posts/p.md".into(), text.to_string());
+    pipeline::run(&mut post, &cx, pipeline::text_passes());
+    let filled = post.filled();
+    assert!(!filled.contains("proptest-secret-value"));
+    let _ = report::site::markdown::render(&filled);
+}
+
+#[test]
+fn an_environment_variable_is_never_echoed() {
+    render_draft("# T\n\n{{ get_env(name=\"SECRET_PROPTEST\") }} and {{ n_seeds(variant=\"x00\") ~ get_env(name=\"SECRET_PROPTEST\") }}\n");
+}

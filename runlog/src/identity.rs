@@ -1,0 +1,72 @@
+//! Run identity: experiment, variant, seed. Two run folders with the same identity are the same
+//! run (a copy, a backup, a symlink), and run.json is what says who a run is: a folder whose
+//! name disagrees with it is a problem naming both, never a second opinion.
+
+use crate::problem::Problem;
+use crate::types::{run_dir_name, RunInfo, RUN_FILE};
+use crate::variant::Variant;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunIdentity {
+    pub experiment: String,
+    pub variant: Variant,
+    pub seed: u64,
+}
+
+impl RunIdentity {
+    /// The run's folder name inside its experiment: `x02-s0`.
+    pub fn dir_name(&self) -> String {
+        run_dir_name(self.variant, self.seed)
+    }
+}
+
+impl fmt::Display for RunIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.experiment, self.dir_name())
+    }
+}
+
+/// A run lives in `<experiment>/<variant>-s<seed>/`: a problem for each part of `dir`'s path
+/// that says otherwise than `info`.
+pub fn folder_problems(dir: &Path, info: &RunInfo) -> Vec<Problem> {
+    let id = info.identity();
+    let file = dir.join(RUN_FILE);
+    let name = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let mut out = Vec::new();
+    let folder = name(Some(dir));
+    if folder.as_deref() != Some(id.dir_name().as_str()) {
+        out.push(Problem::new(
+            &file,
+            None,
+            format!(
+                "the folder is named `{}` but run.json says {} seed {}, whose folder is `{}`; \
+                 run.json decides who a run is (a copy or backup of a run is the same run: \
+                 remove it, or fix the name)",
+                folder.unwrap_or_default(),
+                id.variant,
+                id.seed,
+                id.dir_name()
+            ),
+        ));
+    }
+    let parent = name(dir.parent());
+    if parent.as_deref() != Some(info.experiment.as_str()) {
+        out.push(Problem::new(
+            &file,
+            None,
+            format!(
+                "the run sits in folder `{}` but run.json says experiment `{}`; a run lives in \
+                 <runs>/<experiment>/{} (move it, or fix run.json)",
+                parent.unwrap_or_default(),
+                info.experiment,
+                id.dir_name()
+            ),
+        ));
+    }
+    out
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The original study's runs, brought into runs/x0-experiment/ with `report import`: the 16
+# modded-nanogpt medium-track logs of ../shared/fixtures/x0-experiment (snimu's x0 experiment,
+# results file experiments/00004-x0/results.md). The flags say what the logs do not: the
+# hardware, the preset (its shape: 16 layers, so the baselines, which log no lambdas, still have
+# a layer count) and, per log, the section of the results file it was published under (the
+# fixture README's table). Rerun with `make import-x0`; the runs it writes are committed as they
+# are, and a test imports again and compares them byte for byte.
+#
+# Environment: REPORT (the report binary), FIXTURES (the logs' folder), OUT (the runs folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPORT="${REPORT:-target/release/report}"
+FIXTURES="${FIXTURES:-../shared/fixtures/x0-experiment}"
+OUT="${OUT:-runs}"
+STUDY="https://github.com/snimu/modded-nanogpt-experiments"
+RESULTS="experiments/00004-x0/results.md"
+
+# log file, then the `## <name>` section of the results file it came from.
+while read -r log section; do
+  "$REPORT" import "$FIXTURES/$log" --out "$OUT" --experiment x0-experiment \
+    --preset medium --hardware 8xH100 \
+    --source "$STUDY, $RESULTS, section \"## $section\""
+done <<'TABLE'
+x00-s0.txt 999-0
+x00-s1.txt 999-1
+x01-s0.txt 0
+x01-s1.txt 0-1
+x01-s2.txt 0-2
+x01-s3.txt 0-3
+x01-s4.txt 0-4
+x02-s0.txt 1
+x02-s1.txt 1-1
+x02-s2.txt 1-2
+x03-s0.txt 2
+x04-s0.txt 3
+x04-s1.txt 3-1
+x04-s2.txt 3-2
+x04-s3.txt 3-3
+x04-s4.txt 3-4
+TABLE

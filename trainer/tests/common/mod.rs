@@ -1,0 +1,60 @@
+//! Helpers of the tests that run the `trainer` binary.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_trainer");
+
+/// A run small enough for a test: `steps` steps of 2 x 64 tokens, evaluated every 10, into
+/// `out/t/`.
+pub fn small(out: &Path, steps: u32) -> Vec<String> {
+    let steps = steps.to_string();
+    [
+        "--out",
+        out.to_str().unwrap(),
+        "--experiment",
+        "t",
+        "--steps",
+        &steps,
+        "--eval-every",
+        "10",
+        "--batch-size",
+        "2",
+        "--seq-len",
+        "64",
+        "--val-tokens",
+        "256",
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `trainer ARGS MORE`, not started yet.
+pub fn trainer(args: &[&str], more: &[String]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).args(more);
+    c
+}
+
+/// Runs `c`, which must succeed.
+pub fn run_ok(mut c: Command) -> Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// stdout and stderr together, for assertions.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
