@@ -13,8 +13,10 @@ use common::{listed, missing::missing};
 use report::build::BuildOptions;
 use report::figures::look::{PHONE, WIDE};
 use site_common as common;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -28,12 +30,33 @@ fn chromium() -> Option<PathBuf> {
         })
 }
 
+/// How long one Chromium call may take before it counts as hung (a busy 2-core machine needs
+/// about 10 s for the longest); a hung browser is killed and tried once more, never waited on.
+const CHROMIUM_DEADLINE: Duration = Duration::from_secs(180);
+
 /// Runs headless Chromium with the flags a sandboxed CI machine needs, a fresh profile, and
 /// `scheme` as the colour scheme the page sees; returns what it printed.
 fn run_chromium(bin: &Path, profile: &Path, scheme: &str, args: &[String]) -> String {
+    for attempt in 1..=2 {
+        match run_chromium_once(bin, profile, scheme, args) {
+            Some(out) => return out,
+            None => eprintln!(
+                "chromium {args:?} ran past {} s (attempt {attempt}); killed",
+                CHROMIUM_DEADLINE.as_secs()
+            ),
+        }
+    }
+    panic!(
+        "chromium hung twice on {args:?}: each call was killed after {} s",
+        CHROMIUM_DEADLINE.as_secs()
+    );
+}
+
+/// One Chromium call; `None` when it ran past the deadline (it is killed).
+fn run_chromium_once(bin: &Path, profile: &Path, scheme: &str, args: &[String]) -> Option<String> {
     // Blink's preferredColorScheme: 0 dark, 1 light.
     let prefer = if scheme == "dark" { 0 } else { 1 };
-    let out = Command::new(bin)
+    let mut child = Command::new(bin)
         .args([
             "--headless",
             "--no-sandbox",
@@ -50,9 +73,34 @@ fn run_chromium(bin: &Path, profile: &Path, scheme: &str, args: &[String]) -> St
         .arg(format!("--blink-settings=preferredColorScheme={prefer}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
-        .output()
-        .expect("chromium runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    // Read stdout beside the wait, so a large DOM dump cannot fill the pipe and stall Chromium.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        text
+    });
+    let start = Instant::now();
+    loop {
+        if child
+            .try_wait()
+            .expect("chromium can be waited on")
+            .is_some()
+        {
+            let text = reader.join().expect("stdout reader");
+            return Some(String::from_utf8_lossy(&text).into_owned());
+        }
+        if start.elapsed() > CHROMIUM_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A draft with what the article lacks: a code block, a table wider than a desktop's column,
