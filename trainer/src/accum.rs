@@ -92,12 +92,14 @@ pub fn backward<B: TrainBackend>(passes: Vec<Pass<B>>, peers: &Peers) -> (f64, H
     (value, total)
 }
 
-/// Forward and backward over `host`, `micro` rows at a time (`None`: the whole batch), each
-/// part shared out among the peers: the step's mean loss (non-finite as soon as a pass's is: the
+/// Forward and backward over `host` (a step's `step_rows` rows, or a data-parallel peer's share
+/// of them), `micro` rows at a time (`None`: all of `host`), each part shared out among the
+/// peers: the step's mean loss (non-finite as soon as a pass's is: the
 /// caller stops) and its gradients on the host, ready for the optimiser.
 pub fn forward_backward<B: TrainBackend>(
     model: &Gpt<B>,
     host: &HostBatch,
+    step_rows: usize,
     micro: Option<usize>,
     peers: &Peers,
     ops: Ops,
@@ -113,7 +115,7 @@ pub fn forward_backward<B: TrainBackend>(
         } else {
             rows(host, r0, (r0 + micro).min(total_rows))
         };
-        let passes = forward(model, &part, total_rows, peers, ops, device);
+        let passes = forward(model, &part, step_rows, peers, ops, device);
         if passes.iter().any(|p| !p.value.is_finite()) {
             return (f64::NAN, grads);
         }
@@ -143,7 +145,7 @@ mod tests {
         let host = HostBatch::from_window(&window, 5, 16, 0);
         // One step first: the zero-initialised head would leave every other gradient zero.
         let one = Peers::new(1, 1).unwrap();
-        let (_, g) = forward_backward(&model, &host, None, &one, Ops::Fused, &device);
+        let (_, g) = forward_backward(&model, &host, 5, None, &one, Ops::Fused, &device);
         let h = StepHyper::at(0, &cfg.optim, &cfg.schedule);
         model = optim::step(
             model,
@@ -153,12 +155,14 @@ mod tests {
             h,
             Ops::Fused,
         );
-        let (whole_loss, whole) = forward_backward(&model, &host, None, &one, Ops::Fused, &device);
+        let (whole_loss, whole) =
+            forward_backward(&model, &host, 5, None, &one, Ops::Fused, &device);
         // 5 rows by 2: uneven micro-batches (2, 2, 1) weigh by their rows; then 3 peers (1, 2,
         // 2 rows) side by side, and both at once.
         for s @ (peers, micro) in [(1, Some(2)), (3, None), (2, Some(4))] {
             let p = Peers::new(peers, peers).unwrap();
-            let (acc_loss, acc) = forward_backward(&model, &host, micro, &p, Ops::Fused, &device);
+            let (acc_loss, acc) =
+                forward_backward(&model, &host, 5, micro, &p, Ops::Fused, &device);
             compare(whole_loss, &whole, acc_loss, &acc, s);
         }
     }

@@ -5,11 +5,13 @@
 //! `interrupted`) -> outcome.
 
 use crate::checkpoint::{self, SaveStats};
+use crate::collective::Topology;
 use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kernels::Ops;
 use crate::lock::{LockError, RunLock};
+use crate::parallel;
 use crate::sweep::experiment::check_experiment;
 use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
 use crate::train::{self, Control, Hooks, NoHooks, RunContext, RunOutcome, TrainState};
@@ -36,6 +38,30 @@ pub struct OpsArgs {
     /// the same numbers up to float rounding, more slowly). Not in the config hash.
     #[arg(long)]
     pub plain_ops: bool,
+    /// Data-parallel peers in this process, one per device (GPUs 0..N-1; on the CPU, N peers
+    /// on its cores, --threads / N threads each): each computes the gradient of its share of a
+    /// step's rows (--micro-batch is per peer), summed by all-reduce. Not in the config hash.
+    #[arg(long, default_value_t = 1)]
+    pub devices: usize,
+    /// Seconds a peer waits for the others before it stops the run with an error.
+    #[arg(long, default_value_t = crate::collective::DEFAULT_TIMEOUT_S)]
+    pub peer_timeout: u64,
+}
+
+impl OpsArgs {
+    /// How the run is spread over devices (and machines).
+    pub fn topology(&self) -> Result<Topology> {
+        if self.devices == 0 || self.peer_timeout == 0 {
+            return Err(Error::Usage(
+                "--devices and --peer-timeout must be at least 1".into(),
+            ));
+        }
+        Ok(Topology {
+            devices: self.devices,
+            global: None,
+            timeout: std::time::Duration::from_secs(self.peer_timeout),
+        })
+    }
 }
 
 /// Rows per pass of the medium preset on one large GPU: an estimate (2 x 8 heads x 4096^2
@@ -49,6 +75,8 @@ impl Default for OpsArgs {
             resume: false,
             micro_batch: None,
             plain_ops: false,
+            devices: 1,
+            peer_timeout: crate::collective::DEFAULT_TIMEOUT_S,
         }
     }
 }
@@ -194,6 +222,17 @@ fn launch_prepared_with_hooks(
     if ops.micro_batch == Some(0) {
         return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
     }
+    let top = ops.topology()?;
+    let batch = config.data.batch_size;
+    if !batch.is_multiple_of(top.world()) {
+        return Err(Error::Usage(format!(
+            "the batch of {batch} rows does not divide among {} peers ({} devices x {} nodes)",
+            top.world(),
+            top.devices,
+            top.nodes()
+        ))
+        .into());
+    }
     let threads = device::init_threads(args.threads);
     let micro_batch = ops
         .micro_batch
@@ -250,6 +289,7 @@ fn launch_prepared_with_hooks(
     let job = Job {
         args,
         ctx: &ctx,
+        top: &top,
         threads,
         hooks: (&mut ops_hooks, hooks),
         resume: matches!(action, Action::Resume { .. }),
@@ -276,6 +316,7 @@ pub fn peers(device: device::DeviceKind, plain_ops: bool, threads: usize, rows: 
 struct Job<'a, H: Hooks> {
     args: &'a RunArgs,
     ctx: &'a RunContext,
+    top: &'a Topology,
     threads: usize,
     hooks: (&'a mut OpsHooks, &'a mut H),
     resume: bool,
@@ -285,32 +326,42 @@ impl<H: Hooks> WithBackend for Job<'_, H> {
     type Output = Result<RunOutcome>;
     fn run<B: TrainBackend>(mut self, device: B::Device) -> Self::Output {
         if self.resume {
-            resume_on::<B>(self.ctx, &mut self.hooks, &device)
+            resume_on::<B>(self.ctx, self.top, self.threads, &mut self.hooks, &device)
         } else {
             // A checkpoint left by an earlier config or attempt must not outlive its log.
             remove_if_present(&checkpoint::path(&self.ctx.dir))?;
-            start_on::<B>(self.args, self.ctx, self.threads, &mut self.hooks, &device)
+            start_on::<B, H>(self, &device)
         }
     }
 }
 
 /// Writes run.json, then trains from a fresh state.
-fn start_on<B: TrainBackend>(
-    args: &RunArgs,
-    ctx: &RunContext,
-    threads: usize,
-    hooks: &mut impl Hooks,
+fn start_on<B: TrainBackend, H: Hooks>(
+    mut job: Job<'_, H>,
     device: &B::Device,
 ) -> Result<RunOutcome> {
+    let ctx = job.ctx;
     let state = TrainState::<B>::fresh(&ctx.config, device);
-    let info = crate::run_info(args, ctx, threads, &state.model);
+    let info = crate::run_info(job.args, ctx, job.threads, job.top, &state.model);
     let mut writer = train::log::start_fresh(&ctx.dir, &info)?;
-    train::train(ctx, state, &mut writer, hooks, device)
+    let fresh = |d: &B::Device| Ok(TrainState::<B>::fresh(&ctx.config, d));
+    on_devices(
+        ctx,
+        job.top,
+        job.threads,
+        state,
+        &fresh,
+        &mut writer,
+        &mut job.hooks,
+        device,
+    )
 }
 
 /// Continues the run in `ctx.dir` from its checkpoint, with the log made consistent first.
 fn resume_on<B: TrainBackend>(
     ctx: &RunContext,
+    top: &Topology,
+    threads: usize,
     hooks: &mut impl Hooks,
     device: &B::Device,
 ) -> Result<RunOutcome> {
@@ -334,7 +385,31 @@ fn resume_on<B: TrainBackend>(
             state.step
         );
     }
-    train::train(ctx, state, &mut writer, hooks, device)
+    let load = |d: &B::Device| checkpoint::load::<B>(&ctx.dir, &ctx.config, d);
+    on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
+}
+
+/// Trains from `state` here, or from `start`'s states on every device of a data-parallel run.
+#[allow(clippy::too_many_arguments)]
+fn on_devices<B: TrainBackend>(
+    ctx: &RunContext,
+    top: &Topology,
+    threads: usize,
+    state: TrainState<B>,
+    start: &(dyn Fn(&B::Device) -> Result<TrainState<B>> + Sync),
+    writer: &mut MetricsWriter,
+    hooks: &mut impl Hooks,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    if !top.is_parallel() {
+        return train::train(ctx, state, writer, hooks, device);
+    }
+    drop(state);
+    let leader = parallel::Leader {
+        writer: Some(writer),
+        hooks,
+    };
+    parallel::run_devices(ctx, top, threads, start, leader)
 }
 
 fn remove_if_present(p: &Path) -> Result<()> {

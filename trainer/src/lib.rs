@@ -11,6 +11,7 @@
 pub mod accum;
 pub mod bench;
 pub mod checkpoint;
+pub mod collective;
 pub mod config;
 pub mod data;
 pub mod device;
@@ -22,6 +23,7 @@ pub mod launch;
 pub mod lock;
 pub mod model;
 pub mod optim;
+pub mod parallel;
 pub mod params;
 pub mod peers;
 pub mod rng;
@@ -165,6 +167,7 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
     args: &RunArgs,
     ctx: &RunContext,
     threads: usize,
+    top: &collective::Topology,
     model: &model::Gpt<B>,
 ) -> runlog::RunInfo {
     let (total, embeddings, other) = model::param_counts(model);
@@ -187,10 +190,10 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         config_hash: Some(ctx.config.config_hash()),
         data_hash: Some(ctx.data.info.hash.clone()),
         commit: train::log::git_commit(),
-        device: Some(match (args.device, train::log::cpu_model()) {
+        device: Some(top.describe(&match (args.device, train::log::cpu_model()) {
             (device::DeviceKind::Flex, Some(cpu)) => format!("{} ({cpu})", args.device.name()),
             _ => args.device.name().into(),
-        }),
+        })),
         threads: Some(threads as u32),
         host: train::log::hostname(),
         started_at: Some(train::log::now_rfc3339()),

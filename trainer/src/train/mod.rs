@@ -11,6 +11,7 @@ pub mod log;
 pub mod progress;
 
 use crate::accum;
+use crate::collective::Member;
 use crate::config::Config;
 use crate::data::loader::{val_batches, HostBatch, Loader};
 use crate::data::Dataset;
@@ -68,8 +69,8 @@ pub enum Control {
 }
 
 /// Extension points of the loop, for whichever backend it runs on; both default to doing
-/// nothing.
-pub trait Hooks {
+/// nothing. `Send`: a data-parallel run's leader trains in its device's thread pool.
+pub trait Hooks: Send {
     /// After every optimiser step (`state.step` counts it).
     fn after_step<B: AutodiffBackend>(
         &mut self,
@@ -151,11 +152,39 @@ pub struct RunOutcome {
 /// the loss turns non-finite), logging into `writer`.
 pub fn train<B: TrainBackend>(
     ctx: &RunContext,
-    mut state: TrainState<B>,
+    state: TrainState<B>,
     writer: &mut MetricsWriter,
     hooks: &mut impl Hooks,
     device: &B::Device,
 ) -> Result<RunOutcome> {
+    let lane = Lane {
+        peers: &ctx.peers,
+        member: None,
+    };
+    train_in(ctx, &lane, state, Some(writer), hooks, device)
+}
+
+/// One data-parallel peer's part of a run (see [`crate::collective`]): the pools of its passes
+/// and its place among the others. Without a member, the run is this one process and device.
+pub struct Lane<'a, B: TrainBackend> {
+    pub peers: &'a crate::peers::Peers,
+    pub member: Option<&'a Member<B::InnerBackend>>,
+}
+
+/// Steps between two checks that the peers' weights are still the same (and at the end).
+pub const CHECK_EVERY: usize = 25;
+
+/// [`train`] as one peer of a data-parallel run: the leader (and a run without peers) logs into
+/// `writer` and calls the hooks; the others follow its decisions and log nothing.
+pub fn train_in<B: TrainBackend>(
+    ctx: &RunContext,
+    lane: &Lane<B>,
+    mut state: TrainState<B>,
+    mut writer: Option<&mut MetricsWriter>,
+    hooks: &mut impl Hooks,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let leads = lane.member.is_none_or(|m| m.leads());
     let cfg = &ctx.config;
     let steps = cfg.schedule.steps;
     let (heads, hd) = (cfg.model.heads, cfg.model.head_dim);
@@ -170,17 +199,17 @@ pub fn train<B: TrainBackend>(
     );
     // Built once, unless micro-batching: a medium run's masks would not fit all at once.
     let val: Vec<Batch<B::InnerBackend>> = match ctx.micro_batch {
-        None => val_host
+        None if leads => val_host
             .iter()
             .map(|b| Batch::new(b, heads, hd, ctx.ops, device))
             .collect(),
-        Some(_) => Vec::new(),
+        _ => Vec::new(),
     };
     let name = ctx
         .dir
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-    let bar = progress::bar(steps, ctx.quiet, &name);
+    let bar = progress::bar(steps, ctx.quiet || !leads, &name);
     bar.set_position(state.step as u64);
     let mut out = RunOutcome {
         dir: ctx.dir.clone(),
@@ -196,21 +225,33 @@ pub fn train<B: TrainBackend>(
     let mut next: Option<(Loader, HostBatch)> = None;
     loop {
         let last = state.step >= steps;
+        if let (Some(m), true) = (lane.member, state.step.is_multiple_of(CHECK_EVERY) || last) {
+            let sum = crate::collective::checksum(
+                crate::params::collect(&state.model)
+                    .values()
+                    .map(|t| t.data.as_slice()),
+            );
+            m.check_same(sum, &format!("after step {}", state.step))?;
+        }
         if state.step.is_multiple_of(cfg.data.eval_every) || last {
-            let m = evaluate_and_log(&state, &val, &val_host, steps, writer, ctx.ops, device)?;
-            if let Some(v) = m.val_loss {
-                out.val_losses.push((state.step, v));
+            let mut control = Control::Continue;
+            if let Some(writer) = writer.as_deref_mut() {
+                let m = evaluate_and_log(&state, &val, &val_host, steps, writer, ctx.ops, device)?;
+                if let Some(v) = m.val_loss {
+                    out.val_losses.push((state.step, v));
+                }
+                out.final_val_loss = m.val_loss;
+                bar.set_message(progress::message(
+                    last_loss,
+                    m.val_loss,
+                    ms_per_step(&state),
+                    tokens_per_s(&state),
+                ));
+                control = hooks.after_eval(ctx, &state, &m)?;
             }
-            out.final_val_loss = m.val_loss;
             state.loss_sum = 0.0;
             state.loss_count = 0;
-            bar.set_message(progress::message(
-                last_loss,
-                m.val_loss,
-                ms_per_step(&state),
-                tokens_per_s(&state),
-            ));
-            if let Control::Stop(s) = hooks.after_eval(ctx, &state, &m)? {
+            if let Control::Stop(s) = agree(lane, control)? {
                 out.status = s;
                 break;
             }
@@ -226,11 +267,20 @@ pub fn train<B: TrainBackend>(
         // the pool for the cores), and the next batch is cut there while this one trains.
         let ((loss_value, grads), ahead) = rayon::join(
             || {
-                let m = &state.model;
-                accum::forward_backward(m, &host, ctx.micro_batch, &ctx.peers, ctx.ops, device)
+                let (m, peers) = (&state.model, lane.peers);
+                let mine = lane.member.map(|m| {
+                    let (r0, r1) = m.rows(host.batch);
+                    accum::rows(&host, r0, r1)
+                });
+                let part = mine.as_ref().unwrap_or(&host);
+                accum::forward_backward(m, part, bsz, ctx.micro_batch, peers, ctx.ops, device)
             },
             || cut_batch(&loader, ctx),
         );
+        let (loss_value, grads) = match lane.member {
+            Some(m) => m.sum_grads(loss_value, grads)?,
+            None => (loss_value, grads),
+        };
         next = Some(ahead);
         state.loader = loader;
         if !loss_value.is_finite() {
@@ -240,7 +290,9 @@ pub fn train<B: TrainBackend>(
             let mut m = Metrics::new(state.step as u64 + 1, state.train_time_ms, f64::NAN);
             m.total_steps = Some(steps as u64);
             m.tokens = Some(state.tokens);
-            writer.append(&m)?;
+            if let Some(writer) = writer.as_deref_mut() {
+                writer.append(&m)?;
+            }
             bar.println(format!(
                 "step {}: loss is {loss_value}; stopping (diverged)",
                 state.step + 1
@@ -269,7 +321,11 @@ pub fn train<B: TrainBackend>(
                 tokens_per_s(&state),
             ));
         }
-        if let Control::Stop(s) = hooks.after_step(ctx, &state)? {
+        let control = match leads {
+            true => hooks.after_step(ctx, &state)?,
+            false => Control::Continue,
+        };
+        if let Control::Stop(s) = agree(lane, control)? {
             out.status = s;
             break;
         }
@@ -278,6 +334,9 @@ pub fn train<B: TrainBackend>(
     out.steps = state.step;
     out.train_time_ms = state.train_time_ms;
     out.tokens_per_s = tokens_per_s(&state);
+    if !leads {
+        return Ok(out);
+    }
     log::write_summary(
         &ctx.dir,
         &Summary {
@@ -290,6 +349,22 @@ pub fn train<B: TrainBackend>(
         },
     )?;
     Ok(out)
+}
+
+/// The leader's decision, taken by every peer (without peers, `control` itself).
+fn agree<B: TrainBackend>(lane: &Lane<B>, control: Control) -> Result<Control> {
+    const STOPS: [Status; 3] = [Status::Finished, Status::Diverged, Status::Interrupted];
+    let Some(m) = lane.member else {
+        return Ok(control);
+    };
+    let code = match control {
+        Control::Continue => 0,
+        Control::Stop(s) => 1 + STOPS.iter().position(|x| *x == s).unwrap_or(0) as u32,
+    };
+    Ok(match m.agree(code)? {
+        0 => Control::Continue,
+        c => Control::Stop(STOPS[(c as usize - 1).min(STOPS.len() - 1)]),
+    })
 }
 
 /// The batch after `loader`'s position, and the loader past it.

@@ -1,0 +1,130 @@
+//! Data-parallel runs (`--devices N`) through the `trainer` binary: two peers on the CPU end
+//! where one device does with gradient accumulation over the same split, under the same config
+//! hash; a run killed after a checkpoint resumes exactly with the same number of devices and
+//! continues with another; a batch the peers cannot share is refused.
+
+use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{run_ok, small, text, trainer};
+
+fn final_val_loss(dir: &Path) -> f64 {
+    let run = runlog::read_run(dir).unwrap();
+    let s = run.summary.expect("summary.json");
+    assert_eq!(s.status, runlog::Status::Finished);
+    s.final_val_loss.expect("a final loss")
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs()
+}
+
+fn args(root: &Path, out: &str, steps: u32, more: &[&str]) -> Vec<String> {
+    let mut a = small(&root.join(out), steps);
+    a.extend(["--variant", "x02", "--threads", "2"].map(String::from));
+    a.extend(more.iter().map(|s| s.to_string()));
+    a
+}
+
+#[test]
+fn two_devices_equal_one_device_accumulating_the_same_split() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = |out: &str| root.path().join(out).join("t/x02-s0");
+    run_ok(trainer(
+        &["run"],
+        &args(root.path(), "one", 12, &["--micro-batch", "1"]),
+    ));
+    run_ok(trainer(
+        &["run"],
+        &args(root.path(), "two", 12, &["--devices", "2"]),
+    ));
+    let (one, two) = (final_val_loss(&dir("one")), final_val_loss(&dir("two")));
+    assert!(relative(two, one) <= 1e-6, "{two} vs {one}");
+    let info = |out: &str| runlog::read_run(&dir(out)).unwrap().info;
+    assert_eq!(info("one").config_hash, info("two").config_hash);
+    let device = info("two").device.unwrap();
+    assert!(device.starts_with("2 x flex-cpu"), "{device}");
+    assert!(info("one").device.unwrap().starts_with("flex-cpu"));
+    // Not a trivially equal pair: the whole batch in one pass rounds differently.
+    let steps: Vec<f64> = runlog::read_run(&dir("two"))
+        .unwrap()
+        .metrics
+        .iter()
+        .filter_map(|m| m.val_loss)
+        .collect();
+    assert!(steps.last().unwrap() < steps.first().unwrap(), "{steps:?}");
+
+    // Three peers cannot share two rows.
+    let out = trainer(
+        &["run"],
+        &args(root.path(), "three", 2, &["--devices", "3"]),
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("does not divide among 3 peers"),
+        "{}",
+        text(&out)
+    );
+}
+
+fn wait_for_checkpoint(child: &mut Child, dir: &Path) {
+    let t0 = Instant::now();
+    while !trainer::checkpoint::path(dir).exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended before its first checkpoint"
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no checkpoint after 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_killed_run_resumes_on_the_same_or_another_number_of_devices() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = |out: &str| root.path().join(out).join("t/x02-s0");
+    let two = ["--devices", "2", "--checkpoint-every", "10"];
+    run_ok(trainer(&["run"], &args(root.path(), "whole", 40, &two)));
+    let whole = final_val_loss(&dir("whole"));
+    for (out, resume_on) in [("same", "2"), ("other", "1")] {
+        let mut child = trainer(&["run"], &args(root.path(), out, 40, &two))
+            .spawn()
+            .unwrap();
+        wait_for_checkpoint(&mut child, &dir(out));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            !dir(out).join(runlog::SUMMARY_FILE).exists(),
+            "ended before the kill"
+        );
+        let again = [
+            "--devices",
+            resume_on,
+            "--checkpoint-every",
+            "10",
+            "--resume",
+        ];
+        run_ok(trainer(&["run"], &args(root.path(), out, 40, &again)));
+        let resumed = final_val_loss(&dir(out));
+        let steps: Vec<u64> = runlog::read_run(&dir(out))
+            .unwrap()
+            .metrics
+            .iter()
+            .map(|m| m.step)
+            .collect();
+        assert_eq!(steps, [0, 10, 20, 30, 40], "{out}: each evaluation once");
+        // The same split is the same run; another split only rounds differently.
+        let tolerance = if resume_on == "2" { 1e-6 } else { 1e-3 };
+        assert!(
+            relative(resumed, whole) <= tolerance,
+            "{out}: {resumed} vs {whole}"
+        );
+    }
+}
