@@ -141,17 +141,23 @@ impl<B: Backend> Member<B> {
         (self.rank * each, (self.rank + 1) * each)
     }
 
-    /// The element-wise sum of every peer's `values` (same length everywhere).
-    pub fn sum(&self, values: Vec<f32>) -> Result<Vec<f32>> {
+    /// The element-wise sum of every peer's `values` (same length everywhere); `what` names the
+    /// sum in errors.
+    pub fn sum(&self, mut values: Vec<f32>, what: &str) -> Result<Vec<f32>> {
         let n = values.len();
-        let t = Tensor::<B, 1>::from_data(TensorData::new(values, [n]), &self.device);
+        // The machines' ring cuts a tensor into one slice per peer at least: zeros pad it.
+        values.resize(n.max(self.world), 0.0);
+        let len = values.len();
+        let t = Tensor::<B, 1>::from_data(TensorData::new(values, [len]), &self.device);
         let t = t.into_primitive().tensor();
         let id = self.id();
-        let out = self.within("summing the gradients", move || {
+        let out = self.within(what, move || {
             burn_collective::all_reduce::<B>(id, t, ReduceOperation::Sum)
         })?;
         let out = Tensor::<B, 1>::from_primitive(TensorPrimitive::Float(out));
-        Ok(out.into_data().into_vec::<f32>().expect("f32 tensor"))
+        let mut out = out.into_data().into_vec::<f32>().expect("f32 tensor");
+        out.truncate(n);
+        Ok(out)
     }
 
     /// Every peer's gradients and loss summed (each share already weighted by its part of the
@@ -163,7 +169,7 @@ impl<B: Backend> Member<B> {
             flat.extend_from_slice(g);
         }
         flat.push(loss as f32);
-        let summed = self.sum(flat)?;
+        let summed = self.sum(flat, "summing the gradients")?;
         let mut grads = grads;
         let mut at = 0;
         for g in grads.by_path.values_mut() {
@@ -177,7 +183,7 @@ impl<B: Backend> Member<B> {
     /// The leader's `code` (the others pass anything; it is ignored): one decision for all.
     pub fn agree(&self, code: u32) -> Result<u32> {
         let mine = if self.leads() { code as f32 } else { 0.0 };
-        Ok(self.sum(vec![mine])?[0] as u32)
+        Ok(self.sum(vec![mine], "taking the leader's decision")?[0] as u32)
     }
 
     /// An error unless every peer's `checksum` equals the leader's (`what` says of what).
@@ -186,7 +192,7 @@ impl<B: Backend> Member<B> {
         let mut slots = vec![0.0f32; 2 * self.world];
         slots[2 * self.rank] = (checksum & 0xff_ffff) as f32;
         slots[2 * self.rank + 1] = ((checksum >> 24) & 0xff_ffff) as f32;
-        let all = self.sum(slots)?;
+        let all = self.sum(slots, "comparing the weights")?;
         match (1..self.world).find(|&r| all[2 * r..2 * r + 2] != all[0..2]) {
             Some(r) => Err(Error::Usage(format!(
                 "peer {r}'s weights differ from peer 0's {what}: the peers drifted apart \

@@ -5,7 +5,7 @@
 //! `interrupted`) -> outcome.
 
 use crate::checkpoint::{self, SaveStats};
-use crate::collective::Topology;
+use crate::collective::{Member, Topology};
 use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
@@ -46,6 +46,8 @@ pub struct OpsArgs {
     /// Seconds a peer waits for the others before it stops the run with an error.
     #[arg(long, default_value_t = crate::collective::DEFAULT_TIMEOUT_S)]
     pub peer_timeout: u64,
+    #[command(flatten)]
+    pub nodes: crate::nodes::NodeArgs,
 }
 
 impl OpsArgs {
@@ -58,7 +60,7 @@ impl OpsArgs {
         }
         Ok(Topology {
             devices: self.devices,
-            global: None,
+            global: self.nodes.global(|var| std::env::var(var).ok())?,
             timeout: std::time::Duration::from_secs(self.peer_timeout),
         })
     }
@@ -77,6 +79,7 @@ impl Default for OpsArgs {
             plain_ops: false,
             devices: 1,
             peer_timeout: crate::collective::DEFAULT_TIMEOUT_S,
+            nodes: Default::default(),
         }
     }
 }
@@ -252,6 +255,22 @@ fn launch_prepared_with_hooks(
         },
         peers: crate::peers::Peers::new(shares, threads)?,
     };
+    if top.node_rank() > 0 {
+        // The run folder is node 0's: this machine only computes its share.
+        let outcome = device::with_backend(
+            args.device,
+            Follow {
+                ctx: &ctx,
+                top: &top,
+                threads,
+            },
+        )??;
+        return Ok(Launched::Trained {
+            action: Action::Train,
+            outcome,
+            checkpoints: Vec::new(),
+        });
+    }
     let expected = expected_of(&ctx.config, &ctx.data);
     // A new run of another config never goes into an experiment whose runs share one; checked
     // before the lock, which would leave the run's folder behind.
@@ -335,6 +354,40 @@ impl<H: Hooks> WithBackend for Job<'_, H> {
     }
 }
 
+/// A machine other than node 0: starts where node 0 says (fresh, or its checkpoint's step).
+struct Follow<'a> {
+    ctx: &'a RunContext,
+    top: &'a Topology,
+    threads: usize,
+}
+
+impl WithBackend for Follow<'_> {
+    type Output = Result<RunOutcome>;
+    fn run<B: TrainBackend>(self, _device: B::Device) -> Self::Output {
+        let ctx = self.ctx;
+        let start = |d: &B::Device, m: &Member<B::InnerBackend>| match m.agree(0)? {
+            0 => Ok(TrainState::<B>::fresh(&ctx.config, d)),
+            code => {
+                let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, d)?;
+                if state.step as u32 + 1 != code {
+                    return Err(Error::Usage(format!(
+                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of                          step {} (is the run folder on a filesystem both share?)",
+                        ctx.dir.display(),
+                        code - 1,
+                        state.step
+                    )));
+                }
+                Ok(state)
+            }
+        };
+        let leader = parallel::Leader {
+            writer: None,
+            hooks: &mut NoHooks,
+        };
+        parallel::run_devices(ctx, self.top, self.threads, &start, leader)
+    }
+}
+
 /// Writes run.json, then trains from a fresh state.
 fn start_on<B: TrainBackend, H: Hooks>(
     mut job: Job<'_, H>,
@@ -344,7 +397,11 @@ fn start_on<B: TrainBackend, H: Hooks>(
     let state = TrainState::<B>::fresh(&ctx.config, device);
     let info = crate::run_info(job.args, ctx, job.threads, job.top, &state.model);
     let mut writer = train::log::start_fresh(&ctx.dir, &info)?;
-    let fresh = |d: &B::Device| Ok(TrainState::<B>::fresh(&ctx.config, d));
+    // Every peer starts from the seed (the leader tells the other machines so).
+    let fresh = |d: &B::Device, m: &Member<B::InnerBackend>| {
+        m.agree(0)?;
+        Ok(TrainState::<B>::fresh(&ctx.config, d))
+    };
     on_devices(
         ctx,
         job.top,
@@ -385,7 +442,12 @@ fn resume_on<B: TrainBackend>(
             state.step
         );
     }
-    let load = |d: &B::Device| checkpoint::load::<B>(&ctx.dir, &ctx.config, d);
+    // Every peer loads the checkpoint (the leader tells the other machines which step).
+    let step = state.step as u32;
+    let load = |d: &B::Device, m: &Member<B::InnerBackend>| {
+        m.agree(step + 1)?;
+        checkpoint::load::<B>(&ctx.dir, &ctx.config, d)
+    };
     on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
 }
 
@@ -396,7 +458,7 @@ fn on_devices<B: TrainBackend>(
     top: &Topology,
     threads: usize,
     state: TrainState<B>,
-    start: &(dyn Fn(&B::Device) -> Result<TrainState<B>> + Sync),
+    start: &parallel::Start<'_, B>,
     writer: &mut MetricsWriter,
     hooks: &mut impl Hooks,
     device: &B::Device,

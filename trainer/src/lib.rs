@@ -22,6 +22,7 @@ pub mod kernels;
 pub mod launch;
 pub mod lock;
 pub mod model;
+pub mod nodes;
 pub mod optim;
 pub mod parallel;
 pub mod params;

@@ -50,6 +50,8 @@ enum Command {
     },
     /// Speed figures for the tiny preset and the reference configuration.
     Bench(trainer::bench::BenchArgs),
+    /// Where the machines of a run over several nodes meet (`trainer run --nodes M ...`).
+    Orchestrator(trainer::nodes::OrchestratorArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
             )
         }),
         Command::Bench(args) => trainer::bench::run(&args),
+        Command::Orchestrator(args) => trainer::nodes::orchestrator(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use crate::device::TrainBackend;
 use crate::error::{Error, Result};
 use crate::peers::Peers;
 use crate::train::{self, Hooks, Lane, NoHooks, RunContext, RunOutcome, TrainState};
-use burn::tensor::backend::{Device, DeviceOps};
+use burn::tensor::backend::{AutodiffBackend, BackendTypes, Device, DeviceOps};
 use runlog::MetricsWriter;
 use std::sync::{Mutex, MutexGuard};
 
@@ -29,6 +29,15 @@ pub fn nth_device<B: burn::tensor::backend::Backend>(i: usize) -> B::Device {
     B::Device::from_id(id)
 }
 
+/// How each peer gets the state it starts from (every peer calls it once, after joining: it
+/// may [`Member::agree`] on where to start).
+pub type Start<'a, B> = dyn Fn(
+        &<B as BackendTypes>::Device,
+        &Member<<B as AutodiffBackend>::InnerBackend>,
+    ) -> Result<TrainState<B>>
+    + Sync
+    + 'a;
+
 /// What the leader's thread takes: the run's log and hooks (the others have none).
 pub struct Leader<'a, H: Hooks> {
     pub writer: Option<&'a mut MetricsWriter>,
@@ -42,7 +51,7 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
     ctx: &RunContext,
     top: &Topology,
     threads: usize,
-    start: &(dyn Fn(&B::Device) -> Result<TrainState<B>> + Sync),
+    start: &Start<'_, B>,
     leader: Leader<'_, H>,
 ) -> Result<RunOutcome> {
     let _one = session();
@@ -103,7 +112,7 @@ fn peer<B: TrainBackend, H: Hooks>(
     local: usize,
     threads: usize,
     shares: usize,
-    start: &(dyn Fn(&B::Device) -> Result<TrainState<B>> + Sync),
+    start: &Start<'_, B>,
     leader: Option<Leader<'_, H>>,
 ) -> Result<RunOutcome> {
     let device = nth_device::<B>(local);
@@ -119,7 +128,7 @@ fn peer<B: TrainBackend, H: Hooks>(
         member: Some(&member),
     };
     let out = pool.install(|| {
-        let state = start(&device)?;
+        let state = start(&device, &member)?;
         match leader {
             Some(l) => train::train_in(ctx, &lane, state, l.writer, l.hooks, &device),
             None => train::train_in(ctx, &lane, state, None, &mut NoHooks, &device),

@@ -128,3 +128,96 @@ fn a_killed_run_resumes_on_the_same_or_another_number_of_devices() {
         );
     }
 }
+
+/// Children killed when the test ends, however it ends (a failure never leaves them running).
+struct Killed(Vec<Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+// Known to fail: with burn-collective 0.21 the two processes meet at the orchestrator and finish
+// one or two all-reduces over the network, then both wait on the next until their --peer-timeout
+// ends the run with its error (ring and tree strategies alike, on loopback). Run it with
+// `cargo test --release -p trainer --test devices -- --ignored` when burn is updated.
+#[test]
+#[ignore = "burn-collective 0.21's global all-reduce hangs after its first rounds (see comment)"]
+fn two_processes_through_the_orchestrator_equal_one_process_with_two_peers() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = |out: &str| root.path().join(out).join("t/x02-s0");
+    run_ok(trainer(
+        &["run"],
+        &args(root.path(), "one", 12, &["--devices", "2"]),
+    ));
+    let port = free_port();
+    let orchestrator = trainer(&["orchestrator", "--port", &port.to_string()], &[])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut children = Killed(vec![orchestrator]);
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "no orchestrator");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let address = format!("127.0.0.1:{port}");
+    for rank in ["0", "1"] {
+        let data_port = free_port().to_string();
+        let more = [
+            "--nodes",
+            "2",
+            "--node-rank",
+            rank,
+            "--orchestrator",
+            &address,
+            "--node-address",
+            "127.0.0.1",
+            "--data-port",
+            &data_port,
+            "--peer-timeout",
+            "60",
+        ];
+        let node = trainer(&["run"], &args(root.path(), "nodes", 12, &more))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        children.0.push(node);
+    }
+    // Both nodes end within the deadline (a hang fails the test, and the guard kills them).
+    for i in [1, 2] {
+        loop {
+            if let Some(status) = children.0[i].try_wait().unwrap() {
+                let mut err = String::new();
+                use std::io::Read;
+                let _ = children.0[i]
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err);
+                assert!(status.success(), "node {}: {err}", i - 1);
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(240), "the nodes hang");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let (one, nodes) = (final_val_loss(&dir("one")), final_val_loss(&dir("nodes")));
+    assert!(relative(nodes, one) <= 1e-6, "{nodes} vs {one}");
+    let device = runlog::read_run(&dir("nodes"))
+        .unwrap()
+        .info
+        .device
+        .unwrap();
+    assert!(device.starts_with("2 nodes x 1 x flex-cpu"), "{device}");
+}

@@ -1,7 +1,8 @@
 //! `trainer bench`: ms per step (split into forward, backward and optimiser), CPU time, tokens
 //! per second and model FLOP/s, for the tiny preset and the reference configuration (16 layers,
 //! dim 128, 2 heads of 64, vocabulary 8192, N = 4, batch 4 x 256), the latter also on one
-//! thread (`reference-1t`). Batches come from the default corpus; a step is timed as training
+//! thread (`reference-1t`) and on two data-parallel peers of one thread each (`reference-2dev`,
+//! [`devices`]). Batches come from the default corpus; a step is timed as training
 //! runs it (peers, kernels, pools). With `TORCH_PYTHON` set, the PyTorch anchor runs too,
 //! alternately with the trainer ([`torch`]).
 //!
@@ -12,6 +13,7 @@
 //! kernel alone is about 55% of it. Two threads spend about 9% more CPU time on a step than one
 //! (each peer packs the weights and yields a full gradient to sum).
 
+pub mod devices;
 pub mod torch;
 
 use crate::accum;
@@ -34,15 +36,35 @@ pub struct BenchArgs {
     pub warmup: usize,
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Only this configuration (tiny or reference).
+    /// Only this configuration (tiny, reference, or the reference on two peers alone).
     #[arg(long, value_enum)]
-    pub only: Option<Preset>,
+    pub only: Option<Only>,
     /// Time the plain burn ops instead of the fused kernels (rows named `...-plain`).
     #[arg(long)]
     pub plain_ops: bool,
     /// Rounds of the alternating trainer / PyTorch comparison (with `TORCH_PYTHON`).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+}
+
+/// The rows `--only` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    Tiny,
+    /// The reference rows: `reference`, `reference-1t`, `reference-2dev`.
+    Reference,
+    /// `reference-2dev` alone.
+    #[value(name = "reference-2dev")]
+    Reference2dev,
+}
+
+impl Only {
+    fn preset(self) -> Preset {
+        match self {
+            Only::Tiny => Preset::Tiny,
+            _ => Preset::Reference,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -209,10 +231,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     header();
     let mut reference = None;
     for preset in [Preset::Tiny, Preset::Reference] {
-        if args.only.is_some_and(|p| p != preset) {
+        if args.only.is_some_and(|o| o.preset() != preset) {
             continue;
         }
         let (cfg, data) = bench_setup(preset)?;
+        let (train, eot) = (&data.train, data.eot);
+        if args.only == Some(Only::Reference2dev) {
+            let name = format!("reference-2dev{suffix}");
+            print_row(&devices::bench_devices(&name, &cfg, train, eot, args, 2)?);
+            return Ok(());
+        }
         let bench = |name: &str| {
             bench_config::<FlexAutodiff>(
                 name,
@@ -232,6 +260,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             println!(
                 "reference: {threads} threads give {:.2}x the tokens/s of one",
                 r.tokens_per_s / one.tokens_per_s
+            );
+            let two = devices::bench_devices(
+                &format!("reference-2dev{suffix}"),
+                &cfg,
+                train,
+                eot,
+                args,
+                2,
+            )?;
+            print_row(&two);
+            println!(
+                "reference: 2 devices of one thread give {:.2}x the tokens/s of one device with {threads}",
+                two.tokens_per_s / r.tokens_per_s
             );
         }
         if preset == Preset::Reference {
@@ -253,6 +294,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         };
         torch::alternate(&python, threads, args, &cfg, trainer)?;
     }
-    crate::checkpoint::print_bench(args.only)?;
+    crate::checkpoint::print_bench(args.only.map(Only::preset))?;
     Ok(())
 }
