@@ -17,7 +17,7 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/release
 # 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
 export MIMALLOC_PURGE_DELAY ?= -1
 
-.PHONY: build build-report post run sweep publish serve test bench check import-x0
+.PHONY: build build-report post run sweep publish serve test bench check import-x0 gpu-check-build
 
 build: ## both release binaries, target/release/report and target/release/trainer (and the tests)
 	$(CARGO) test --workspace --release --no-run -q
@@ -54,3 +54,12 @@ check: ## lints, and the GPU feature still compiles
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --release --all-targets -- -D warnings
 	$(CARGO) check --release -p trainer --features cuda
+
+GPU_CHECK := $(or $(CARGO_TARGET_DIR),target)/gpu-check
+gpu-check-build: ## the CUDA trainer, stripped, with scripts/gpu-check.sh in target/gpu-check/ (< 64 MiB)
+	$(CARGO) build --release -p trainer --features cuda
+	mkdir -p $(GPU_CHECK)
+	strip -o $(GPU_CHECK)/trainer $(BIN)/trainer
+	cp scripts/gpu-check.sh $(GPU_CHECK)/
+	@size=$$(du -cb $(GPU_CHECK)/* | tail -n 1 | cut -f1); echo "$(GPU_CHECK): $$size bytes"; \
+	  test $$size -lt 67108864 || { echo "over 64 MiB" >&2; exit 1; }

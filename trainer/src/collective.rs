@@ -35,6 +35,8 @@ pub struct Global {
 /// How a run is spread: devices per process, and the machines when there are several.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topology {
+    /// The kind of device each peer drives.
+    pub kind: crate::DeviceKind,
     pub devices: usize,
     pub global: Option<Global>,
     pub timeout: Duration,
@@ -44,6 +46,7 @@ impl Topology {
     /// One device, one process: no collective at all.
     pub fn single() -> Self {
         Topology {
+            kind: crate::DeviceKind::Flex,
             devices: 1,
             global: None,
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_S),
@@ -274,6 +277,7 @@ mod tests {
     fn with_two<R: Send>(f: impl Fn(Member<B>) -> R + Sync) -> Vec<R> {
         let _one = crate::parallel::session();
         let top = Topology {
+            kind: crate::DeviceKind::Flex,
             devices: 2,
             global: None,
             timeout: Duration::from_secs(20),
@@ -319,6 +323,7 @@ mod tests {
     fn a_peer_that_never_comes_is_an_error_after_the_timeout() {
         let _one = crate::parallel::session();
         let top = Topology {
+            kind: crate::DeviceKind::Flex,
             devices: 2,
             global: None,
             timeout: Duration::from_millis(300),

@@ -59,6 +59,7 @@ impl OpsArgs {
             ));
         }
         Ok(Topology {
+            kind: crate::DeviceKind::Flex,
             devices: self.devices,
             global: self.nodes.global(|var| std::env::var(var).ok())?,
             timeout: std::time::Duration::from_secs(self.peer_timeout),
@@ -225,7 +226,10 @@ fn launch_prepared_with_hooks(
     if ops.micro_batch == Some(0) {
         return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
     }
-    let top = ops.topology()?;
+    let top = Topology {
+        kind: args.device,
+        ..ops.topology()?
+    };
     let batch = config.data.batch_size;
     if !batch.is_multiple_of(top.world()) {
         return Err(Error::Usage(format!(

@@ -60,7 +60,7 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
         .micro_batch
         .unwrap_or(ctx.config.data.batch_size / top.world());
     let plain = matches!(ctx.ops, crate::kernels::Ops::Plain);
-    let shares = crate::launch::peers(crate::DeviceKind::Flex, plain, each, rows);
+    let shares = crate::launch::peers(top.kind, plain, each, rows);
     let released = |r: Result<RunOutcome>| {
         if r.is_err() {
             // Release the peers waiting on this one.

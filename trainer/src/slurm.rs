@@ -16,7 +16,15 @@ pub struct SlurmScript<'a> {
     pub log_dir: &'a str,
     /// Extra `#SBATCH` options, verbatim (`--partition=gpu`, `--time=04:00:00`, ...).
     pub sbatch: &'a [String],
+    /// GPUs per node each run takes (`--gres=gpu:N`; 0: no GPU request).
+    pub gpus: usize,
+    /// Machines per run: above 1, the first starts the orchestrator and `srun` starts one
+    /// process per machine.
+    pub nodes: usize,
 }
+
+/// The orchestrator's port of array task i is this plus i (several runs may share a node).
+pub const BASE_PORT: u16 = 29500;
 
 impl SlurmScript<'_> {
     /// The script; `command(run)` is the full argv (program first) of the task training `run`.
@@ -39,7 +47,17 @@ impl SlurmScript<'_> {
         // SIGINT two minutes before the time limit: the run checkpoints and marks itself
         // interrupted instead of being killed mid-step (B: the batch shell, which `exec` makes
         // the trainer itself).
-        let _ = writeln!(s, "#SBATCH --signal=B:INT@120");
+        if self.nodes > 1 {
+            // To every process of the run (node 0 checkpoints, the others follow it).
+            let _ = writeln!(s, "#SBATCH --signal=INT@120");
+            let _ = writeln!(s, "#SBATCH --nodes={}", self.nodes);
+            let _ = writeln!(s, "#SBATCH --ntasks-per-node=1");
+        } else {
+            let _ = writeln!(s, "#SBATCH --signal=B:INT@120");
+        }
+        if self.gpus > 0 {
+            let _ = writeln!(s, "#SBATCH --gres=gpu:{}", self.gpus);
+        }
         for opt in self.sbatch {
             let _ = writeln!(s, "#SBATCH {opt}");
         }
@@ -49,9 +67,12 @@ impl SlurmScript<'_> {
             s,
             "case \"${{SLURM_ARRAY_TASK_ID:?submit this script with sbatch}}\" in"
         );
+        // One machine: the task becomes the trainer. Several: the task's command is set, then
+        // started on every machine by the block after `esac`.
+        let start = if self.nodes > 1 { "set --" } else { "exec" };
         for (i, run) in grid.iter().enumerate() {
             let argv: Vec<String> = command(run).iter().map(|a| quote(a)).collect();
-            let _ = writeln!(s, "  {i}) exec {} ;;", argv.join(" "));
+            let _ = writeln!(s, "  {i}) {start} {} ;;", argv.join(" "));
         }
         let _ = writeln!(
             s,
@@ -59,7 +80,31 @@ impl SlurmScript<'_> {
             n.saturating_sub(1)
         );
         let _ = writeln!(s, "esac");
+        if self.nodes > 1 {
+            self.multi_node(&mut s);
+        }
         s
+    }
+
+    /// The orchestrator on this (the first) machine, then one `trainer run` per machine, told
+    /// its rank and address through torchrun's variables; only constant text goes to `bash -c`
+    /// (the run's arguments travel as its positional parameters).
+    fn multi_node(&self, s: &mut String) {
+        let n = self.nodes;
+        for line in [
+            r#"export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)""#,
+            &format!("export MASTER_PORT=$(( {BASE_PORT} + SLURM_ARRAY_TASK_ID % 1000 ))"),
+            &format!("export NNODES={n}"),
+            r#""$1" orchestrator --port "$MASTER_PORT" &"#,
+            "orchestrator=$!",
+            r#"trap 'kill "$orchestrator" 2>/dev/null' EXIT"#,
+            &format!(
+                r#"srun --nodes={n} --ntasks-per-node=1 bash -c {} trainer "$@""#,
+                r#"'NODE_RANK="$SLURM_NODEID" exec "$@" --node-address "$(hostname)"'"#
+            ),
+        ] {
+            let _ = writeln!(s, "{line}");
+        }
     }
 }
 
@@ -88,6 +133,8 @@ mod tests {
             workdir: "/work/my repo",
             log_dir: "runs/exp",
             sbatch: &opts,
+            gpus: 0,
+            nodes: 1,
         }
         .render(grid, |r| {
             let (variant, seed) = (r.variant.to_string(), r.seed.to_string());
@@ -128,6 +175,60 @@ mod tests {
         }
         assert!(s.contains("cd '/work/my repo'\n"), "{s}");
         assert!(s.contains("--job-name='exp one'"), "{s}");
+    }
+
+    #[test]
+    fn multi_gpu_and_multi_node_jobs_start_the_orchestrator_and_one_process_per_node() {
+        let g = grid(
+            &parse_variants("x00,x01").unwrap(),
+            &parse_seeds("0").unwrap(),
+        );
+        let hostile = "exp $(touch /tmp/owned)'";
+        let s = SlurmScript {
+            experiment: hostile,
+            workdir: "/w",
+            log_dir: "/w/runs",
+            sbatch: &[],
+            gpus: 8,
+            nodes: 2,
+        }
+        .render(&g, |r| {
+            ["/bin/trainer", "run", "--experiment", hostile, "--variant"]
+                .map(String::from)
+                .into_iter()
+                .chain([r.variant.to_string()])
+                .collect()
+        });
+        let arm = format!(
+            "  1) set -- /bin/trainer run --experiment {} --variant x01 ;;",
+            quote(hostile)
+        );
+        for line in [
+            "#SBATCH --gres=gpu:8",
+            "#SBATCH --nodes=2",
+            "#SBATCH --ntasks-per-node=1",
+            "#SBATCH --signal=INT@120",
+            &arm,
+            "export NNODES=2",
+            r#""$1" orchestrator --port "$MASTER_PORT" &"#,
+        ] {
+            assert!(s.lines().any(|l| l == line), "no line {line:?} in\n{s}");
+        }
+        assert!(
+            s.contains("srun --nodes=2 --ntasks-per-node=1 bash -c"),
+            "{s}"
+        );
+        assert!(!s.contains("B:INT"), "{s}");
+        // The script parses as bash.
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", &s])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub fn bench_devices(
 ) -> Result<BenchResult> {
     let _one = crate::parallel::session();
     let top = Topology {
+        kind: crate::DeviceKind::Flex,
         devices,
         global: None,
         timeout: Duration::from_secs(600),

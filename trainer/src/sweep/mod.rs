@@ -48,7 +48,11 @@ pub struct SweepArgs {
 
 /// Options of `trainer sweep` that `trainer run` does not take (each with a value), and those
 /// each task sets itself: stripped from the arguments passed on to the tasks.
-const NOT_FORWARDED: [&str; 7] = [
+const NOT_FORWARDED: [&str; 11] = [
+    "--node-rank",
+    "--orchestrator",
+    "--node-address",
+    "--data-port",
     "--variants",
     "--seeds",
     "--emit",
@@ -148,6 +152,11 @@ fn emit_slurm(
         workdir: &cwd.to_string_lossy(),
         log_dir: &log_dir.to_string_lossy(),
         sbatch: &args.sbatch,
+        gpus: match args.cmd.run.device {
+            crate::DeviceKind::Cuda => args.cmd.ops.devices,
+            crate::DeviceKind::Flex => 0,
+        },
+        nodes: args.cmd.ops.nodes.nodes.unwrap_or(1),
     }
     .render(grid, |run| {
         let mut argv = vec![exe.to_string_lossy().into_owned(), "run".to_owned()];
