@@ -263,7 +263,7 @@ fn launch_prepared_with_hooks(
         // The run folder is node 0's: this machine only computes its share.
         let outcome = device::with_backend(
             args.device,
-            Follow {
+            parallel::Follow {
                 ctx: &ctx,
                 top: &top,
                 threads,
@@ -358,40 +358,6 @@ impl<H: Hooks> WithBackend for Job<'_, H> {
     }
 }
 
-/// A machine other than node 0: starts where node 0 says (fresh, or its checkpoint's step).
-struct Follow<'a> {
-    ctx: &'a RunContext,
-    top: &'a Topology,
-    threads: usize,
-}
-
-impl WithBackend for Follow<'_> {
-    type Output = Result<RunOutcome>;
-    fn run<B: TrainBackend>(self, _device: B::Device) -> Self::Output {
-        let ctx = self.ctx;
-        let start = |d: &B::Device, m: &Member<B::InnerBackend>| match m.agree(0)? {
-            0 => Ok(TrainState::<B>::fresh(&ctx.config, d)),
-            code => {
-                let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, d)?;
-                if state.step as u32 + 1 != code {
-                    return Err(Error::Usage(format!(
-                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of                          step {} (is the run folder on a filesystem both share?)",
-                        ctx.dir.display(),
-                        code - 1,
-                        state.step
-                    )));
-                }
-                Ok(state)
-            }
-        };
-        let leader = parallel::Leader {
-            writer: None,
-            hooks: &mut NoHooks,
-        };
-        parallel::run_devices(ctx, self.top, self.threads, &start, leader)
-    }
-}
-
 /// Writes run.json, then trains from a fresh state.
 fn start_on<B: TrainBackend, H: Hooks>(
     mut job: Job<'_, H>,
@@ -406,7 +372,7 @@ fn start_on<B: TrainBackend, H: Hooks>(
         m.agree(0)?;
         Ok(TrainState::<B>::fresh(&ctx.config, d))
     };
-    on_devices(
+    parallel::on_devices(
         ctx,
         job.top,
         job.threads,
@@ -452,30 +418,7 @@ fn resume_on<B: TrainBackend>(
         m.agree(step + 1)?;
         checkpoint::load::<B>(&ctx.dir, &ctx.config, d)
     };
-    on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
-}
-
-/// Trains from `state` here, or from `start`'s states on every device of a data-parallel run.
-#[allow(clippy::too_many_arguments)]
-fn on_devices<B: TrainBackend>(
-    ctx: &RunContext,
-    top: &Topology,
-    threads: usize,
-    state: TrainState<B>,
-    start: &parallel::Start<'_, B>,
-    writer: &mut MetricsWriter,
-    hooks: &mut impl Hooks,
-    device: &B::Device,
-) -> Result<RunOutcome> {
-    if !top.is_parallel() {
-        return train::train(ctx, state, writer, hooks, device);
-    }
-    drop(state);
-    let leader = parallel::Leader {
-        writer: Some(writer),
-        hooks,
-    };
-    parallel::run_devices(ctx, top, threads, start, leader)
+    parallel::on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
 }
 
 fn remove_if_present(p: &Path) -> Result<()> {

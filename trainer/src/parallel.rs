@@ -3,10 +3,12 @@
 //! `threads / N` threads, and its share of every step's rows. They start from the same state
 //! (fresh from the seed, or the same checkpoint) and stay identical, since each applies the same
 //! step to the same summed gradients. The leader's thread logs; when one peer fails the others
-//! are released at once and the first failure is the run's.
+//! are released at once and the first failure is the run's. On a machine other than node 0
+//! ([`Follow`]) the run folder is only read: its checkpoint, when node 0 resumes from it.
 
+use crate::checkpoint;
 use crate::collective::{self, Member, Topology};
-use crate::device::TrainBackend;
+use crate::device::{TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::peers::Peers;
 use crate::train::{self, Hooks, Lane, NoHooks, RunContext, RunOutcome, TrainState};
@@ -138,4 +140,61 @@ fn peer<B: TrainBackend, H: Hooks>(
         member.leave();
     }
     out
+}
+
+/// Trains from `state` here, or from `start`'s states on every device of a data-parallel run.
+#[allow(clippy::too_many_arguments)]
+pub fn on_devices<B: TrainBackend>(
+    ctx: &RunContext,
+    top: &Topology,
+    threads: usize,
+    state: TrainState<B>,
+    start: &Start<'_, B>,
+    writer: &mut MetricsWriter,
+    hooks: &mut impl Hooks,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    if !top.is_parallel() {
+        return train::train(ctx, state, writer, hooks, device);
+    }
+    drop(state);
+    let leader = Leader {
+        writer: Some(writer),
+        hooks,
+    };
+    run_devices(ctx, top, threads, start, leader)
+}
+
+/// A machine other than node 0: starts where node 0 says (fresh, or its checkpoint's step).
+pub struct Follow<'a> {
+    pub ctx: &'a RunContext,
+    pub top: &'a Topology,
+    pub threads: usize,
+}
+
+impl WithBackend for Follow<'_> {
+    type Output = Result<RunOutcome>;
+    fn run<B: TrainBackend>(self, _device: B::Device) -> Self::Output {
+        let ctx = self.ctx;
+        let start = |d: &B::Device, m: &Member<B::InnerBackend>| match m.agree(0)? {
+            0 => Ok(TrainState::<B>::fresh(&ctx.config, d)),
+            code => {
+                let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, d)?;
+                if state.step as u32 + 1 != code {
+                    return Err(Error::Usage(format!(
+                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of                          step {} (is the run folder on a filesystem both share?)",
+                        ctx.dir.display(),
+                        code - 1,
+                        state.step
+                    )));
+                }
+                Ok(state)
+            }
+        };
+        let leader = Leader {
+            writer: None,
+            hooks: &mut NoHooks,
+        };
+        run_devices(ctx, self.top, self.threads, &start, leader)
+    }
 }

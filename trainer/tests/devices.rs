@@ -8,7 +8,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{run_ok, small, text, trainer};
+use common::{run_ok, small, text, trainer, wait_for_checkpoint};
 
 fn final_val_loss(dir: &Path) -> f64 {
     let run = runlog::read_run(dir).unwrap();
@@ -69,21 +69,6 @@ fn two_devices_equal_one_device_accumulating_the_same_split() {
         "{}",
         text(&out)
     );
-}
-
-fn wait_for_checkpoint(child: &mut Child, dir: &Path) {
-    let t0 = Instant::now();
-    while !trainer::checkpoint::path(dir).exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "ended before its first checkpoint"
-        );
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "no checkpoint after 2 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

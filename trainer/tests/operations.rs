@@ -6,11 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 mod common;
-use common::{run_ok, small, trainer};
+use common::{run_ok, small, trainer, wait_for_checkpoint};
 
 fn final_val_loss(dir: &Path) -> (runlog::Status, f64) {
     let run = runlog::read_run(dir).unwrap();
@@ -22,22 +21,6 @@ fn steps(dir: &Path) -> Vec<u64> {
     let (m, warnings) = runlog::read_metrics(&dir.join(runlog::METRICS_FILE)).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     m.iter().map(|m| m.step).collect()
-}
-
-/// Waits until the run's checkpoint exists, failing the test if the run ends first.
-fn wait_for_checkpoint(child: &mut Child, dir: &Path) {
-    let t0 = Instant::now();
-    while !trainer::checkpoint::path(dir).exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before its first checkpoint"
-        );
-        assert!(
-            t0.elapsed() < Duration::from_secs(120),
-            "no checkpoint after 2 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]
