@@ -117,7 +117,8 @@ pub fn forward_backward<B: TrainBackend>(
         };
         let passes = forward(model, &part, step_rows, peers, ops, device);
         if passes.iter().any(|p| !p.value.is_finite()) {
-            return (f64::NAN, grads);
+            // Full-size zeros: a data-parallel peer's share must still meet the others' sums.
+            return (f64::NAN, HostGrads::zeros(model));
         }
         let (value, g) = backward(passes, peers);
         total += value;
@@ -165,6 +166,34 @@ mod tests {
                 forward_backward(&model, &host, 5, micro, &p, Ops::Fused, &device);
             compare(whole_loss, &whole, acc_loss, &acc, s);
         }
+    }
+
+    #[test]
+    fn a_non_finite_pass_yields_zeros_in_the_layout_of_a_finite_ones_gradients() {
+        let mut cfg = crate::Preset::Tiny.config(1, 0);
+        cfg.model.vocab = 50;
+        let device = Default::default();
+        let mut model = Gpt::<B>::new(&cfg.model, 3, &device);
+        let window: Vec<u16> = (0..4 * 16 + 1).map(|i| (i * 7 % 50) as u16).collect();
+        let host = HostBatch::from_window(&window, 4, 16, 0);
+        let two = Peers::new(2, 2).unwrap();
+        let (_, finite) = forward_backward(&model, &host, 4, Some(2), &two, Ops::Fused, &device);
+        let [r, c] = model.lm_head.val().dims();
+        model.lm_head = burn::module::Param::from_tensor(burn::tensor::Tensor::from_data(
+            burn::tensor::TensorData::new(vec![f32::NAN; r * c], [r, c]),
+            &device,
+        ));
+        let (loss, nan) = forward_backward(&model, &host, 4, Some(2), &two, Ops::Fused, &device);
+        assert!(loss.is_nan());
+        // What a data-parallel peer sends the others must have the same length as theirs.
+        let layout = |g: &HostGrads| -> Vec<(String, usize)> {
+            g.by_path
+                .iter()
+                .map(|(p, v)| (p.clone(), v.len()))
+                .collect()
+        };
+        assert_eq!(layout(&nan), layout(&finite));
+        assert!(nan.by_path.values().flatten().all(|x| *x == 0.0));
     }
 
     fn compare(

@@ -65,6 +65,16 @@ impl HostGrads {
         HostGrads { by_path }
     }
 
+    /// Zeros in the layout of `model`'s gradients: what a pass that went non-finite yields, so
+    /// that a data-parallel peer still sends the others a sum of the same length.
+    pub fn zeros<B: AutodiffBackend, M: Module<B>>(model: &M) -> Self {
+        let by_path = visit_flat(model, Source::Values)
+            .into_iter()
+            .map(|(path, _, shape)| (path, vec![0.0; shape.iter().product()]))
+            .collect();
+        HostGrads { by_path }
+    }
+
     /// Adds `other` in (peers' and micro-batches' gradients), over the cores.
     pub fn accumulate(&mut self, other: HostGrads) {
         const CHUNK: usize = 1 << 15;
