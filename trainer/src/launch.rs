@@ -259,8 +259,22 @@ fn launch_prepared_with_hooks(
         },
         peers: crate::peers::Peers::new(shares, threads)?,
     };
+    let expected = expected_of(&ctx.config, &ctx.data);
     if top.node_rank() > 0 {
-        // The run folder is node 0's: this machine only computes its share.
+        // The run folder is node 0's: this machine only computes its share. A run that has
+        // ended with this config node 0 skips without joining, so this machine skips it too
+        // (rather than wait for node 0 until the timeout).
+        let saved = checkpoint::saved_step(&ctx.dir)?;
+        if let Action::Skip {
+            status,
+            final_val_loss,
+        } = plan_run(&ctx.dir, &expected, saved)?
+        {
+            return Ok(Launched::Skipped {
+                status,
+                final_val_loss,
+            });
+        }
         let outcome = device::with_backend(
             args.device,
             parallel::Follow {
@@ -275,7 +289,6 @@ fn launch_prepared_with_hooks(
             checkpoints: Vec::new(),
         });
     }
-    let expected = expected_of(&ctx.config, &ctx.data);
     // A new run of another config never goes into an experiment whose runs share one; checked
     // before the lock, which would leave the run's folder behind.
     if !ctx.dir.join(runlog::RUN_FILE).exists() {

@@ -182,7 +182,8 @@ impl WithBackend for Follow<'_> {
                 let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, d)?;
                 if state.step as u32 + 1 != code {
                     return Err(Error::Usage(format!(
-                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of                          step {} (is the run folder on a filesystem both share?)",
+                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of \
+                         step {} (is the run folder on a filesystem both share?)",
                         ctx.dir.display(),
                         code - 1,
                         state.step

@@ -56,6 +56,24 @@ fn two_devices_equal_one_device_accumulating_the_same_split() {
         .collect();
     assert!(steps.last().unwrap() < steps.first().unwrap(), "{steps:?}");
 
+    // Another machine asked for a run that has ended skips it as node 0 does, without waiting
+    // for an orchestrator (none listens here).
+    let more = [
+        "--nodes",
+        "2",
+        "--node-rank",
+        "1",
+        "--orchestrator",
+        "127.0.0.1:9",
+        "--peer-timeout",
+        "30",
+    ];
+    let out = text(&run_ok(trainer(
+        &["run"],
+        &args(root.path(), "two", 12, &more),
+    )));
+    assert!(out.contains("already finished"), "{out}");
+
     // Three peers cannot share two rows.
     let out = trainer(
         &["run"],
