@@ -23,6 +23,7 @@ pub mod launch;
 pub mod lock;
 pub mod model;
 pub mod nodes;
+pub mod operations;
 pub mod optim;
 pub mod parallel;
 pub mod params;
