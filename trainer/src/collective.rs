@@ -97,6 +97,18 @@ impl Topology {
     }
 }
 
+impl<B: Backend> crate::optim::split::Share for Member<B> {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn world(&self) -> usize {
+        self.world
+    }
+    fn sum(&self, values: Vec<f32>, what: &str) -> Result<Vec<f32>> {
+        Member::sum(self, values, what)
+    }
+}
+
 /// One peer of a run, registered with the collective: its global rank among `world`.
 pub struct Member<B: Backend> {
     rank: usize,

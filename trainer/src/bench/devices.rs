@@ -108,7 +108,16 @@ fn peer_steps(
         let (_, grads) = member.sum_grads(loss, grads)?;
         let t1 = Instant::now();
         let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
-        state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, h, ops);
+        let share = Some(member as &dyn optim::split::Share);
+        state.model = optim::step_shared(
+            state.model,
+            &grads,
+            &mut state.optim,
+            &cfg.optim,
+            h,
+            ops,
+            share,
+        )?;
         if i >= args.warmup {
             total += t0.elapsed().as_secs_f64() * 1e3;
             optim_ms += t1.elapsed().as_secs_f64() * 1e3;

@@ -9,6 +9,7 @@ pub mod adam;
 pub mod groups;
 pub mod muon;
 pub mod schedule;
+pub mod split;
 
 use crate::config::{OptimConfig, ScheduleConfig};
 use crate::kernels::Ops;
@@ -168,6 +169,21 @@ pub fn step<B: AutodiffBackend>(
     h: StepHyper,
     ops: Ops,
 ) -> Gpt<B> {
+    step_shared(model, grads, state, cfg, h, ops, None).expect("no peers, nothing to wait for")
+}
+
+/// [`step`] as one of several data-parallel peers, when `share` is given: with the fused ops,
+/// each matrix's Newton–Schulz runs on one peer and a sum hands the results to all
+/// ([`split`]); an error when the others do not answer.
+pub fn step_shared<B: AutodiffBackend>(
+    model: Gpt<B>,
+    grads: &HostGrads,
+    state: &mut OptimState,
+    cfg: &OptimConfig,
+    h: StepHyper,
+    ops: Ops,
+    share: Option<&dyn split::Share>,
+) -> crate::error::Result<Gpt<B>> {
     let groups = groups::of(&model);
     let mut jobs: Vec<Job<B::InnerBackend>> = visit_flat(&model, Source::Values)
         .into_iter()
@@ -204,11 +220,14 @@ pub fn step<B: AutodiffBackend>(
             // Largest first, so that the cores finish together (Newton–Schulz dominates and
             // grows with the matrix); each job's result does not depend on when it runs.
             jobs.sort_by_key(|j| std::cmp::Reverse(j.param.shape.iter().product::<usize>()));
-            jobs.par_iter_mut().with_max_len(1).for_each(|j| {
-                j.fetch();
-                let (r, c) = dims2(&j.param);
-                j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
-            })
+            match share {
+                Some(share) => split::step(&mut jobs, cfg, h, share)?,
+                None => jobs.par_iter_mut().with_max_len(1).for_each(|j| {
+                    j.fetch();
+                    let (r, c) = dims2(&j.param);
+                    j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
+                }),
+            }
         }
         Ops::Plain => jobs.iter_mut().for_each(|j| {
             j.fetch();
@@ -235,13 +254,23 @@ pub fn step<B: AutodiffBackend>(
         }
         values.insert(j.path, j.param);
     }
-    params::load(
+    Ok(params::load(
         model,
         &mut values,
         "",
         std::path::Path::new("the optimiser step"),
     )
-    .expect("every parameter is written back with its shape")
+    .expect("every parameter is written back with its shape"))
+}
+
+/// Muon's hyperparameters for one matrix at this step.
+fn muon_step(o: &OptimConfig, h: StepHyper, mlp: bool) -> MuonStep {
+    MuonStep {
+        lr: o.muon_lr * h.lr_mult,
+        momentum: h.momentum,
+        weight_decay: o.muon_weight_decay,
+        wd_mul: if mlp { o.muon_mlp_wd_mul } else { 1.0 },
+    }
 }
 
 /// `[rows, cols]` of a matrix (a vector counts as one row).
@@ -278,12 +307,7 @@ impl<B: Backend> Job<'_, B> {
                     "{}: Muon takes matrices",
                     self.path
                 );
-                let hyper = MuonStep {
-                    lr: o.muon_lr * h.lr_mult,
-                    momentum: h.momentum,
-                    weight_decay: o.muon_weight_decay,
-                    wd_mul: if *mlp { o.muon_mlp_wd_mul } else { 1.0 },
-                };
+                let hyper = muon_step(o, h, *mlp);
                 slot.step(&mut self.param.data, grad, shape, &hyper, orthogonalise);
             }
             Slot::Adam { slot, lr } => slot.step(

@@ -119,22 +119,32 @@ impl MuonSlot {
         &mut self,
         p: &mut [f32],
         g: &[f32],
-        (rows, cols): (usize, usize),
+        shape: (usize, usize),
         h: &MuonStep,
         orthogonalise: impl FnOnce(Vec<f32>) -> Vec<f32>,
     ) {
+        let u = self.momentum(g, h);
+        apply(p, &orthogonalise(u), shape, h);
+    }
+
+    /// The momentum update; returns the Nesterov direction to orthogonalise.
+    pub fn momentum(&mut self, g: &[f32], h: &MuonStep) -> Vec<f32> {
         let m = h.momentum as f32;
         let mut u = Vec::with_capacity(g.len());
         for (b, &g) in self.buf.iter_mut().zip(g) {
             *b = m * *b + (1.0 - m) * g;
             u.push(m * *b + (1.0 - m) * g);
         }
-        let o = orthogonalise(u);
-        let decay = (1.0 - h.lr * h.weight_decay * h.wd_mul) as f32;
-        let eff_lr = (h.lr * (cols as f64 / rows as f64).max(1.0).sqrt()) as f32;
-        for (p, &o) in p.iter_mut().zip(&o) {
-            *p = *p * decay - eff_lr * o;
-        }
+        u
+    }
+}
+
+/// Decays `p` and steps along the orthogonalised direction `o`, scaled for the matrix's shape.
+pub fn apply(p: &mut [f32], o: &[f32], (rows, cols): (usize, usize), h: &MuonStep) {
+    let decay = (1.0 - h.lr * h.weight_decay * h.wd_mul) as f32;
+    let eff_lr = (h.lr * (cols as f64 / rows as f64).max(1.0).sqrt()) as f32;
+    for (p, &o) in p.iter_mut().zip(o) {
+        *p = *p * decay - eff_lr * o;
     }
 }
 

@@ -302,9 +302,18 @@ pub fn train_in<B: TrainBackend>(
         let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
         let model = state.model;
         let optim_state = &mut state.optim;
+        let share = lane.member.map(|m| m as &dyn optim::split::Share);
         state.model = crate::device::in_pool(|| {
-            optim::step(model, &grads, optim_state, &cfg.optim, hyper, ctx.ops)
-        });
+            optim::step_shared(
+                model,
+                &grads,
+                optim_state,
+                &cfg.optim,
+                hyper,
+                ctx.ops,
+                share,
+            )
+        })?;
         state.step += 1;
         state.tokens += (bsz * seq) as u64;
         state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
