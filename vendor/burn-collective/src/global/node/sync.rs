@@ -66,22 +66,28 @@ impl<P: Protocol> SyncService<P> {
                 .expect("Peer closed connection unexpectedly");
         }
         loop {
+            // Patched: registered before looking, so that a request arriving between the look
+            // and the wait still wakes this one (0.21.0 asked only after looking).
+            let notified = self.sync_notif.notified();
             {
-                // compare currently synced peers with list of all nodes
-                let mut syncing_peers = self.syncing_peers.lock().unwrap().to_vec();
-                syncing_peers.sort();
-
-                let mut all_node_ids = node_state.nodes.keys().cloned().collect::<Vec<_>>();
-                all_node_ids.sort();
-
-                if syncing_peers == all_node_ids {
-                    // all nodes have synced
-                    syncing_peers.clear();
+                let mut syncing_peers = self.syncing_peers.lock().unwrap();
+                if node_state
+                    .nodes
+                    .keys()
+                    .all(|id| syncing_peers.contains(id))
+                {
+                    // Patched: all nodes have synced; take one request of each off the list
+                    // itself (0.21.0 cleared a copy, so every later sync waited forever). A
+                    // request of the next round, from a node already past this one, stays.
+                    for id in node_state.nodes.keys() {
+                        let at = syncing_peers.iter().position(|p| p == id).unwrap();
+                        syncing_peers.swap_remove(at);
+                    }
                     return;
                 }
             }
             // Wait for the next sync to come in
-            self.sync_notif.notified().await
+            notified.await
         }
     }
 
