@@ -4,11 +4,10 @@
 //! continues with another; a batch the peers cannot share is refused.
 
 use std::path::Path;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{run_ok, small, text, trainer, wait_for_checkpoint};
+use common::{free_port, run_ok, small, text, trainer, wait_for_checkpoint, Killed};
 
 fn final_val_loss(dir: &Path) -> f64 {
     let run = runlog::read_run(dir).unwrap();
@@ -112,23 +111,6 @@ fn a_killed_run_resumes_on_the_same_or_another_number_of_devices() {
             "{out}: {resumed} vs {whole}"
         );
     }
-}
-
-/// Children killed when the test ends, however it ends (a failure never leaves them running).
-struct Killed(Vec<Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 // Needs the patched burn-collective (vendor/README.md): as released, 0.21.0's global all-reduce

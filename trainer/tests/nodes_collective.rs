@@ -6,8 +6,11 @@
 
 use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn_collective::{CollectiveConfig, PeerId, ReduceOperation};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{free_port, Killed};
 
 type B = burn::backend::Flex;
 
@@ -47,23 +50,6 @@ fn node(rank: u32, orchestrator: u16, data_port: u16) {
         eprintln!("node {rank}: round {round} summed");
     }
     burn_collective::finish_collective::<B>(PeerId(rank)).unwrap();
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Children killed when the test ends, however it ends.
-struct Killed(Vec<Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 #[test]
