@@ -75,3 +75,21 @@ pub fn wait_for_checkpoint(child: &mut Child, dir: &Path) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Children killed when the test ends, however it ends (a failure never leaves them running).
+pub struct Killed(pub Vec<Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A port free on loopback now (the caller binds it soon after).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
