@@ -7,6 +7,7 @@
 //! batch is cut from the token stream while the current step runs.
 
 pub mod eval;
+pub mod hooks;
 pub mod log;
 pub mod progress;
 
@@ -26,6 +27,8 @@ use burn::tensor::backend::AutodiffBackend;
 use runlog::{Metrics, MetricsWriter, Status, Summary};
 use std::path::PathBuf;
 use std::time::Instant;
+
+pub use hooks::{Control, Hooks, NoHooks};
 
 /// Everything a resumed run needs to continue exactly where it stopped.
 pub struct TrainState<B: AutodiffBackend> {
@@ -56,64 +59,6 @@ impl<B: AutodiffBackend> TrainState<B> {
             tokens: 0,
             loss_sum: 0.0,
             loss_count: 0,
-        }
-    }
-}
-
-/// What a hook tells the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Continue,
-    /// End the run now with this status (e.g. `Interrupted` on SIGINT).
-    Stop(Status),
-}
-
-/// Extension points of the loop, for whichever backend it runs on; both default to doing
-/// nothing. `Send`: a data-parallel run's leader trains in its device's thread pool.
-pub trait Hooks: Send {
-    /// After every optimiser step (`state.step` counts it).
-    fn after_step<B: AutodiffBackend>(
-        &mut self,
-        _ctx: &RunContext,
-        _state: &TrainState<B>,
-    ) -> Result<Control> {
-        Ok(Control::Continue)
-    }
-    /// After every evaluation, once its metrics line is on disk.
-    fn after_eval<B: AutodiffBackend>(
-        &mut self,
-        _ctx: &RunContext,
-        _state: &TrainState<B>,
-        _m: &Metrics,
-    ) -> Result<Control> {
-        Ok(Control::Continue)
-    }
-}
-
-pub struct NoHooks;
-impl Hooks for NoHooks {}
-
-/// Two sets of hooks, the first called first; the run stops as soon as one says so.
-impl<H1: Hooks, H2: Hooks> Hooks for (&mut H1, &mut H2) {
-    fn after_step<B: AutodiffBackend>(
-        &mut self,
-        ctx: &RunContext,
-        state: &TrainState<B>,
-    ) -> Result<Control> {
-        match self.0.after_step(ctx, state)? {
-            Control::Continue => self.1.after_step(ctx, state),
-            stop => Ok(stop),
-        }
-    }
-    fn after_eval<B: AutodiffBackend>(
-        &mut self,
-        ctx: &RunContext,
-        state: &TrainState<B>,
-        m: &Metrics,
-    ) -> Result<Control> {
-        match self.0.after_eval(ctx, state, m)? {
-            Control::Continue => self.1.after_eval(ctx, state, m),
-            stop => Ok(stop),
         }
     }
 }
