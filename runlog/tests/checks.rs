@@ -1,79 +1,11 @@
 //! The run checks, rule by rule: a well-formed run passes, and each broken rule is named with
 //! its file and line (and a run with several problems lists them all).
 
-use runlog::check::{check_dir, check_set, Checked};
+mod common;
+use common::{edit, eval, good, problems, write};
+use runlog::check::check_dir;
 use runlog::*;
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn info(variant: &str, seed: u64) -> RunInfo {
-    RunInfo {
-        config: serde_json::json!({
-            "model": {"layers": 2, "dim": 8, "vocab": 247, "extra_embeddings": 1},
-            "schedule": {"steps": 20},
-            "seed": seed,
-        }),
-        data_hash: Some("d".into()),
-        ..RunInfo::new("exp", Variant::parse(variant).unwrap(), seed)
-    }
-}
-
-fn eval(step: u64) -> Metrics {
-    let mut m = Metrics::new(step, step as f64 * 10.0, 5.0 - step as f64 / 10.0);
-    m.total_steps = Some(20);
-    m.lambdas = Some(BTreeMap::from([
-        ("x".to_string(), vec![1.0, 0.9]),
-        ("x00".to_string(), vec![0.0, 0.1]),
-        ("x01".to_string(), vec![0.0, -0.1]),
-    ]));
-    m.x_norms = Some(vec![1.0, 2.0]);
-    m
-}
-
-/// A finished x01 run of evaluations at steps 0, 10, 20 in `root/exp/<variant>-s<seed>`.
-fn write(root: &Path, variant: &str, seed: u64, metrics: &[Metrics], status: Status) -> PathBuf {
-    let dir = root.join("exp").join(run_dir_name(variant, seed));
-    write_json_atomic(&dir.join(RUN_FILE), &info(variant, seed)).unwrap();
-    let mut w = MetricsWriter::open(&dir.join(METRICS_FILE)).unwrap();
-    for m in metrics {
-        w.append(m).unwrap();
-    }
-    let last = metrics.last().unwrap();
-    let s = Summary {
-        status,
-        final_val_loss: last.val_loss,
-        train_time_ms: last.train_time_ms,
-        step_avg_ms: None,
-        tokens_per_s: None,
-        peak_rss_mb: None,
-    };
-    write_json_atomic(&dir.join(SUMMARY_FILE), &s).unwrap();
-    dir
-}
-
-fn good(root: &Path) -> PathBuf {
-    write(
-        root,
-        "x01",
-        0,
-        &[eval(0), eval(10), eval(20)],
-        Status::Finished,
-    )
-}
-
-fn problems(dir: &Path) -> String {
-    let c = check_dir(dir);
-    c.problems.iter().map(|p| format!("{p}\n")).collect()
-}
-
-/// Replaces `from` by `to` in `dir/file` (the first occurrence).
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let p = dir.join(file);
-    let t = fs::read_to_string(&p).unwrap();
-    assert!(t.contains(from), "{from} not in {t}");
-    fs::write(&p, t.replacen(from, to, 1)).unwrap();
-}
 
 #[test]
 fn a_well_formed_run_passes() {
@@ -338,78 +270,4 @@ fn nulls_the_writer_writes_read_back() {
     let ve = run.metrics[0].ve_lambdas.as_ref().unwrap();
     assert!(ve[0][0] == 0.5 && ve[1][1].is_nan());
     assert!(check_dir(&dir).is_ok());
-}
-
-fn checked(dirs: &[PathBuf]) -> Vec<Checked> {
-    let mut c: Vec<Checked> = dirs.iter().map(|d| check_dir(d)).collect();
-    check_set(&mut c);
-    c
-}
-
-#[test]
-fn a_copied_run_is_the_same_run_wherever_it_sits() {
-    let d = tempfile::tempdir().unwrap();
-    let dir = good(d.path());
-    let link = d.path().join("exp/x01-s7");
-    std::os::unix::fs::symlink(&dir, &link).unwrap();
-    let c = checked(&[dir.clone(), link.clone()]);
-    assert!(c[0].is_ok(), "{:?}", c[0].problems);
-    let text: String = c[1].problems.iter().map(|p| format!("{p}\n")).collect();
-    assert!(
-        text.contains(&format!(
-            "x01-s7/run.json: the same run (x01 seed 0 of experiment `exp`) as {}",
-            dir.display()
-        )),
-        "{text}"
-    );
-}
-
-#[test]
-fn the_runs_of_an_experiment_share_one_config() {
-    let d = tempfile::tempdir().unwrap();
-    let mut dirs = vec![good(d.path())];
-    dirs.push(write(
-        d.path(),
-        "x00",
-        0,
-        &[eval0(0), eval0(10), eval0(20)],
-        Status::Finished,
-    ));
-    dirs.push(write(
-        d.path(),
-        "x00",
-        1,
-        &[eval0(0), eval0(10), eval0(20)],
-        Status::Finished,
-    ));
-    let odd = write(
-        d.path(),
-        "x00",
-        3,
-        &[eval0(0), eval0(10), eval0(20)],
-        Status::Finished,
-    );
-    edit(&odd, RUN_FILE, "\"vocab\": 247", "\"vocab\": 3");
-    dirs.push(odd);
-    let c = checked(&dirs);
-    for ok in &c[..3] {
-        assert!(ok.is_ok(), "{:?}", ok.problems);
-    }
-    let text: String = c[3].problems.iter().map(|p| format!("{p}\n")).collect();
-    assert!(
-        text.contains("x00-s3/run.json: this run's config differs from that of")
-            && text.contains("x01-s0/run.json (3 of the 4 runs"),
-        "{text}"
-    );
-    assert!(
-        text.contains("config.model.vocab:  247 (x01-s0) -> 3 (x00-s3)"),
-        "{text}"
-    );
-}
-
-/// An x00 evaluation (lambdas x and x00 only).
-fn eval0(step: u64) -> Metrics {
-    let mut m = eval(step);
-    m.lambdas.as_mut().unwrap().remove("x01");
-    m
 }
