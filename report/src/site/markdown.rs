@@ -2,7 +2,7 @@
 //! 1. headings get ids (slugs, deduplicated), become links to themselves (so the link's name is
 //!    the heading's text), and enter the table of contents;
 //! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text, and
-//!    every image gets its size, lazy loading and phone rendition from [`images`];
+//!    every image gets its size, lazy loading and narrower renditions from [`images`];
 //! 3. fenced code is highlighted (`highlight`), math becomes MathML (no JavaScript);
 //! 4. tables sit in a scroll box (they scroll sideways, visibly, where they do not fit), and
 //!    inline code breaks between words only, never inside a flag like `--device`;
@@ -43,7 +43,7 @@ pub fn render(md: &str) -> Rendered {
     render_with(md, &Images::new())
 }
 
-/// Renders `md`; `known` gives the size, gist and phone rendition of the images it shows.
+/// Renders `md`; `known` gives the size, gist and narrower renditions of the images it shows.
 pub fn render_with(md: &str, known: &Images) -> Rendered {
     let events: Vec<Event> = Parser::new_ext(md, options()).collect();
     let mut out = Rendered::default();
@@ -328,7 +328,7 @@ mod tests {
             width: 1800,
             height: 1050,
             gist: Some("Line chart: x00 lowest (2.9100).".into()),
-            phone: None,
+            narrower: Vec::new(),
         };
         let known = Images::from([
             ("a.png".to_string(), info.clone()),
