@@ -132,6 +132,16 @@ pub fn resolve(
     r
 }
 
+/// Where the image linked as `dest` in the draft sits next to the page (what the filled
+/// markdown links it as): a figure under its experiment's folder, another file where it is.
+pub fn page_src(dest: &str, slug: &str, sources: &Sources) -> Option<String> {
+    match figure_link(dest, slug, sources) {
+        Some((Some(e), name)) => Some(format!("{e}/{name}")),
+        Some((None, name)) => Some(name.to_string()),
+        None => stays_inside(dest).then(|| dest.to_string()),
+    }
+}
+
 /// `markdown` with each range replaced by its text (ranges sorted, not overlapping).
 pub fn rewrite(markdown: &str, mut rewrites: Vec<(Range<usize>, String)>) -> String {
     rewrites.sort_by_key(|(r, _)| r.start);

@@ -5,6 +5,7 @@
 //! [`crate::figures::look`]), so figure text is never below 9 CSS px.
 
 use super::markdown::escape;
+use super::numbers::Numbered;
 use std::collections::BTreeMap;
 
 /// A narrower rendition of a figure, next to the page, and the viewports it is for.
@@ -65,16 +66,17 @@ pub fn img(src: &str, alt: &str, title: &str, info: Option<&ImageInfo>, lazy: bo
     format!("<picture>{sources}{tag}</picture>")
 }
 
-/// A figure: the image and its caption. A drawn figure's alt text is its gist (what the data
-/// shows), the caption the author's words, so a screen reader reads each once; it links to
-/// itself, so a tap on a phone shows it full size. An author's image gets the link's title as
-/// alt text, else none (the caption names it).
+/// A figure: the image and its numbered caption, under its anchor. A drawn figure's alt text is
+/// its gist (what the data shows), the caption the author's words, so a screen reader reads
+/// each once; it links to itself, so a tap on a phone shows it full size. An author's image gets
+/// the link's title as alt text, else none (the caption names it).
 pub fn figure(
     src: &str,
     caption: &str,
     title: &str,
     info: Option<&ImageInfo>,
     lazy: bool,
+    numbered: &Numbered,
 ) -> String {
     let gist = info.and_then(|i| i.gist.as_deref());
     let alt = gist.unwrap_or(title);
@@ -87,7 +89,9 @@ pub fn figure(
         format!("<a href=\"{}\">{image}</a>", escape(src))
     };
     format!(
-        "<figure>\n{shown}\n<figcaption>{}</figcaption>\n</figure>\n",
+        "<figure id=\"{}\">\n{shown}\n<figcaption><span class=\"number\">Figure {}.</span> {}</figcaption>\n</figure>\n",
+        escape(&numbered.id),
+        numbered.number,
         escape(caption)
     )
 }
@@ -122,13 +126,25 @@ mod tests {
         }
     }
 
+    fn numbered() -> Numbered {
+        super::super::numbers::Counter::default().figure("a.png")
+    }
+
     #[test]
     fn a_figure_has_its_size_a_phone_source_and_the_gist_as_alt() {
-        let f = figure("a.png", "Loss <by> step", "", Some(&info(true)), true);
+        let f = figure(
+            "a.png",
+            "Loss <by> step",
+            "",
+            Some(&info(true)),
+            true,
+            &numbered(),
+        );
+        assert!(f.starts_with("<figure id=\"fig-a\">"), "{f}");
         assert!(f.contains("<picture><source media=\"(max-width: 559px)\" srcset=\"a.phone.png\" width=\"720\" height=\"900\"><source media=\"(max-width: 959px)\" srcset=\"a.tablet.png\" width=\"1080\" height=\"800\"><img "), "{f}");
         assert!(f.contains("<img src=\"a.png\" width=\"1800\" height=\"1050\" alt=\"Line chart: loss; x00 lowest (2.9100).\" loading=\"lazy\""), "{f}");
         assert!(
-            f.contains("<figcaption>Loss &lt;by&gt; step</figcaption>"),
+            f.contains("<figcaption><span class=\"number\">Figure 1.</span> Loss &lt;by&gt; step</figcaption>"),
             "{f}"
         );
         assert!(f.contains("<a href=\"a.png\">"), "{f}");
@@ -146,10 +162,17 @@ mod tests {
             narrower: Vec::new(),
             ..info(false)
         };
-        let f = figure("photo.jpg", "The rig", "", Some(&i), true);
+        let f = figure("photo.jpg", "The rig", "", Some(&i), true, &numbered());
         assert!(f.contains("alt=\"\""), "{f}");
         assert!(!f.contains("<a "), "no link without a name: {f}");
-        let f = figure("photo.jpg", "The rig", "Two GPUs on a desk", Some(&i), true);
+        let f = figure(
+            "photo.jpg",
+            "The rig",
+            "Two GPUs on a desk",
+            Some(&i),
+            true,
+            &numbered(),
+        );
         assert!(
             f.contains("alt=\"Two GPUs on a desk\"") && f.contains("<a href"),
             "{f}"
