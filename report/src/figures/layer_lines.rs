@@ -50,7 +50,9 @@ impl LayerLinesPlot {
     }
 
     fn chart_height(look: &Look) -> i32 {
-        if look.is_narrow() {
+        if look.is_phone() {
+            675
+        } else if look.is_narrow() {
             760
         } else {
             900

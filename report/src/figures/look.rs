@@ -76,14 +76,15 @@ pub const TABLET: Look = Look {
     min_viewport: 560,
 };
 
-/// Phones: 720 px shown 285-524 CSS px wide (smallest text 9.2 CSS px on a 320 px screen).
+/// Phones: 640 px shown 285-524 CSS px wide (smallest text 9.2 CSS px on a 320 px screen;
+/// 1.2 to 2.2 image px per CSS px, a size that keeps the page under 500 KB on a phone).
 pub const PHONE: Look = Look {
     rendition: Rendition::Phone,
-    width: 720,
-    title: 34,
-    label: 30,
-    tick: 28,
-    value: 27,
+    width: 640,
+    title: 30,
+    label: 27,
+    tick: 25,
+    value: 24,
     max_viewport: Some(559),
     min_viewport: 320,
 };

@@ -371,19 +371,19 @@ mod tests {
         ));
         assert!(
             r.html
-                .contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"\" decoding=\"async\">"),
+                .contains("<figure id=\"fig-val-loss-step\">\n<img src=\"val_loss-step.png\" alt=\"\" decoding=\"async\">"),
             "{}",
             r.html
         );
-        assert!(r
-            .html
-            .contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));
+        assert!(r.html.contains(
+            "<figcaption><span class=\"number\">Figure 1.</span> Loss &lt;by&gt; step</figcaption>"
+        ));
         assert!(r.html.contains("<pre class=\"code\""), "{}", r.html);
         assert!(r.has_code);
         assert!(r.html.contains("<math"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table: a, b\">\n<table>"), "{}", r.html);
+        assert!(r.html.contains("<div class=\"table-scroll\" id=\"tbl-1\" role=\"region\" tabindex=\"0\" aria-label=\"Table 1: a, b\">\n<table><caption>"), "{}", r.html);
         assert!(r.html.contains("</table>\n</div>"), "{}", r.html);
         assert!(r.html.contains("footnote-definition"));
         assert_eq!(r.images, ["val_loss-step.png"]);

@@ -41,7 +41,7 @@ fn chart_height(look: &Look) -> i32 {
     match look.rendition {
         super::super::look::Rendition::Wide => 930,
         super::super::look::Rendition::Tablet => 700,
-        super::super::look::Rendition::Phone => 640,
+        super::super::look::Rendition::Phone => 570,
     }
 }
 
@@ -83,9 +83,10 @@ impl ValLossPlot {
             .unwrap_or(0);
         let m = if look.is_narrow() { 16 } else { 36 };
         let margins = (m, look.edge_room(&last_x).max(m), look.tick as i32 / 2, m);
+        // A loss of 1e200 writes tick labels wider than the canvas: at most a quarter of it.
         let labels = (
             look.tick as i32 + look.label as i32 + 44,
-            widest_y + look.label as i32 + 40,
+            (widest_y + look.label as i32 + 40).min(width / 4),
         );
         let plot = (
             margins.0 + labels.1,
