@@ -77,7 +77,7 @@ fn the_seed_draft_builds_with_no_todo_left_and_all_its_figures() {
     assert!(md.contains("on 8xH100"), "{md}");
     assert!(md.contains("model size not recorded"), "{md}");
     let html = p.read(&format!("{slug}/index.html"));
-    assert!(html.contains("<figcaption>Validation losses over steps 5500-6000</figcaption>"));
+    assert!(html.contains("</span> Validation losses over steps 5500-6000</figcaption>"));
     assert!(html
         .contains("<a href=\"https://github.com/KellerJordan/modded-nanogpt\">modded-nanogpt</a>"));
     assert!(html.contains("<h1>modded-nanogpt: Embeddings Extravaganza 1 (x00-x04)</h1>"));

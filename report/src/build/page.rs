@@ -29,6 +29,9 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
             let bytes = fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
             write(out, to, &bytes)?;
         }
+        for (to, bytes) in &post.generated {
+            write(out, to, bytes)?;
+        }
         write(
             out,
             &page_dir.join(&page.markdown_file),

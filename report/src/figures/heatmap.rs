@@ -80,7 +80,7 @@ impl HeatmapPlot {
         let comps = self.grid.components.len().max(1) as i32;
         let layers = self.grid.layers.max(1) as i32;
         let width = look.width as i32;
-        if look.is_phone() {
+        if look.is_narrow() {
             // Layers down: a column per component, its name above it.
             let (left, right) = (4 * look.tick as i32, 6 * look.tick as i32);
             let cell_h = 2 * look.value as i32;
@@ -93,9 +93,10 @@ impl HeatmapPlot {
                 cell_h,
                 bar_x: width - right + look.tick as i32,
                 bar_w: look.tick as i32,
+                // The colour bar's lowest label is centred on the grid's bottom edge.
                 size: (
                     look.width,
-                    (top + layers * cell_h + look.label as i32) as u32,
+                    (top + layers * cell_h + look.label as i32 + look.tick as i32) as u32,
                 ),
             }
         } else {

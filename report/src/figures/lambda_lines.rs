@@ -3,7 +3,8 @@
 //! logged. The components' legend runs along the top, shared by the panels; panels sit two
 //! abreast in the wide rendition and one under another in the phone one.
 
-use super::look::Look;
+use super::look::{Key, Look};
+use super::series;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::describe;
@@ -89,16 +90,16 @@ fn mean_at_common_steps(per_run: &[Vec<(f64, f64)>]) -> Vec<(f64, f64)> {
 }
 
 impl LambdaLinesPlot {
-    fn legend(&self) -> Vec<(String, RGBColor)> {
+    fn legend(&self) -> Vec<Key> {
         self.components
             .iter()
-            .map(|c| (c.clone(), style::component_colour(c)))
+            .map(|c| Key::new(c.clone(), style::component_cue(c)))
             .collect()
     }
 
     /// Panels side by side: two in the wide rendition (one when there is one), one on a phone.
     fn columns(&self, look: &Look) -> usize {
-        if look.is_phone() || self.panels.len() == 1 {
+        if look.is_narrow() || self.panels.len() == 1 {
             1
         } else {
             2
@@ -107,7 +108,7 @@ impl LambdaLinesPlot {
 
     fn panel_height(look: &Look) -> i32 {
         if look.is_phone() {
-            460
+            410
         } else {
             560
         }
@@ -156,9 +157,9 @@ impl Plot for LambdaLinesPlot {
                     format!("layer {layer}"),
                     (FONT, look.label).into_font().color(&TEXT),
                 )
-                .margin(if look.is_phone() { 12 } else { 24 })
+                .margin(if look.is_narrow() { 12 } else { 24 })
                 // Room for the last x label, centred on the right edge.
-                .margin_right(2 * look.tick as i32 + 10)
+                .margin_right(look.edge_room(&format!("{x1:.0}")).max(24))
                 .x_label_area_size(2 * look.tick as i32 + 10)
                 .y_label_area_size(3 * look.tick as i32 + 20)
                 .build_cartesian_2d(x0..x1, y0..y1)
@@ -188,10 +189,20 @@ impl Plot for LambdaLinesPlot {
                     .map_err(e)?;
             }
             for (comp, line) in self.components.iter().zip(lines) {
-                let c = style::component_colour(comp);
-                chart
-                    .draw_series(LineSeries::new(line.clone(), c.stroke_width(4)))
+                let cue = style::component_cue(comp);
+                series::line(&mut chart, line, &cue, look.line_width()).map_err(e)?;
+                if let Some(&end) = line.last() {
+                    let r = look.marker_radius();
+                    series::marker(
+                        chart.plotting_area(),
+                        end,
+                        cue.marker,
+                        r,
+                        cue.colour,
+                        BACKGROUND,
+                    )
                     .map_err(e)?;
+                }
             }
         }
         root.present().map_err(e)

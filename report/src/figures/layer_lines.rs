@@ -4,8 +4,9 @@
 //! where a heatmap gives colours to compare. The components' legend runs along the top; the
 //! phone rendition draws the same chart narrower and taller.
 
-use super::look::Look;
+use super::look::{Key, Look};
 use super::range::padded;
+use super::series::{self, Band};
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::stats::LambdaSpread;
@@ -22,37 +23,36 @@ impl LayerLinesPlot {
         LayerLinesPlot { spread, title }
     }
 
-    fn legend(&self) -> Vec<(String, RGBColor)> {
+    fn legend(&self) -> Vec<Key> {
         self.spread
             .mean
             .components
             .iter()
-            .map(|c| (c.clone(), style::component_colour(c)))
+            .map(|c| Key::new(c.clone(), style::component_cue(c)))
             .collect()
     }
 
-    /// Each component's band (upper edge left to right, lower edge back), when there is a std.
-    fn band(&self, c: usize) -> Option<Vec<(f64, f64)>> {
+    /// Each component's ± std band, when there is a std.
+    fn band(&self, c: usize) -> Option<Band> {
         let std = self.spread.std.as_ref()?;
         let mean = &self.spread.mean.values[c];
-        let mut outline: Vec<(f64, f64)> = mean
-            .iter()
-            .zip(&std[c])
-            .enumerate()
-            .map(|(l, (m, s))| (l as f64, m + s))
-            .collect();
-        outline.extend(
+        let edge = |sign: f64| -> Vec<(f64, f64)> {
             mean.iter()
                 .zip(&std[c])
                 .enumerate()
-                .rev()
-                .map(|(l, (m, s))| (l as f64, m - s)),
-        );
-        Some(outline)
+                .map(|(l, (m, s))| (l as f64, m + sign * s))
+                .collect()
+        };
+        Some(Band {
+            upper: edge(1.0),
+            lower: edge(-1.0),
+        })
     }
 
     fn chart_height(look: &Look) -> i32 {
         if look.is_phone() {
+            675
+        } else if look.is_narrow() {
             760
         } else {
             900
@@ -76,17 +76,16 @@ impl Plot for LayerLinesPlot {
             .draw_head(root, &self.title, &self.legend())
             .map_err(e)?;
         let layers = self.spread.mean.layers;
-        let bands: Vec<Option<Vec<(f64, f64)>>> = (0..self.spread.mean.components.len())
+        let bands: Vec<Option<Band>> = (0..self.spread.mean.components.len())
             .map(|c| self.band(c))
             .collect();
-        let ys = self
-            .spread
-            .mean
-            .values
-            .iter()
-            .flatten()
-            .copied()
-            .chain(bands.iter().flatten().flatten().map(|p| p.1));
+        let ys = self.spread.mean.values.iter().flatten().copied().chain(
+            bands
+                .iter()
+                .flatten()
+                .flat_map(|b| b.upper.iter().chain(&b.lower))
+                .map(|p| p.1),
+        );
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
@@ -97,8 +96,13 @@ impl Plot for LayerLinesPlot {
         let x1 = layers.saturating_sub(1).max(1) as f64;
         let (tick, label) = (look.tick as i32, look.label as i32);
         let mut chart = ChartBuilder::on(&chart_area)
-            .margin(if look.is_phone() { 16 } else { 36 })
-            .margin_top(8)
+            .margin(if look.is_narrow() { 16 } else { 36 })
+            .margin_top(look.tick as i32 / 2 + 8)
+            // Room for the last layer's label, centred on the right edge.
+            .margin_right(
+                look.edge_room(&format!("{}", layers.saturating_sub(1)))
+                    .max(16),
+            )
             .x_label_area_size(tick + label + 44)
             .y_label_area_size(3 * tick + label + 24)
             .build_cartesian_2d(-0.3..x1 + 0.3, y0..y1)
@@ -112,7 +116,7 @@ impl Plot for LayerLinesPlot {
             .label_style((FONT, look.tick).into_font().color(&TEXT))
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_label_formatter(&|v| format!("{v:.dy$}"))
-            .x_labels(if look.is_phone() {
+            .x_labels(if look.is_narrow() {
                 layers.div_ceil(2)
             } else {
                 layers
@@ -135,15 +139,10 @@ impl Plot for LayerLinesPlot {
         // Bands first, so no band covers another component's line.
         for (c, band) in self.spread.mean.components.iter().zip(&bands) {
             if let Some(band) = band {
-                let colour = style::component_colour(c);
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band.clone(),
-                        colour.mix(0.16).filled(),
-                    )))
-                    .map_err(e)?;
+                series::band(&mut chart, band, &style::component_cue(c), 2).map_err(e)?;
             }
         }
+        let r = look.marker_radius();
         for (c, values) in self
             .spread
             .mean
@@ -151,22 +150,24 @@ impl Plot for LayerLinesPlot {
             .iter()
             .zip(&self.spread.mean.values)
         {
-            let colour = style::component_colour(c);
+            let cue = style::component_cue(c);
             let points: Vec<(f64, f64)> = values
                 .iter()
                 .enumerate()
                 .map(|(l, v)| (l as f64, *v))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(4)))
-                .map_err(e)?;
-            chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|p| Circle::new(p, 6, colour.filled())),
+            series::line(&mut chart, &points, &cue, look.line_width()).map_err(e)?;
+            for p in points {
+                series::marker(
+                    chart.plotting_area(),
+                    p,
+                    cue.marker,
+                    r,
+                    cue.colour,
+                    BACKGROUND,
                 )
                 .map_err(e)?;
+            }
         }
         root.present().map_err(e)
     }

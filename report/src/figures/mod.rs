@@ -36,6 +36,7 @@ pub mod names;
 pub mod palette;
 mod prepare;
 pub mod range;
+pub mod series;
 pub mod style;
 pub mod table;
 pub mod val_loss;
@@ -169,9 +170,15 @@ impl Drawn {
         &self.files[0].0
     }
 
+    /// The file and size of rendition `look` (files are in the order of [`RENDITIONS`]).
+    pub fn rendition(&self, look: &Look) -> Option<&(PathBuf, (u32, u32))> {
+        let i = RENDITIONS.iter().position(|l| l == look)?;
+        self.files.get(i)
+    }
+
     /// The phone rendition's file and size, for a plot.
     pub fn phone(&self) -> Option<&(PathBuf, (u32, u32))> {
-        self.files.get(1)
+        self.rendition(&look::PHONE)
     }
 }
 

@@ -36,7 +36,10 @@ impl Pass for Directives {
             Arc::new(|name: &str| figures::parse(name).map(|_| ()).map_err(|e| e.to_string()));
         let setup = |facts: &_| cx.templates.setup(facts);
         for d in found {
-            if !post.is_free(&d.range) {
+            // References are resolved once every figure and table is in place (`refs`).
+            let is_ref =
+                directives::parse::parse(&d.body).is_ok_and(|c| c.name == super::refs::NAME);
+            if !post.is_free(&d.range) || is_ref {
                 continue;
             }
             match directives::expand(&d, &post.sources, &figure_ok, &setup) {

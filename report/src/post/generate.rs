@@ -153,6 +153,11 @@ pub fn lambda_table(_f: &Facts, v: &VariantFacts) -> String {
             max
         ));
     }
+    out.push_str(&format!(
+        "\nTable: Final lambdas of {0} by component, mean over its finished runs. \
+         {{#lambdas-{0}}}\n",
+        v.variant
+    ));
     out
 }
 

@@ -215,7 +215,16 @@ pub const FUNCTIONS: &[Function] = &[
             if s.facts.results_table.is_empty() {
                 Err("no results table: no finished runs".into())
             } else {
-                Ok(s.facts.results_table.clone())
+                // Labelled by its experiment where the directive names one: two experiments'
+                // tables are cited as ref(table="results", experiment="...").
+                let label = crate::figures::table::RESULTS_LABEL;
+                Ok(match s.experiment {
+                    Some(e) => s
+                        .facts
+                        .results_table
+                        .replace(&format!("{{#{label}}}"), &format!("{{#{e}/{label}}}")),
+                    None => s.facts.results_table.clone(),
+                })
             }
         },
     },
@@ -312,10 +321,12 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
+/// Every function's name, and `ref` (resolved by its own pass, once figures are numbered).
 pub fn known_names() -> String {
     FUNCTIONS
         .iter()
         .map(|f| f.name)
+        .chain([crate::pipeline::refs::NAME])
         .collect::<Vec<_>>()
         .join(", ")
 }
