@@ -1,7 +1,7 @@
 //! `report import` on every form of evaluation line modded-nanogpt's records folder holds
 //! (report/docs/import-formats.md): small logs written here, a few lines of each era's form,
 //! each imported with its final loss and time exactly as its last `val_loss` line states them;
-//! logs with neither time form refused naming file and line.
+//! logs with neither time form refused naming file and line; files of many `## ` sections.
 
 use report::runs::import::lines::time_ms;
 use report::runs::import::{parse_log, write_run, ImportOptions};
@@ -172,4 +172,92 @@ fn a_log_without_a_time_it_needs_is_refused_naming_file_and_line() {
         let err = parse_log(&path, &baseline()).unwrap_err().to_string();
         assert!(err.contains(says), "{err}");
     }
+    // llm.c's form has a loss but no time at all.
+    let path = write(
+        tmp.path(),
+        "main.log",
+        "s:0 tel:10.9830\ns:250 tel:6.3097\n",
+    );
+    let err = parse_log(&path, &baseline()).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "main.log: no `step:S/T val_loss:...` line: not a modded-nanogpt training log"
+        ) && err.contains("llm.c's log form, print no training time"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runs_one_after_another_in_one_file_are_refused_where_the_second_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = "step:0/20 val_loss:10.8 train_time:0.000s\n\
+               step:20/20 val_loss:3.5 train_time:2.000s\n\
+               step:0/20 val_loss:10.8 train_time:0.000s\n\
+               step:20/20 val_loss:3.4 train_time:2.100s\n";
+    let err = parse_log(&write(tmp.path(), "two.txt", log), &baseline())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "two.txt, line 3: val_loss at step 0 after the run ended at step 20 (line 2): a \
+             second run starts here"
+        ),
+        "{err}"
+    );
+}
+
+const TWO_SECTIONS: &str = "# Results\n\
+    \n\
+    ## 0\n\
+    \n\
+    step:0/20 val_loss:10.825840 train_time:0ms step_avg:0.16ms\n\
+    step:10/20 val_loss:4.5 train_time:1000ms step_avg:100.0ms\n\
+    ## 0-1\n\
+    step:15/20 val_loss:4.0 train_time:1500ms step_avg:100.0ms\n\
+    step:20/20 val_loss:3.5 train_time:2000ms step_avg:100.0ms\n\
+    ## 61 3step:0/20 val_loss:10.8 train_time:0ms step_avg:0.1ms\n\
+    step:20/20 val_loss:3.25 train_time:2100ms step_avg:105.0ms\n";
+
+#[test]
+fn two_sections_are_never_spliced_and_one_is_picked_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "results.md", TWO_SECTIONS);
+    // Steps 0, 10 | 15, 20 would read as one run going forward: the headers say otherwise.
+    let err = parse_log(&path, &baseline()).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "results.md, line 8: log lines under a second `## ` header (line 7 `## 0-1`; the \
+             first: line 3 `## 0`): one run is one section"
+        ),
+        "{err}"
+    );
+    let pick = |name: &str| ImportOptions {
+        section: Some(name.into()),
+        ..baseline()
+    };
+    let run = parse_log(&path, &pick("0-1")).unwrap();
+    let steps: Vec<u64> = run.metrics.iter().map(|m| m.step).collect();
+    assert_eq!((steps, run.lines.clone()), (vec![15, 20], vec![8, 9]));
+    assert_eq!(run.info.run_id, "import:records/results.md#0-1");
+    assert_eq!(run.info.config["section"], "0-1");
+    // A header glued to its first log line names its section; the warning still says so.
+    let run = parse_log(&path, &pick("61 3")).unwrap();
+    assert_eq!(run.summary.final_val_loss, Some(3.25));
+    assert!(run.warnings[0]
+        .to_string()
+        .contains("line 10: a `step:` line glued"));
+    let err = parse_log(&path, &pick("9")).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "results.md: --section \"9\": no `## 9` header; its sections: `0`, `0-1`, `61 3`"
+        ),
+        "{err}"
+    );
+    // One header alone is a title: the file is one run.
+    let one = write(
+        tmp.path(),
+        "one.md",
+        &TWO_SECTIONS[..TWO_SECTIONS.find("## 0-1").unwrap()],
+    );
+    assert_eq!(parse_log(&one, &baseline()).unwrap().metrics.len(), 2);
 }
