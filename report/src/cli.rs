@@ -36,6 +36,13 @@ pub struct ImportArgs {
     /// Where the log was published: repository, file and section (recorded in run.json's config)
     #[arg(long)]
     pub source: Option<String>,
+    /// Import only the `## NAME` section of a file holding many runs (a file whose log lines sit
+    /// in several sections is refused without it)
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Replace a run imported before (never a trained run); each replacement is named on stderr
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,12 +128,20 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
         source: args.source.clone(),
+        section: args.section.clone(),
+        force: args.force,
     };
-    let (dirs, warnings) = import_all(&args.files, &args.out, &opts)?;
-    for w in warnings {
+    let done = import_all(&args.files, &args.out, &opts)?;
+    for w in &done.warnings {
         eprintln!("warning: {w}");
     }
-    for dir in dirs {
+    for r in &done.replaced {
+        eprintln!("{r}");
+    }
+    for u in &done.unchanged {
+        eprintln!("{}: already holds this import; unchanged", u.display());
+    }
+    for dir in &done.dirs {
         println!("{}", dir.display());
     }
     Ok(())
