@@ -28,6 +28,8 @@ fn script(token: &str) -> String {
         r#"<script>/* {MARKER} (served pages only) */
 (() => {{
   const served = "{token}";
+  // The position is put back by this script alone, the same way in every browser.
+  history.scrollRestoration = "manual";
   const key = "report-serve-scroll " + location.pathname;
   const y = sessionStorage.getItem(key);
   if (y !== null) {{
