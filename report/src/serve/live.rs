@@ -91,7 +91,7 @@ impl Site {
 
     /// The body of a `/__livereload` answer: the current token at once, then every new one;
     /// `None` when as many clients as allowed already listen.
-    pub fn events(&self) -> Option<Body> {
+    pub(super) fn events(&self) -> Option<Body> {
         let permit = self.listeners.clone().try_acquire_owned().ok()?;
         let mut states = self.state.subscribe();
         let (out, body) = mpsc::channel::<Bytes>(4);

@@ -29,6 +29,8 @@ pub struct Watch {
     /// Changes under this folder (the preview's own builds) never count.
     ignore: PathBuf,
     quiet: Duration,
+    /// The watcher is gone: no event will come.
+    stopped: bool,
 }
 
 impl Watch {
@@ -58,6 +60,7 @@ impl Watch {
             files: vec![abs(&o.config)],
             ignore: abs(ignore),
             quiet: QUIET,
+            stopped: false,
         };
         w.arm();
         Ok(w)
@@ -100,7 +103,7 @@ impl Watch {
             if let Some(burst) = self.wait(Duration::from_secs(3600)) {
                 return Some(burst);
             }
-            if self.stopped() {
+            if self.stopped {
                 return None;
             }
         }
@@ -114,7 +117,11 @@ impl Watch {
             let left = deadline.checked_duration_since(Instant::now())?;
             match self.events.recv_timeout(left) {
                 Ok(e) => self.note(e, &mut changed),
-                Err(_) => return None,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stopped = true;
+                    return None;
+                }
             }
         }
         let start = Instant::now();
@@ -129,13 +136,6 @@ impl Watch {
         changed.sort();
         changed.dedup();
         Some(changed)
-    }
-
-    fn stopped(&self) -> bool {
-        matches!(
-            self.events.recv_timeout(Duration::ZERO),
-            Err(RecvTimeoutError::Disconnected)
-        )
     }
 
     /// Adds the inputs an event names to `changed`.
