@@ -267,10 +267,19 @@ fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
     let drawn = figures::draw_figure(name, &runs, out.path()).unwrap();
     let grid = report::stats::mean_lambdas(&runs.result_runs(common::v("x02"))).unwrap();
     let (w, _, rgb) = decode_png(drawn.path());
+    // Layer 0 of x and x00 is one cell holding their sum: they are the same vector there.
+    let sum = grid.get("x", 0).unwrap() + grid.get("x00", 0).unwrap();
+    assert_eq!((plot.shown(0, 0), plot.shown(1, 0)), (sum, sum));
     for (row, comp) in grid.components.iter().enumerate() {
         for layer in 0..grid.layers {
             let (l, t, _, _) = plot.cell_rect(row, layer);
-            let want = plot.colour_of(grid.get(comp, layer).unwrap());
+            let value = if layer == 0 && row < 2 {
+                sum
+            } else {
+                grid.get(comp, layer).unwrap()
+            };
+            assert_eq!(plot.shown(row, layer), value, "{comp} {layer}");
+            let want = plot.colour_of(value);
             assert_eq!(
                 pixel(&rgb, w, l + 6, t + 6),
                 (want.0, want.1, want.2),

@@ -233,9 +233,12 @@ fn alt_texts_state_what_the_data_shows_and_differ_from_the_caption() {
         heat_alt.starts_with("Heatmap (Lambdas: x02, mean of 2 seeds, step 100) by layer"),
         "{heat_alt}"
     );
+    // Layer 0's x and x00 are one vector, so the alt text gives their sum, not either alone.
     assert!(
         heat_alt.contains(
-            "x at layer 0 (2.00), x00 at layer 3 (3.00), x01 at layer 3 (2.00), x02 at layer 0 (-2.00)"
+            "Layer 0 shows λx + λ00 in one cell (x and x00 are the same vector there): 2.00. \
+             Largest in magnitude: x at layer 1 (2.00), x00 at layer 3 (3.00), x01 at layer 3 \
+             (2.00), x02 at layer 0 (-2.00)"
         ),
         "{heat_alt}"
     );

@@ -2,13 +2,14 @@
 //! one line per component (`x`, `x00`, `x01`, ...), the mean over seeds with a ± 1 std band
 //! where there are several, at the runs' last evaluation. Trends across layers read directly,
 //! where a heatmap gives colours to compare. The components' legend runs along the top; the
-//! phone rendition draws the same chart narrower and taller.
+//! phone rendition draws the same chart narrower and taller. `x` and `x00` start at layer 1:
+//! at layer 0 they are the same vector, so one marker there shows their sum, `x+x00`.
 
 use super::look::Look;
 use super::range::padded;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
-use crate::stats::LambdaSpread;
+use crate::stats::{coincide_at_0, LambdaSpread, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -23,28 +24,48 @@ impl LayerLinesPlot {
     }
 
     fn legend(&self) -> Vec<(String, RGBColor)> {
+        let sum = self
+            .sum0()
+            .map(|_| (format!("{SUM0} (layer 0)"), style::component_colour(SUM0)));
         self.spread
             .mean
             .components
             .iter()
             .map(|c| (c.clone(), style::component_colour(c)))
+            .chain(sum)
             .collect()
+    }
+
+    /// λx + λ00 at layer 0 and its std over runs, when both are logged.
+    fn sum0(&self) -> Option<(f64, f64)> {
+        let m = self.spread.mean.sum0()?;
+        Some((m, self.spread.sum0_std.unwrap_or(0.0)))
+    }
+
+    /// The layers a component is drawn at: from 1 for `x` and `x00` when their sum stands in
+    /// for them at layer 0.
+    fn first_layer(&self, c: usize) -> usize {
+        let comp = &self.spread.mean.components[c];
+        usize::from(self.sum0().is_some() && coincide_at_0(comp, 0))
     }
 
     /// Each component's band (upper edge left to right, lower edge back), when there is a std.
     fn band(&self, c: usize) -> Option<Vec<(f64, f64)>> {
         let std = self.spread.std.as_ref()?;
+        let from = self.first_layer(c);
         let mean = &self.spread.mean.values[c];
         let mut outline: Vec<(f64, f64)> = mean
             .iter()
             .zip(&std[c])
             .enumerate()
+            .skip(from)
             .map(|(l, (m, s))| (l as f64, m + s))
             .collect();
         outline.extend(
             mean.iter()
                 .zip(&std[c])
                 .enumerate()
+                .skip(from)
                 .rev()
                 .map(|(l, (m, s))| (l as f64, m - s)),
         );
@@ -79,14 +100,12 @@ impl Plot for LayerLinesPlot {
         let bands: Vec<Option<Vec<(f64, f64)>>> = (0..self.spread.mean.components.len())
             .map(|c| self.band(c))
             .collect();
-        let ys = self
-            .spread
-            .mean
-            .values
-            .iter()
-            .flatten()
+        let sum = self.sum0();
+        let ys = (0..self.spread.mean.components.len())
+            .flat_map(|c| self.spread.mean.values[c].iter().skip(self.first_layer(c)))
             .copied()
-            .chain(bands.iter().flatten().flatten().map(|p| p.1));
+            .chain(bands.iter().flatten().flatten().map(|p| p.1))
+            .chain(sum.into_iter().flat_map(|(m, s)| [m - s, m + s]));
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
@@ -144,17 +163,19 @@ impl Plot for LayerLinesPlot {
                     .map_err(e)?;
             }
         }
-        for (c, values) in self
+        for (i, (c, values)) in self
             .spread
             .mean
             .components
             .iter()
             .zip(&self.spread.mean.values)
+            .enumerate()
         {
             let colour = style::component_colour(c);
             let points: Vec<(f64, f64)> = values
                 .iter()
                 .enumerate()
+                .skip(self.first_layer(i))
                 .map(|(l, v)| (l as f64, *v))
                 .collect();
             chart
@@ -168,29 +189,56 @@ impl Plot for LayerLinesPlot {
                 )
                 .map_err(e)?;
         }
+        if let Some((m, s)) = sum {
+            // The sum at layer 0: a square with its ± std, unjoined to either line.
+            let colour = style::component_colour(SUM0);
+            if s > 0.0 {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(0.0, m - s), (0.0, m + s)],
+                        colour.stroke_width(4),
+                    ))
+                    .map_err(e)?;
+            }
+            let half = if look.is_phone() { 9 } else { 11 };
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((0.0, m))
+                        + Rectangle::new([(-half, -half), (half, half)], colour.filled()),
+                ))
+                .map_err(e)?;
+        }
         root.present().map_err(e)
     }
 
     fn gist(&self) -> String {
         let g = &self.spread.mean;
-        let parts: Vec<String> = g
+        let mut parts: Vec<String> = g
             .components
             .iter()
             .zip(&g.values)
-            .filter_map(|(c, v)| {
+            .enumerate()
+            .filter_map(|(k, (c, v))| {
+                let from = self.first_layer(k);
                 let (i, x) = v
                     .iter()
                     .enumerate()
+                    .skip(from)
                     .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
-                let first = v.first()?;
+                let first = v.get(from)?;
                 let last = v.last()?;
                 Some(format!(
-                    "{c} from {first:.2} at layer 0 to {last:.2} at layer {}, largest in \
+                    "{c} from {first:.2} at layer {from} to {last:.2} at layer {}, largest in \
                      magnitude at layer {i} ({x:.2})",
                     v.len() - 1
                 ))
             })
             .collect();
+        if let Some((m, _)) = self.sum0() {
+            parts.push(format!(
+                "at layer 0, where x and x00 are the same vector, their sum λx + λ00 is {m:.2}"
+            ));
+        }
         let band = if self.spread.std.is_some() {
             ", with a band of ± one standard deviation over seeds"
         } else {

@@ -2,7 +2,7 @@
 //! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
 //! spread, signs aligned on request) and its title, which states how it was made.
 
-use super::{heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
+use super::{finals, heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
 use crate::runs::{describe, is_finished, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
@@ -92,6 +92,7 @@ pub(super) enum Prepared {
     Heatmap(heatmap::HeatmapPlot),
     Lines(lambda_lines::LambdaLinesPlot),
     Layers(layer_lines::LayerLinesPlot),
+    Finals(finals::FinalsPlot),
 }
 
 pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
@@ -165,6 +166,24 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             let title = format!("Lambdas over training: {who}");
             Prepared::Lines(
                 lambda_lines::LambdaLinesPlot::new(&rs, layers, title)
+                    .map_err(|m| Error::figure(name, m))?,
+            )
+        }
+        FigureSpec::Finals {
+            experiment,
+            threshold,
+        } => {
+            // The figure names its experiment: only its runs, never another's.
+            let set = runs
+                .only_experiment(experiment)
+                .map_err(|e| Error::figure(name, e.to_string()))?;
+            let configs = stats::configurations(&set);
+            let mut title = format!("Final val loss by configuration: {experiment}");
+            if let Some(t) = threshold {
+                title.push_str(&format!(", tested below {t}"));
+            }
+            Prepared::Finals(
+                finals::FinalsPlot::new(&configs, *threshold, title)
                     .map_err(|m| Error::figure(name, m))?,
             )
         }

@@ -57,6 +57,10 @@ const COMPONENT_COLOURS: [RGBColor; 7] = [
 ];
 
 pub fn component_colour(component: &str) -> RGBColor {
+    if component == crate::stats::SUM0 {
+        // λx + λ00 at layer 0: olive, apart from every component's colour.
+        return RGBColor(140, 140, 0);
+    }
     match runlog::Variant::parse(component) {
         Ok(v) => COMPONENT_COLOURS[v.extra_embeddings() as usize % COMPONENT_COLOURS.len()],
         Err(_) => RGBColor(60, 60, 60),

@@ -1,10 +1,22 @@
 //! Numbers derived from one experiment's facts, for directives and claims: a final lambda per
 //! seed (an added embedding's sign aligned on request, as the figures do), its mean at one
-//! layer, and how the variants' mean loss curves compare along an axis.
+//! layer, the layers at which a lambda means something on its own, and how the variants' mean
+//! loss curves compare along an axis.
 
 use super::directives::functions::Args;
 use super::facts::{Facts, VariantFacts};
-use crate::stats::{align_sign, interp, mean_std, Axis, MeanCurve};
+use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
+use runlog::Variant;
+use std::collections::BTreeMap;
+
+/// One run's lambdas of `component`; [`SUM0`] is `λx + λ00`, layer by layer.
+fn lambdas_of(g: &BTreeMap<String, Vec<f64>>, component: &str) -> Option<Vec<f64>> {
+    if component == SUM0 {
+        let (x, x00) = (g.get("x")?, g.get("x00")?);
+        return Some(x.iter().zip(x00).map(|(a, b)| a + b).collect());
+    }
+    g.get(component).cloned()
+}
 
 /// The final lambdas of `component` in each counted run of `v`, in seed order; `aligned`:
 /// an added embedding's flipped where their layer mean is negative (see `stats::align_sign`).
@@ -12,7 +24,7 @@ pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<
     let runs: Vec<Vec<f64>> = v
         .seed_lambdas
         .iter()
-        .filter_map(|g| g.get(component).cloned())
+        .filter_map(|g| lambdas_of(g, component))
         .collect();
     if runs.is_empty() || runs.len() != v.seeds.len() {
         let known: Vec<&str> = v
@@ -41,6 +53,57 @@ pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<
         .collect())
 }
 
+/// Why `x` or `x00` alone at layer 0 means nothing, and what to ask for instead.
+pub fn layer0_reason(component: &str) -> String {
+    format!(
+        "λ{component} at layer 0 alone is not identifiable: the residual enters layer 0 as x00 \
+         itself, so x and x00 are the same vector there and only λx + λ00 is learned; ask for \
+         component=\"{SUM0}\" at layer 0"
+    )
+}
+
+/// The layers of a `count`-layer run at which `component` can be checked on its own: `given`
+/// when it names no layer 0 of `x`/`x00` (refused, with the reason), else every layer but
+/// that one; [`SUM0`] only at layer 0. Also the layers in words, for the claim's audit.
+pub fn identifiable_layers(
+    component: &str,
+    count: usize,
+    given: Option<&[usize]>,
+    variant: &Variant,
+) -> Result<(Vec<usize>, String), String> {
+    if let Some(bad) = given.and_then(|ls| ls.iter().find(|&&l| l >= count)) {
+        return Err(format!(
+            "layer {bad} does not exist: the runs of {variant} have layers 0-{}",
+            count.saturating_sub(1)
+        ));
+    }
+    if component == SUM0 {
+        return match given {
+            None | Some([0]) => Ok((vec![0], "0 (λx + λ00, the one number learned there)".into())),
+            Some(_) => Err(format!(
+                "component \"{SUM0}\" is layer 0's: x and x00 coincide only there (give \
+                 layers=[0] or none)"
+            )),
+        };
+    }
+    if let Some(ls) = given {
+        if ls.iter().any(|&l| coincide_at_0(component, l)) {
+            return Err(layer0_reason(component));
+        }
+        let words: Vec<String> = ls.iter().map(usize::to_string).collect();
+        return Ok((ls.to_vec(), words.join(", ")));
+    }
+    let last = count.saturating_sub(1);
+    if coincide_at_0(component, 0) && count > 1 {
+        let words = format!(
+            "1-{last} (layer 0 left out: x and x00 are the same vector there; \
+             component=\"{SUM0}\" checks their sum)"
+        );
+        return Ok(((1..count).collect(), words));
+    }
+    Ok(((0..count).collect(), format!("0-{last}")))
+}
+
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
 pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
     let v = f.variant(a.variant()?)?;
@@ -49,14 +112,7 @@ pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
         .ok_or("needs `component`, e.g. component=\"x00\"")?;
     let layer = a.whole("layer").ok_or("needs `layer`, e.g. layer=15")? as usize;
     let runs = per_seed(v, component, a.flag("aligned"))?;
-    let layers = runs[0].len();
-    if layer >= layers {
-        return Err(format!(
-            "layer {layer} does not exist: the runs of {} have layers 0-{}",
-            v.variant,
-            layers - 1
-        ));
-    }
+    identifiable_layers(component, runs[0].len(), Some(&[layer]), &v.variant)?;
     let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
     let d = a.digits(2);
     Ok(match mean_std(&xs) {
