@@ -325,3 +325,35 @@ fn check_lists_each_claim_with_its_sentence_and_scope() {
         assert!(text.contains(says), "{says}\n{text}");
     }
 }
+
+#[test]
+fn the_difference_and_what_the_runs_could_detect_are_directives() {
+    let p = Project::with_runs();
+    p.draft(
+        "d.md",
+        "---\nexperiment: exp\n---\n# D\n\nx01: {{ difference(variant=\"x01\") }}; \
+         detectable: {{ mde(variant=\"x01\", digits=2) }}.\n\n{{ mde(variant=\"x00\") }}\n",
+    );
+    let o = p.build();
+    // The baseline is not compared with itself.
+    assert_eq!(o.problems.len(), 1, "{}", listed(&o));
+    assert!(
+        listed(&o).contains("d.md:8: error: x00 is the baseline: it is not compared with itself"),
+        "{}",
+        listed(&o)
+    );
+    p.draft(
+        "d.md",
+        "---\nexperiment: exp\n---\n# D\n\nx01: {{ difference(variant=\"x01\") }}; \
+         detectable: {{ mde(variant=\"x01\", digits=2) }}.\n",
+    );
+    let o = p.build();
+    assert!(o.problems.is_empty(), "{}", listed(&o));
+    // scipy: ttest_ind([2.95, 2.96], [3.00, 3.02], equal_var=False).confidence_interval(0.95)
+    // = (-0.1242, 0.0142); the MDE solved with scipy's noncentral t (df 1.47): 0.08997.
+    let md = p.read("d/d.md");
+    assert!(
+        md.contains("x01: -0.0550 (95% interval -0.1242 to +0.0142); detectable: 0.09."),
+        "{md}"
+    );
+}

@@ -113,6 +113,14 @@ fn the_minimum_detectable_difference_matches_an_independent_computation() {
         let p = power::power_at(mde / d.se, d.df, 0.05).unwrap();
         assert!((p - 0.8).abs() < 1e-6, "{p}");
     }
+    // Two runs a side, df 1.47: U's density has a cusp at 0 and the integral must still hold.
+    let two = difference(
+        &Summary::of(&[2.95, 2.96]).unwrap(),
+        &Summary::of(&[3.00, 3.02]).unwrap(),
+    )
+    .unwrap();
+    let got = two.mde.unwrap();
+    assert!((got - 0.08997367335900563).abs() < 1e-5, "{got}");
     // More runs, smaller MDE; no spread, no MDE.
     let few = difference(&stat(3, 1.0, 0.02), &stat(3, 1.0, 0.02)).unwrap();
     let many = difference(&stat(12, 1.0, 0.02), &stat(12, 1.0, 0.02)).unwrap();

@@ -90,8 +90,7 @@ pub fn identifiable_layers(
         if ls.iter().any(|&l| coincide_at_0(component, l)) {
             return Err(layer0_reason(component));
         }
-        let words: Vec<String> = ls.iter().map(usize::to_string).collect();
-        return Ok((ls.to_vec(), words.join(", ")));
+        return Ok((ls.to_vec(), spans(ls)));
     }
     let last = count.saturating_sub(1);
     if coincide_at_0(component, 0) && count > 1 {
@@ -102,6 +101,80 @@ pub fn identifiable_layers(
         return Ok(((1..count).collect(), words));
     }
     Ok(((0..count).collect(), format!("0-{last}")))
+}
+
+/// Layers as runs of consecutive numbers: `1-14`, `0, 2, 14-15`.
+pub fn spans(layers: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < layers.len() {
+        let mut j = i;
+        while j + 1 < layers.len() && layers[j + 1] == layers[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i + 1 {
+            format!("{}-{}", layers[i], layers[j])
+        } else if j == i + 1 {
+            format!("{}, {}", layers[i], layers[j])
+        } else {
+            layers[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+/// The baseline's and `variant`'s stat of the metric a directive names, for a comparison.
+fn pair<'a>(
+    f: &'a Facts,
+    a: &Args,
+) -> Result<(&'a crate::stats::Summary, &'a crate::stats::Summary, String), String> {
+    let metric = a.text("metric").unwrap_or("final_loss");
+    let v = f.variant(a.variant()?)?;
+    let base = f.variant(&f.baseline.to_string())?;
+    if v.variant == base.variant {
+        return Err(format!(
+            "{} is the baseline: it is not compared with itself",
+            v.variant
+        ));
+    }
+    Ok((
+        v.metric(metric)?,
+        base.metric(metric)?,
+        v.variant.to_string(),
+    ))
+}
+
+/// `mde(...)`: the minimum detectable difference of the variant against the baseline
+/// (two-sided Welch, alpha 0.05, power 0.8; `stats::power`).
+pub fn mde(f: &Facts, a: &Args) -> Result<String, String> {
+    let (v, b, name) = pair(f, a)?;
+    let d = crate::stats::difference(v, b)
+        .and_then(|d| d.mde)
+        .ok_or_else(|| {
+            format!(
+            "no minimum detectable difference of {name}: n = {} and {}, each side needs n≥2 and \
+             some spread",
+            v.n, b.n
+        )
+        })?;
+    Ok(format!("{d:.*}", a.digits(4)))
+}
+
+/// `difference(...)`: the variant's mean minus the baseline's, with its 95% Welch interval.
+pub fn difference(f: &Facts, a: &Args) -> Result<String, String> {
+    let (v, b, name) = pair(f, a)?;
+    let dg = a.digits(4);
+    let d = crate::stats::difference(v, b).ok_or_else(|| {
+        format!(
+            "no interval for {name}: n = {} and {}, each side needs n≥2 and some spread",
+            v.n, b.n
+        )
+    })?;
+    Ok(format!(
+        "{:+.dg$} (95% interval {:+.dg$} to {:+.dg$})",
+        d.diff, d.ci95.0, d.ci95.1
+    ))
 }
 
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
@@ -240,4 +313,17 @@ pub fn below_count(f: &Facts, a: &Args) -> Result<String, String> {
 /// The axis a claim or count is about (`axis=`, default `step`).
 pub fn axis_of(a: &Args) -> Result<Axis, String> {
     axis(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spans;
+
+    #[test]
+    fn layers_read_as_runs_of_consecutive_numbers() {
+        assert_eq!(spans(&[1, 2, 3, 4, 14]), "1-4, 14");
+        assert_eq!(spans(&[0, 2, 14, 15]), "0, 2, 14, 15");
+        assert_eq!(spans(&[7]), "7");
+        assert_eq!(spans(&[]), "");
+    }
 }

@@ -138,7 +138,7 @@ fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, 
                     .iter()
                     .zip(&runs)
                     .filter(|(_, r)| wrong(r[l]))
-                    .map(|(name, r)| format!("{name} {:.2}", r[l]))
+                    .map(|(name, r)| format!("{name} {}", value(r[l])))
                     .collect();
                 if !off.is_empty() {
                     misses.push(format!(
@@ -193,4 +193,13 @@ fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, 
         }
     };
     Ok((Some(found), said))
+}
+
+/// A lambda in a message: two decimals, or enough to show the sign of one that rounds to zero.
+fn value(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.005 {
+        format!("{x:.1e}")
+    } else {
+        format!("{x:.2}")
+    }
 }

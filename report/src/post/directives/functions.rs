@@ -192,6 +192,20 @@ pub const FUNCTIONS: &[Function] = &[
         },
     },
     Function {
+        name: "difference",
+        usage: "difference(variant=\"x01\", metric=\"final_loss\", digits=4): mean minus the \
+                baseline's, with its 95% Welch interval",
+        args: &[VARIANT, METRIC, DIGITS],
+        run: |s, a| derived::difference(s.facts, a),
+    },
+    Function {
+        name: "mde",
+        usage: "mde(variant=\"x01\", metric=\"final_loss\", digits=4): the smallest difference to \
+                the baseline these runs would detect (two-sided Welch, alpha 0.05, power 0.8)",
+        args: &[VARIANT, METRIC, DIGITS],
+        run: |s, a| derived::mde(s.facts, a),
+    },
+    Function {
         name: "n_seeds",
         usage: "n_seeds(variant=\"x01\"): number of finished runs",
         args: &[VARIANT],
