@@ -239,10 +239,13 @@ fn print_record_tests(runs: &RunSet, threshold: f64) {
                 r.p
             ),
             None => println!(
-                "{:<28} {:>4} {:>22}  – (a test needs n ≥ 2 and some spread) {time:>9}",
+                "{:<28} {:>4} {:>22} {:>9} {:>8} {:>9} {time:>9}  (a test needs n ≥ 2 and some spread)",
                 c.label,
                 s.n,
-                s.display(5).replace(&format!(" (n={})", s.n), "")
+                s.display(5).replace(&format!(" (n={})", s.n), ""),
+                "–",
+                "–",
+                "–"
             ),
         }
         for x in &c.left_out {

@@ -306,3 +306,44 @@ fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
         );
     }
 }
+
+#[test]
+fn a_finals_figure_names_its_experiment_and_draws_from_its_runs_only() {
+    let p = |n: &str| figures::parse(n).map(|(s, _)| s);
+    assert_eq!(
+        p("finals-x0-experiment-below-2.92.png").unwrap(),
+        FigureSpec::Finals {
+            experiment: "x0-experiment".into(),
+            threshold: Some(2.92)
+        }
+    );
+    assert_eq!(
+        p("images/exp/finals-embeddings-extravaganza-1.png").unwrap(),
+        FigureSpec::Finals {
+            experiment: "embeddings-extravaganza-1".into(),
+            threshold: None
+        }
+    );
+    // The name reaches no path, yet a name outside the closed alphabet is refused.
+    let err = p("finals-.hidden.png").unwrap_err().to_string();
+    assert!(err.contains("experiment"), "{err}");
+    assert!(p("finals-exp-below-x.png").is_err());
+    let (_tmp, runs) = sweep(&["x00", "x01"]);
+    let out = tempfile::tempdir().unwrap();
+    let err = figures::draw_figure("finals-other.png", &runs, out.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("no run of experiment 'other'"),
+        "{err}"
+    );
+    let d = figures::draw_figure("finals-exp-below-5.png", &runs, out.path()).unwrap();
+    assert_eq!(d.files.len(), 2);
+    // Both seeds of a variant end alike here: no spread, so no t-test, and the figure says so.
+    assert!(
+        d.gist
+            .contains("one row per configuration, ordered by step count")
+            && d.gist.contains("x00 · n=2 · p: –")
+            && d.gist.contains("x01 · n=2 · p: –"),
+        "{}",
+        d.gist
+    );
+}

@@ -10,6 +10,7 @@ use super::range::padded;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::stats::{below_threshold, Configuration, Summary};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -112,6 +113,75 @@ impl FinalsPlot {
     }
 }
 
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl FinalsPlot {
+    /// The losses' range with the intervals and the threshold, padded; `None` when no axis can
+    /// tick it.
+    fn x_range(&self) -> Option<(f64, f64)> {
+        let xs = self
+            .rows
+            .iter()
+            .flat_map(|r| {
+                r.losses
+                    .iter()
+                    .copied()
+                    .chain(r.ci.into_iter().flat_map(|c| [c.0, c.1]))
+            })
+            .chain(self.threshold);
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        padded(lo, hi, 0.08, 1e-4)
+    }
+
+    /// Row `i`: its text, its runs as points, its mean with the 95% interval.
+    fn draw_row<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        look: &Look,
+        i: usize,
+        r: &Row,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let k = self.rows.len() as f64;
+        let x0 = chart.x_range().start;
+        let text = (FONT, look.label)
+            .into_font()
+            .color(&TEXT)
+            .pos(Pos::new(HPos::Left, VPos::Bottom));
+        // First row at the top: row i spans [k-i-1, k-i]; its strip sits in the lower part.
+        let y = k - i as f64 - 0.62;
+        chart.draw_series(std::iter::once(Text::new(
+            self.row_text(r),
+            (x0, k - i as f64 - 0.3),
+            text,
+        )))?;
+        let colour = style::variant_colour(&r.variant, i);
+        let n = r.losses.len().max(2) as f64 - 1.0;
+        // The runs spread a little up and down, in run order, so equal losses stay apart.
+        let points = r
+            .losses
+            .iter()
+            .enumerate()
+            .map(|(j, x)| (*x, y - 0.12 + 0.24 * j as f64 / n));
+        chart.draw_series(points.map(|p| Circle::new(p, 7, colour.stroke_width(3))))?;
+        if let Some((a, b)) = r.ci {
+            for seg in [
+                vec![(a, y), (b, y)],
+                vec![(a, y - 0.1), (a, y + 0.1)],
+                vec![(b, y - 0.1), (b, y + 0.1)],
+            ] {
+                chart.draw_series(LineSeries::new(seg, TEXT.stroke_width(3)))?;
+            }
+        }
+        chart.draw_series(LineSeries::new(
+            vec![(r.mean, y - 0.2), (r.mean, y + 0.2)],
+            TEXT.stroke_width(7),
+        ))?;
+        Ok(())
+    }
+}
+
 /// The two-sided 95% interval of the mean, t with n - 1 degrees of freedom.
 fn interval95(s: &Summary) -> Option<(f64, f64)> {
     let sd = s.std?;
@@ -146,20 +216,7 @@ impl Plot for FinalsPlot {
         let area = look
             .draw_head(root, &self.title, &self.legend())
             .map_err(e)?;
-        let xs = self
-            .rows
-            .iter()
-            .flat_map(|r| {
-                r.losses
-                    .iter()
-                    .copied()
-                    .chain(r.ci.into_iter().flat_map(|c| [c.0, c.1]))
-            })
-            .chain(self.threshold);
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
-        let Some((x0, x1)) = padded(lo, hi, 0.08, 1e-4) else {
+        let Some((x0, x1)) = self.x_range() else {
             return root.present().map_err(e);
         };
         let k = self.rows.len() as f64;
@@ -194,48 +251,8 @@ impl Plot for FinalsPlot {
                 ))
                 .map_err(e)?;
         }
-        let text = (FONT, look.label)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Left, VPos::Bottom));
         for (i, r) in self.rows.iter().enumerate() {
-            // First row at the top: row i spans [k-i-1, k-i]; its strip sits in the lower part.
-            let y = k - i as f64 - 0.62;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    self.row_text(r),
-                    (x0, k - i as f64 - 0.3),
-                    text.clone(),
-                )))
-                .map_err(e)?;
-            let colour = style::variant_colour(&r.variant, i);
-            let n = r.losses.len().max(2) as f64 - 1.0;
-            // The runs spread a little up and down, in run order, so equal losses stay apart.
-            let points = r
-                .losses
-                .iter()
-                .enumerate()
-                .map(|(j, x)| (*x, y - 0.12 + 0.24 * j as f64 / n));
-            chart
-                .draw_series(points.map(|p| Circle::new(p, 7, colour.stroke_width(3))))
-                .map_err(e)?;
-            if let Some((a, b)) = r.ci {
-                for seg in [
-                    vec![(a, y), (b, y)],
-                    vec![(a, y - 0.1), (a, y + 0.1)],
-                    vec![(b, y - 0.1), (b, y + 0.1)],
-                ] {
-                    chart
-                        .draw_series(LineSeries::new(seg, TEXT.stroke_width(3)))
-                        .map_err(e)?;
-                }
-            }
-            chart
-                .draw_series(LineSeries::new(
-                    vec![(r.mean, y - 0.2), (r.mean, y + 0.2)],
-                    TEXT.stroke_width(7),
-                ))
-                .map_err(e)?;
+            self.draw_row(&mut chart, look, i, r).map_err(e)?;
         }
         root.present().map_err(e)
     }

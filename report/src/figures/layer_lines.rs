@@ -10,6 +10,7 @@ use super::range::padded;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::stats::{coincide_at_0, LambdaSpread, SUM0};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -79,6 +80,67 @@ impl LayerLinesPlot {
             900
         }
     }
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl LayerLinesPlot {
+    /// Each component's band, then its line with a dot per layer.
+    fn draw_lines<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        bands: &[Option<Vec<(f64, f64)>>],
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        // Bands first, so no band covers another component's line.
+        for (c, band) in self.spread.mean.components.iter().zip(bands) {
+            if let Some(band) = band {
+                let colour = style::component_colour(c);
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band.clone(),
+                    colour.mix(0.16).filled(),
+                )))?;
+            }
+        }
+        let g = &self.spread.mean;
+        for (i, (c, values)) in g.components.iter().zip(&g.values).enumerate() {
+            let colour = style::component_colour(c);
+            let points: Vec<(f64, f64)> = values
+                .iter()
+                .enumerate()
+                .skip(self.first_layer(i))
+                .map(|(l, v)| (l as f64, *v))
+                .collect();
+            chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(4)))?;
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 6, colour.filled())),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// λx + λ00 at layer 0: a square with its ± std, joined to neither line.
+fn draw_sum0<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    look: &Look,
+    m: f64,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let colour = style::component_colour(SUM0);
+    if s > 0.0 {
+        chart.draw_series(LineSeries::new(
+            vec![(0.0, m - s), (0.0, m + s)],
+            colour.stroke_width(4),
+        ))?;
+    }
+    let half = if look.is_phone() { 9 } else { 11 };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((0.0, m))
+            + Rectangle::new([(-half, -half), (half, half)], colour.filled()),
+    ))?;
+    Ok(())
 }
 
 impl Plot for LayerLinesPlot {
@@ -151,62 +213,9 @@ impl Plot for LayerLinesPlot {
                 ))
                 .map_err(e)?;
         }
-        // Bands first, so no band covers another component's line.
-        for (c, band) in self.spread.mean.components.iter().zip(&bands) {
-            if let Some(band) = band {
-                let colour = style::component_colour(c);
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band.clone(),
-                        colour.mix(0.16).filled(),
-                    )))
-                    .map_err(e)?;
-            }
-        }
-        for (i, (c, values)) in self
-            .spread
-            .mean
-            .components
-            .iter()
-            .zip(&self.spread.mean.values)
-            .enumerate()
-        {
-            let colour = style::component_colour(c);
-            let points: Vec<(f64, f64)> = values
-                .iter()
-                .enumerate()
-                .skip(self.first_layer(i))
-                .map(|(l, v)| (l as f64, *v))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(4)))
-                .map_err(e)?;
-            chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|p| Circle::new(p, 6, colour.filled())),
-                )
-                .map_err(e)?;
-        }
+        self.draw_lines(&mut chart, &bands).map_err(e)?;
         if let Some((m, s)) = sum {
-            // The sum at layer 0: a square with its ± std, unjoined to either line.
-            let colour = style::component_colour(SUM0);
-            if s > 0.0 {
-                chart
-                    .draw_series(LineSeries::new(
-                        vec![(0.0, m - s), (0.0, m + s)],
-                        colour.stroke_width(4),
-                    ))
-                    .map_err(e)?;
-            }
-            let half = if look.is_phone() { 9 } else { 11 };
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((0.0, m))
-                        + Rectangle::new([(-half, -half), (half, half)], colour.filled()),
-                ))
-                .map_err(e)?;
+            draw_sum0(&mut chart, look, m, s).map_err(e)?;
         }
         root.present().map_err(e)
     }

@@ -172,21 +172,25 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
         FigureSpec::Finals {
             experiment,
             threshold,
-        } => {
-            // The figure names its experiment: only its runs, never another's.
-            let set = runs
-                .only_experiment(experiment)
-                .map_err(|e| Error::figure(name, e.to_string()))?;
-            let configs = stats::configurations(&set);
-            let mut title = format!("Final val loss by configuration: {experiment}");
-            if let Some(t) = threshold {
-                title.push_str(&format!(", tested below {t}"));
-            }
-            Prepared::Finals(
-                finals::FinalsPlot::new(&configs, *threshold, title)
-                    .map_err(|m| Error::figure(name, m))?,
-            )
-        }
+        } => Prepared::Finals(finals_plot(name, experiment, *threshold, runs)?),
         FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
     })
+}
+
+/// The finals figure of `experiment`: from its runs only, never another's.
+fn finals_plot(
+    name: &str,
+    experiment: &str,
+    threshold: Option<f64>,
+    runs: &RunSet,
+) -> Result<finals::FinalsPlot> {
+    let set = runs
+        .only_experiment(experiment)
+        .map_err(|e| Error::figure(name, e.to_string()))?;
+    let configs = stats::configurations(&set);
+    let mut title = format!("Final val loss by configuration: {experiment}");
+    if let Some(t) = threshold {
+        title.push_str(&format!(", tested below {t}"));
+    }
+    finals::FinalsPlot::new(&configs, threshold, title).map_err(|m| Error::figure(name, m))
 }

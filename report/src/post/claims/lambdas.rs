@@ -129,31 +129,17 @@ fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, 
     let at = |r: &[f64], ls: &[usize]| ls.iter().map(|&l| r[l]).collect::<Vec<f64>>();
     let found = match c.kind {
         Kind::LambdaPositive | Kind::LambdaNegative => {
-            let positive = c.kind == Kind::LambdaPositive;
-            let wrong = |x: f64| if positive { x <= 0.0 } else { x >= 0.0 };
-            let mut misses = Vec::new();
-            for &l in &layers {
-                let off: Vec<String> = v
-                    .runs
-                    .iter()
-                    .zip(&runs)
-                    .filter(|(_, r)| wrong(r[l]))
-                    .map(|(name, r)| format!("{name} {}", value(r[l])))
-                    .collect();
-                if !off.is_empty() {
-                    misses.push(format!(
-                        "layer {l} in {} of {} runs ({})",
-                        off.len(),
-                        runs.len(),
-                        off.join(", ")
-                    ));
+            match signs(c.kind == Kind::LambdaPositive, v, &runs, &layers) {
+                None => return Ok((None, said)),
+                Some(misses) => {
+                    let side = if c.kind == Kind::LambdaPositive {
+                        "above"
+                    } else {
+                        "below"
+                    };
+                    format!("{label} is not {side} zero at {misses}")
                 }
             }
-            if misses.is_empty() {
-                return Ok((None, said));
-            }
-            let side = if positive { "above" } else { "below" };
-            format!("{label} is not {side} zero at {}", misses.join("; "))
         }
         Kind::LambdaSignVaries => {
             let means: Vec<f64> = runs
@@ -193,6 +179,31 @@ fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, 
         }
     };
     Ok((Some(found), said))
+}
+
+/// Each layer where a run's lambda is not on the claimed side of zero, with the runs and values;
+/// `None` when every run is.
+fn signs(positive: bool, v: &VariantFacts, runs: &[Vec<f64>], layers: &[usize]) -> Option<String> {
+    let wrong = |x: f64| if positive { x <= 0.0 } else { x >= 0.0 };
+    let mut misses = Vec::new();
+    for &l in layers {
+        let off: Vec<String> = v
+            .runs
+            .iter()
+            .zip(runs)
+            .filter(|(_, r)| wrong(r[l]))
+            .map(|(name, r)| format!("{name} {}", value(r[l])))
+            .collect();
+        if !off.is_empty() {
+            misses.push(format!(
+                "layer {l} in {} of {} runs ({})",
+                off.len(),
+                runs.len(),
+                off.join(", ")
+            ));
+        }
+    }
+    (!misses.is_empty()).then(|| misses.join("; "))
 }
 
 /// A lambda in a message: two decimals, or enough to show the sign of one that rounds to zero.
