@@ -49,6 +49,16 @@ impl SiteArgs {
     }
 }
 
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// List every claim beside the sentence it follows, with what it checked (variants, runs,
+    /// layers) and found, so its scope can be audited
+    #[arg(long)]
+    pub claims: bool,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
     /// Git remote to push to; default: site.toml's [publish] remote, else origin
@@ -114,8 +124,8 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
-    let c = check::check(&a.options())?;
+pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
+    let c = check::check(&a.site.options())?;
     for w in &c.warnings {
         eprintln!("{w}");
     }
@@ -123,6 +133,14 @@ pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
         println!("{} uses:", draft.display());
         for u in uses {
             println!("  {u}");
+        }
+    }
+    if a.claims {
+        println!("claims ({}):", c.claims.len());
+    }
+    for r in &c.claims {
+        for line in check::claim_lines(r, a.claims) {
+            println!("{line}");
         }
     }
     for n in &c.notes {

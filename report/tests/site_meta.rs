@@ -181,10 +181,13 @@ fn a_post_describes_itself_to_search_engines_and_link_previews() {
         .contains("<link rel=\"stylesheet\" href=\"../code.css\">"));
     assert!(p.read("code.css").contains(".hl-"));
     assert!(!p.read("style.css").contains(".hl-"));
-    // Every figure has its size, the phone rendition next to it, and lazy loading after the first.
+    // Every figure has its size, the phone and tablet renditions next to it, and lazy loading
+    // after the first.
     assert!(html.contains("<img src=\"val_loss-step.png\" width=\"1800\" height=\""));
-    assert!(html.contains("srcset=\"val_loss-time.phone.png\" width=\"720\""));
+    assert!(html.contains("srcset=\"val_loss-time.phone.png\" width=\"640\""));
+    assert!(html.contains("srcset=\"val_loss-time.tablet.png\" width=\"1080\""));
     assert!(p.out().join("meta/val_loss-time.phone.png").is_file());
+    assert!(p.out().join("meta/val_loss-time.tablet.png").is_file());
     assert_eq!(html.matches("loading=\"lazy\"").count(), 1, "{html}");
 }
 
@@ -235,9 +238,12 @@ fn alt_texts_state_what_the_data_shows_and_differ_from_the_caption() {
         heat_alt.starts_with("Heatmap (Lambdas: x02, mean of 2 seeds, step 100) by layer"),
         "{heat_alt}"
     );
+    // Layer 0's x and x00 are one vector, so the alt text gives their sum, not either alone.
     assert!(
         heat_alt.contains(
-            "x at layer 0 (2.00), x00 at layer 3 (3.00), x01 at layer 3 (2.00), x02 at layer 0 (-2.00)"
+            "Layer 0 shows λx + λ00 in one cell (x and x00 are the same vector there): 2.00. \
+             Largest in magnitude: x at layer 1 (2.00), x00 at layer 3 (3.00), x01 at layer 3 \
+             (2.00), x02 at layer 0 (-2.00)"
         ),
         "{heat_alt}"
     );

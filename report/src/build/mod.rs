@@ -73,6 +73,8 @@ pub struct Outcome {
     pub removed: Vec<PathBuf>,
     /// Per draft, the experiments it uses and their runs (one line each).
     pub uses: Vec<(PathBuf, Vec<String>)>,
+    /// Every claim of every draft, with its sentence and what it checked.
+    pub claims: Vec<crate::post::claims::audit::Record>,
 }
 
 impl Outcome {

@@ -124,6 +124,14 @@ pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
 /// The cue of a lambda component in line plots: `xNN` as variant xNN (the embedding that
 /// variant adds), `x` (the residual stream) grey, solid, with square markers.
 pub fn component_cue(component: &str) -> Cue {
+    if component == crate::stats::SUM0 {
+        // λx + λ00 at layer 0: one marker of its own, apart from every component's cue.
+        return Cue {
+            colour: RGBColor(90, 90, 90),
+            dash: Dash::Solid,
+            marker: Marker::Diamond,
+        };
+    }
     match runlog::Variant::parse(component) {
         Ok(v) => cue_at(v.extra_embeddings() as usize),
         Err(_) => Cue {

@@ -17,6 +17,7 @@
 //! with a fatal problem gets no page. Nothing here writes a page: the build does, from
 //! [`Post::page`], when no pass found a fatal problem.
 
+pub mod claim_audit;
 pub mod directives;
 pub mod figures;
 pub mod front_matter;
@@ -85,6 +86,8 @@ pub struct Post {
     pub problems: Vec<Problem>,
     /// The experiments the post uses and their runs, one line each (`report check` lists them).
     pub uses: Vec<String>,
+    /// Every claim, with the sentence it follows and what it checked.
+    pub claims: Vec<crate::post::claims::audit::Record>,
     /// The filled markdown (front matter and body), from the figures pass on; image links then
     /// point at the files next to the page.
     pub markdown: String,
@@ -109,6 +112,7 @@ impl Post {
             edits: Vec::new(),
             problems: Vec::new(),
             uses: Vec::new(),
+            claims: Vec::new(),
             markdown: String::new(),
             shown: Images::new(),
             copies: Vec::new(),
