@@ -32,6 +32,7 @@ pub mod rng;
 pub mod slurm;
 pub mod sweep;
 pub mod tensorfile;
+pub mod token;
 pub mod train;
 
 pub use config::{Config, Preset};

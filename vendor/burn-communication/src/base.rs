@@ -53,6 +53,24 @@ pub trait ProtocolClient: Send + Sync + 'static {
     ///
     /// Returns None if the connection can't be done.
     fn connect(address: Address, route: &str) -> DynFut<Option<Self::Channel>>;
+
+    /// Patched in: [`connect`](Self::connect), saying why it failed.
+    fn connect_checked(
+        address: Address,
+        route: &str,
+    ) -> DynFut<Result<Self::Channel, ConnectError>> {
+        let connecting = Self::connect(address, route);
+        Box::pin(async move { connecting.await.ok_or(ConnectError::Unreachable) })
+    }
+}
+
+/// Patched in: why a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectError {
+    /// The server answered, and refused this process's token (HTTP 401): retrying cannot help.
+    Refused(String),
+    /// No server there (yet), or it closed the connection.
+    Unreachable,
 }
 
 /// Data sent and received by the client and server.

@@ -127,10 +127,10 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
         for (_, stream) in streams.drain() {
             let mut stream = stream.lock().await;
 
-            stream
-                .close()
-                .await
-                .expect("Failed to close WebSocket stream");
+            // Patched: a peer already gone is no reason to panic (0.21.0: expect).
+            if let Err(err) = stream.close().await {
+                log::warn!("closing a data stream: {err:?}");
+            }
         }
     }
 
@@ -144,56 +144,66 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
     ) -> Option<TensorData> {
         log::info!("Downloading tensor from {remote:?}");
 
-        let stream = self.get_data_stream(remote).await;
+        // Patched: every failure below is `None` (the peer is lost), and a broken stream is
+        // forgotten so that a later download connects afresh; 0.21.0 panicked on each.
+        let stream = self.get_data_stream(remote.clone()).await?;
         let mut stream = stream.lock().await;
 
         // Send the download request with the download id
         let bytes: bytes::Bytes =
             rmp_serde::to_vec(&DataServiceMessage::TensorRequest(transfer_id))
-                .unwrap()
+                .ok()?
                 .into();
-        stream
-            .send(Message::new(bytes))
-            .await
-            .expect("Failed to send download id");
-
-        if let Ok(msg) = stream.recv().await {
-            let Some(msg) = msg else {
-                log::warn!("Received None message from the websocket, closing connection.");
-                return None;
-            };
-
-            let DataServiceMessage::Tensor(data) = rmp_serde::from_slice(&msg.data)
-                .expect("Can deserialize messages from the websocket.")
-            else {
-                panic!("Message should have been TensorData")
-            };
-            return Some(data);
+        let data = match stream.send(Message::new(bytes)).await {
+            Ok(()) => match stream.recv().await {
+                Ok(Some(msg)) => match rmp_serde::from_slice(&msg.data) {
+                    Ok(DataServiceMessage::Tensor(data)) => Some(data),
+                    _ => {
+                        log::warn!("{remote}: sent something other than a tensor");
+                        None
+                    }
+                },
+                Ok(None) => None,
+                Err(err) => {
+                    log::warn!("{remote}: {err:?}");
+                    None
+                }
+            },
+            Err(err) => {
+                log::warn!("{remote}: {err:?}");
+                None
+            }
+        };
+        if data.is_none() {
+            log::warn!("{remote}: no tensor; the connection is dropped");
+            drop(stream);
+            self.channels.lock().await.remove(&remote);
         }
-        log::warn!("Closed connection");
-        None
+        data
     }
 
     /// Get the WebSocket stream for the given address, or create a new one if it doesn't exist.
     async fn get_data_stream(
         &self,
         address: Address,
-    ) -> Arc<Mutex<<P::Client as ProtocolClient>::Channel>> {
+    ) -> Option<Arc<Mutex<<P::Client as ProtocolClient>::Channel>>> {
         let mut streams = self.channels.lock().await;
         match streams.get(&address) {
-            Some(stream) => stream.clone(),
+            Some(stream) => Some(stream.clone()),
             None => {
                 // Open a new WebSocket connection to the address
                 let stream = P::Client::connect(address.clone(), "data").await;
 
+                // Patched: `None` when the peer cannot be reached (0.21.0: a panic).
                 let Some(stream) = stream else {
-                    panic!("Failed to connect to data server at {address:?}");
+                    log::warn!("Failed to connect to data server at {address:?}");
+                    return None;
                 };
 
                 let stream = Arc::new(Mutex::new(stream));
                 streams.insert(address.clone(), stream.clone());
 
-                stream
+                Some(stream)
             }
         }
     }
@@ -231,27 +241,33 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
     ) {
         log::info!("[Data Handler] New connection for download.");
 
+        // Patched: whatever a client sends, or however it goes, ends its connection with a
+        // line in the log (0.21.0 panicked on a bad message, a lost peer or an error).
         while !self.cancel_token.is_cancelled() {
-            match channel.recv().await {
-                Ok(message) => {
-                    if let Some(msg) = message {
-                        let bytes = msg.data;
-                        let msg: DataServiceMessage = rmp_serde::from_slice(&bytes)
-                            .expect("Can deserialize messages from the websocket.");
-                        let DataServiceMessage::TensorRequest(transfer_id) = msg else {
-                            panic!("Received a message that wasn't a tensor request! {msg:?}");
-                        };
-
-                        let bytes = self.get_exposed_tensor_bytes(transfer_id).await.unwrap();
-
-                        channel.send(Message::new(bytes)).await.unwrap();
-                    } else {
-                        log::info!("Closed connection");
-                        return;
-                    }
+            let msg = match channel.recv().await {
+                Ok(Some(msg)) => msg,
+                Ok(None) => {
+                    log::info!("Closed connection");
+                    return;
                 }
-                Err(err) => panic!("Failed to receive message from websocket: {err:?}"),
+                Err(err) => {
+                    log::warn!("[Data Handler] {err:?}");
+                    return;
+                }
             };
+            let Ok(DataServiceMessage::TensorRequest(transfer_id)) =
+                rmp_serde::from_slice::<DataServiceMessage>(&msg.data)
+            else {
+                log::warn!("[Data Handler] a message that is not a tensor request; closing");
+                return;
+            };
+            let Some(bytes) = self.get_exposed_tensor_bytes(transfer_id).await else {
+                return;
+            };
+            if let Err(err) = channel.send(Message::new(bytes)).await {
+                log::warn!("[Data Handler] {err:?}");
+                return;
+            }
         }
         log::info!("[Data Service] Closing connection for download.");
     }

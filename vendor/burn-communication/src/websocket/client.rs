@@ -1,5 +1,8 @@
+use crate::websocket::guard;
 use crate::{
-    base::{Address, CommunicationChannel, CommunicationError, Message, ProtocolClient},
+    base::{
+        Address, CommunicationChannel, CommunicationError, ConnectError, Message, ProtocolClient,
+    },
     websocket::base::parse_ws_address,
 };
 use burn_std::future::DynFut;
@@ -7,7 +10,12 @@ use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async_with_config,
-    tungstenite::{self, protocol::WebSocketConfig},
+    tungstenite::{
+        self,
+        client::IntoClientRequest,
+        http::{HeaderValue, StatusCode, header::AUTHORIZATION},
+        protocol::WebSocketConfig,
+    },
 };
 
 #[derive(Clone)]
@@ -20,15 +28,40 @@ impl ProtocolClient for WsClient {
     fn connect(address: Address, route: &str) -> DynFut<Option<WsClientChannel>> {
         Box::pin(connect_ws(address, route.to_owned()))
     }
+
+    fn connect_checked(
+        address: Address,
+        route: &str,
+    ) -> DynFut<Result<WsClientChannel, ConnectError>> {
+        Box::pin(connect_with_token(address, route.to_owned()))
+    }
 }
 
 /// Open a new WebSocket connection to the address
 async fn connect_ws(address: Address, route: String) -> Option<WsClientChannel> {
-    let address = parse_ws_address(address).ok()?;
+    connect_with_token(address, route).await.ok()
+}
+
+/// A connection to `address`'s route, presenting this process's token (patched: 0.21.0 sent
+/// none, and told a refusal from an absent server by nothing).
+async fn connect_with_token(
+    address: Address,
+    route: String,
+) -> Result<WsClientChannel, ConnectError> {
+    let address = parse_ws_address(address).map_err(|_| ConnectError::Unreachable)?;
     let address = format!("{address}/{route}");
+    let mut request = address
+        .as_str()
+        .into_client_request()
+        .map_err(|_| ConnectError::Unreachable)?;
+    if let Some(token) = guard::token() {
+        let value = HeaderValue::from_str(&guard::bearer(&token))
+            .map_err(|_| ConnectError::Refused("the token is not a valid header value".into()))?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
     const MB: usize = 1024 * 1024;
-    let (stream, _) = connect_async_with_config(
-        address.clone(),
+    let connected = connect_async_with_config(
+        request,
         Some(
             WebSocketConfig::default()
                 .write_buffer_size(0)
@@ -39,11 +72,20 @@ async fn connect_ws(address: Address, route: String) -> Option<WsClientChannel> 
         ),
         true,
     )
-    .await
-    .ok()?;
-
-    Some(WsClientChannel { inner: stream })
+    .await;
+    match connected {
+        Ok((stream, _)) => Ok(WsClientChannel { inner: stream }),
+        Err(tungstenite::Error::Http(response))
+            if response.status() == StatusCode::UNAUTHORIZED =>
+        {
+            Err(ConnectError::Refused(format!(
+                "{address} refused this process's token (wrong or missing)"
+            )))
+        }
+        Err(_) => Err(ConnectError::Unreachable),
+    }
 }
+
 pub struct WsClientChannel {
     inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
@@ -67,7 +109,8 @@ impl CommunicationChannel for WsClientChannel {
                 Err(err) => Err(WsClientError::Tungstenite(err)),
                 msg => Err(WsClientError::UnknownMessage(format!("{msg:?}"))),
             },
-            None => todo!(),
+            // Patched: the stream ended without a close frame (0.21.0: todo!(), a panic).
+            None => Ok(None),
         }
     }
 

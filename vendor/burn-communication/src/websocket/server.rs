@@ -3,20 +3,25 @@ use std::net::SocketAddr;
 use crate::{
     base::{CommunicationChannel, CommunicationError, Message, ProtocolServer},
     util::init_logging,
+    websocket::guard::{self, Bounded, Limits, Remote},
 };
 use axum::{
     Router,
     extract::{
-        State, WebSocketUpgrade,
+        ConnectInfo, State, WebSocketUpgrade,
         ws::{self, WebSocket},
     },
+    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    response::IntoResponse,
     routing::get,
 };
 use futures::StreamExt;
 
 #[derive(Clone, Debug)]
 pub struct WsServer {
-    port: u16,
+    // Patched: an address to bind and bounds (0.21.0: every interface, a port, no bounds).
+    bind: SocketAddr,
+    limits: Limits,
     router: Router<()>,
 }
 
@@ -25,9 +30,16 @@ pub struct WsServerChannel {
 }
 
 impl WsServer {
+    /// Every interface, port `port`, the default [`Limits`].
     pub fn new(port: u16) -> Self {
+        Self::bind(SocketAddr::from(([0, 0, 0, 0], port)), Limits::default())
+    }
+
+    /// Patched in: listens on `bind` only, within `limits`.
+    pub fn bind(bind: SocketAddr, limits: Limits) -> Self {
         Self {
-            port,
+            bind,
+            limits,
             router: Router::new(),
         }
     }
@@ -43,15 +55,17 @@ impl ProtocolServer for WsServer {
     {
         init_logging();
 
-        let address = format!("0.0.0.0:{}", self.port);
+        let address = self.bind;
         log::info!("Starting server {address}");
 
-        let listener = tokio::net::TcpListener::bind(address).await?;
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| WsServerError::Other(format!("cannot listen on {address}: {e}")))?;
+        let listener = Bounded::new(listener, self.limits.max_connections);
 
         axum::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router.into_make_service_with_connect_info::<Remote>(),
         )
         .with_graceful_shutdown(shutdown)
         .await?;
@@ -71,11 +85,27 @@ impl ProtocolServer for WsServer {
             format!("/{path}")
         };
 
-        let method = get(|ws: WebSocketUpgrade, _: State<()>| async {
-            ws.on_upgrade(async move |socket| {
-                callback(WsServerChannel { inner: socket }).await;
-            })
-        });
+        let max = self.limits.max_message_size;
+        let route = path.clone();
+        let method = get(
+            move |ConnectInfo(Remote(client)): ConnectInfo<Remote>,
+                  headers: HeaderMap,
+                  ws: WebSocketUpgrade,
+                  _: State<()>| async move {
+                // Patched: the process's token, or no upgrade (0.21.0 served anyone).
+                let auth = headers.get(AUTHORIZATION).map(|v| v.as_bytes());
+                if !guard::accepts(auth) {
+                    log::warn!("refused {client} on {route}: wrong or missing token");
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                ws.max_message_size(max)
+                    .max_frame_size(max)
+                    .on_upgrade(async move |socket| {
+                        callback(WsServerChannel { inner: socket }).await;
+                    })
+                    .into_response()
+            },
+        );
 
         self.router = self.router.route(&path, method);
 
@@ -100,7 +130,8 @@ impl CommunicationChannel for WsServerChannel {
                 Err(err) => Err(WsServerError::Axum(err)),
                 msg => Err(WsServerError::UnknownMessage(format!("{msg:?}"))),
             },
-            None => todo!(),
+            // Patched: the stream ended without a close frame (0.21.0: todo!(), a panic).
+            None => Ok(None),
         }
     }
 
