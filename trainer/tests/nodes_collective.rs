@@ -209,6 +209,44 @@ fn the_orchestrator_listens_on_loopback_and_refuses_a_missing_or_wrong_token() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(o.log().contains("refused 127.0.0.1:"), "{}", o.log());
+    // A node started with another token is refused at once (not after --peer-timeout) and
+    // says why.
+    let root = tempfile::tempdir().unwrap();
+    let mut run = common::small(root.path(), 2);
+    let (address, data_port) = (format!("127.0.0.1:{}", o.port), free_port().to_string());
+    run.extend(
+        [
+            "--nodes",
+            "2",
+            "--node-rank",
+            "0",
+            "--orchestrator",
+            &address,
+            "--node-address",
+            "127.0.0.1",
+            "--data-port",
+            &data_port,
+            "--peer-timeout",
+            "120",
+        ]
+        .map(String::from),
+    );
+    let t0 = Instant::now();
+    let out = common::trainer(&["run"], &run)
+        .env("TRAINER_TOKEN", "another-token-0123456789")
+        .output()
+        .unwrap();
+    let text = common::text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("joining the run: the orchestrator refused this node")
+            && text.contains("refused this process's token (wrong or missing)"),
+        "{text}"
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(100),
+        "refused only after the timeout"
+    );
     assert_never_panicked(&mut o);
 
     // No token at all: it does not start; never one from the command line.
