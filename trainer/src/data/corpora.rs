@@ -149,6 +149,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_makefile_installs_the_pinned_packages() {
+        let makefile = include_str!("../../../Makefile");
+        let want = format!(
+            "CORPUS_PACKAGES ?= {} {}={}",
+            TDAVID.reader_package, TDAVID.package, TDAVID.version
+        );
+        assert!(
+            makefile.lines().any(|l| l == want),
+            "Makefile lacks `{want}`"
+        );
+    }
+
+    #[test]
     fn unknown_corpus_lists_the_known_ones() {
         let e = find("nope").unwrap_err().to_string();
         assert!(

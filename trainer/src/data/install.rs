@@ -230,6 +230,45 @@ mod tests {
         );
     }
 
+    fn with_packages(reader: &'static str, package: &'static str, version: &'static str) -> Corpus {
+        Corpus {
+            reader_package: reader,
+            package,
+            version,
+            ..crate::data::corpora::TDAVID
+        }
+    }
+
+    #[test]
+    fn a_missing_package_is_named_with_the_command_that_installs_it() {
+        let c = with_packages("dpkg", "no-such-package-of-this-test", "1.0");
+        let e = install(&c, tempfile::tempdir().unwrap().path())
+            .unwrap_err()
+            .to_string();
+        // The project runs on Debian (CI: bookworm), where dpkg-query answers.
+        assert!(
+            e.contains("needs the Debian package(s) no-such-package-of-this-test, not installed")
+                && e.contains("install with `make corpus`")
+                && e.contains("apt-get install dpkg no-such-package-of-this-test=1.0"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn another_version_of_the_package_is_refused() {
+        // dpkg is installed wherever dpkg-query runs, never at this version.
+        let c = with_packages("dpkg", "dpkg", "0-not-this-version");
+        let root = tempfile::tempdir().unwrap();
+        let e = install(&c, root.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("pinned to Debian package dpkg 0-not-this-version")
+                && e.contains("is installed; install the pinned one with `make corpus`"),
+            "{e}"
+        );
+        // Nothing was left behind.
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
     #[test]
     fn a_key_needs_both_numbers() {
         assert_eq!(strip_key("Psalms 1:2: a", "Psalms"), "a");
