@@ -218,11 +218,12 @@ fn a_false_claim_about_the_original_runs_fails_naming_the_layers() {
         "{text}"
     );
     assert!(!tmp.path().join("out/p/index.html").exists());
-    // The same claim holds in the CPU runs: one claim per experiment.
+    // At the first and last layers the claim holds in the CPU runs: one claim per experiment.
     let cpu = claim.replace(
-        "experiment=\"x0-experiment\"",
-        "experiment=\"embeddings-extravaganza-1\"",
+        "component=\"x00\", experiment=\"x0-experiment\"",
+        "component=\"x00\", layers=[0, 15], experiment=\"embeddings-extravaganza-1\"",
     );
+    assert_ne!(cpu, claim);
     let (_tmp, o) = build_on_committed_runs(&draft.replace(claim, &cpu));
     assert!(o.problems.is_empty(), "{}", listed(&o));
 }
@@ -276,7 +277,7 @@ fn the_original_articles_views_of_the_lambdas_draw_from_both_experiments() {
     let out = tempfile::tempdir().unwrap();
     for (exp, flipped) in [
         ("x0-experiment", "1 of 5 flipped"),
-        ("embeddings-extravaganza-1", "1 of 3 flipped"),
+        ("embeddings-extravaganza-1", "3 of 5 flipped"),
     ] {
         let runs = all.only_experiment(exp).unwrap();
         let dir = out.path().join(exp);

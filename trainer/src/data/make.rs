@@ -19,7 +19,7 @@ pub struct MadeShards {
 }
 
 /// Whether a document goes to validation: about one in `1/val_frac`, decided by its name only.
-fn is_val(rel: &str, val_frac: f64) -> bool {
+pub(crate) fn is_val(rel: &str, val_frac: f64) -> bool {
     let h = Sha256::digest(rel.as_bytes());
     let x = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as f64 / u32::MAX as f64;
     x < val_frac

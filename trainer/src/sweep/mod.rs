@@ -100,7 +100,7 @@ pub fn main(args: &SweepArgs, raw: &[String]) -> Result<ExitCode> {
         return emit_slurm(args, raw, &grid, &exp_dir);
     }
     crate::interrupt::install().map_err(|e| Error::Usage(format!("signal handlers: {e}")))?;
-    let data = crate::data::load(&base.config()?.data)?;
+    let data = crate::data::load(&base.config()?.data, &base.corpus_dir)?;
     let actions = execute::plan_all(base, &grid, &data)?;
     let n = |verb: &str| actions.iter().filter(|a| a.verb() == verb).count();
     println!(
