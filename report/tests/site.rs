@@ -285,3 +285,34 @@ fn the_cli_builds_with_make_post_defaults_and_check_fails_on_problems() {
         "{text}"
     );
 }
+
+#[test]
+fn a_bad_link_deep_in_a_long_draft_is_named_by_its_own_line() {
+    // Lines are found from an index, not by searching the text (which was quadratic): the
+    // answer must still be the line of the link itself.
+    let p = Project::new();
+    let body = report::site_bench::links_draft(300_000);
+    let lines = body.lines().count();
+    let draft = format!(
+        "{body}\nSee [a](https://example.org/page/3) again and [gone](#nowhere).\n\n[x](javascript:void(0))\n"
+    );
+    p.draft("notes.md", "# Notes\n");
+    p.draft("long.md", &draft);
+    let o = p.build();
+    let text = listed(&o);
+    assert!(
+        text.contains(&format!(
+            "long.md:{}: broken link: link `#nowhere` points at no heading of this page",
+            lines + 2
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "long.md:{}: error: link `javascript:void(0)` is refused",
+            lines + 4
+        )),
+        "{text}"
+    );
+    assert_eq!(o.problems.len(), 2, "{text}");
+}

@@ -41,8 +41,8 @@ impl Pass for Directives {
             }
             match directives::expand(&d, &post.sources, &figure_ok, &setup) {
                 // A check on a line of its own takes its line with it.
-                Ok(text) if text.is_empty() => post.edits.push((whole_line(&body, d.range), text)),
-                Ok(text) => post.edits.push((d.range, text)),
+                Ok(text) if text.is_empty() => post.edit(whole_line(&body, d.range), text),
+                Ok(text) => post.edit(d.range, text),
                 Err(msg) => {
                     let kind = if msg.starts_with("claim \"") {
                         Kind::FailedClaim

@@ -4,13 +4,15 @@
 //! folder, the figure drawn from that experiment's runs. A file the author put at the link's
 //! path next to the draft wins over a figure of the same name: it is used as is, and a note
 //! says so. Any other relative path is a file next to the draft to copy next to the page; a link
-//! that would leave the output folder is refused. Then what the page needs to know of each
+//! that would leave the output folder is refused, and so is any image but an http(s) URL or a
+//! relative path (`data:`, `javascript:`, ...). Then what the page needs to know of each
 //! image it shows ([`figure_info`], [`file_info`]).
 
 use super::Sources;
 use crate::figures;
 use crate::post::{self, Draft, Kind, Problem};
 use crate::site::images::{ImageInfo, PhoneImage};
+use crate::site::safe::{check_url, shown, Target};
 use pulldown_cmark::{Event, Parser, Tag};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -51,14 +53,29 @@ pub fn resolve(
         })
     };
     for (dest, range) in image_links(markdown) {
-        if is_remote(&dest) {
-            continue;
+        // Looked up only for an image with a problem (a draft may hold very many).
+        let line = || draft.line_of(&dest);
+        match check_url(&dest) {
+            Ok(Target::Remote) => continue,
+            Ok(Target::Relative) => {}
+            Ok(Target::Mail | Target::Fragment) => {
+                let m = format!(
+                    "image `{}` is refused: an image is an http(s) URL or a relative path",
+                    shown(&dest)
+                );
+                say(problems, line(), Kind::Image, m);
+                continue;
+            }
+            Err(why) => {
+                let m = format!("image `{}` is refused: {why}", shown(&dest));
+                say(problems, line(), Kind::Image, m);
+                continue;
+            }
         }
-        let line = draft.line_of(&dest);
         // The copy goes to <page>/<path>: a path that climbs out or is absolute is refused.
         let linked = figure_link(&dest, &draft.slug, sources).filter(|(_, n)| stays_inside(n));
         if linked.is_none() && !stays_inside(&dest) {
-            say(problems, line, Kind::Image, format!(
+            say(problems, line(), Kind::Image, format!(
                 "image link `{dest}` leaves the output folder; refused (use a path inside the post's folder, or images/NAME for a figure)"
             ));
             continue;
@@ -68,12 +85,12 @@ pub fn resolve(
             if local.is_file() {
                 match crate::build::files::inside(&local, draft_dir) {
                     Ok(()) => r.copies.push((local, page_dir.join(&dest))),
-                    Err(m) => say(problems, line, Kind::Image, m),
+                    Err(m) => say(problems, line(), Kind::Image, m),
                 }
             } else {
                 say(
                     problems,
-                    line,
+                    line(),
                     Kind::Image,
                     format!(
                         "image `{dest}` does not exist (looked for {})",
@@ -90,14 +107,14 @@ pub fn resolve(
         let is_figure = figures::parse(name).is_ok() && !name.contains('/');
         if local.is_file() {
             if let Err(m) = crate::build::files::inside(&local, draft_dir) {
-                say(problems, line, Kind::Image, m);
+                say(problems, line(), Kind::Image, m);
                 continue;
             }
             if is_figure {
                 // Never redrawn over silently: the author's file is what the page shows.
                 say(
                     problems,
-                    line,
+                    line(),
                     Kind::Note,
                     format!(
                         "`{dest}` is the author's image ({}): used as is, not drawn from the runs \
@@ -112,7 +129,7 @@ pub fn resolve(
                 if let Err(e) = sources.pick(None) {
                     say(
                         problems,
-                        line,
+                        line(),
                         Kind::Figure,
                         format!("`{dest}`: {e}; link the figure as images/<experiment>/{name}"),
                     );
@@ -121,7 +138,7 @@ pub fn resolve(
             }
             r.figures.insert((exp.clone(), name.to_string()));
         } else {
-            say(problems, line, Kind::Figure, format!(
+            say(problems, line(), Kind::Figure, format!(
                 "`{dest}` is neither a figure the tool can draw nor a file next to the draft; known figures:\n{}",
                 figures::known_text()
             ));
@@ -197,10 +214,6 @@ fn stays_inside(p: &str) -> bool {
     !p.is_absolute()
         && p.components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-pub fn is_remote(dest: &str) -> bool {
-    dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("data:")
 }
 
 /// A drawn figure as the page shows it: its wide rendition's size, its gist as alt text, and its

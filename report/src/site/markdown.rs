@@ -1,4 +1,6 @@
 //! Markdown -> HTML as a short sequence of passes over pulldown-cmark events:
+//! 0. [`safe`]: raw HTML escaped (a lone comment dropped), a link whose scheme is refused
+//!    stripped of its target, every link's destination kept for the checks;
 //! 1. headings get ids (slugs, deduplicated), become links to themselves (so the link's name is
 //!    the heading's text), and enter the table of contents;
 //! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text, and
@@ -10,6 +12,7 @@
 
 use super::highlight;
 use super::images::{self, Images};
+use super::safe;
 pub use super::text::{escape, slugify};
 use super::text::{inline_code, unique};
 use crate::post::scan::options;
@@ -32,7 +35,7 @@ pub struct Rendered {
     pub h1: Option<String>,
     /// The first paragraph's text, for the index and the feed.
     pub summary: String,
-    /// Every image source and link target, for the checks.
+    /// Every image source and link target (as written, refused ones too), for the checks.
     pub images: Vec<String>,
     pub links: Vec<String>,
     /// The page has a code block: it needs the highlighting stylesheet.
@@ -45,8 +48,11 @@ pub fn render(md: &str) -> Rendered {
 
 /// Renders `md`; `known` gives the size, gist and phone rendition of the images it shows.
 pub fn render_with(md: &str, known: &Images) -> Rendered {
-    let events: Vec<Event> = Parser::new_ext(md, options()).collect();
-    let mut out = Rendered::default();
+    let (events, links) = safe::sanitise(Parser::new_ext(md, options()).collect());
+    let mut out = Rendered {
+        links,
+        ..Rendered::default()
+    };
     let mut used = HashSet::new();
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -186,9 +192,6 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 i += 1;
             }
             ev => {
-                if let Event::Start(Tag::Link { dest_url, .. }) = ev {
-                    out.links.push(dest_url.to_string())
-                }
                 if out.summary.is_empty() {
                     if let Event::Start(Tag::Paragraph) = ev {
                         out.summary = plain_text(&events[i + 1..find_end(&events, i)]);

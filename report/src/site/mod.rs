@@ -12,6 +12,7 @@ pub mod feed;
 pub mod highlight;
 pub mod images;
 pub mod markdown;
+pub mod safe;
 pub mod text;
 
 use crate::config::SiteConfig;
