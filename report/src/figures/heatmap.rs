@@ -155,7 +155,7 @@ impl Plot for HeatmapPlot {
                 ))
                 .map_err(e)?;
                 // The value, with fewer decimals if two do not fit, none if nothing does.
-                let text = [format!("{v:.2}"), format!("{v:.1}")]
+                let text = [style::number(v, 2), style::number(v, 1)]
                     .into_iter()
                     .find(|s| {
                         root.estimate_text_size(s, &TextStyle::from(value_font.clone()))
@@ -310,7 +310,7 @@ impl HeatmapPlot {
                 TEXT.stroke_width(2),
             ))?;
             let style = font.clone().pos(Pos::new(HPos::Left, VPos::Center));
-            let text = format!("{:.decimals$}", t * self.limit);
+            let text = style::number(t * self.limit, decimals);
             root.draw(&Text::new(
                 text,
                 (x1 + 2 * tick_len, style::centre_y(y, look.tick)),
