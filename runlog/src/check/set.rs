@@ -75,10 +75,10 @@ fn same_content(checked: &mut [Checked], skip: &BTreeSet<usize>) {
         let Some(run) = c.run.as_ref().filter(|_| !skip.contains(&i)) else {
             continue;
         };
-        let numbers = numbers_key(run).and_then(|(key, text)| {
+        let numbers = numbers_hash(run).and_then(|key| {
             let first = *by_numbers.entry(key).or_insert(i);
-            // A hash match is confirmed on the text itself.
-            (first != i && checked[first].run.as_ref().and_then(numbers_key) == Some((key, text)))
+            // A hash match is confirmed on the numbers written out in full.
+            (first != i && checked[first].run.as_ref().and_then(numbers_key) == numbers_key(run))
                 .then_some(first)
         });
         let hash = run
@@ -125,15 +125,38 @@ fn same_content(checked: &mut [Checked], skip: &BTreeSet<usize>) {
 }
 
 /// What a run computed, as text, and its hash: every evaluation with every number. `None` for
-/// a run that has not trained yet (every run starts from the same step-0 evaluation).
+/// a run that has not trained yet (every run starts from the same step-0 evaluation). The hash
+/// walks the numbers (cheap: it runs for every run loaded); the text is made only to confirm a
+/// match.
 fn numbers_key(run: &Run) -> Option<(u64, String)> {
+    numbers_hash(run).map(|h| (h, serde_json::to_string(&run.metrics).unwrap_or_default()))
+}
+
+fn numbers_hash(run: &Run) -> Option<u64> {
     if !run.metrics.iter().any(|m| m.step > 0) {
         return None;
     }
-    let text = serde_json::to_string(&run.metrics).ok()?;
     let mut h = DefaultHasher::new();
-    text.hash(&mut h);
-    Some((h.finish(), text))
+    let floats = |h: &mut DefaultHasher, v: &[f64]| {
+        v.len().hash(h);
+        v.iter().for_each(|x| x.to_bits().hash(h));
+    };
+    for m in &run.metrics {
+        (m.step, m.total_steps, m.tokens).hash(&mut h);
+        let bits = |v: Option<f64>| v.map(f64::to_bits);
+        (m.train_time_ms.to_bits(), bits(m.val_loss), bits(m.train_loss)).hash(&mut h);
+        for (k, v) in m.lambdas.iter().flatten() {
+            k.hash(&mut h);
+            floats(&mut h, v);
+        }
+        for v in [&m.x_norms, &m.skip_weights].into_iter().flatten() {
+            floats(&mut h, v);
+        }
+        for pair in m.ve_lambdas.iter().flatten() {
+            floats(&mut h, pair);
+        }
+    }
+    Some(h.finish())
 }
 
 /// The runs of one experiment whose shared config is not the one most of them hold (ties: the
