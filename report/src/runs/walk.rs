@@ -83,13 +83,7 @@ impl Walker<'_> {
         }
         let entries = match list(dir) {
             Ok(e) => e,
-            Err(e) => {
-                let message = format!(
-                    "cannot be read ({e}): the runs in it would be left out unseen, so nothing \
-                     is built from its experiment"
-                );
-                return self.say(dir, experiment, message);
-            }
+            Err(e) => return self.say(dir, experiment, unreadable(&e)),
         };
         let is_run = entries.iter().any(|e| name(&e.path) == RUN_FILE);
         let among_runs = !is_run
@@ -171,19 +165,27 @@ fn kind_of(path: &Path) -> Result<Kind, String> {
                      its target, or remove the link",
                     to.display()
                 ),
-                _ => format!("cannot be read: {e}"),
+                _ => unreadable(&e),
             })
         }
     };
     Ok(if meta.is_dir() {
-        Kind::Folder {
-            is_run: fs::symlink_metadata(path.join(RUN_FILE)).is_ok(),
-        }
+        // A folder that cannot be searched (its permissions) says so here.
+        let is_run = match fs::symlink_metadata(path.join(RUN_FILE)) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(unreadable(&e)),
+        };
+        Kind::Folder { is_run }
     } else if meta.is_file() {
         Kind::File
     } else {
         Kind::Other
     })
+}
+
+fn unreadable(e: &std::io::Error) -> String {
+    format!("cannot be read ({e}): a run in it would be left out unseen, so nothing is built from its experiment")
 }
 
 /// Why a folder among runs is a problem, with what it holds.

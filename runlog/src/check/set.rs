@@ -144,7 +144,12 @@ fn numbers_hash(run: &Run) -> Option<u64> {
     for m in &run.metrics {
         (m.step, m.total_steps, m.tokens).hash(&mut h);
         let bits = |v: Option<f64>| v.map(f64::to_bits);
-        (m.train_time_ms.to_bits(), bits(m.val_loss), bits(m.train_loss)).hash(&mut h);
+        (
+            m.train_time_ms.to_bits(),
+            bits(m.val_loss),
+            bits(m.train_loss),
+        )
+            .hash(&mut h);
         for (k, v) in m.lambdas.iter().flatten() {
             k.hash(&mut h);
             floats(&mut h, v);
