@@ -185,7 +185,10 @@ fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
     let mut seen: Vec<&String> = Vec::new();
     for n in &names {
         runlog::check_name("experiment", n).map_err(|e| {
-            format!("{key}: {e}; an experiment is a folder under runs/, several are `experiments: [a, b]`")
+            format!(
+                "{key}: {e}; an experiment is a folder under runs/, several are \
+                 `experiments: [a, b]`"
+            )
         })?;
         if seen.contains(&n) {
             return Err(format!("{key}: `{n}` is named twice"));

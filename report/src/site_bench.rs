@@ -110,7 +110,8 @@ pub fn links_draft(bytes: usize) -> String {
             s.push_str(&format!("\n## Part {}\n\n", i / 50 % 7));
         }
         s.push_str(&format!(
-            "See [page {i}](https://example.org/page/{i}), [part](#part-{}) and [notes](notes.md).\n",
+            "See [page {i}](https://example.org/page/{i}), [part](#part-{}) and \
+             [notes](notes.md).\n",
             i % 7
         ));
         i += 1;

@@ -185,7 +185,10 @@ fn kind_of(path: &Path) -> Result<Kind, String> {
 }
 
 fn unreadable(e: &std::io::Error) -> String {
-    format!("cannot be read ({e}): a run in it would be left out unseen, so nothing is built from its experiment")
+    format!(
+        "cannot be read ({e}): a run in it would be left out unseen, so nothing is built from \
+         its experiment"
+    )
 }
 
 /// Why a folder among runs is a problem, with what it holds.
