@@ -6,9 +6,10 @@
 //! #fragment (`javascript:`, `data:`, ...) is refused, naming the draft's line.
 
 use super::{Context, Flow, Pass, Post};
-use crate::post::Kind;
+use crate::post::{Draft, Kind};
+use crate::site::markdown::{self, Rendered};
 use crate::site::safe::{check_url, shown, Target};
-use crate::site::{markdown, Page, PageImage};
+use crate::site::{Page, PageImage};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -31,50 +32,7 @@ impl Pass for Html {
             .parent()
             .unwrap_or(Path::new("."))
             .to_owned();
-        // Every id of the page, once: looking each anchor up in the HTML made a build
-        // quadratic in a draft's links.
-        let ids: HashSet<&str> = rendered
-            .toc
-            .iter()
-            .map(|t| t.id.as_str())
-            .chain(rendered.html.match_indices("id=\"").filter_map(|(at, _)| {
-                let rest = &rendered.html[at + 4..];
-                rest.find('"').map(|end| &rest[..end])
-            }))
-            .collect();
-        let mut problems = Vec::new();
-        for link in &rendered.links {
-            let problem = match check_url(link) {
-                Err(why) => Some((
-                    Kind::BadDraft,
-                    format!("link `{}` is refused: {why}", shown(link)),
-                )),
-                Ok(Target::Fragment) => {
-                    let anchor = &link[link.find('#').map_or(0, |i| i + 1)..];
-                    (!ids.contains(anchor)).then(|| {
-                        let m = format!("link `{}` points at no heading of this page", shown(link));
-                        (Kind::BrokenLink, m)
-                    })
-                }
-                Ok(Target::Remote | Target::Mail) => None,
-                Ok(Target::Relative) => {
-                    let target = draft_dir.join(link.split(['#', '?']).next().unwrap_or(link));
-                    (!target.exists()).then(|| {
-                        let m = format!(
-                            "link `{}` points at nothing (looked for {})",
-                            shown(link),
-                            target.display()
-                        );
-                        (Kind::BrokenLink, m)
-                    })
-                }
-            };
-            // The line is looked up only for a link that has a problem.
-            if let Some((kind, message)) = problem {
-                problems.push((post.draft.line_of(link), kind, message));
-            }
-        }
-        for (line, kind, message) in problems {
+        for (line, kind, message) in link_problems(&post.draft, &rendered, &draft_dir) {
             post.problem_on(line, kind, message);
         }
         let front = &post.draft.front;
@@ -102,4 +60,57 @@ impl Pass for Html {
         post.page = Some(page);
         Flow::Go
     }
+}
+
+/// Each link of the page with a problem: a refused scheme, an anchor that names no heading, a
+/// relative link to nothing beside the draft; as (draft line, kind, message).
+fn link_problems(
+    draft: &Draft,
+    rendered: &Rendered,
+    draft_dir: &Path,
+) -> Vec<(usize, Kind, String)> {
+    // Every id of the page, once: looking each anchor up in the HTML made a build
+    // quadratic in a draft's links.
+    let ids: HashSet<&str> = rendered
+        .toc
+        .iter()
+        .map(|t| t.id.as_str())
+        .chain(rendered.html.match_indices("id=\"").filter_map(|(at, _)| {
+            let rest = &rendered.html[at + 4..];
+            rest.find('"').map(|end| &rest[..end])
+        }))
+        .collect();
+    let mut problems = Vec::new();
+    for link in &rendered.links {
+        let problem = match check_url(link) {
+            Err(why) => Some((
+                Kind::BadDraft,
+                format!("link `{}` is refused: {why}", shown(link)),
+            )),
+            Ok(Target::Fragment) => {
+                let anchor = &link[link.find('#').map_or(0, |i| i + 1)..];
+                (!ids.contains(anchor)).then(|| {
+                    let m = format!("link `{}` points at no heading of this page", shown(link));
+                    (Kind::BrokenLink, m)
+                })
+            }
+            Ok(Target::Remote | Target::Mail) => None,
+            Ok(Target::Relative) => {
+                let target = draft_dir.join(link.split(['#', '?']).next().unwrap_or(link));
+                (!target.exists()).then(|| {
+                    let m = format!(
+                        "link `{}` points at nothing (looked for {})",
+                        shown(link),
+                        target.display()
+                    );
+                    (Kind::BrokenLink, m)
+                })
+            }
+        };
+        // The line is looked up only for a link that has a problem.
+        if let Some((kind, message)) = problem {
+            problems.push((draft.line_of(link), kind, message));
+        }
+    }
+    problems
 }

@@ -58,17 +58,16 @@ pub fn resolve(
         match check_url(&dest) {
             Ok(Target::Remote) => continue,
             Ok(Target::Relative) => {}
-            Ok(Target::Mail | Target::Fragment) => {
-                let m = format!(
-                    "image `{}` is refused: an image is an http(s) URL or a relative path",
-                    shown(&dest)
+            other => {
+                let why = other
+                    .err()
+                    .unwrap_or("an image is an http(s) URL or a relative path".into());
+                say(
+                    problems,
+                    line(),
+                    Kind::Image,
+                    format!("image `{}` is refused: {why}", shown(&dest)),
                 );
-                say(problems, line(), Kind::Image, m);
-                continue;
-            }
-            Err(why) => {
-                let m = format!("image `{}` is refused: {why}", shown(&dest));
-                say(problems, line(), Kind::Image, m);
                 continue;
             }
         }
