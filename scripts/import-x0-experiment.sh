@@ -5,7 +5,8 @@
 # hardware, the preset (its shape: 16 layers, so the baselines, which log no lambdas, still have
 # a layer count) and, per log, the section of the results file it was published under (the
 # fixture README's table). Rerun with `make import-x0`; the runs it writes are committed as they
-# are, and a test imports again and compares them byte for byte.
+# are, and a test imports again and compares them byte for byte. `--force`: a rerun replaces the
+# runs it wrote before where they differ (each named on stderr); a run left as it was is noted.
 #
 # Environment: REPORT (the report binary), FIXTURES (the logs' folder), OUT (the runs folder).
 set -euo pipefail
@@ -19,7 +20,7 @@ RESULTS="experiments/00004-x0/results.md"
 # log file, then the `## <name>` section of the results file it came from.
 while read -r log section; do
   "$REPORT" import "$FIXTURES/$log" --out "$OUT" --experiment x0-experiment \
-    --preset medium --hardware 8xH100 \
+    --preset medium --hardware 8xH100 --force \
     --source "$STUDY, $RESULTS, section \"## $section\""
 done <<'TABLE'
 x00-s0.txt 999-0

@@ -32,6 +32,7 @@ pub mod rng;
 pub mod slurm;
 pub mod sweep;
 pub mod tensorfile;
+pub mod token;
 pub mod train;
 
 pub use config::{Config, Preset};
@@ -137,15 +138,9 @@ impl RunArgs {
         if let Some(k) = self.compact_vocab {
             c.data.compact_vocab = (k > 0).then_some(k);
         }
-        if self.experiment.is_empty()
-            || self.experiment.contains(['/', '\\'])
-            || self.experiment.starts_with('.')
-        {
-            return Err(Error::Usage(format!(
-                "--experiment `{}` must be a plain folder name",
-                self.experiment
-            )));
-        }
+        // It names a folder, a Slurm job and the script's lines: one closed alphabet.
+        runlog::check_name("--experiment", &self.experiment)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         Ok(c)
     }
 

@@ -79,9 +79,12 @@ fn main() -> ExitCode {
             out,
             name,
             val_frac,
-        } => match input {
-            Some(dir) => trainer::data::make::make_shards(&dir, &out, &name, val_frac),
-            None => trainer::data::make::write_default(&out),
+        } => match runlog::check_name("--name", &name) {
+            Err(e) => Err(trainer::Error::Usage(e.to_string())),
+            Ok(()) => match input {
+                Some(dir) => trainer::data::make::make_shards(&dir, &out, &name, val_frac),
+                None => trainer::data::make::write_default(&out),
+            },
         }
         .map(|m| {
             println!(

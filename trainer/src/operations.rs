@@ -142,4 +142,13 @@ impl Hooks for OpsHooks {
         }
         self.stop_if_asked(ctx, state)
     }
+
+    /// A signal to another machine of the run: the checkpoint a signal here would write.
+    fn interrupted<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<()> {
+        self.save(ctx, state)
+    }
 }

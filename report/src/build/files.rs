@@ -21,14 +21,23 @@ pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// The site's index and feed, beside the posts' folders.
 pub const INDEX: &str = "index.html";
 pub const FEED: &str = "atom.xml";
+/// The page GitHub Pages shows for a path the site does not have.
+pub const NOT_FOUND: &str = "404.html";
 /// Tells GitHub Pages to serve the files as they are (no Jekyll).
 pub const NO_JEKYLL: &str = ".nojekyll";
 
 /// Every name the build writes at the top of the site, beside the posts' folders: the index,
-/// the feed, the static files of the templates, the build's record, and `images` (the figures,
-/// with --out). A draft's page folder may take none of them.
+/// the feed, the 404 page, the static files of the templates, the build's record, and `images`
+/// (the figures, with --out). A draft's page folder may take none of them.
 pub fn site_names() -> Vec<&'static str> {
-    let mut names = vec![INDEX, FEED, NO_JEKYLL, "images", super::manifest::FILE];
+    let mut names = vec![
+        INDEX,
+        FEED,
+        NOT_FOUND,
+        NO_JEKYLL,
+        "images",
+        super::manifest::FILE,
+    ];
     names.extend(crate::site::asset_names());
     names
 }

@@ -75,6 +75,8 @@ pub struct Outcome {
     pub removed: Vec<PathBuf>,
     /// Per draft, the experiments it uses and their runs (one line each).
     pub uses: Vec<(PathBuf, Vec<String>)>,
+    /// Every claim of every draft, with its sentence and what it checked.
+    pub claims: Vec<crate::post::claims::audit::Record>,
 }
 
 impl Outcome {
@@ -139,7 +141,8 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
     Ok(out)
 }
 
-/// The site's own files: index, feed, static files, `.nojekyll`.
+/// The site's own files: index, feed, static files (code.css only when a page has code), the
+/// 404 page, `.nojekyll`.
 fn site_files(
     o: &BuildOptions,
     cfg: &SiteConfig,
@@ -157,9 +160,15 @@ fn site_files(
         &o.out.join(files::FEED),
         templates.feed(cfg, pages)?.as_bytes(),
     )?;
-    for (name, text) in templates.assets() {
+    // The highlighting stylesheet only where a page links it.
+    for (name, text) in templates.assets(pages.iter().any(|p| p.has_code)) {
         write(out, &o.out.join(name), text.as_bytes())?;
     }
+    write(
+        out,
+        &o.out.join(files::NOT_FOUND),
+        templates.not_found(cfg)?.as_bytes(),
+    )?;
     write(out, &o.out.join(files::NO_JEKYLL), b"")
 }
 

@@ -98,9 +98,10 @@ pub fn publish(
     };
     let result = (|| {
         let work_tree = format!("--work-tree={}", site.display());
-        // The build's record of what it wrote is for the next build, not for readers; a
-        // temporary file an interrupted write left is for no one.
-        let keep_out = format!(":(exclude){}", crate::build::manifest::FILE);
+        // The build's records of what it wrote (the site's, and with --out the figures' one
+        // folder down) are for the next build, not for readers: none is published; a temporary
+        // file an interrupted write left is for no one.
+        let keep_out = format!(":(exclude,glob)**/{}", crate::build::manifest::FILE);
         let no_temp = ":(exclude,glob)**/.*.tmp-*";
         git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out, no_temp])?;
         let tree = git(&["write-tree"])?;

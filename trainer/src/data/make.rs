@@ -44,6 +44,8 @@ fn text_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Tokenises every `.txt`/`.md` file under `input` into `out/<name>_{train,val}_NNNNNN.bin`.
 pub fn make_shards(input: &Path, out: &Path, name: &str, val_frac: f64) -> Result<MadeShards> {
+    // It becomes part of the shards' file names.
+    runlog::check_name("--name", name).map_err(|e| Error::Usage(e.to_string()))?;
     let files = text_files(input)?;
     if files.is_empty() {
         return Err(Error::Data {

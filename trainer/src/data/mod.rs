@@ -80,6 +80,7 @@ pub fn load(cfg: &DataConfig) -> Result<Dataset> {
         (t, v, src)
     } else {
         let dir = Path::new(&cfg.source);
+        shard::check_one_set(dir)?;
         (
             shard::read_all(dir, "train")?,
             shard::read_all(dir, "val")?,
