@@ -236,8 +236,10 @@ mod tests {
         };
         write_json_atomic(&dir.join(RUN_FILE), &info).unwrap();
         let err = plan_run(&dir, &e, None).unwrap_err().to_string();
+        // runlog names the line of run.json that holds the name.
+        assert!(err.contains("run.json, line 4: "), "{err}");
         assert!(
-            err.contains("run.json: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
+            err.contains("experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
             "{err}"
         );
     }
