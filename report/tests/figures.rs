@@ -72,7 +72,8 @@ fn names_parse_like_the_drafts_links() {
         FigureSpec::LayerLines {
             variant: common::v("x04"),
             seed: None,
-            aligned: true
+            aligned: true,
+            normalized: false
         }
     );
     assert_eq!(

@@ -1,0 +1,148 @@
+//! Norm-corrected lambdas: each component's share of a layer's input, worked out by hand on a
+//! synthetic run; the figure's names; the error where a run logs no norms; claims and
+//! directives over shares, and the layer without attention.
+
+mod common;
+
+use report::figures::{self, FigureSpec};
+use report::runs::RunSet;
+use report::stats::{self, ComponentNorms, NormSource};
+use runlog::{Metrics, Run};
+use std::collections::BTreeMap;
+
+/// A finished x01 run of three layers whose last evaluation logs these lambdas and norms.
+fn run(x: [f64; 3], x00: [f64; 3], x01: [f64; 3], norms: Option<[f64; 3]>) -> Run {
+    let mut m = Metrics::new(100, 1000.0, 3.0);
+    let lambdas: BTreeMap<String, Vec<f64>> = [("x", x), ("x00", x00), ("x01", x01)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect();
+    m.lambdas = Some(lambdas);
+    m.x_norms = norms.map(|n| n.to_vec());
+    Run::new(
+        std::path::Path::new("runs/exp/x01-s0"),
+        common::info("exp", "x01", 0),
+        vec![m],
+        None,
+    )
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+#[test]
+fn a_share_is_lambda_times_rms_over_the_summed_magnitudes() {
+    let r = run(
+        [1.5, 0.8, 1.0],
+        [0.5, 0.2, -0.5],
+        [-1.0, 1.0, 0.5],
+        Some([1.0, 10.0, 40.0]),
+    );
+    let g = stats::run_shares(&r, &NormSource::Logged).unwrap();
+    // Layer 0: x is x00, one term (1.5 + 0.5)·1 = 2 beside |−1|·1: 2/3 and −1/3, in x's cell.
+    assert!(close(g.get("x", 0).unwrap(), 2.0 / 3.0));
+    assert_eq!(g.get("x00", 0), Some(0.0));
+    assert!(close(g.sum0().unwrap(), 2.0 / 3.0));
+    assert!(close(g.get("x01", 0).unwrap(), -1.0 / 3.0));
+    // Layer 1: 0.8·10 = 8, 0.2·1, 1·1: total 9.2.
+    assert!(close(g.get("x", 1).unwrap(), 8.0 / 9.2));
+    assert!(close(g.get("x00", 1).unwrap(), 0.2 / 9.2));
+    assert!(close(g.get("x01", 1).unwrap(), 1.0 / 9.2));
+    // Layer 2: 1·40, −0.5, 0.5: total 41; the sign is the lambda's.
+    assert!(close(g.get("x", 2).unwrap(), 40.0 / 41.0));
+    assert!(close(g.get("x00", 2).unwrap(), -0.5 / 41.0));
+    // Magnitudes add up to 1 at every layer.
+    for l in 0..3 {
+        let sum: f64 = g.values.iter().map(|v| v[l].abs()).sum();
+        assert!(close(sum, 1.0), "layer {l}: {sum}");
+    }
+}
+
+#[test]
+fn imported_norms_weigh_every_run_alike() {
+    let r = run([1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0], None);
+    let norms = ComponentNorms {
+        x: vec![1.0, 3.0, 8.0],
+        inputs: [("x01".to_string(), 2.0)].into_iter().collect(),
+    };
+    let source = NormSource::Imported {
+        norms,
+        from: "one other x01 run".into(),
+    };
+    let g = stats::run_shares(&r, &source).unwrap();
+    // Layer 2: x 8, x00 1 (no norm given: an RMS-normed vector's), x01 2: total 11.
+    assert!(close(g.get("x", 2).unwrap(), 8.0 / 11.0));
+    assert!(close(g.get("x00", 2).unwrap(), 1.0 / 11.0));
+    assert!(close(g.get("x01", 2).unwrap(), 2.0 / 11.0));
+    assert_eq!(source.said(), "norms of one other x01 run");
+}
+
+#[test]
+fn a_run_without_norms_is_an_error_naming_its_experiment() {
+    let r = run([1.0; 3], [0.5; 3], [0.5; 3], None);
+    let err = stats::run_shares(&r, &NormSource::Logged)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("experiment exp: x01-s0")
+            && err.contains("no residual norms (x_norms")
+            && err.contains("no norms are imported for x01"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_normalized_figure_has_its_name() {
+    let spec = |n: &str| figures::parse(n).unwrap().0;
+    assert_eq!(
+        spec("lambdas-layers-x01-normalized.png"),
+        FigureSpec::LayerLines {
+            variant: common::v("x01"),
+            seed: None,
+            aligned: false,
+            normalized: true,
+        }
+    );
+    assert_eq!(
+        spec("lambdas-layers-x04-s2-aligned-normalized.png"),
+        FigureSpec::LayerLines {
+            variant: common::v("x04"),
+            seed: Some(2),
+            aligned: true,
+            normalized: true,
+        }
+    );
+    // The suffix goes last, once.
+    assert!(figures::parse("lambdas-layers-x01-normalized-aligned.png").is_err());
+    assert!(figures::parse("lambdas-layers-x01-normalized-normalized.png").is_err());
+    assert!(figures::known_text().contains("lambdas-layers-VARIANT[-sSEED][-aligned]-normalized"));
+}
+
+#[test]
+fn generated_runs_draw_the_normalized_figure_and_list_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 0..2 {
+        common::write_run(tmp.path(), "x01", seed, 3, 16, 3.0);
+    }
+    let runs = RunSet::load(tmp.path()).unwrap();
+    let names = figures::names_for(&runs);
+    assert!(names.contains(&"lambdas-layers-x01-normalized.png".to_string()));
+    assert!(names.contains(&"lambdas-layers-x01-aligned-normalized.png".to_string()));
+    let out = tempfile::tempdir().unwrap();
+    let drawn =
+        figures::draw_figure("lambdas-layers-x01-normalized.png", &runs, out.path()).unwrap();
+    // Sixteen layers: the medium pattern, whose layer 7 has no attention.
+    assert!(
+        drawn.gist.contains("layer 7, shaded, has no attention"),
+        "{}",
+        drawn.gist
+    );
+    assert!(
+        drawn
+            .gist
+            .starts_with("Line chart (Share of each layer's input"),
+        "{}",
+        drawn.gist
+    );
+}
