@@ -146,3 +146,67 @@ fn generated_runs_draw_the_normalized_figure_and_list_it() {
         drawn.gist
     );
 }
+
+/// The original study's printed norms of one x01 run of 5960 steps (../shared/fixtures/x0-study/
+/// predictions.md, its last line, `x_norms=`): the residual entering each layer, then x00's,
+/// over a batch of 65536 tokens x 1024 dimensions, in bf16.
+const PRINTED_X: [f64; 16] = [
+    8192., 327680., 618496., 495616., 573440., 403456., 423936., 397312., 428032., 589824.,
+    593920., 606208., 473088., 622592., 749568., 794624.,
+];
+
+fn committed(experiment: &str) -> RunSet {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let all = RunSet::load(&repo.join("runs")).unwrap();
+    all.only_experiment(experiment).unwrap()
+}
+
+#[test]
+fn at_layer_8_the_medium_x01s_residual_takes_a_larger_share_and_x00_hardly_any() {
+    let runs = committed("x0-experiment");
+    let rs = runs.result_runs(common::v("x01"));
+    assert_eq!(rs.len(), 5);
+    let inputs: BTreeMap<String, f64> = [("x00".to_string(), 8192.0), ("x01".into(), 8192.0)]
+        .into_iter()
+        .collect();
+    let source = NormSource::Imported {
+        norms: ComponentNorms::from_printed(&PRINTED_X, &inputs, 8192.0),
+        from: "one other x01 run".into(),
+    };
+    for r in &rs {
+        let g = stats::run_shares(r, &source).unwrap();
+        let at = |c: &str, l: usize| g.get(c, l).unwrap();
+        // λx falls from layer 7 to 8 in every run, yet its share rises: x00 drops out.
+        assert!(
+            at("x", 8) > at("x", 7) && at("x", 8) > 0.98,
+            "{}",
+            r.dir.display()
+        );
+        assert!(
+            at("x00", 7) > 0.06 && at("x00", 8).abs() < 0.015,
+            "{}",
+            r.dir.display()
+        );
+        // The negative λ00 of the last layers is a small share of their input.
+        assert!((-0.04..-0.03).contains(&at("x00", 15)), "{}", at("x00", 15));
+    }
+    let spread = stats::share_spread(&rs, &source, false).unwrap();
+    assert!((spread.mean.sum0().unwrap() - 0.926).abs() < 0.001);
+    // The same runs with their own (absent) norms: the experiment is named.
+    let err = stats::share_spread(&rs, &NormSource::Logged, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("experiment x0-experiment: x01-s"), "{err}");
+}
+
+#[test]
+fn on_the_cpu_the_residual_gives_up_share_at_layer_8_in_every_run() {
+    let runs = committed("embeddings-extravaganza-1");
+    let rs = runs.result_runs(common::v("x01"));
+    let source = stats::norm_source(&runs, common::v("x01"));
+    assert_eq!(source, NormSource::Logged);
+    for r in &rs {
+        let g = stats::run_shares(r, &source).unwrap();
+        assert!(g.get("x", 8) < g.get("x", 7), "{}", r.dir.display());
+    }
+}

@@ -40,6 +40,18 @@ pub struct ComponentNorms {
 }
 
 impl ComponentNorms {
+    /// From norms as a publication printed them, over the whole batch: each divided by
+    /// `per_element`, the printed norm of one RMS-normed vector (x00's), to give an RMS.
+    pub fn from_printed(x: &[f64], inputs: &BTreeMap<String, f64>, per_element: f64) -> Self {
+        ComponentNorms {
+            x: x.iter().map(|n| n / per_element).collect(),
+            inputs: inputs
+                .iter()
+                .map(|(k, n)| (k.clone(), n / per_element))
+                .collect(),
+        }
+    }
+
     fn of(&self, component: &str, layer: usize) -> f64 {
         if component == "x" {
             self.x[layer]
@@ -83,8 +95,8 @@ pub fn norm_source(runs: &RunSet, variant: Variant) -> NormSource {
 }
 
 /// Norms an experiment imports for `variant` beside its runs. None yet: the original study's
-/// x01 norms arrive with its imported lens (`lens-x01.json`, `runlog::LensNorms`, per-element
-/// RMS via `x_rms()` and `input_rms()`), which plugs in here.
+/// x01 norms arrive with its imported lens (`lens-x01.json`, `runlog::LensNorms`: `x`,
+/// `inputs`, `per_element`), which plugs in here through [`ComponentNorms::from_printed`].
 fn imported(_runs: &RunSet, _variant: Variant) -> Option<NormSource> {
     None
 }
