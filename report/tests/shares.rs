@@ -210,3 +210,26 @@ fn on_the_cpu_the_residual_gives_up_share_at_layer_8_in_every_run() {
         assert!(g.get("x", 8) < g.get("x", 7), "{}", r.dir.display());
     }
 }
+
+#[test]
+fn the_heatmap_outlines_layer_7_which_has_no_attention() {
+    use report::figures::Plot;
+    let tmp = tempfile::tempdir().unwrap();
+    common::write_run(tmp.path(), "x01", 0, 3, 16, 3.0);
+    let runs = RunSet::load(tmp.path()).unwrap();
+    let plot = figures::heatmap_plot("lambdas-x01.png", &runs).unwrap();
+    let look = figures::look::WIDE;
+    let rgb = figures::pixels(&plot, &look).unwrap();
+    let width = plot.size(&look).0 as usize;
+    let dark_edge = |layer: usize| {
+        let (l, t, _, b) = plot.cell_rect(1, layer);
+        let y = ((t + b) / 2) as usize;
+        (l - 1..=l + 1).any(|x| {
+            let i = (y * width + x as usize) * 3;
+            rgb[i..i + 3] == [30, 30, 30]
+        })
+    };
+    assert!(dark_edge(7));
+    assert!(!dark_edge(6) && !dark_edge(9));
+    assert!(plot.gist().ends_with("Layer 7, outlined, has no attention."), "{}", plot.gist());
+}
