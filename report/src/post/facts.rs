@@ -95,6 +95,8 @@ pub struct Facts {
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,
+    /// The same without its training-time columns (`results_table(times=false)`).
+    pub results_table_by_step: String,
 }
 
 impl Facts {

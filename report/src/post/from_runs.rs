@@ -81,6 +81,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             .collect(),
         setup: setup(runs),
         results_table,
+        results_table_by_step: String::new(),
     })
 }
 
