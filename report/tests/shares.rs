@@ -231,5 +231,10 @@ fn the_heatmap_outlines_layer_7_which_has_no_attention() {
     };
     assert!(dark_edge(7));
     assert!(!dark_edge(6) && !dark_edge(9));
-    assert!(plot.gist().ends_with("Layer 7, outlined, has no attention."), "{}", plot.gist());
+    assert!(
+        plot.gist()
+            .ends_with("Layer 7, outlined, has no attention."),
+        "{}",
+        plot.gist()
+    );
 }
