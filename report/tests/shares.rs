@@ -3,6 +3,7 @@
 //! directives over shares, and the layer without attention.
 
 mod common;
+mod site_common;
 
 use report::figures::{self, FigureSpec};
 use report::runs::RunSet;
@@ -236,5 +237,38 @@ fn the_heatmap_outlines_layer_7_which_has_no_attention() {
             .ends_with("Layer 7, outlined, has no attention."),
         "{}",
         plot.gist()
+    );
+}
+
+#[test]
+fn lambda_share_fills_a_number_or_names_the_experiment_without_norms() {
+    let p = site_common::Project::new();
+    // Two seeds (their losses differ), the same lambdas: common::eval's, x_norms 1 + layer.
+    for (seed, floor) in [(0, 3.0), (1, 3.1)] {
+        common::write_run(&p.runs(), "x01", seed, 3, 4, floor);
+    }
+    p.draft(
+        "a.md",
+        "# T\n\nx at 1: {{ lambda_share(variant=\"x01\", component=\"x\", layer=1, digits=3) }}.\n",
+    );
+    let o = p.build();
+    assert!(!o.failed(), "{}", site_common::listed(&o));
+    // Layer 1: x 0.99·2 = 1.98, x00 0.05·1, x01 0.15·1: 1.98 / 2.18.
+    assert!(p.read("a/a.md").contains("x at 1: 0.908 ± 0.000 (n=2)."));
+
+    // Runs that log lambdas but no norms: the build stops, naming the experiment.
+    let q = site_common::Project::new();
+    site_common::write_run(&q.runs(), "exp", "x01", 0, 3.0, 10.0);
+    q.draft(
+        "a.md",
+        "# T\n\n{{ lambda_share(variant=\"x01\", component=\"x01\", layer=2) }}\n",
+    );
+    let o = q.build();
+    let text = site_common::listed(&o);
+    assert!(o.failed(), "{text}");
+    assert!(
+        text.contains("experiment exp: x01-s0")
+            && text.contains("logs lambdas but no residual norms (x_norms"),
+        "{text}"
     );
 }
