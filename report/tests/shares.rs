@@ -3,7 +3,6 @@
 //! directives over shares, and the layer without attention.
 
 mod common;
-mod site_common;
 
 use report::figures::{self, FigureSpec};
 use report::runs::RunSet;
@@ -240,34 +239,69 @@ fn the_heatmap_outlines_layer_7_which_has_no_attention() {
     );
 }
 
+/// Builds the draft `a.md` over the runs under `dir/runs` into `dir/out`: the outcome, and its
+/// problems one a line.
+fn build_draft(dir: &std::path::Path, draft: &str) -> (report::build::Outcome, String) {
+    std::fs::create_dir_all(dir.join("posts")).unwrap();
+    std::fs::write(dir.join("posts/a.md"), draft).unwrap();
+    std::fs::write(
+        dir.join("site.toml"),
+        "title = \"T\"\nauthor = \"A\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    let mut o = report::build::BuildOptions::new(
+        dir.join("posts"),
+        dir.join("runs"),
+        Some(dir.join("out")),
+    );
+    o.config = dir.join("site.toml");
+    o.templates = dir.join("templates");
+    let out = report::build::build(&o).unwrap();
+    let text = out.problems.iter().map(|p| format!("{p}\n")).collect();
+    (out, text)
+}
+
 #[test]
 fn lambda_share_fills_a_number_or_names_the_experiment_without_norms() {
-    let p = site_common::Project::new();
+    let tmp = tempfile::tempdir().unwrap();
     // Two seeds (their losses differ), the same lambdas: common::eval's, x_norms 1 + layer.
+    let mut dirs = Vec::new();
     for (seed, floor) in [(0, 3.0), (1, 3.1)] {
-        common::write_run(&p.runs(), "x01", seed, 3, 4, floor);
+        dirs.push(common::write_run(
+            &tmp.path().join("runs"),
+            "x01",
+            seed,
+            3,
+            4,
+            floor,
+        ));
     }
-    p.draft(
-        "a.md",
-        "# T\n\nx at 1: {{ lambda_share(variant=\"x01\", component=\"x\", layer=1, digits=3) }}.\n",
-    );
-    let o = p.build();
-    assert!(!o.failed(), "{}", site_common::listed(&o));
+    let draft = "# T\n\nx at 1: {{ lambda_share(variant=\"x01\", component=\"x\", layer=1, \
+                 digits=3) }}.\n";
+    let (o, text) = build_draft(tmp.path(), draft);
+    assert!(!o.failed(), "{text}");
+    let md = std::fs::read_to_string(tmp.path().join("out/a/a.md")).unwrap();
     // Layer 1: x 0.99·2 = 1.98, x00 0.05·1, x01 0.15·1: 1.98 / 2.18.
-    assert!(p.read("a/a.md").contains("x at 1: 0.908 ± 0.000 (n=2)."));
+    assert!(md.contains("x at 1: 0.908 ± 0.000 (n=2)."), "{md}");
 
-    // Runs that log lambdas but no norms: the build stops, naming the experiment.
-    let q = site_common::Project::new();
-    site_common::write_run(&q.runs(), "exp", "x01", 0, 3.0, 10.0);
-    q.draft(
-        "a.md",
-        "# T\n\n{{ lambda_share(variant=\"x01\", component=\"x01\", layer=2) }}\n",
-    );
-    let o = q.build();
-    let text = site_common::listed(&o);
+    // The same runs without their norms: the build stops, naming the experiment.
+    for dir in &dirs {
+        let path = dir.join("metrics.jsonl");
+        let lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("x_norms");
+                v.to_string()
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    }
+    let (o, text) = build_draft(tmp.path(), draft);
     assert!(o.failed(), "{text}");
     assert!(
-        text.contains("experiment exp: x01-s0")
+        text.contains("a.md:3: error: experiment exp: x01-s0")
             && text.contains("logs lambdas but no residual norms (x_norms"),
         "{text}"
     );
