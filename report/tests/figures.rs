@@ -72,7 +72,8 @@ fn names_parse_like_the_drafts_links() {
         FigureSpec::LayerLines {
             variant: common::v("x04"),
             seed: None,
-            aligned: true
+            aligned: true,
+            normalized: false
         }
     );
     assert_eq!(
@@ -216,6 +217,10 @@ fn tick_labels_get_the_decimals_their_ticks_need() {
     assert_eq!(style::decimals_for(2.914, 2.937, 8), 3);
     // 0.5 steps: one decimal, so 0.5, 1.5 and 2.5 do not all print as 0 or 2.
     assert_eq!(style::decimals_for(-0.2, 2.65, 6), 1);
+    // A tick a rounding error below zero is zero, not `-0.0`.
+    assert_eq!(style::number(-1e-17, 1), "0.0");
+    assert_eq!(style::number(-0.04, 1), "0.0");
+    assert_eq!(style::number(-0.06, 1), "-0.1");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //!
 //! At layer 0 the `x` and `x00` cells are one cell, labelled `x+x00`, holding λx + λ00: the
 //! residual is x00 there, so only the sum is learned (`stats::lambdas`); neither lambda is
-//! shown alone.
+//! shown alone. In the 16-layer pattern, layer 7 (no attention) is outlined, and a note says so.
 //!
 //! The layout is computed here in pixels (not by a plotters chart) so that cells, labels and
 //! the colour bar sit exactly where [`HeatmapPlot::cell_rect`] says, which the pixel-level
@@ -14,7 +14,9 @@
 use super::look::{Look, WIDE};
 use super::style::{self, BACKGROUND, FONT, TEXT};
 use super::Plot;
-use crate::stats::{LambdaGrid, SUM0};
+use crate::stats::{no_attention, LambdaGrid, SUM0};
+
+mod layer_axis;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -239,6 +241,7 @@ impl Plot for HeatmapPlot {
             self.draw_sum0(root, look, &lay, rows).map_err(e)?;
         }
         self.draw_layer_labels(root, look, &lay).map_err(e)?;
+        self.outline_no_attention(root, look, &lay).map_err(e)?;
         self.draw_colour_bar(root, look, &lay).map_err(e)?;
         root.present().map_err(e)
     }
@@ -265,9 +268,12 @@ impl Plot for HeatmapPlot {
             ),
             _ => String::new(),
         };
+        let attn = no_attention(g.layers).map_or(String::new(), |l| {
+            format!(" Layer {l}, outlined, has no attention.")
+        });
         format!(
             "Heatmap ({}) by layer, 0 to {}, and component, {}; red positive, blue negative.\
-             {sum} Largest in magnitude: {}.",
+             {sum} Largest in magnitude: {}.{attn}",
             self.title,
             g.layers.saturating_sub(1),
             g.components.join(", "),
@@ -296,45 +302,6 @@ impl HeatmapPlot {
             (((l + rgt) / 2, y), Pos::new(HPos::Center, VPos::Center))
         };
         root.draw(&Text::new(comp.to_owned(), at, font.pos(pos)))
-    }
-
-    /// Layer numbers below the columns and "layer" under them (wide), or left of the rows
-    /// with "layer" above them (phone).
-    fn draw_layer_labels<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-        lay: &Layout,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let tick = (FONT, look.tick).into_font().color(&TEXT);
-        let label = (FONT, look.label).into_font().color(&TEXT);
-        let (_, _, grid_r, grid_b) = lay.rect(
-            self.grid.components.len().saturating_sub(1),
-            self.grid.layers.saturating_sub(1),
-        );
-        for layer in 0..self.grid.layers {
-            let (l, t, rgt, b) = lay.rect(0, layer);
-            let (at, pos) = if lay.layers_across {
-                (
-                    (((l + rgt) / 2), grid_b + 14),
-                    Pos::new(HPos::Center, VPos::Top),
-                )
-            } else {
-                let y = style::centre_y((t + b) / 2, look.tick);
-                ((lay.left - 14, y), Pos::new(HPos::Right, VPos::Center))
-            };
-            root.draw(&Text::new(layer.to_string(), at, tick.clone().pos(pos)))?;
-        }
-        let (at, pos) = if lay.layers_across {
-            (
-                ((lay.left + grid_r) / 2, grid_b + 66),
-                Pos::new(HPos::Center, VPos::Top),
-            )
-        } else {
-            let y = style::centre_y(lay.top - look.label as i32, look.label);
-            ((lay.left - 14, y), Pos::new(HPos::Right, VPos::Center))
-        };
-        root.draw(&Text::new("layer", at, label.pos(pos)))
     }
 
     /// A vertical bar at the right, as tall as the grid: +limit at the top, -limit at the

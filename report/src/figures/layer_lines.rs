@@ -4,24 +4,59 @@
 //! where a heatmap gives colours to compare. The components' legend runs along the top; the
 //! phone rendition draws the same chart narrower and taller. `x` and `x00` start at layer 1:
 //! at layer 0 they are the same vector, so one marker there shows their sum, `x+x00`.
+//! With [`LayerLinesPlot::as_shares`] the same chart shows each component's share of the
+//! layer's input (`stats::shares`). In the medium track's 16-layer pattern, layer 7 has no
+//! attention: its column is shaded and its tick says so, since the lambdas change there.
 
 use super::look::{Key, Look};
 use super::range::padded;
 use super::series::{self, Band};
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
-use crate::stats::{coincide_at_0, LambdaSpread, SUM0};
+use crate::stats::{coincide_at_0, no_attention, LambdaSpread, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub struct LayerLinesPlot {
     spread: LambdaSpread,
     title: String,
+    /// Shares of the layer's input rather than lambdas.
+    shares: bool,
 }
+
+/// The note above the layer without attention: `layer 7: no attention`.
+const NO_ATTN: &str = "no attention";
 
 impl LayerLinesPlot {
     pub fn new(spread: LambdaSpread, title: String) -> Self {
-        LayerLinesPlot { spread, title }
+        LayerLinesPlot {
+            spread,
+            title,
+            shares: false,
+        }
+    }
+
+    /// The values are shares of each layer's input (`stats::shares`), not lambdas.
+    pub fn as_shares(self) -> Self {
+        LayerLinesPlot {
+            shares: true,
+            ..self
+        }
+    }
+
+    /// What the y axis shows.
+    fn y_desc(&self) -> &'static str {
+        if self.shares {
+            "share of the layer's input, λ·RMS / Σ|λ·RMS|"
+        } else {
+            "lambda at the last evaluation"
+        }
+    }
+
+    /// The layer drawn without attention, where the pattern has one.
+    pub fn no_attention(&self) -> Option<usize> {
+        no_attention(self.spread.mean.layers)
     }
 
     fn legend(&self) -> Vec<Key> {
@@ -79,6 +114,74 @@ impl LayerLinesPlot {
         })
     }
 
+    /// The y range every line, band and the layer-0 sum fit in, padded.
+    fn y_range(&self) -> Option<(f64, f64)> {
+        let n = self.spread.mean.components.len();
+        let bands: Vec<Band> = (0..n).filter_map(|c| self.band(c)).collect();
+        let ys = (0..n)
+            .flat_map(|c| self.points(c))
+            .map(|p| p.1)
+            .chain(
+                bands
+                    .iter()
+                    .flat_map(|b| b.upper.iter().chain(&b.lower))
+                    .map(|p| p.1),
+            )
+            .chain(self.sum0().into_iter().flat_map(|(m, s)| [m - s, m + s]));
+        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        });
+        padded(lo, hi, 0.06, 0.05)
+    }
+
+    /// Bands, lines with their markers, and the layer-0 sum.
+    fn draw_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut series::Chart<'_, DB>,
+        look: &Look,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let components = &self.spread.mean.components;
+        // Bands first, so no band covers another component's line.
+        for (i, c) in components.iter().enumerate() {
+            if let Some(band) = self.band(i) {
+                series::band(chart, &band, &style::component_cue(c), 2)?;
+            }
+        }
+        let r = look.marker_radius();
+        for (i, c) in components.iter().enumerate() {
+            let cue = style::component_cue(c);
+            let points = self.points(i);
+            series::line(chart, &points, &cue, look.line_width())?;
+            for p in points {
+                series::marker(
+                    chart.plotting_area(),
+                    p,
+                    cue.marker,
+                    r,
+                    cue.colour,
+                    BACKGROUND,
+                )?;
+            }
+        }
+        if let Some((m, s)) = self.sum0() {
+            // λx + λ00 at layer 0: its own marker with its ± std, joined to neither line.
+            let cue = style::component_cue(SUM0);
+            if s > 0.0 {
+                let bar = [(0.0, m - s), (0.0, m + s)];
+                series::line(chart, &bar, &cue, look.line_width())?;
+            }
+            series::marker(
+                chart.plotting_area(),
+                (0.0, m),
+                cue.marker,
+                r + 3,
+                cue.colour,
+                BACKGROUND,
+            )?;
+        }
+        Ok(())
+    }
+
     fn chart_height(look: &Look) -> i32 {
         if look.is_phone() {
             675
@@ -106,33 +209,17 @@ impl Plot for LayerLinesPlot {
             .draw_head(root, &self.title, &self.legend())
             .map_err(e)?;
         let layers = self.spread.mean.layers;
-        let bands: Vec<Option<Band>> = (0..self.spread.mean.components.len())
-            .map(|c| self.band(c))
-            .collect();
-        let sum = self.sum0();
-        let ys = (0..self.spread.mean.components.len())
-            .flat_map(|c| self.points(c))
-            .map(|p| p.1)
-            .chain(
-                bands
-                    .iter()
-                    .flatten()
-                    .flat_map(|b| b.upper.iter().chain(&b.lower))
-                    .map(|p| p.1),
-            )
-            .chain(sum.into_iter().flat_map(|(m, s)| [m - s, m + s]));
-        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
-            (lo.min(y), hi.max(y))
-        });
         // Finite lambdas of any magnitude; a range no axis can tick leaves the chart empty.
-        let Some((y0, y1)) = padded(lo, hi, 0.06, 0.05) else {
+        let Some((y0, y1)) = self.y_range() else {
             return root.present().map_err(e);
         };
         let x1 = layers.saturating_sub(1).max(1) as f64;
         let (tick, label) = (look.tick as i32, look.label as i32);
+        // Room above the chart for the note on the layer without attention.
+        let note_room = self.no_attention().map_or(0, |_| tick + 12);
         let mut chart = ChartBuilder::on(&chart_area)
             .margin(if look.is_narrow() { 16 } else { 36 })
-            .margin_top(look.tick as i32 / 2 + 8)
+            .margin_top(tick / 2 + 8 + note_room)
             // Room for the last layer's label, centred on the right edge.
             .margin_right(
                 look.edge_room(&format!("{}", layers.saturating_sub(1)))
@@ -146,7 +233,7 @@ impl Plot for LayerLinesPlot {
         chart
             .configure_mesh()
             .x_desc("layer")
-            .y_desc("lambda at the last evaluation")
+            .y_desc(self.y_desc())
             .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
             .label_style((FONT, look.tick).into_font().color(&TEXT))
             .x_label_formatter(&|v| style::number(*v, 0))
@@ -162,6 +249,27 @@ impl Plot for LayerLinesPlot {
             .axis_style(TEXT.stroke_width(2))
             .draw()
             .map_err(e)?;
+        if let Some(l) = self.no_attention() {
+            // A light column over the grid, and a note above it, for the article to point at.
+            let (l, y) = (l as f64, (y0, y1));
+            chart
+                .draw_series([Rectangle::new(
+                    [(l - 0.5, y.0), (l + 0.5, y.1)],
+                    TEXT.mix(0.08).filled(),
+                )])
+                .map_err(e)?;
+            let (px, top) = chart.backend_coord(&(l, y1));
+            let style = (FONT, look.tick)
+                .into_font()
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            root.draw(&Text::new(
+                format!("layer {}: {NO_ATTN}", l as usize),
+                (px, top - 8),
+                style,
+            ))
+            .map_err(e)?;
+        }
         // Zero: where every embedding's lambda starts, and where a sign changes.
         if y0 < 0.0 && y1 > 0.0 {
             chart
@@ -171,46 +279,7 @@ impl Plot for LayerLinesPlot {
                 ))
                 .map_err(e)?;
         }
-        // Bands first, so no band covers another component's line.
-        for (c, band) in self.spread.mean.components.iter().zip(&bands) {
-            if let Some(band) = band {
-                series::band(&mut chart, band, &style::component_cue(c), 2).map_err(e)?;
-            }
-        }
-        let r = look.marker_radius();
-        for (i, c) in self.spread.mean.components.iter().enumerate() {
-            let cue = style::component_cue(c);
-            let points = self.points(i);
-            series::line(&mut chart, &points, &cue, look.line_width()).map_err(e)?;
-            for p in points {
-                series::marker(
-                    chart.plotting_area(),
-                    p,
-                    cue.marker,
-                    r,
-                    cue.colour,
-                    BACKGROUND,
-                )
-                .map_err(e)?;
-            }
-        }
-        if let Some((m, s)) = sum {
-            // λx + λ00 at layer 0: its own marker with its ± std, joined to neither line.
-            let cue = style::component_cue(SUM0);
-            if s > 0.0 {
-                let bar = [(0.0, m - s), (0.0, m + s)];
-                series::line(&mut chart, &bar, &cue, look.line_width()).map_err(e)?;
-            }
-            series::marker(
-                chart.plotting_area(),
-                (0.0, m),
-                cue.marker,
-                r + 3,
-                cue.colour,
-                BACKGROUND,
-            )
-            .map_err(e)?;
-        }
+        self.draw_series(&mut chart, look).map_err(e)?;
         root.present().map_err(e)
     }
 
@@ -239,8 +308,12 @@ impl Plot for LayerLinesPlot {
             .collect();
         if let Some((m, _)) = self.sum0() {
             parts.push(format!(
-                "at layer 0, where x and x00 are the same vector, their sum λx + λ00 is {m:.2}"
+                "at layer 0, where x and x00 are the same vector, their sum λx + λ00 {} {m:.2}",
+                if self.shares { "has a share of" } else { "is" }
             ));
+        }
+        if let Some(l) = self.no_attention() {
+            parts.push(format!("layer {l}, shaded, has no attention"));
         }
         let band = if self.spread.std.is_some() {
             ", with a band of ± one standard deviation over seeds"

@@ -21,11 +21,13 @@ pub enum FigureSpec {
         /// Each seed's added embeddings' signs aligned before averaging.
         aligned: bool,
     },
-    /// Lambdas across layers: one line per component, mean ± std over seeds.
+    /// Lambdas across layers: one line per component, mean ± std over seeds; `normalized`:
+    /// each component's share of the layer's input instead (`stats::shares`).
     LayerLines {
         variant: Variant,
         seed: Option<u64>,
         aligned: bool,
+        normalized: bool,
     },
     LambdaLines {
         variant: Variant,
@@ -87,6 +89,10 @@ pub fn known() -> Vec<Known> {
             about: "lambdas across layers, one line per component, mean ± std over seeds; -aligned as above",
         },
         Known {
+            pattern: "lambdas-layers-VARIANT[-sSEED][-aligned]-normalized.png",
+            about: "each component's share of the layer's input, λ·RMS / Σ|λ·RMS| (needs logged x_norms, or norms imported for the variant)",
+        },
+        Known {
             pattern: "lambdas-norm-VARIANT[-sSEED].png",
             about: "the heatmap with each lambda times the RMS of its input (needs logged x_norms)",
         },
@@ -134,6 +140,12 @@ pub fn names_for(runs: &RunSet) -> Vec<String> {
         }
         if stats::norm_weighted(&rs).is_ok() {
             names.push(format!("lambdas-norm-{v}.png"));
+        }
+        if stats::share_spread(&rs, &stats::norm_source(runs, v), false).is_ok() {
+            names.push(format!("lambdas-layers-{v}-normalized.png"));
+            if v.extra_embeddings() > 0 {
+                names.push(format!("lambdas-layers-{v}-aligned-normalized.png"));
+            }
         }
     }
     if let [experiment] = runs.experiments().as_slice() {
@@ -214,6 +226,10 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
             }
         }
         ["lambdas", "layers", rest @ ..] => {
+            let (rest, normalized) = match rest {
+                [r @ .., "normalized"] => (r, true),
+                _ => (rest, false),
+            };
             let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
             if !layers.is_empty() {
                 return Err(unknown(name));
@@ -222,6 +238,7 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
                 variant,
                 seed,
                 aligned,
+                normalized,
             }
         }
         ["lambdas", rest @ ..] => {

@@ -137,20 +137,33 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             variant,
             seed,
             aligned,
+            normalized,
         } => {
             let rs = pick_runs(runs, name, *variant, *seed)?;
-            let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
-            let mut title = format!(
-                "Lambdas across layers: {}",
-                who(*variant, *seed, &spread.mean)
-            );
+            let (spread, what, source) = if *normalized {
+                let source = stats::norm_source(runs, *variant);
+                let spread = stats::share_spread(&rs, &source, *aligned).map_err(stats_err)?;
+                (
+                    spread,
+                    "Share of each layer's input, λ·RMS / Σ|λ·RMS|",
+                    source.said(),
+                )
+            } else {
+                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
+                (spread, "Lambdas across layers", String::new())
+            };
+            let mut title = format!("{what}: {}", who(*variant, *seed, &spread.mean));
             if spread.mean.n > 1 {
                 title = title.replacen(", mean of", ", mean ± std of", 1);
+            }
+            if !source.is_empty() {
+                title = format!("{title}, {source}");
             }
             if *aligned {
                 title = format!("{title}, {}", alignment(*variant, &spread));
             }
-            Prepared::Layers(layer_lines::LayerLinesPlot::new(spread, title))
+            let plot = layer_lines::LayerLinesPlot::new(spread, title);
+            Prepared::Layers(if *normalized { plot.as_shares() } else { plot })
         }
         FigureSpec::LambdaLines {
             variant,

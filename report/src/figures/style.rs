@@ -192,7 +192,11 @@ pub const PLAIN_LABEL: usize = 10;
 /// digits where that would take more than [`PLAIN_LABEL`] characters: a loss of 1e200 once
 /// drew tick labels of 200 digits, and a figure never prints a label no one can read.
 pub fn number(v: f64, decimals: usize) -> String {
-    let plain = format!("{v:.decimals$}");
+    let mut plain = format!("{v:.decimals$}");
+    // A tick a rounding error below zero reads `-0.0`: write it as zero.
+    if plain.starts_with('-') && plain[1..].chars().all(|c| c == '0' || c == '.') {
+        plain.remove(0);
+    }
     if plain.len() <= PLAIN_LABEL || !v.is_finite() {
         return plain;
     }

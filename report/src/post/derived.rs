@@ -1,5 +1,6 @@
-//! Numbers derived from one experiment's facts, for directives and claims: a final lambda per
-//! seed (an added embedding's sign aligned on request, as the figures do), its mean at one
+//! Numbers derived from one experiment's facts, for directives and claims: a final lambda (or
+//! its share of the layer's input) per seed (an added embedding's sign aligned on request, as
+//! the figures do), its mean at one
 //! layer, the layers at which a lambda means something on its own, and how the variants' mean
 //! loss curves compare along an axis.
 
@@ -21,19 +22,42 @@ fn lambdas_of(g: &BTreeMap<String, Vec<f64>>, component: &str) -> Option<Vec<f64
 /// The final lambdas of `component` in each counted run of `v`, in seed order; `aligned`:
 /// an added embedding's flipped where their layer mean is negative (see `stats::align_sign`).
 pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<Vec<f64>>, String> {
-    let runs: Vec<Vec<f64>> = v
-        .seed_lambdas
+    per_seed_in(v, &v.seed_lambdas, component, aligned, "lambdas")
+}
+
+/// Like [`per_seed`], each component's share of the layer's input (`stats::shares`) when
+/// `normalized`; an error naming the experiment when the runs have no norms.
+pub fn per_seed_of(
+    v: &VariantFacts,
+    component: &str,
+    aligned: bool,
+    normalized: bool,
+) -> Result<Vec<Vec<f64>>, String> {
+    if !normalized {
+        return per_seed(v, component, aligned);
+    }
+    let shares = v.seed_shares.as_ref().map_err(|e| e.clone())?;
+    per_seed_in(v, shares, component, aligned, "shares")
+}
+
+fn per_seed_in(
+    v: &VariantFacts,
+    grids: &[BTreeMap<String, Vec<f64>>],
+    component: &str,
+    aligned: bool,
+    what: &str,
+) -> Result<Vec<Vec<f64>>, String> {
+    let runs: Vec<Vec<f64>> = grids
         .iter()
         .filter_map(|g| lambdas_of(g, component))
         .collect();
     if runs.is_empty() || runs.len() != v.seeds.len() {
-        let known: Vec<&str> = v
-            .seed_lambdas
+        let known: Vec<&str> = grids
             .first()
             .map(|g| g.keys().map(String::as_str).collect())
             .unwrap_or_default();
         return Err(format!(
-            "not every run of {} logs lambdas of `{component}` (components logged: {})",
+            "not every run of {} logs {what} of `{component}` (components logged: {})",
             v.variant,
             if known.is_empty() {
                 "none".to_string()
@@ -179,12 +203,21 @@ pub fn difference(f: &Facts, a: &Args) -> Result<String, String> {
 
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
 pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
+    mean_of(f, a, false)
+}
+
+/// `lambda_share(...)`: one component's share of a layer's input, mean ± std over seeds.
+pub fn share_at(f: &Facts, a: &Args) -> Result<String, String> {
+    mean_of(f, a, true)
+}
+
+fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<String, String> {
     let v = f.variant(a.variant()?)?;
     let component = a
         .text("component")
         .ok_or("needs `component`, e.g. component=\"x00\"")?;
     let layer = a.whole("layer").ok_or("needs `layer`, e.g. layer=15")? as usize;
-    let runs = per_seed(v, component, a.flag("aligned"))?;
+    let runs = per_seed_of(v, component, a.flag("aligned"), normalized)?;
     identifiable_layers(component, runs[0].len(), Some(&[layer]), &v.variant)?;
     let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
     let d = a.digits(2);

@@ -33,6 +33,10 @@ pub struct VariantFacts {
     /// Final lambdas of each counted run, in seed order: signs can differ between seeds, which a
     /// mean hides.
     pub seed_lambdas: Vec<BTreeMap<String, Vec<f64>>>,
+    /// Each counted run's share of each layer's input per component (`stats::shares`: signed
+    /// λ·RMS / Σ|λ·RMS|; at layer 0 `x` holds the share of x+x00 and `x00` 0), in seed order;
+    /// or why there are none (no norms logged or imported), naming the experiment.
+    pub seed_shares: Result<Vec<BTreeMap<String, Vec<f64>>>, String>,
     /// Validation loss by step and by training time (s): the mean over the counted runs, on the
     /// range all of them cover.
     pub step_curve: Option<MeanCurve>,

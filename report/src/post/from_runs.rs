@@ -28,6 +28,18 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             .filter_map(|r| stats::last_lambdas(r).ok())
             .map(|g| g.components.into_iter().zip(g.values).collect())
             .collect();
+        let source = stats::norm_source(runs, v);
+        let seed_shares = counted
+            .iter()
+            .map(|r| {
+                stats::run_shares(r, &source)
+                    .map(|g| g.components.into_iter().zip(g.values).collect())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| match e {
+                crate::Error::Stats(m) => m,
+                other => other.to_string(),
+            });
         variants.push(VariantFacts {
             variant: v,
             seeds: counted.iter().map(|r| r.info.seed).collect(),
@@ -45,6 +57,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
             lambdas,
             seed_lambdas,
+            seed_shares,
             step_curve: stats::mean_curve(&counted, stats::Axis::Step),
             time_curve: stats::mean_curve(&counted, stats::Axis::Time),
         });

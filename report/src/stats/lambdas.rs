@@ -43,6 +43,12 @@ impl LambdaGrid {
 /// The name of `λx + λ00` at layer 0, where x and x00 are the same vector.
 pub const SUM0: &str = "x+x00";
 
+/// The layer without attention in the medium track's pattern (modded-nanogpt drops blocks.7's
+/// attention; trainer/src/model.rs builds the same), which is defined for 16 layers.
+pub fn no_attention(layers: usize) -> Option<usize> {
+    (layers == 16).then_some(7)
+}
+
 /// Whether `component` at `layer` is one of the two lambdas that only count as a sum: `x` and
 /// `x00` at layer 0, where the residual still is x00.
 pub fn coincide_at_0(component: &str, layer: usize) -> bool {
@@ -56,6 +62,24 @@ fn last_with(run: &Run, need_norms: bool) -> Option<&Metrics> {
 }
 
 fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
+    let (mut grid, norms) = lambdas_at_last(run, need_norms)?;
+    if let Some(norms) = norms {
+        // Only `x` is scaled: the embeddings are RMS-normed, so their RMS is 1.
+        if let Some(x) = grid.components.iter().position(|c| c == "x") {
+            for (v, n) in grid.values[x].iter_mut().zip(&norms) {
+                *v *= n;
+            }
+        }
+    }
+    Ok(grid)
+}
+
+/// A run's lambdas at its last evaluation that logged them (with `need_norms`, the last that
+/// also logged `x_norms`, and those norms, one per layer).
+pub(crate) fn lambdas_at_last(
+    run: &Run,
+    need_norms: bool,
+) -> Result<(LambdaGrid, Option<Vec<f64>>)> {
     let Some(m) = last_with(run, need_norms) else {
         let what = if need_norms {
             if last_with(run, false).is_some() {
@@ -87,8 +111,8 @@ fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
         }
         values.push(v.clone());
     }
-    if need_norms {
-        let norms = m.x_norms.as_ref().expect("checked by last_with");
+    let norms = if need_norms {
+        let norms = m.x_norms.clone().expect("checked by last_with");
         if norms.len() != layers {
             return Err(Error::Stats(format!(
                 "{} at step {}: x_norms has {} layers, lambdas {layers}",
@@ -97,20 +121,18 @@ fn grid_of(run: &Run, need_norms: bool) -> Result<LambdaGrid> {
                 norms.len()
             )));
         }
-        // Only `x` is scaled: the embeddings are RMS-normed, so their RMS is 1.
-        if let Some(x) = components.iter().position(|c| c == "x") {
-            for (v, n) in values[x].iter_mut().zip(norms) {
-                *v *= n;
-            }
-        }
-    }
-    Ok(LambdaGrid {
+        Some(norms)
+    } else {
+        None
+    };
+    let grid = LambdaGrid {
         components,
         layers,
         values,
         n: 1,
         step: m.step,
-    })
+    };
+    Ok((grid, norms))
 }
 
 /// One run's lambdas at its last evaluation that logged them.
@@ -167,13 +189,23 @@ pub fn spread(runs: &[&Run], aligned: bool) -> Result<LambdaSpread> {
 }
 
 fn spread_of(runs: &[&Run], need_norms: bool, aligned: bool) -> Result<LambdaSpread> {
+    spread_with(runs, aligned, |r| grid_of(r, need_norms))
+}
+
+/// Mean ± std over runs of one grid per run (`grid`), all of one shape (the error names the
+/// first run that differs); `aligned` as in [`spread`].
+pub(crate) fn spread_with(
+    runs: &[&Run],
+    aligned: bool,
+    grid: impl Fn(&Run) -> Result<LambdaGrid>,
+) -> Result<LambdaSpread> {
     let Some(first) = runs.first() else {
         return Err(Error::Stats("no runs to take lambdas from".into()));
     };
     let mut grids = Vec::with_capacity(runs.len());
     let mut flipped = 0;
     for run in runs {
-        let mut g = grid_of(run, need_norms)?;
+        let mut g = grid(run)?;
         if let Some(f) = grids
             .first()
             .filter(|f: &&LambdaGrid| f.components != g.components || f.layers != g.layers)
@@ -195,6 +227,11 @@ fn spread_of(runs: &[&Run], need_norms: bool, aligned: bool) -> Result<LambdaSpr
         }
         grids.push(g);
     }
+    Ok(combine(grids, flipped))
+}
+
+/// Mean ± std over per-run grids of one shape (checked by the caller); `flipped` as counted.
+fn combine(grids: Vec<LambdaGrid>, flipped: usize) -> LambdaSpread {
     let mut mean = grids[0].clone();
     mean.n = grids.len();
     let mut std = mean.values.clone();
@@ -209,12 +246,12 @@ fn spread_of(runs: &[&Run], need_norms: bool, aligned: bool) -> Result<LambdaSpr
     let sum0_std = (sums.len() == grids.len())
         .then(|| super::mean_std(&sums).1)
         .flatten();
-    Ok(LambdaSpread {
+    LambdaSpread {
         std: (grids.len() > 1).then_some(std),
         sum0_std,
         mean,
         flipped,
-    })
+    }
 }
 
 /// One lambda over training: (step, value) at every evaluation that logged it.

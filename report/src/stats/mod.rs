@@ -9,6 +9,8 @@
 //!   of several seeds on a common grid inside the range all of them cover.
 //! - [`lambdas`]: lambdas per layer and component at the last evaluation (one run or the mean
 //!   over seeds), the same weighted by activation norms, and lambdas over training.
+//! - [`shares`]: each component's share of a layer's input, lambda × norm over the summed
+//!   magnitudes, from logged or imported norms.
 //! - [`compare`]: a difference of means with its Welch interval and minimum detectable
 //!   difference ([`power`]), equivalence (TOST), and the record rule's one-sided t-test.
 //! - [`configs`]: the runs grouped by configuration (variant + what else differs in the config).
@@ -21,14 +23,16 @@ pub mod configs;
 pub mod curve;
 pub mod lambdas;
 pub mod power;
+pub mod shares;
 
 pub use compare::{below_threshold, difference, tost, BelowThreshold, Difference, Tost};
 pub use configs::{configurations, run_name, Configuration};
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
 pub use lambdas::{
-    align_sign, coincide_at_0, last_lambdas, mean_lambdas, norm_weighted, over_training,
-    sign_is_free, spread, LambdaGrid, LambdaSpread, SUM0,
+    align_sign, coincide_at_0, last_lambdas, mean_lambdas, no_attention, norm_weighted,
+    over_training, sign_is_free, spread, LambdaGrid, LambdaSpread, SUM0,
 };
+pub use shares::{norm_source, run_shares, share_spread, ComponentNorms, NormSource};
 
 use crate::runs::{describe, RunSet};
 use crate::{Error, Result};

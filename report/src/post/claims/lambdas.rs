@@ -9,11 +9,16 @@
 //! - `lambda_fades`, `lambda_grows`: in every run, smaller (larger) in magnitude at the last
 //!   layer than at the first.
 //!
+//! With `normalized=true` each kind reads each component's share of the layer's input
+//! (`stats::shares`: signed λ·RMS / Σ|λ·RMS|) instead of its lambda; `layers=[7, 8]` with
+//! `lambda_grows`/`lambda_fades` compares two layers (the layer after the one without
+//! attention, say). Variants whose runs have no norms fail the claim with why.
+//!
 //! Layer 0 of `x` and `x00` is refused, and left out of "every layer": the residual is x00
 //! there, so only their sum is learned (`stats::lambdas`); `component="x+x00"` checks the sum.
 
 use super::{Audit, Claim, Kind};
-use crate::post::derived::{identifiable_layers, per_seed};
+use crate::post::derived::{identifiable_layers, per_seed_of};
 use crate::post::facts::VariantFacts;
 use crate::stats::SUM0;
 
@@ -56,6 +61,11 @@ pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
     }
     if audit.runs.is_empty() {
         return c.bad("no run of the variants named logs these lambdas");
+    }
+    if c.args.flag("normalized") {
+        audit
+            .found
+            .push("shares of each layer's input, λ·RMS / Σ|λ·RMS|".into());
     }
     // One phrase when every component was checked at the same layers, else one each.
     audit.layers = Some(if layers.iter().all(|(_, s)| *s == layers[0].1) {
@@ -111,7 +121,9 @@ fn components(c: &Claim, v: &VariantFacts) -> Result<Vec<String>, String> {
 /// One variant and component: what does not hold there (`None` when the claim holds), and the
 /// layers checked in words.
 fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, String), String> {
-    let runs = per_seed(v, component, false).map_err(|e| format!("claim \"{}\": {e}", c.text))?;
+    let normalized = c.args.flag("normalized");
+    let runs = per_seed_of(v, component, false, normalized)
+        .map_err(|e| format!("claim \"{}\": {e}", c.text))?;
     let count = runs[0].len();
     let given: Option<Vec<usize>> = c
         .args
@@ -119,7 +131,14 @@ fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, 
         .map(|ls| ls.into_iter().map(|l| l as usize).collect());
     let (layers, said) = identifiable_layers(component, count, given.as_deref(), &v.variant)
         .map_err(|e| format!("claim \"{}\": {e}", c.text))?;
-    let label = format!("λ{component} of {}", v.variant);
+    let label = if normalized {
+        format!(
+            "the share of {component} in the layer input of {}",
+            v.variant
+        )
+    } else {
+        format!("λ{component} of {}", v.variant)
+    };
     let fmt = |xs: &[f64]| {
         xs.iter()
             .map(|x| format!("{x:.3}"))

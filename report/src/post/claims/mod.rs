@@ -5,7 +5,9 @@
 //!
 //! A claim ranges over what it names, and no further: one `variant=`, several
 //! (`variants=["x01", "x04"]`) or every one (`variants="all"`); for lambda kinds one
-//! `component=` or several (`components=["x01", "x03"]`, `components="added"`), in every run.
+//! `component=` or several (`components=["x01", "x03"]`, `components="added"`), in every run;
+//! with `normalized=true`, over each component's share of the layer's input instead of its
+//! lambda (`stats::shares`).
 //! Each check returns an [`Audit`] of what it looked at and found, which `report check
 //! --claims` lists beside the sentence the claim follows.
 //!
@@ -33,6 +35,12 @@ pub fn check(f: &Facts, args: &Args) -> Result<Audit, String> {
         .text("that")
         .ok_or_else(|| format!("check(...) needs `that`, one of: {}", Kind::known()))?;
     let kind = Kind::parse(that)?;
+    if args.flag("normalized") && !kind.is_lambda() {
+        return Err(format!(
+            "claim \"{claim}\": normalized=true applies to the lambda kinds only (shares of a \
+             layer's input), not to that=\"{kind}\""
+        ));
+    }
     let mut audit = Audit::new(kind);
     let c = Claim {
         facts: f,
@@ -124,5 +132,7 @@ impl Claim<'_> {
     }
 }
 
+#[cfg(test)]
+mod share_tests;
 #[cfg(test)]
 mod tests;

@@ -9,10 +9,10 @@ use runlog::Variant;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-type Lambdas = BTreeMap<String, Vec<f64>>;
+pub(super) type Lambdas = BTreeMap<String, Vec<f64>>;
 
 /// A variant with these final losses and, per run, these lambdas.
-fn variant(name: &str, losses: &[f64], lambdas: Vec<Lambdas>) -> VariantFacts {
+pub(super) fn variant(name: &str, losses: &[f64], lambdas: Vec<Lambdas>) -> VariantFacts {
     let n = losses.len().max(lambdas.len());
     VariantFacts {
         variant: Variant::parse(name).unwrap(),
@@ -25,13 +25,14 @@ fn variant(name: &str, losses: &[f64], lambdas: Vec<Lambdas>) -> VariantFacts {
         p_final: None,
         p_at_time: None,
         lambdas: None,
+        seed_shares: Err("no norms in these facts".into()),
         seed_lambdas: lambdas,
         step_curve: None,
         time_curve: None,
     }
 }
 
-fn facts(variants: Vec<VariantFacts>) -> Facts {
+pub(super) fn facts(variants: Vec<VariantFacts>) -> Facts {
     Facts {
         baseline: Variant::BASELINE,
         variants,
@@ -39,7 +40,7 @@ fn facts(variants: Vec<VariantFacts>) -> Facts {
     }
 }
 
-fn args(pairs: &[(&str, Value)]) -> Args {
+pub(super) fn args(pairs: &[(&str, Value)]) -> Args {
     let mut a: BTreeMap<String, Value> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -48,7 +49,7 @@ fn args(pairs: &[(&str, Value)]) -> Args {
     Args::new(a)
 }
 
-fn lambdas(pairs: &[(&str, &[f64])]) -> Lambdas {
+pub(super) fn lambdas(pairs: &[(&str, &[f64])]) -> Lambdas {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_vec()))

@@ -321,6 +321,7 @@ pub const FUNCTIONS: &[Function] = &[
             ("layers", Type::Wholes),
             AXIS,
             ("share", Type::Number),
+            ("normalized", Type::Flag),
         ],
         run: |s, a| {
             let audit = claims::check(s.facts, a)?;
@@ -341,6 +342,21 @@ pub const FUNCTIONS: &[Function] = &[
             ("aligned", Type::Flag),
         ],
         run: |s, a| derived::mean_at(s.facts, a),
+    },
+    Function {
+        name: "lambda_share",
+        usage: "lambda_share(variant=\"x01\", component=\"x00\", layer=15, digits=2, \
+                aligned=false): a component's share of a layer's input at the last evaluation, \
+                λ·RMS / Σ|λ·RMS| (signed), mean ± std over seeds; needs norms (component=\"x+x00\" \
+                at layer 0)",
+        args: &[
+            VARIANT,
+            ("component", Type::Text),
+            ("layer", Type::Whole),
+            DIGITS,
+            ("aligned", Type::Flag),
+        ],
+        run: |s, a| derived::share_at(s.facts, a),
     },
     Function {
         name: "lowest_count",
