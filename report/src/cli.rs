@@ -56,6 +56,10 @@ pub struct StatsArgs {
     /// Compare val loss at this training time (s); default: the earliest final time
     #[arg(long)]
     pub at_time: Option<f64>,
+    /// Test each configuration's mean final val loss below this (one-sided t-test, the record
+    /// rule; the medium track's target is 2.92)
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,7 +190,83 @@ pub fn stats(args: &StatsArgs) -> Result<()> {
         }
     }
     println!("p: two-sided Welch t-test against {}", table.baseline);
+    print_differences(&table);
+    if let Some(t) = args.threshold {
+        print_record_tests(&runs, t);
+    }
     Ok(())
+}
+
+/// Each variant against the baseline: the difference of final val loss with its 95% interval,
+/// p, and the minimum detectable difference.
+fn print_differences(table: &stats::StatsTable) {
+    println!(
+        "\nFinal val loss against {}:\n{:<8} {:>7} {:>10}  {:<22} {:>7} {:>9}",
+        table.baseline, "variant", "n", "diff", "95% interval", "p", "MDE"
+    );
+    for r in table.rows.iter().filter(|r| r.variant != table.baseline) {
+        let base_n = table.row(table.baseline).map_or(0, |b| b.n);
+        let n = format!("{}+{base_n}", r.n);
+        match &r.vs_baseline {
+            Some(d) => println!(
+                "{:<8} {n:>7} {:>+10.4}  {:<22} {:>7.3} {:>9}",
+                r.variant,
+                d.diff,
+                format!("[{:+.4}, {:+.4}]", d.ci95.0, d.ci95.1),
+                d.p,
+                d.mde.map_or("–".into(), |m| format!("{m:.4}")),
+            ),
+            None => println!("{:<8} {n:>7}  – (a side has n < 2 or no spread)", r.variant),
+        }
+    }
+    println!(
+        "diff: mean minus {}'s, 95% Welch interval. MDE: the smallest true difference a \
+         two-sided Welch t-test (alpha {}) detects with power {}, from these runs' spread and \
+         counts per side; a difference below it going undetected says little.",
+        table.baseline,
+        stats::compare::MDE_ALPHA,
+        stats::compare::MDE_POWER
+    );
+}
+
+/// Each configuration's one-sided t-test of its mean final val loss below `threshold`.
+fn print_record_tests(runs: &RunSet, threshold: f64) {
+    let configs = stats::configurations(runs);
+    println!(
+        "\nRecord test against {threshold} (one-sided one-sample t-test, mean below):\n{:<28} \
+         {:>4} {:>22} {:>9} {:>8} {:>9} {:>9}",
+        "configuration", "n", "final val loss", "upper 95%", "t", "p", "time (s)"
+    );
+    for c in &configs {
+        let (Some(s), time) = (c.final_loss(), c.train_time()) else {
+            println!("{:<28} no finished run", c.label);
+            continue;
+        };
+        let time = time.map_or("–".into(), |t| format!("{:.1}", t.mean));
+        match stats::below_threshold(&s, threshold) {
+            Some(r) => println!(
+                "{:<28} {:>4} {:>22} {:>9.5} {:>8.3} {:>9.5} {time:>9}",
+                c.label,
+                r.n,
+                s.display(5).replace(&format!(" (n={})", s.n), ""),
+                r.upper95,
+                r.t,
+                r.p
+            ),
+            None => println!(
+                "{:<28} {:>4} {:>22} {:>9} {:>8} {:>9} {time:>9}  (a test needs n ≥ 2 and some spread)",
+                c.label,
+                s.n,
+                s.display(5).replace(&format!(" (n={})", s.n), ""),
+                "–",
+                "–",
+                "–"
+            ),
+        }
+        for x in &c.left_out {
+            println!("         left out: {x}");
+        }
+    }
 }
 
 pub fn figures(args: &FiguresArgs) -> Result<()> {

@@ -13,7 +13,7 @@
 //! Without Chromium the test skips with a message, and fails under CI (`.ci/run` installs it).
 
 mod site_common;
-use common::{listed, missing::missing};
+use common::{chromium::chromium, chromium::FLAGS, listed, missing::missing};
 use report::build::BuildOptions;
 use report::figures::look::{RENDITIONS, SIZE_PER_EM};
 use site_common as common;
@@ -21,18 +21,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH")?
-                .to_str()?
-                .split(':')
-                .map(|d| Path::new(d).join(name))
-                .find(|p| p.is_file())
-        })
-}
 
 /// How long one Chromium call may take before it counts as hung (a busy 2-core machine needs
 /// about 10 s for the longest); a hung browser is killed and tried once more, never waited on.
@@ -61,19 +49,9 @@ fn run_chromium_once(bin: &Path, profile: &Path, scheme: &str, args: &[String]) 
     // Blink's preferredColorScheme: 0 dark, 1 light.
     let prefer = if scheme == "dark" { 0 } else { 1 };
     let mut child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            // Element.computedName: the accessible name, as a screen reader gets it.
-            "--enable-blink-features=ComputedAccessibilityInfo",
-        ])
+        .args(FLAGS)
+        // Element.computedName: the accessible name, as a screen reader gets it.
+        .arg("--enable-blink-features=ComputedAccessibilityInfo")
         .arg(format!("--blink-settings=preferredColorScheme={prefer}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)

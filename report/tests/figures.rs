@@ -329,10 +329,19 @@ fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
     let drawn = figures::draw_figure(name, &runs, out.path()).unwrap();
     let grid = report::stats::mean_lambdas(&runs.result_runs(common::v("x02"))).unwrap();
     let (w, _, rgb) = decode_png(drawn.path());
+    // Layer 0 of x and x00 is one cell holding their sum: they are the same vector there.
+    let sum = grid.get("x", 0).unwrap() + grid.get("x00", 0).unwrap();
+    assert_eq!((plot.shown(0, 0), plot.shown(1, 0)), (sum, sum));
     for (row, comp) in grid.components.iter().enumerate() {
         for layer in 0..grid.layers {
             let (l, t, _, _) = plot.cell_rect(row, layer);
-            let want = plot.colour_of(grid.get(comp, layer).unwrap());
+            let value = if layer == 0 && row < 2 {
+                sum
+            } else {
+                grid.get(comp, layer).unwrap()
+            };
+            assert_eq!(plot.shown(row, layer), value, "{comp} {layer}");
+            let want = plot.colour_of(value);
             assert_eq!(
                 pixel(&rgb, w, l + 6, t + 6),
                 (want.0, want.1, want.2),
@@ -359,4 +368,45 @@ fn a_heatmaps_palette_keeps_every_cell_colour_and_comes_close_elsewhere() {
             path.display()
         );
     }
+}
+
+#[test]
+fn a_finals_figure_names_its_experiment_and_draws_from_its_runs_only() {
+    let p = |n: &str| figures::parse(n).map(|(s, _)| s);
+    assert_eq!(
+        p("finals-x0-experiment-below-2.92.png").unwrap(),
+        FigureSpec::Finals {
+            experiment: "x0-experiment".into(),
+            threshold: Some(2.92)
+        }
+    );
+    assert_eq!(
+        p("images/exp/finals-embeddings-extravaganza-1.png").unwrap(),
+        FigureSpec::Finals {
+            experiment: "embeddings-extravaganza-1".into(),
+            threshold: None
+        }
+    );
+    // The name reaches no path, yet a name outside the closed alphabet is refused.
+    let err = p("finals-.hidden.png").unwrap_err().to_string();
+    assert!(err.contains("experiment"), "{err}");
+    assert!(p("finals-exp-below-x.png").is_err());
+    let (_tmp, runs) = sweep(&["x00", "x01"]);
+    let out = tempfile::tempdir().unwrap();
+    let err = figures::draw_figure("finals-other.png", &runs, out.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("no run of experiment 'other'"),
+        "{err}"
+    );
+    let d = figures::draw_figure("finals-exp-below-5.png", &runs, out.path()).unwrap();
+    assert_eq!(d.files.len(), 3);
+    // Both seeds of a variant end alike here: no spread, so no t-test, and the figure says so.
+    assert!(
+        d.gist
+            .contains("one row per configuration, ordered by step count")
+            && d.gist.contains("x00 · n=2 · p: –")
+            && d.gist.contains("x01 · n=2 · p: –"),
+        "{}",
+        d.gist
+    );
 }

@@ -20,6 +20,7 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
     if !post.uses.is_empty() {
         out.uses.push((post.draft.path.clone(), post.uses.clone()));
     }
+    out.claims.append(&mut post.claims);
     let fatal = post.failed();
     out.problems.append(&mut post.problems);
     let page = post.page.take().filter(|_| !fatal)?;

@@ -1,14 +1,16 @@
 //! Lambdas over training: for each chosen layer a panel with one line per component (`x`,
 //! `x00`, `x01`, ...) by step; for a variant, the mean over its seeds at the steps all of them
 //! logged. The components' legend runs along the top, shared by the panels; panels sit two
-//! abreast in the wide rendition and one under another in the phone one.
+//! abreast in the wide rendition and one under another in the phone one. The layer-0 panel
+//! draws `x+x00`, λx + λ00, in place of x and x00: they are the same vector there, and only
+//! their sum is learned.
 
 use super::look::{Key, Look};
 use super::series;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::describe;
-use crate::stats::over_training;
+use crate::stats::{coincide_at_0, over_training, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use runlog::Run;
@@ -46,12 +48,26 @@ impl LambdaLinesPlot {
         } else {
             layers.to_vec()
         };
+        let mut components = grid.components.clone();
+        let sum0 = grid.sum0().is_some() && chosen.contains(&0);
+        if sum0 {
+            components.push(SUM0.to_string());
+        }
         let mut panels = Vec::new();
         for &layer in &chosen {
             let mut lines = Vec::new();
-            for comp in &grid.components {
-                let per_run: Vec<Vec<(f64, f64)>> =
-                    runs.iter().map(|r| over_training(r, comp, layer)).collect();
+            for comp in &components {
+                // At layer 0 the sum stands for x and x00; elsewhere it is not drawn.
+                let own = if comp == SUM0 {
+                    layer == 0
+                } else {
+                    !(sum0 && coincide_at_0(comp, layer))
+                };
+                let per_run: Vec<Vec<(f64, f64)>> = if own {
+                    runs.iter().map(|r| points(r, comp, layer)).collect()
+                } else {
+                    Vec::new()
+                };
                 lines.push(mean_at_common_steps(&per_run));
             }
             panels.push((layer, lines));
@@ -65,10 +81,25 @@ impl LambdaLinesPlot {
         }
         Ok(LambdaLinesPlot {
             title,
-            components: grid.components,
+            components,
             panels,
         })
     }
+}
+
+/// One run's (step, value) of `comp` at `layer`; [`SUM0`] adds x's and x00's at each step.
+fn points(run: &Run, comp: &str, layer: usize) -> Vec<(f64, f64)> {
+    if comp != SUM0 {
+        return over_training(run, comp, layer);
+    }
+    let x00 = over_training(run, "x00", layer);
+    over_training(run, "x", layer)
+        .into_iter()
+        .filter_map(|(step, a)| {
+            let b = x00.iter().find(|p| p.0 == step)?.1;
+            Some((step, a + b))
+        })
+        .collect()
 }
 
 /// The mean over runs at the steps every run logged (seeds of a sweep log the same steps).
@@ -170,8 +201,8 @@ impl Plot for LambdaLinesPlot {
                 .x_desc("step")
                 .axis_desc_style((FONT, look.tick).into_font().color(&TEXT))
                 .label_style((FONT, look.tick).into_font().color(&TEXT))
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .y_label_formatter(&|v| format!("{v:.dy$}"))
+                .x_label_formatter(&|v| style::number(*v, 0))
+                .y_label_formatter(&|v| style::number(*v, dy))
                 .x_labels(if look.is_phone() { 4 } else { 5 })
                 .y_labels(6)
                 .bold_line_style(GRID.stroke_width(2))
@@ -214,7 +245,7 @@ impl Plot for LambdaLinesPlot {
                 .components
                 .iter()
                 .zip(lines)
-                .filter_map(|(c, l)| l.last().map(|p| format!("{c} {:.2}", p.1)))
+                .filter_map(|(c, l)| l.last().map(|p| format!("{c} {}", style::number(p.1, 2))))
                 .collect();
             parts.push(format!("layer {layer}: {}", ends.join(", ")));
         }

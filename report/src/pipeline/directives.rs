@@ -2,12 +2,16 @@
 //! the TODO pass replaced) becomes the markdown it stands for, on the experiment it names
 //! (`crate::post::directives`: the call language and the functions). A failed claim or a bad
 //! directive is a fatal problem at its line; a check that holds leaves nothing, not even its
-//! line.
+//! line. Each claim is recorded with the sentence it follows and what it checked
+//! ([`claim_audit`]), and a block that says a difference is absent without an equivalence claim
+//! is reported.
 
-use super::{Context, Flow, Pass, Post};
+use super::{claim_audit, Context, Flow, Pass, Post};
 use crate::figures;
-use crate::post::directives::{self, FigureCheck};
+use crate::post::claims::audit::Record;
+use crate::post::directives::{self, parse, FigureCheck};
 use crate::post::{scan, Kind};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -35,6 +39,7 @@ impl Pass for Directives {
         let figure_ok: FigureCheck =
             Arc::new(|name: &str| figures::parse(name).map(|_| ()).map_err(|e| e.to_string()));
         let setup = |facts: &_| cx.templates.setup(facts);
+        let mut claims = Vec::new();
         for d in found {
             // References are resolved once every figure and table is in place (`refs`).
             let is_ref =
@@ -42,10 +47,18 @@ impl Pass for Directives {
             if !post.is_free(&d.range) || is_ref {
                 continue;
             }
-            match directives::expand(&d, &post.sources, &figure_ok, &setup) {
+            let result = directives::expand(&d, &post.sources, &figure_ok, &setup);
+            if let Some(call) = parse::parse(&d.body).ok().filter(|c| c.name == "check") {
+                let outcome = match &result {
+                    Ok(called) => called.audit.clone().ok_or_else(String::new),
+                    Err(msg) => Err(msg.clone()),
+                };
+                claims.push((d.range.clone(), call, outcome));
+            }
+            match result {
                 // A check on a line of its own takes its line with it.
-                Ok(text) if text.is_empty() => post.edits.push((whole_line(&body, d.range), text)),
-                Ok(text) => post.edits.push((d.range, text)),
+                Ok(c) if c.text.is_empty() => post.edit(whole_line(&body, d.range), c.text),
+                Ok(c) => post.edit(d.range, c.text),
                 Err(msg) => {
                     let kind = if msg.starts_with("claim \"") {
                         Kind::FailedClaim
@@ -56,21 +69,99 @@ impl Pass for Directives {
                 }
             }
         }
+        record(post, &body, claims);
         Flow::Go
     }
 }
 
-/// `range` widened to its whole line (newline included) when nothing else is on that line.
+type Found = (
+    Range<usize>,
+    parse::Call,
+    Result<crate::post::claims::Audit, String>,
+);
+
+/// Each claim with its sentence into `post.claims`; each block that says a difference is absent
+/// with no equivalence claim in it, a problem.
+fn record(post: &mut Post, body: &str, claims: Vec<Found>) {
+    let text = |c: &parse::Call, k: &str| c.args.get(k).and_then(|v| v.as_str()).map(String::from);
+    let blocks = claim_audit::Blocks::new(body);
+    let mut edits = post.edits.clone();
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut backed = HashSet::new();
+    for (range, call, outcome) in claims {
+        let that = text(&call, "that").unwrap_or_default();
+        let block = blocks.start_of(range.start);
+        if that == "equivalent" {
+            backed.insert(block);
+        }
+        let line = post.draft.line_at(post.draft.body_start + range.start);
+        post.claims.push(Record {
+            path: post.draft.path.clone(),
+            line,
+            claim: text(&call, "claim").unwrap_or_default(),
+            that,
+            experiment: text(&call, "experiment"),
+            sentence: claim_audit::sentence_before(body, block, &range, &edits),
+            outcome,
+        });
+    }
+    let code = scan::scan(body).code;
+    for start in blocks.starts(body.len()) {
+        let end = claim_audit::block_end(body, start);
+        // Code is the author's example, not a statement: blanked before looking (the ranges
+        // are sorted and never overlap).
+        let mut text = body[start..end].to_string();
+        let first = code.partition_point(|r| r.end <= start);
+        for r in code[first..].iter().take_while(|r| r.start < end) {
+            let (a, b) = (r.start.max(start), r.end.min(end));
+            if a < b {
+                text.replace_range(a - start..b - start, &" ".repeat(b - a));
+            }
+        }
+        let words = claim_audit::absence_words(&text, 0..text.len());
+        if words.is_empty() || backed.contains(&start) {
+            continue;
+        }
+        post.problem_at(
+            start,
+            Kind::Wording,
+            format!(
+                "\"{}\" says a difference is absent, and not significant is not absent: back it \
+                 with check(that=\"equivalent\", within=...) in the same paragraph or list \
+                 item, or say what the runs could have detected",
+                words.join("\", \"")
+            ),
+        );
+    }
+}
+
+/// `range` widened to its whole line (newline included) when nothing else is on that line;
+/// looked at from the directive outwards, so a long line costs no more than its blanks.
 fn whole_line(text: &str, range: Range<usize>) -> Range<usize> {
-    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[range.end..]
-        .find('\n')
-        .map_or(text.len(), |i| range.end + i + 1);
-    let alone =
-        text[start..range.start].trim().is_empty() && text[range.end..end].trim().is_empty();
-    if alone {
-        start..end
+    let blank = |c: char| c.is_whitespace() && c != '\n';
+    let before = text[..range.start].trim_end_matches(blank);
+    let after = text[range.end..].trim_start_matches(blank);
+    if (before.is_empty() || before.ends_with('\n'))
+        && (after.is_empty() || after.starts_with('\n'))
+    {
+        let end = text.len() - after.len() + usize::from(after.starts_with('\n'));
+        before.len()..end
     } else {
         range
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_line;
+
+    #[test]
+    fn a_directive_alone_on_its_line_takes_the_line_with_it() {
+        let text = "a\n  {{ c }} \r\nb {{ d }}\n{{ e }}";
+        let at = |s: &str| text.find(s).unwrap()..text.find(s).unwrap() + s.len();
+        assert_eq!(&text[whole_line(text, at("{{ c }}"))], "  {{ c }} \r\n");
+        assert_eq!(whole_line(text, at("{{ d }}")), at("{{ d }}"));
+        assert_eq!(&text[whole_line(text, at("{{ e }}"))], "{{ e }}");
+        assert_eq!(whole_line("x {{ f }}", 2..9), 2..9);
     }
 }

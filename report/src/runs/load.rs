@@ -1,23 +1,23 @@
 //! Finding the run folders under a runs folder, reading and checking each (in parallel), then
 //! checking them as a set (`runlog::check`).
 
-use super::RunProblem;
+use super::{walk, RunProblem};
 use crate::{Error, Result};
 use runlog::check::{check_dir, check_set, Checked};
-use runlog::{Run, Warning, RUN_FILE};
+use runlog::Run;
 use std::path::{Path, PathBuf};
 
-/// What a runs folder holds: the runs that pass every check, the warnings about them (torn last
-/// lines of runs that crashed, ...), and every problem of the others.
+/// What a runs folder holds: the runs that pass every check (their warnings, such as torn last
+/// lines of runs that crashed, inside them), and every problem of the others.
 pub(crate) struct Loaded {
     pub runs: Vec<Run>,
-    pub warnings: Vec<Warning>,
     pub problems: Vec<RunProblem>,
 }
 
 /// Every run under `dir` (folders holding a `run.json`, symlinks followed: a linked copy of a
 /// run is found, and refused as the same run), checked on the machine's cores: reading is JSON
-/// parsing, and a thousand runs should load in well under two seconds.
+/// parsing, and a thousand runs should load in well under two seconds. What under `dir` is not
+/// a readable run is a problem too (`walk`), never skipped.
 pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
     if !dir.is_dir() {
         return Err(Error::NoRuns {
@@ -29,36 +29,15 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
             },
         });
     }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut warnings = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                // An unreadable corner of the tree should not hide the rest of the runs.
-                warnings.push(Warning::new(
-                    e.path().unwrap_or(dir),
-                    None,
-                    format!("skipped: {e}"),
-                ));
-                continue;
-            }
-        };
-        if entry.file_type().is_file() && entry.file_name() == RUN_FILE {
-            if let Some(parent) = entry.path().parent() {
-                dirs.push(parent.to_owned());
-            }
-        }
-    }
+    let walk::Found {
+        runs: dirs,
+        problems,
+    } = walk::walk(dir);
     let mut checked = check_all(&dirs);
     check_set(&mut checked);
     let mut loaded = Loaded {
         runs: Vec::new(),
-        warnings,
-        problems: Vec::new(),
+        problems,
     };
     for c in checked {
         let experiment = c.experiment();
