@@ -29,6 +29,49 @@ fn a_gpu_backend_this_build_lacks_is_an_error_naming_its_feature() {
     );
 }
 
+/// How `--devices N` reaches adapters 0..N-1 through burn-wgpu's device names.
+#[cfg(feature = "wgpu")]
+mod adapter_choice {
+    use burn::backend::wgpu::WgpuDevice;
+    use trainer::adapters::{device_of, AdapterInfo, DeviceType, GraphicsBackend};
+
+    fn adapter(name: &str, device_type: DeviceType) -> AdapterInfo {
+        AdapterInfo {
+            name: name.into(),
+            vendor: 0,
+            device: 0,
+            device_type,
+            device_pci_bus_id: String::new(),
+            driver: String::new(),
+            driver_info: String::new(),
+            backend: GraphicsBackend::Vulkan,
+            subgroup_min_size: 0,
+            subgroup_max_size: 0,
+            transient_saves_memory: false,
+        }
+    }
+
+    #[test]
+    fn each_adapter_is_reached_by_its_place_among_its_kind() {
+        use DeviceType as T;
+        let list = [
+            adapter("a", T::DiscreteGpu),
+            adapter("b", T::IntegratedGpu),
+            adapter("c", T::DiscreteGpu),
+            adapter("lavapipe", T::Cpu),
+            adapter("other cpu", T::Cpu),
+            adapter("?", T::Other),
+        ];
+        let got: Vec<_> = (0..list.len()).map(|i| device_of(&list, i)).collect();
+        assert_eq!(got[0], Ok(WgpuDevice::DiscreteGpu(0)));
+        assert_eq!(got[1], Ok(WgpuDevice::IntegratedGpu(0)));
+        assert_eq!(got[2], Ok(WgpuDevice::DiscreteGpu(1)));
+        assert_eq!(got[3], Ok(WgpuDevice::Cpu));
+        assert!(got[4].as_ref().unwrap_err().contains("only the first CPU"));
+        assert!(got[5].as_ref().unwrap_err().contains("unknown kind"));
+    }
+}
+
 /// What runs on lavapipe (with the feature).
 #[cfg(feature = "wgpu")]
 mod on_lavapipe {
@@ -273,6 +316,9 @@ mod on_lavapipe {
             ) && t.contains("(128.0 MiB, max_storage_buffer_binding_size); use a smaller"),
             "{t}"
         );
-        assert!(!root.path().join("t").exists(), "a run folder was left: {t}");
+        assert!(
+            !root.path().join("t").exists(),
+            "a run folder was left: {t}"
+        );
     }
 }
