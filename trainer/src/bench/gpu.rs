@@ -30,8 +30,7 @@ impl WithBackend for Row<'_> {
 pub fn run(args: &BenchArgs, kind: DeviceKind) -> Result<()> {
     device::check(kind, 1)?;
     println!(
-        "trainer bench: {} on {}, plain ops, {} timed steps after {} warm-up",
-        kind.name(),
+        "trainer bench: {}, plain ops, {} timed steps after {} warm-up",
         device::describe(kind, 1),
         args.steps,
         args.warmup
