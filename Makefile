@@ -65,14 +65,17 @@ bench: build ## speed and memory figures; TORCH_PYTHON=<python with torch> adds 
 	$(BIN)/trainer bench
 	$(BIN)/report bench
 
-check: ## lints, and the GPU feature still compiles
+check: ## lints, and the GPU features still compile
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --release --all-targets -- -D warnings
 	$(CARGO) check --release -p trainer --features cuda
+	$(CARGO) clippy --release -p trainer --features wgpu --all-targets -- -D warnings
 
 GPU_CHECK := $(or $(CARGO_TARGET_DIR),target)/gpu-check
-gpu-check-build: ## the CUDA trainer, stripped, with scripts/gpu-check.sh in target/gpu-check/ (< 64 MiB)
-	$(CARGO) build --release -p trainer --features cuda
+# cuda (NVIDIA), or wgpu (any GPU with a Vulkan or Metal driver); gpu-check.sh takes the same name.
+GPU ?= cuda
+gpu-check-build: ## the GPU trainer (GPU=cuda|wgpu), stripped, with scripts/gpu-check.sh in target/gpu-check/ (< 64 MiB)
+	$(CARGO) build --release -p trainer --features $(GPU)
 	mkdir -p $(GPU_CHECK)
 	strip -o $(GPU_CHECK)/trainer $(BIN)/trainer
 	cp scripts/gpu-check.sh $(GPU_CHECK)/

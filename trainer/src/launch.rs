@@ -173,6 +173,8 @@ fn launch_prepared_with_hooks(
         kind: args.device,
         ..ops.topology()?
     };
+    // A backend this build lacks, or no wgpu adapter: said before the run folder is touched.
+    device::check(top.kind, top.devices)?;
     let batch = config.data.batch_size;
     if !batch.is_multiple_of(top.world()) {
         return Err(Error::Usage(format!(
@@ -188,6 +190,8 @@ fn launch_prepared_with_hooks(
         .micro_batch
         .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH));
     let rows = micro_batch.unwrap_or(config.data.batch_size);
+    // A pass's largest tensor must fit in one of the device's buffers (evaluation takes `rows`).
+    device::check_fits(top.kind, top.devices, &config, rows)?;
     let shares = peers(args.device, ops.plain_ops, threads, rows);
     let ctx = RunContext {
         config,
@@ -195,7 +199,9 @@ fn launch_prepared_with_hooks(
         dir: args.run_dir(),
         quiet: args.quiet,
         micro_batch,
-        ops: if ops.plain_ops {
+        // The fused kernels and the host Newton–Schulz are CPU code: a GPU runs the plain ops
+        // throughout, its optimiser's Newton–Schulz in burn ops on the device.
+        ops: if ops.plain_ops || args.device != device::DeviceKind::Flex {
             Ops::Plain
         } else {
             Ops::Fused

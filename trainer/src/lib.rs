@@ -9,6 +9,8 @@
 //! `trainer sweep`, and the tests.
 
 pub mod accum;
+#[cfg(feature = "wgpu")]
+pub mod adapters;
 pub mod bench;
 pub mod checkpoint;
 pub mod collective;
@@ -224,10 +226,7 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         config_hash: Some(ctx.config.config_hash()),
         data_hash: Some(ctx.data.info.hash.clone()),
         commit: train::log::git_commit(),
-        device: Some(top.describe(&match (args.device, train::log::cpu_model()) {
-            (device::DeviceKind::Flex, Some(cpu)) => format!("{} ({cpu})", args.device.name()),
-            _ => args.device.name().into(),
-        })),
+        device: Some(top.describe(&device::describe(args.device, top.devices))),
         threads: Some(threads as u32),
         host: train::log::hostname(),
         started_at: Some(train::log::now_rfc3339()),

@@ -12,7 +12,7 @@ use crate::device::{TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::peers::Peers;
 use crate::train::{self, Hooks, Lane, NoHooks, RunContext, RunOutcome, TrainState};
-use burn::tensor::backend::{AutodiffBackend, BackendTypes, Device, DeviceOps};
+use burn::tensor::backend::{AutodiffBackend, BackendTypes, DeviceOps};
 use runlog::MetricsWriter;
 use std::sync::{Mutex, MutexGuard};
 
@@ -22,13 +22,6 @@ static SESSION: Mutex<()> = Mutex::new(());
 /// Holds the process's collective for one run (tests run side by side in one process).
 pub fn session() -> MutexGuard<'static, ()> {
     SESSION.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The `i`-th device of `B`'s kind (on the CPU, the one Flex device each time).
-pub fn nth_device<B: burn::tensor::backend::Backend>(i: usize) -> B::Device {
-    let mut id = B::Device::default().to_id();
-    id.index_id = i as u16;
-    B::Device::from_id(id)
 }
 
 /// How each peer gets the state it starts from (every peer calls it once, after joining: it
@@ -117,7 +110,7 @@ fn peer<B: TrainBackend, H: Hooks>(
     start: &Start<'_, B>,
     leader: Option<Leader<'_, H>>,
 ) -> Result<RunOutcome> {
-    let device = nth_device::<B>(local);
+    let device = B::nth_device(local);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(move |i| format!("device{local}-{i}"))

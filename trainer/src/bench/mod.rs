@@ -14,6 +14,7 @@
 //! (each peer packs the weights and yields a full gradient to sum).
 
 pub mod devices;
+pub mod gpu;
 pub mod torch;
 
 use crate::accum;
@@ -45,6 +46,9 @@ pub struct BenchArgs {
     /// Rounds of the alternating trainer / PyTorch comparison (with `TORCH_PYTHON`).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// The backend timed: a GPU one (cuda, wgpu) times the plain ops on its device 0.
+    #[arg(long, value_enum, default_value = "flex")]
+    pub device: crate::DeviceKind,
 }
 
 /// The rows `--only` can pick.
@@ -102,7 +106,8 @@ pub fn bench_config<B: TrainBackend>(
     args: &BenchArgs,
     device: &B::Device,
 ) -> BenchResult {
-    let ops = if args.plain_ops {
+    // A backend without the fused kernels (a GPU) runs the plain ops throughout, as in a run.
+    let ops = if args.plain_ops || !B::FUSED {
         Ops::Plain
     } else {
         Ops::Fused
@@ -110,7 +115,7 @@ pub fn bench_config<B: TrainBackend>(
     // As a run on this pool would share out its rows (launch::peers).
     let threads = rayon::current_num_threads();
     let rows = cfg.data.batch_size;
-    let shares = crate::launch::peers(crate::DeviceKind::Flex, args.plain_ops, threads, rows);
+    let shares = crate::launch::peers(crate::DeviceKind::Flex, ops == Ops::Plain, threads, rows);
     let peers = crate::peers::Peers::new(shares, threads).expect("a thread pool");
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
@@ -218,6 +223,9 @@ fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let threads = init_threads(args.threads);
+    if args.device != crate::DeviceKind::Flex {
+        return gpu::run(args, args.device);
+    }
     let suffix = if args.plain_ops { "-plain" } else { "" };
     println!(
         "trainer bench: Flex CPU backend, {} ops, {threads} threads, {} timed steps after {} warm-up",

@@ -153,7 +153,7 @@ fn emit_slurm(
         log_dir: &log_dir.to_string_lossy(),
         sbatch: &args.sbatch,
         gpus: match args.cmd.run.device {
-            crate::DeviceKind::Cuda => args.cmd.ops.devices,
+            crate::DeviceKind::Cuda | crate::DeviceKind::Wgpu => args.cmd.ops.devices,
             crate::DeviceKind::Flex => 0,
         },
         nodes: args.cmd.ops.nodes.nodes.unwrap_or(1),
