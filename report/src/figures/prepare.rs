@@ -30,7 +30,7 @@ fn pick_runs<'a>(
     let picked: Vec<&runlog::Run> = all
         .iter()
         .copied()
-        .filter(|r| seed.is_none_or(|s| r.info.seed == s))
+        .filter(|r| seed.is_none_or(|s| r.info.seed == Some(s)))
         .collect();
     if picked.is_empty() {
         let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
@@ -96,6 +96,7 @@ pub(super) enum Prepared {
 }
 
 pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
+    pooled_configurations(name, spec, runs)?;
     let stats_err = |e: Error| match e {
         Error::Stats(m) => Error::figure(name, m),
         other => other,
@@ -193,4 +194,26 @@ fn finals_plot(
         title.push_str(&format!(", tested below {t}"));
     }
     finals::FinalsPlot::new(&configs, threshold, title).map_err(|m| Error::figure(name, m))
+}
+
+/// A figure drawn per variant pools the variant's runs: refused where the variant has several
+/// configurations (the finals figure draws each configuration on its own row).
+fn pooled_configurations(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<()> {
+    let several = stats::several_configurations(runs);
+    let why = match spec {
+        FigureSpec::Finals { .. } => None,
+        FigureSpec::Heatmap { variant, .. }
+        | FigureSpec::LayerLines { variant, .. }
+        | FigureSpec::LambdaLines { variant, .. } => several.get(variant),
+        FigureSpec::ValLoss { .. } | FigureSpec::Table => several.values().next(),
+    };
+    match why {
+        Some(why) => Err(Error::figure(
+            name,
+            format!(
+                "{why}; a figure by variant would pool them (finals-EXPERIMENT.png draws each)"
+            ),
+        )),
+        None => Ok(()),
+    }
 }

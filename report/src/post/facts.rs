@@ -88,6 +88,9 @@ pub struct Facts {
     pub variants: Vec<VariantFacts>,
     /// In order of step count, then variant.
     pub configs: Vec<ConfigFacts>,
+    /// Variants with several configurations (`stats::several_configurations`): why a number
+    /// that names only the variant is refused, and how to pick one.
+    pub several: BTreeMap<Variant, String>,
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,
@@ -98,6 +101,9 @@ impl Facts {
     /// one without runs.
     pub fn variant(&self, name: &str) -> Result<&VariantFacts, String> {
         let v = Variant::parse(name)?;
+        if let Some(why) = self.several.get(&v) {
+            return Err(why.clone());
+        }
         self.variants
             .iter()
             .find(|f| f.variant == v)

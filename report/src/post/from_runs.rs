@@ -30,7 +30,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             .collect();
         variants.push(VariantFacts {
             variant: v,
-            seeds: counted.iter().map(|r| r.info.seed).collect(),
+            seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
             runs: counted.iter().map(|r| stats::run_name(r)).collect(),
             unfinished: runs
                 .runs_of(v)
@@ -67,6 +67,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             })
             .collect(),
         setup: setup(runs),
+        several: stats::several_configurations(runs),
         results_table,
     })
 }

@@ -70,10 +70,10 @@ impl RunSet {
     /// no check run on them.
     pub fn from_runs(root: &Path, mut runs: Vec<Run>, mut warnings: Vec<Warning>) -> RunSet {
         runs.sort_by(|a, b| {
-            (&a.info.experiment, a.info.variant, a.info.seed, &a.dir).cmp(&(
+            (&a.info.experiment, a.info.variant, a.info.replica(), &a.dir).cmp(&(
                 &b.info.experiment,
                 b.info.variant,
-                b.info.seed,
+                b.info.replica(),
                 &b.dir,
             ))
         });
@@ -174,9 +174,13 @@ impl RunSet {
             .copied()
     }
 
-    /// Seeds of a variant's runs, finished or not, ascending.
+    /// Seeds (or repeat numbers, for runs that set no seed) of a variant's runs, finished or
+    /// not, ascending.
     pub fn seeds(&self, variant: Variant) -> Vec<u64> {
-        self.runs_of(variant).iter().map(|r| r.info.seed).collect()
+        self.runs_of(variant)
+            .iter()
+            .map(|r| r.info.replica().number())
+            .collect()
     }
 
     /// Every run of a variant, finished or not, by seed.
@@ -205,7 +209,7 @@ impl RunSet {
     pub fn run(&self, variant: Variant, seed: u64) -> Option<&Run> {
         self.runs
             .iter()
-            .find(|r| r.info.variant == variant && r.info.seed == seed)
+            .find(|r| r.info.variant == variant && r.info.seed == Some(seed))
     }
 }
 
@@ -232,11 +236,7 @@ pub fn standing(run: &Run) -> String {
     }
 }
 
-/// A short name for a run in messages: `x01-s2` plus its folder.
+/// A short name for a run in messages: `x01-s2` (or `x01-r2`) plus its folder.
 pub fn describe(run: &Run) -> String {
-    format!(
-        "{} ({})",
-        runlog::run_dir_name(run.info.variant, run.info.seed),
-        run.dir.display()
-    )
+    format!("{} ({})", run.info.identity().dir_name(), run.dir.display())
 }

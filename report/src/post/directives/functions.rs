@@ -138,6 +138,11 @@ const CAPTION: (&str, Type) = ("caption", Type::Text);
 const AXIS: (&str, Type) = ("axis", Type::Text);
 /// Every function takes it (see [`call`]).
 const EXPERIMENT: (&str, Type) = ("experiment", Type::Text);
+/// Every function takes them too: the configuration of an experiment with several (steps,
+/// an import's recorded setting), see [`call`].
+const STEPS: (&str, Type) = ("steps", Type::Whole);
+const CONFIG: (&str, Type) = ("config", Type::Text);
+const EVERY: [&(&str, Type); 3] = [&EXPERIMENT, &STEPS, &CONFIG];
 
 /// Every function a directive may call.
 pub const FUNCTIONS: &[Function] = &[
@@ -309,7 +314,6 @@ pub const FUNCTIONS: &[Function] = &[
             ("within", Type::Number),
             ("mde_below", Type::Number),
             ("threshold", Type::Number),
-            ("steps", Type::Whole),
             ("component", Type::Text),
             ("components", Type::Scope),
             ("layers", Type::Wholes),
@@ -385,13 +389,8 @@ pub fn call(
         ));
     };
     for (k, v) in &args {
-        let Some((_, t)) = f.args.iter().chain([&EXPERIMENT]).find(|(n, _)| n == k) else {
-            let takes: Vec<&str> = f
-                .args
-                .iter()
-                .chain([&EXPERIMENT])
-                .map(|(n, _)| *n)
-                .collect();
+        let Some((_, t)) = f.args.iter().chain(EVERY).find(|(n, _)| n == k) else {
+            let takes: Vec<&str> = f.args.iter().chain(EVERY).map(|(n, _)| *n).collect();
             return Err(format!(
                 "{name}(...) takes no argument `{k}`; it takes: {} ({})",
                 if takes.is_empty() {
@@ -414,8 +413,9 @@ pub fn call(
     let source = sources
         .pick(named)
         .map_err(|e| format!("{name}(...): {e}"))?;
+    let picked = pick_configuration(&args, source).map_err(|e| format!("{name}(...): {e}"))?;
     let scope = Scope {
-        facts: &source.facts,
+        facts: picked.as_deref().unwrap_or(&source.facts),
         experiment: named,
         figure_ok,
         setup,
@@ -426,4 +426,27 @@ pub fn call(
         text,
         audit: scope.audit.into_inner(),
     })
+}
+
+/// The facts of the configurations `steps=` and `config=` pick, when the call names either:
+/// computed from those runs alone, so nothing is pooled across configurations.
+fn pick_configuration(
+    args: &Args,
+    source: &crate::pipeline::Source,
+) -> Result<Option<Box<Facts>>, String> {
+    let (steps, config) = (args.whole("steps"), args.text("config"));
+    if steps.is_none() && config.is_none() {
+        return Ok(None);
+    }
+    let runs = source
+        .runs
+        .as_ref()
+        .ok_or("steps=/config= pick runs, and there are none")?;
+    let picked = crate::stats::select(runs, steps, config)?;
+    let table = crate::stats::compute(&picked, None)
+        .map(|t| crate::figures::table::markdown(&t))
+        .unwrap_or_default();
+    Ok(Some(Box::new(crate::post::from_runs::facts(
+        &picked, table,
+    )?)))
 }
