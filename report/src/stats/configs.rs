@@ -22,8 +22,9 @@ pub struct Configuration<'a> {
     /// The other config leaves that differ between the runs compared, with this configuration's
     /// values (`config.optimizer.lr`, `0.05`); `(absent)` where it lacks one.
     pub differs: Vec<(String, String)>,
-    /// `x01`, `x01, 5690 steps`, `x01, 5690 steps, config.optimizer.lr=0.05`: steps only when
-    /// they differ between configurations.
+    /// `x01`, `x01, 5690 steps`, `x01, 5690 steps, config.optimizer.lr=0.05`, `x01, 5690
+    /// steps, script=692, ve_share=same`: steps when they differ between configurations or an
+    /// import recorded settings (which always show).
     pub label: String,
     /// The finished runs: the only ones counted.
     pub runs: Vec<&'a Run>,
@@ -118,13 +119,16 @@ pub fn configurations(runs: &RunSet) -> Vec<Configuration<'_>> {
         })
         .collect();
     let paths: BTreeSet<&String> = flat.iter().flat_map(|m| m.keys()).collect();
+    // An import's recorded settings always name the configuration, so that the runs one
+    // configuration is picked from (`stats::select`) keep the label they have among all.
     let varying: Vec<&String> = paths
         .into_iter()
         .filter(|p| {
             let first = flat.first().and_then(|m| m.get(*p));
-            flat.iter().any(|m| m.get(*p) != first)
+            p.starts_with(SETTINGS_PREFIX) || flat.iter().any(|m| m.get(*p) != first)
         })
         .collect();
+    let recorded = varying.iter().any(|p| p.starts_with(SETTINGS_PREFIX));
     type Key = (Option<u64>, Variant, Vec<(String, String)>);
     let mut groups: BTreeMap<Key, Vec<&Run>> = BTreeMap::new();
     for (run, m) in all.iter().zip(&flat) {
@@ -145,7 +149,7 @@ pub fn configurations(runs: &RunSet) -> Vec<Configuration<'_>> {
         .into_iter()
         .map(|((steps, variant, differs), members)| {
             let mut label = variant.to_string();
-            if step_counts.len() > 1 {
+            if step_counts.len() > 1 || recorded {
                 label.push_str(&match steps {
                     Some(s) => format!(", {s} steps"),
                     None => ", steps not recorded".into(),

@@ -214,13 +214,13 @@ pub const FUNCTIONS: &[Function] = &[
         name: "n_seeds",
         usage: "n_seeds(variant=\"x01\"): number of finished runs",
         args: &[VARIANT],
-        run: |s, a| {
-            let v = s.facts.variant(a.variant()?)?;
-            if v.seeds.is_empty() {
-                return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
-            }
-            Ok(v.seeds.len().to_string())
-        },
+        run: n_runs,
+    },
+    Function {
+        name: "n_runs",
+        usage: "n_runs(variant=\"x01\"): number of finished runs (seeds or repeats)",
+        args: &[VARIANT],
+        run: n_runs,
     },
     Function {
         name: "at_time",
@@ -355,6 +355,15 @@ pub const FUNCTIONS: &[Function] = &[
         run: |s, a| derived::below_count(s.facts, a),
     },
 ];
+
+/// The number of a variant's finished runs, whether they set seeds or are repeats.
+fn n_runs(s: &Scope, a: &Args) -> Result<String, String> {
+    let v = s.facts.variant(a.variant()?)?;
+    if v.seeds.is_empty() {
+        return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+    }
+    Ok(v.seeds.len().to_string())
+}
 
 /// Every function's name, and `ref` (resolved by its own pass, once figures are numbered).
 pub fn known_names() -> String {
