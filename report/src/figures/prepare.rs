@@ -3,7 +3,7 @@
 //! spread, signs aligned on request) and its title, which states how it was made.
 
 use super::{finals, heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
-use crate::runs::{describe, is_finished, standing, RunSet};
+use crate::runs::{describe, is_finished, replicas_word, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
 use runlog::Variant;
@@ -62,11 +62,11 @@ fn pick_runs<'a>(
 }
 
 /// Which runs a lambda figure shows, and at which step: `x01, mean of 5 seeds, step 5960`.
-fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid) -> String {
+fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid, over: &str) -> String {
     match seed {
         Some(s) => format!("{variant}, seed {s}, step {}", grid.step),
         None if grid.n == 1 => format!("{variant} (1 run), step {}", grid.step),
-        None => format!("{variant}, mean of {} seeds, step {}", grid.n, grid.step),
+        None => format!("{variant}, mean of {} {over}, step {}", grid.n, grid.step),
     }
 }
 
@@ -118,7 +118,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
                 } else {
                     "Lambdas"
                 };
-                format!("{what}: {}", who(*variant, *seed, grid))
+                format!("{what}: {}", who(*variant, *seed, grid, replicas_word(&rs)))
             };
             let (grid, title) = if *normed {
                 let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
@@ -143,7 +143,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
             let mut title = format!(
                 "Lambdas across layers: {}",
-                who(*variant, *seed, &spread.mean)
+                who(*variant, *seed, &spread.mean, replicas_word(&rs))
             );
             if spread.mean.n > 1 {
                 title = title.replacen(", mean of", ", mean ± std of", 1);
@@ -162,7 +162,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             let who = match seed {
                 Some(s) => format!("{variant}, seed {s}"),
                 None if rs.len() == 1 => format!("{variant} (1 run)"),
-                None => format!("{variant}, mean of {} seeds", rs.len()),
+                None => format!("{variant}, mean of {} {}", rs.len(), replicas_word(&rs)),
             };
             let title = format!("Lambdas over training: {who}");
             Prepared::Lines(

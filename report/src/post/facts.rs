@@ -12,8 +12,11 @@ use crate::stats::{Axis, MeanCurve};
 pub struct VariantFacts {
     /// `x00` (baseline) .. `x0N`.
     pub variant: Variant,
-    /// Seeds of the finished runs: the only ones counted.
+    /// Seeds of the finished runs: the only ones counted (their repeat numbers where they set
+    /// no seed, see `repeats`).
     pub seeds: Vec<u64>,
+    /// The counted runs set no seed: they are repeats, and the page calls them runs.
+    pub repeats: bool,
     /// The counted runs' folder names (`x01-s0`), in the order of `seeds`: what a claim's audit
     /// lists.
     pub runs: Vec<String>,
@@ -60,6 +63,8 @@ pub struct SetupFacts {
     pub embedding_init: Option<String>,
     /// Runs without a config (imported from text logs).
     pub imported: usize,
+    /// Runs that set no seed (repeats).
+    pub no_seed: usize,
     pub runs: usize,
 }
 

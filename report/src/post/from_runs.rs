@@ -31,6 +31,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         variants.push(VariantFacts {
             variant: v,
             seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
+            repeats: counted.iter().any(|r| r.info.repeat.is_some()),
             runs: counted.iter().map(|r| stats::run_name(r)).collect(),
             unfinished: runs
                 .runs_of(v)
@@ -90,6 +91,9 @@ fn setup(runs: &RunSet) -> SetupFacts {
         let rec = &r.recorded;
         if r.info.config.is_null() || rec.is_imported() {
             s.imported += 1;
+        }
+        if r.info.repeat.is_some() {
+            s.no_seed += 1;
         }
         let layers = rec.layers.map(|l| l as usize).or_else(|| {
             r.metrics

@@ -205,6 +205,13 @@ impl RunSet {
         self.runs.iter().filter(|r| !is_finished(r)).collect()
     }
 
+    /// The run of a variant that is repeat `n` (it set no seed).
+    pub fn repeat(&self, variant: Variant, n: u64) -> Option<&Run> {
+        self.runs
+            .iter()
+            .find(|r| r.info.variant == variant && r.info.repeat == Some(n))
+    }
+
     /// The run of a variant with a seed.
     pub fn run(&self, variant: Variant, seed: u64) -> Option<&Run> {
         self.runs
@@ -233,6 +240,16 @@ pub fn standing(run: &Run) -> String {
         Some(Status::Finished) => "finished".into(),
         Some(s) => format!("{s}{at}"),
         None => format!("no summary (still going, or crashed){at}"),
+    }
+}
+
+/// What a mean is over: `seeds` for runs that set seeds, `runs` where any is a repeat (a run
+/// that set no seed): repeats are never called seeds.
+pub fn replicas_word(runs: &[&Run]) -> &'static str {
+    if runs.iter().any(|r| r.info.repeat.is_some()) {
+        "runs"
+    } else {
+        "seeds"
     }
 }
 
