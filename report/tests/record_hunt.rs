@@ -135,20 +135,24 @@ fn report_stats_shows_each_configurations_t_test_against_2_92() {
 /// A site folder whose post draws on the committed hunt and says `body`; `report build`'s
 /// status and stderr.
 fn build(body: &str) -> (bool, String) {
+    build_on("x0-record-hunt", body).0
+}
+
+/// A site folder whose post draws on the committed runs of `experiment` and says `body`:
+/// `report build`'s status and stderr, and the folder (the filled markdown is in `out/`).
+fn build_on(experiment: &str, body: &str) -> ((bool, String), tempfile::TempDir) {
     let d = tempfile::tempdir().unwrap();
-    let runs = d.path().join("runs/x0-record-hunt");
+    let runs = d.path().join("runs").join(experiment);
     std::fs::create_dir_all(&runs).unwrap();
-    for name in files_under(&repo().join("runs/x0-record-hunt")) {
+    for name in files_under(&repo().join("runs").join(experiment)) {
         let to = runs.join(&name);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo().join("runs/x0-record-hunt").join(&name), to).unwrap();
+        std::fs::copy(repo().join("runs").join(experiment).join(&name), to).unwrap();
     }
     std::fs::create_dir_all(d.path().join("posts")).unwrap();
     std::fs::write(
         d.path().join("posts/p.md"),
-        format!(
-            "---\ntitle: P\ndate: 2026-01-01\nexperiment: x0-record-hunt\n---\n# P\n\n{body}\n"
-        ),
+        format!("---\ntitle: P\ndate: 2026-01-01\nexperiment: {experiment}\n---\n# P\n\n{body}\n"),
     )
     .unwrap();
     std::fs::write(d.path().join("site.toml"), "title = \"T\"\n").unwrap();
@@ -158,8 +162,11 @@ fn build(body: &str) -> (bool, String) {
         .output()
         .unwrap();
     (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+        d,
     )
 }
 
@@ -212,4 +219,25 @@ fn a_number_naming_only_a_variant_of_several_configurations_is_refused() {
         "x01 ends at {{ mean_std(variant=\"x01\", steps=5690, config=\"ve_share=inverse\") }}.",
     );
     assert!(ok, "{err}");
+}
+
+#[test]
+fn runs_table_shows_each_runs_time_and_the_medium_runs_are_repeats() {
+    let ((ok, err), d) = build_on(
+        "x0-experiment",
+        "{{ runs_table(variant=\"x01\") }}\n\n{{ setup() }}",
+    );
+    assert!(ok, "{err}");
+    let md = std::fs::read_to_string(d.path().join("out/p/p.md")).unwrap();
+    // The x01 run that took 1492 s, against 1457-1468 s for the others, is shown on its own row.
+    for want in [
+        "| run | configuration | steps | final val loss | train time (s) |",
+        "| x01-r0 | x01 | 5960 | ",
+        "| 1492.",
+        "x01 (5 runs)",
+        "The runs set no random seed: each is a repeat of its configuration",
+    ] {
+        assert!(md.contains(want), "{want}:\n{md}");
+    }
+    assert!(!md.contains("seeds: 0"), "{md}");
 }

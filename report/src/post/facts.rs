@@ -83,6 +83,19 @@ pub struct ConfigFacts {
     pub train_time: Option<Stat>,
 }
 
+/// One counted (finished) run, for `runs_table`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    /// Its folder name (`x01-r2`).
+    pub name: String,
+    pub variant: Variant,
+    /// The label of its configuration (`x01`, `x01, 5690 steps, script=692, ...`).
+    pub configuration: String,
+    pub steps: Option<u64>,
+    pub final_loss: Option<f64>,
+    pub train_time_s: f64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub experiment: Option<String>,
@@ -93,6 +106,8 @@ pub struct Facts {
     pub variants: Vec<VariantFacts>,
     /// In order of step count, then variant.
     pub configs: Vec<ConfigFacts>,
+    /// Every counted run, by configuration (in `configs`' order), then folder.
+    pub run_rows: Vec<RunRow>,
     /// Variants with several configurations (`stats::several_configurations`): why a number
     /// that names only the variant is refused, and how to pick one.
     pub several: BTreeMap<Variant, String>,

@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{ConfigFacts, Facts, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, RunRow, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -67,10 +67,30 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
                 train_time: c.train_time(),
             })
             .collect(),
+        run_rows: run_rows(runs),
         setup: setup(runs),
         several: stats::several_configurations(runs),
         results_table,
     })
+}
+
+/// Each configuration's counted runs, with their final loss and training time.
+fn run_rows(runs: &RunSet) -> Vec<RunRow> {
+    let mut rows = Vec::new();
+    for c in stats::configurations(runs) {
+        for r in &c.runs {
+            let Some(s) = &r.summary else { continue };
+            rows.push(RunRow {
+                name: stats::run_name(r),
+                variant: c.variant,
+                configuration: c.label.clone(),
+                steps: c.steps,
+                final_loss: s.final_val_loss,
+                train_time_s: s.train_time_ms / 1000.0,
+            });
+        }
+    }
+    rows
 }
 
 /// What the finished runs record about how they were made (their config is one per experiment,

@@ -255,6 +255,13 @@ pub const FUNCTIONS: &[Function] = &[
         },
     },
     Function {
+        name: "runs_table",
+        usage: "runs_table(variant=\"x01\"): one row per finished run (configuration, steps, \
+                final val loss, training time); every variant's without `variant`",
+        args: &[VARIANT],
+        run: |s, a| crate::post::run_table::runs_table(s.facts, a.text("variant")),
+    },
+    Function {
         name: "lambda_table",
         usage: "lambda_table(variant=\"x01\"): final lambdas per component",
         args: &[VARIANT],
