@@ -190,13 +190,15 @@ fn setting_label(path: &str, value: &str) -> String {
 /// Where `report import --config key=value` records a setting, as a leaf path prefix.
 const SETTINGS_PREFIX: &str = "config.settings.";
 
-/// Per variant with two configurations or more in `runs`: why a number, figure or claim that
+/// Per variant with two configurations or more of finished runs in `runs`: why a number, figure or claim that
 /// names only the variant is refused, listing the configurations and how to pick one. Runs of
 /// different configurations are never pooled.
 pub fn several_configurations(runs: &RunSet) -> BTreeMap<Variant, String> {
     let configs = configurations(runs);
     let mut by_variant: BTreeMap<Variant, Vec<&Configuration>> = BTreeMap::new();
-    for c in &configs {
+    // Only counted (finished) runs are ever pooled: a run that stopped early, whose length
+    // is then its last step, is left out, not another configuration to choose.
+    for c in configs.iter().filter(|c| !c.runs.is_empty()) {
         by_variant.entry(c.variant).or_default().push(c);
     }
     let experiment = runs.experiments().join(", ");
