@@ -219,6 +219,12 @@ fn a_number_naming_only_a_variant_of_several_configurations_is_refused() {
         "x01 ends at {{ mean_std(variant=\"x01\", steps=5690, config=\"ve_share=inverse\") }}.",
     );
     assert!(ok, "{err}");
+    let (ok, err) = build("{{ results_table() }}");
+    assert!(!ok);
+    assert!(
+        err.contains("no results table by variant: variant x01 has 9 configurations"),
+        "{err}"
+    );
 }
 
 #[test]

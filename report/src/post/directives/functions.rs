@@ -238,7 +238,9 @@ pub const FUNCTIONS: &[Function] = &[
         usage: "results_table(): final results, best in bold",
         args: &[],
         run: |s, _| {
-            if s.facts.results_table.is_empty() {
+            if let Some(why) = s.facts.several.values().next() {
+                Err(format!("no results table by variant: {why}"))
+            } else if s.facts.results_table.is_empty() {
                 Err("no results table: no finished runs".into())
             } else {
                 // Labelled by its experiment where the directive names one: two experiments'
