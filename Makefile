@@ -55,8 +55,10 @@ publish: build-report ## build the committed tree (HEAD) and commit that site to
 serve: build-report ## local preview that rebuilds on change
 	$(BIN)/report serve
 
-import-x0: build-report ## the original study's 16 runs into runs/x0-experiment (from ../shared/fixtures)
+import-x0: build-report ## the original study into runs/: x0-experiment (its 16 ablation runs), x0-record-hunt and x0-record-codebase (from ../shared/fixtures)
 	REPORT=$(abspath $(BIN))/report scripts/import-x0-experiment.sh
+	REPORT=$(abspath $(BIN))/report scripts/import-x0-record-codebase.sh
+	REPORT=$(abspath $(BIN))/report scripts/import-x0-record-hunt.sh
 
 test: ## every test
 	$(CARGO) test --workspace --release

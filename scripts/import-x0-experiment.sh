@@ -17,11 +17,17 @@ OUT="${OUT:-runs}"
 STUDY="https://github.com/snimu/modded-nanogpt-experiments"
 RESULTS="experiments/00004-x0/results.md"
 
+# The runs set no seed: each is a repeat (`--repeat N`, folder x01-rN), N the number the log's
+# file name gives it. The baselines (x00) are the study's runs of its earlier experiment,
+# 00003-value-embeddings, which its results list under `999-N`: their source says so.
 # log file, then the `## <name>` section of the results file it came from.
 while read -r log section; do
+  n="${log%.txt}"
+  note=""
+  [[ "$log" == x00-* ]] && note=" (a baseline of the study's earlier experiment 00003-value-embeddings)"
   "$REPORT" import "$FIXTURES/$log" --out "$OUT" --experiment x0-experiment \
-    --preset medium --hardware 8xH100 --force \
-    --source "$STUDY, $RESULTS, section \"## $section\""
+    --preset medium --hardware 8xH100 --force --repeat "${n##*-s}" \
+    --source "$STUDY, $RESULTS, section \"## $section\"$note"
 done <<'TABLE'
 x00-s0.txt 999-0
 x00-s1.txt 999-1

@@ -23,6 +23,14 @@ pub struct ImportArgs {
     /// Seed; default: from a file name like x01-s2.txt
     #[arg(long)]
     pub seed: Option<u64>,
+    /// For a run that set no seed: which repeat of its configuration it is (OUT/EXPERIMENT/
+    /// VARIANT-rN/; run.json records "seed": null, "repeat": N)
+    #[arg(long, conflicts_with = "seed")]
+    pub repeat: Option<u64>,
+    /// A setting the log does not print but its runs differ in, as key=value (repeatable),
+    /// recorded as config.settings.KEY: runs that differ in it are separate configurations
+    #[arg(long = "config", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
     /// Experiment name; default: the log's folder name
     #[arg(long)]
     pub experiment: Option<String>,
@@ -128,12 +136,14 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     let opts = ImportOptions {
         variant: args.variant.clone(),
         seed: args.seed,
+        repeat: args.repeat,
         experiment: args.experiment.clone(),
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
         source: args.source.clone(),
         section: args.section.clone(),
         force: args.force,
+        settings: args.settings.clone(),
     };
     let done = import_all(&args.files, &args.out, &opts)?;
     for w in &done.warnings {
@@ -161,7 +171,51 @@ fn p(t: Option<&TTest>) -> String {
 
 pub fn stats(args: &StatsArgs) -> Result<()> {
     let runs = load(&args.runs, args.experiment.as_deref())?;
-    let table = stats::compute(&runs, args.at_time)?;
+    if !stats::several_configurations(&runs).is_empty() {
+        // A variant of several configurations: its runs are never pooled, so the table is one
+        // row per configuration (the per-variant comparisons would pool them).
+        print_configurations(&runs);
+    } else {
+        print_variants(&runs, args.at_time)?;
+    }
+    if let Some(t) = args.threshold {
+        print_record_tests(&runs, t);
+    }
+    Ok(())
+}
+
+/// One row per configuration: n, final val loss, its range, the training time.
+fn print_configurations(runs: &RunSet) {
+    println!(
+        "Configurations (a variant's runs of different step counts or recorded settings are \
+         never pooled):\n{:<28} {:>4} {:>22} {:>8} {:>8} {:>9}",
+        "configuration", "n", "final val loss", "min", "max", "time (s)"
+    );
+    for c in stats::configurations(runs) {
+        let Some(s) = c.final_loss() else {
+            println!("{:<28} no finished run", c.label);
+            continue;
+        };
+        let time = c
+            .train_time()
+            .map_or("–".into(), |t| format!("{:.1}", t.mean));
+        println!(
+            "{:<28} {:>4} {:>22} {:>8.5} {:>8.5} {time:>9}",
+            c.label,
+            s.n,
+            s.display(5).replace(&format!(" (n={})", s.n), ""),
+            s.min,
+            s.max
+        );
+        for x in &c.left_out {
+            println!("         left out: {x}");
+        }
+    }
+}
+
+/// One row per variant, compared with the baseline.
+fn print_variants(runs: &RunSet, at_time: Option<f64>) -> Result<()> {
+    let table = stats::compute(runs, at_time)?;
     println!(
         "{:<8} {:<28} {:>8} {:>8} {:>7}  {:<28} {:>7}  {:<22}",
         "variant",
@@ -191,9 +245,6 @@ pub fn stats(args: &StatsArgs) -> Result<()> {
     }
     println!("p: two-sided Welch t-test against {}", table.baseline);
     print_differences(&table);
-    if let Some(t) = args.threshold {
-        print_record_tests(&runs, t);
-    }
     Ok(())
 }
 

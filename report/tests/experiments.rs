@@ -210,9 +210,9 @@ fn a_false_claim_about_the_original_runs_fails_naming_the_layers() {
     assert!(
         text.contains(
             "p.md:7: claim failed: claim \"x00's lambda is positive in every layer of the x01 \
-             runs\" is false: λx00 of x01 is not above zero at layer 8 in 4 of 5 runs (x01-s0 \
-             -0.26, x01-s1 -0.14, x01-s2 -0.02, x01-s3 -0.18); layer 14 in 5 of 5 runs (x01-s0 \
-             -1.43, x01-s1 -1.41, x01-s2 -1.38, x01-s3 -1.39, x01-s4 -1.37); layer 15 in 5 of 5 \
+             runs\" is false: λx00 of x01 is not above zero at layer 8 in 4 of 5 runs (x01-r0 \
+             -0.26, x01-r1 -0.14, x01-r2 -0.02, x01-r3 -0.18); layer 14 in 5 of 5 runs (x01-r0 \
+             -1.43, x01-r1 -1.41, x01-r2 -1.38, x01-r3 -1.39, x01-r4 -1.37); layer 15 in 5 of 5 \
              runs"
         ),
         "{text}"

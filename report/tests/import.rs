@@ -104,7 +104,7 @@ fn options_override_and_name_what_is_missing() {
         ..Default::default()
     };
     let run = parse_log(&log, &opts).unwrap();
-    assert_eq!((run.info.variant, run.info.seed), (v("x00"), 7));
+    assert_eq!((run.info.variant, run.info.seed), (v("x00"), Some(7)));
     assert_eq!(run.info.preset.as_deref(), Some("medium"));
     // The preset gives the shape the log does not print (a baseline logs no lambdas, whose
     // length would give its layers), and --source says where the log was published.
@@ -361,24 +361,44 @@ fn runs_of_different_lengths_are_different_configs() {
     let run = RunSet::load(&out).unwrap();
     let rec = runlog::RecordedConfig::of(&run.run(v("x01"), 0).unwrap().info).unwrap();
     assert_eq!(rec.steps, Some(5790), "the log's length is recorded");
-    // Into the same experiment: refused before anything is written, the difference named.
-    let err = import_logs(std::slice::from_ref(&b), &out, &opts(1))
-        .unwrap_err()
-        .to_string();
+    // Into the same experiment: another configuration (the length is what the log shows),
+    // never pooled with the first.
+    import_logs(std::slice::from_ref(&b), &out, &opts(1)).unwrap();
+    let runs = RunSet::load(&out).unwrap();
+    assert!(runs.problems().is_empty(), "{:?}", runs.problems());
+    let configs = report::stats::configurations(&runs);
+    let shown: Vec<(String, usize)> = configs
+        .iter()
+        .map(|c| (c.label.clone(), c.runs.len()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("x01, 5640 steps".to_string(), 1),
+            ("x01, 5790 steps".to_string(), 1)
+        ]
+    );
+    let err = report::stats::compute(&runs, None).unwrap_err().to_string();
     assert!(
-        err.contains("b.txt: would not sit with the runs of experiment `t-test`")
-            && err.contains("config.schedule.steps:  5790 (x01-s0) -> 5640 (x01-s1)"),
+        err.contains("variant x01 has 2 configurations in experiment `t-test`, never pooled"),
         "{err}"
     );
-    assert!(!out.join("t-test/x01-s1").exists());
+    // A difference the log does not show and no import option records (the preset's shape)
+    // is still one config per experiment: refused before anything is written.
+    let c = write(tmp.path(), "c.txt", &log_of(5790, 2.9190));
+    let medium = ImportOptions {
+        preset: Some("medium".into()),
+        ..opts(2)
+    };
+    let err = import_logs(&[c], &out, &medium).unwrap_err().to_string();
+    assert!(
+        err.contains("c.txt: would not sit with the runs of experiment `t-test`")
+            && err.contains("config.model"),
+        "{err}"
+    );
+    assert!(!out.join("t-test/x01-s2").exists());
     // Runs imported before the length was recorded (their run.json says nothing of it) are
-    // still told apart by the total_steps they log: the set check refuses to pool them.
-    import_logs(&[b], &tmp.path().join("other"), &opts(1)).unwrap();
-    std::fs::rename(
-        tmp.path().join("other/t-test/x01-s1"),
-        out.join("t-test/x01-s1"),
-    )
-    .unwrap();
+    // still told apart by the total_steps they log: two configurations, never pooled.
     for seed in ["x01-s0", "x01-s1"] {
         let path = out.join("t-test").join(seed).join("run.json");
         let mut info: serde_json::Value =
@@ -387,12 +407,6 @@ fn runs_of_different_lengths_are_different_configs() {
         std::fs::write(&path, info.to_string()).unwrap();
     }
     let runs = RunSet::load(&out).unwrap();
-    let problems: Vec<String> = runs.problems().iter().map(|p| p.to_string()).collect();
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("x01-s1/run.json: this run's config differs")
-                && p.contains("config.schedule.steps:  5790 (x01-s0) -> 5640 (x01-s1)")),
-        "{problems:?}"
-    );
+    assert!(runs.problems().is_empty(), "{:?}", runs.problems());
+    assert_eq!(report::stats::configurations(&runs).len(), 2);
 }

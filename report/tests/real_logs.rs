@@ -296,16 +296,18 @@ fn the_committed_original_runs_are_what_the_recorded_import_writes() {
     // baselines, which log no lambdas, still have the preset's 16 layers.
     let runs = RunSet::load(&committed).unwrap();
     assert!(runs.problems().is_empty(), "{:?}", runs.problems());
-    let x00 = runlog::RecordedConfig::of(&runs.run(v("x00"), 1).unwrap().info).unwrap();
+    // The runs set no seed: repeats, their numbers from the logs' file names.
+    assert!(runs.run(v("x00"), 1).is_none());
+    let x00 = runlog::RecordedConfig::of(&runs.repeat(v("x00"), 1).unwrap().info).unwrap();
     assert_eq!(x00.layers, Some(16));
     assert!(
-        x00.source
-            .as_deref()
-            .unwrap()
-            .ends_with("results.md, section \"## 999-1\""),
+        x00.source.as_deref().unwrap().ends_with(
+            "results.md, section \"## 999-1\" (a baseline of the study's earlier experiment \
+                 00003-value-embeddings)"
+        ),
         "{:?}",
         x00.source
     );
-    let x04 = runlog::RecordedConfig::of(&runs.run(v("x04"), 3).unwrap().info).unwrap();
+    let x04 = runlog::RecordedConfig::of(&runs.repeat(v("x04"), 3).unwrap().info).unwrap();
     assert!(x04.source.unwrap().ends_with("\"## 3-3\""));
 }

@@ -1,9 +1,9 @@
-//! Run identity: experiment, variant, seed. Two run folders with the same identity are the same
+//! Run identity: experiment, variant, seed or repeat. Two run folders with the same identity are the same
 //! run (a copy, a backup, a symlink), and run.json is what says who a run is: a folder whose
 //! name disagrees with it is a problem naming both, never a second opinion.
 
 use crate::problem::Problem;
-use crate::types::{run_dir_name, RunInfo, RUN_FILE};
+use crate::types::{Replica, RunInfo, RUN_FILE};
 use crate::variant::Variant;
 use std::fmt;
 use std::path::Path;
@@ -12,13 +12,13 @@ use std::path::Path;
 pub struct RunIdentity {
     pub experiment: String,
     pub variant: Variant,
-    pub seed: u64,
+    pub replica: Replica,
 }
 
 impl RunIdentity {
-    /// The run's folder name inside its experiment: `x02-s0`.
+    /// The run's folder name inside its experiment: `x02-s0`, `x02-r0`.
     pub fn dir_name(&self) -> String {
-        run_dir_name(self.variant, self.seed)
+        self.replica.dir_name(self.variant)
     }
 }
 
@@ -28,7 +28,7 @@ impl fmt::Display for RunIdentity {
     }
 }
 
-/// A run lives in `<experiment>/<variant>-s<seed>/`: a problem for each part of `dir`'s path
+/// A run lives in `<experiment>/<variant>-s<seed>/` (or `-r<repeat>`): a problem for each part of `dir`'s path
 /// that says otherwise than `info`.
 pub fn folder_problems(dir: &Path, info: &RunInfo) -> Vec<Problem> {
     let id = info.identity();
@@ -44,12 +44,12 @@ pub fn folder_problems(dir: &Path, info: &RunInfo) -> Vec<Problem> {
             &file,
             None,
             format!(
-                "the folder is named `{}` but run.json says {} seed {}, whose folder is `{}`; \
+                "the folder is named `{}` but run.json says {} {}, whose folder is `{}`; \
                  run.json decides who a run is (a copy or backup of a run is the same run: \
                  remove it, or fix the name)",
                 folder.unwrap_or_default(),
                 id.variant,
-                id.seed,
+                id.replica,
                 id.dir_name()
             ),
         ));

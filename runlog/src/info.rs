@@ -4,7 +4,7 @@
 
 use crate::diff::short_json;
 use crate::problem::{line_of_key, Problem};
-use crate::types::{Params, RunInfo, SCHEMA_VERSION};
+use crate::types::{Params, RunInfo, REPEAT_SCHEMA_VERSION, SCHEMA_VERSION};
 use crate::variant::Variant;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -48,14 +48,15 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
         obj: &obj,
         problems,
     };
-    match fields.required::<u32>("schema_version", "a whole number") {
-        Some(v) if v != SCHEMA_VERSION => fields.problem(
+    let version = fields.required::<u32>("schema_version", "a whole number");
+    if let Some(v) = version.filter(|v| ![SCHEMA_VERSION, REPEAT_SCHEMA_VERSION].contains(v)) {
+        fields.problem(
             "schema_version",
             format!(
-                "schema_version {v} is not supported (this reader knows version {SCHEMA_VERSION})"
+                "schema_version {v} is not supported (this reader knows versions \
+                 {SCHEMA_VERSION} and {REPEAT_SCHEMA_VERSION})"
             ),
-        ),
-        _ => {}
+        );
     }
     fields.required::<String>("run_id", "a string");
     // The experiment names a folder, figures' folders and scripts: a plain name only.
@@ -96,7 +97,7 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
             );
         }
     }
-    fields.required::<u64>("seed", "a whole number");
+    seed_or_repeat(&mut fields, version);
     for key in [
         "preset",
         "config_hash",
@@ -118,6 +119,44 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
         problems.push(Problem::new(path, None, e.to_string()));
         problems
     })
+}
+
+/// Version 1: a whole-number seed, no repeat. Version 2 adds runs that set no seed: `"seed":
+/// null` beside `"repeat": N`; a run names exactly one of them.
+fn seed_or_repeat(fields: &mut Fields, version: Option<u32>) {
+    if version != Some(REPEAT_SCHEMA_VERSION) {
+        fields.required::<u64>("seed", "a whole number");
+        if fields.obj.contains_key("repeat") {
+            fields.problem(
+                "repeat",
+                format!(
+                    "`repeat` needs schema_version {REPEAT_SCHEMA_VERSION} (version \
+                     {SCHEMA_VERSION} runs name a seed)"
+                ),
+            );
+        }
+        return;
+    }
+    if !fields.obj.contains_key("seed") {
+        fields.missing("seed");
+    }
+    let seed = fields.optional::<u64>("seed", "a whole number or null");
+    let repeat = fields.optional::<u64>("repeat", "a whole number");
+    match (seed, repeat) {
+        (Some(_), Some(_)) => fields.problem(
+            "repeat",
+            "both a seed and a repeat: a run either set a seed or is a repeat of a run that set \
+             none (`\"seed\": null`)"
+                .into(),
+        ),
+        (None, None) if fields.problems.is_empty() => fields.problem(
+            "seed",
+            "neither a seed nor a repeat: a run that set no seed records which repeat it is \
+             (`\"repeat\": N`)"
+                .into(),
+        ),
+        _ => {}
+    }
 }
 
 /// The fields of one run.json and the problems found so far.

@@ -1,12 +1,13 @@
-//! The run-log contract (version 1) between the trainer, which writes runs, and the report, which
-//! reads them. A run is a folder `runs/<experiment>/<variant>-s<seed>/` holding:
+//! The run-log contract (versions 1 and 2) between the trainer, which writes runs, and the
+//! report, which reads them. A run is a folder `runs/<experiment>/<variant>-s<seed>/` holding
+//! (or `<variant>-r<repeat>/` for a run that set no seed, version 2):
 //!
 //! - `run.json` ([`RunInfo`]), written once when the run starts;
 //! - `metrics.jsonl` ([`Metrics`]), one object per evaluation, appended and flushed;
 //! - `summary.json` ([`Summary`]), written atomically when the run ends.
 //!
 //! The boundary both sides share: [`Variant`] (`x00`..`x99`, parsed in one place),
-//! [`RunIdentity`] (experiment, variant, seed; run.json is authoritative), [`RecordedConfig`]
+//! [`RunIdentity`] (experiment, variant, seed or repeat; run.json is authoritative), [`RecordedConfig`]
 //! (the config fields a reader needs, typed) and [`diff`] (a config difference, printed alike by
 //! the trainer's refusals and the run checks).
 //!
@@ -38,8 +39,8 @@ pub use problem::{Problem, Warning};
 pub use read::{read_metrics, read_run, Run};
 pub use recorded::RecordedConfig;
 pub use types::{
-    run_dir_name, Metrics, Params, RunInfo, Status, Summary, METRICS_FILE, RUN_FILE,
-    SCHEMA_VERSION, SUMMARY_FILE,
+    run_dir_name, Metrics, Params, Replica, RunInfo, Status, Summary, METRICS_FILE,
+    REPEAT_SCHEMA_VERSION, RUN_FILE, SCHEMA_VERSION, SUMMARY_FILE,
 };
 pub use variant::{lambda_key, Variant, MAX_VARIANT};
 pub use write::{repair_metrics, write_atomic, write_json_atomic, MetricsWriter};

@@ -4,10 +4,50 @@ use crate::variant::Variant;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The version of a run.json that names a seed: what the trainer writes, readable by every
+/// reader of this contract.
 pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 adds runs that set no seed: `"seed": null` and `"repeat": N` (the N-th repeat of
+/// its configuration). Only such runs are written as version 2; the reader reads both.
+pub const REPEAT_SCHEMA_VERSION: u32 = 2;
 pub const RUN_FILE: &str = "run.json";
 pub const METRICS_FILE: &str = "metrics.jsonl";
 pub const SUMMARY_FILE: &str = "summary.json";
+
+/// How a run is told from the other runs of its variant: the seed it set, or, for runs that
+/// set none (imported logs repeated without a seed), which repeat it is. Folders `x01-s3` and
+/// `x01-r3`: never the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Replica {
+    Seed(u64),
+    Repeat(u64),
+}
+
+impl Replica {
+    /// The run's folder name: `x02-s0` or `x02-r0`.
+    pub fn dir_name(self, variant: impl std::fmt::Display) -> String {
+        match self {
+            Replica::Seed(s) => run_dir_name(variant, s),
+            Replica::Repeat(r) => format!("{variant}-r{r}"),
+        }
+    }
+
+    /// The number, whichever it is.
+    pub fn number(self) -> u64 {
+        match self {
+            Replica::Seed(n) | Replica::Repeat(n) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Replica::Seed(s) => write!(f, "seed {s}"),
+            Replica::Repeat(r) => write!(f, "repeat {r}"),
+        }
+    }
+}
 
 /// The folder name of a run inside its experiment: `x02-s0`.
 pub fn run_dir_name(variant: impl std::fmt::Display, seed: u64) -> String {
@@ -25,7 +65,12 @@ pub struct RunInfo {
     pub variant: Variant,
     /// Always the variant's number; recorded for tools that do not parse names.
     pub extra_embeddings: u32,
-    pub seed: u64,
+    /// The random seed; `None` (written `null`) for a run that set none, which has a `repeat`.
+    #[serde(deserialize_with = "seed_or_null")]
+    pub seed: Option<u64>,
+    /// A run that set no seed: which repeat of its configuration it is (schema version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
     /// The whole config (model, optimiser, schedule, data); free-form so old runs stay readable.
@@ -59,7 +104,8 @@ impl RunInfo {
             experiment: experiment.to_owned(),
             variant,
             extra_embeddings: variant.extra_embeddings(),
-            seed,
+            seed: Some(seed),
+            repeat: None,
             preset: None,
             config: serde_json::Value::Null,
             config_hash: None,
@@ -73,12 +119,35 @@ impl RunInfo {
         }
     }
 
-    /// What makes two runs the same run: experiment, variant, seed.
+    /// A run that set no seed, the `repeat`-th of its configuration (imported logs whose runs
+    /// were repeated without a seed): run id `<experiment>/<variant>-r<repeat>`, version 2.
+    pub fn repeated(experiment: &str, variant: Variant, repeat: u64) -> Self {
+        let replica = Replica::Repeat(repeat);
+        RunInfo {
+            schema_version: REPEAT_SCHEMA_VERSION,
+            run_id: format!("{experiment}/{}", replica.dir_name(variant)),
+            seed: None,
+            repeat: Some(repeat),
+            ..RunInfo::new(experiment, variant, 0)
+        }
+    }
+
+    /// Its seed, or which repeat it is (a run.json with both or neither does not read; a
+    /// value built in code with neither counts as seed 0's absence: repeat 0 is never assumed).
+    pub fn replica(&self) -> Replica {
+        match (self.seed, self.repeat) {
+            (_, Some(r)) => Replica::Repeat(r),
+            (Some(s), None) => Replica::Seed(s),
+            (None, None) => Replica::Seed(0),
+        }
+    }
+
+    /// What makes two runs the same run: experiment, variant, seed or repeat.
     pub fn identity(&self) -> RunIdentity {
         RunIdentity {
             experiment: self.experiment.clone(),
             variant: self.variant,
-            seed: self.seed,
+            replica: self.replica(),
         }
     }
 }
@@ -159,6 +228,12 @@ impl Metrics {
             ve_lambdas: None,
         }
     }
+}
+
+/// `seed` must be present (version 1 requires a number; [`crate::read_info`] says so by
+/// version), and may be `null` in a run that records a `repeat`.
+fn seed_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Option::<u64>::deserialize(d)
 }
 
 /// `val_loss` must be present (a line without it is no evaluation), but may be `null`.

@@ -23,7 +23,7 @@ fn every_problem_of_run_json_is_listed_with_its_line() {
         &dir,
         RUN_FILE,
         "\"schema_version\": 1",
-        "\"schema_version\": 2",
+        "\"schema_version\": 3",
     );
     edit(
         &dir,
@@ -41,7 +41,7 @@ fn every_problem_of_run_json_is_listed_with_its_line() {
     assert_eq!(c.experiment().as_deref(), Some("exp"), "from the folder");
     let text = problems(&dir);
     for want in [
-        "run.json, line 2: schema_version 2 is not supported",
+        "run.json, line 2: schema_version 3 is not supported (this reader knows versions 1 and 2)",
         "is not UTF-8",
         "`x1` is not `x` and two digits",
         "`seed` is missing",

@@ -220,7 +220,8 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         variant: runlog::Variant::new(ctx.config.model.extra_embeddings as u32)
             .expect("the config's variant was parsed"),
         extra_embeddings: ctx.config.model.extra_embeddings as u32,
-        seed: args.seed,
+        seed: Some(args.seed),
+        repeat: None,
         preset: Some(args.preset.name().into()),
         config,
         config_hash: Some(ctx.config.config_hash()),

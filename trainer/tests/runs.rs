@@ -42,7 +42,7 @@ fn a_run_writes_the_run_log_contract() {
             info.extra_embeddings,
             info.seed
         ),
-        ("x04", 4, 0)
+        ("x04", 4, Some(0))
     );
     // What the trainer writes passes every check the report makes before publishing.
     let checked = runlog::check::check_dir(&out.dir);

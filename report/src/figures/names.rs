@@ -123,6 +123,14 @@ pub fn known_text() -> String {
 /// Concrete names drawable from `runs`: the draft's three val-loss figures, and per variant
 /// with lambdas its heatmap and lambdas over training.
 pub fn names_for(runs: &RunSet) -> Vec<String> {
+    if !stats::several_configurations(runs).is_empty() {
+        // Figures by variant would pool a variant's configurations: only the finals figure.
+        return runs
+            .experiments()
+            .first()
+            .map(|e| vec![format!("finals-{e}.png")])
+            .unwrap_or_default();
+    }
     let mut names = vec![
         "val_loss-step.png".to_owned(),
         "val_loss-time.png".to_owned(),

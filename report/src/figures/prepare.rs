@@ -3,7 +3,7 @@
 //! spread, signs aligned on request) and its title, which states how it was made.
 
 use super::{finals, heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
-use crate::runs::{describe, is_finished, standing, RunSet};
+use crate::runs::{describe, is_finished, replicas_word, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
 use runlog::Variant;
@@ -30,7 +30,7 @@ fn pick_runs<'a>(
     let picked: Vec<&runlog::Run> = all
         .iter()
         .copied()
-        .filter(|r| seed.is_none_or(|s| r.info.seed == s))
+        .filter(|r| seed.is_none_or(|s| r.info.seed == Some(s)))
         .collect();
     if picked.is_empty() {
         let seeds: Vec<String> = runs.seeds(variant).iter().map(u64::to_string).collect();
@@ -62,11 +62,11 @@ fn pick_runs<'a>(
 }
 
 /// Which runs a lambda figure shows, and at which step: `x01, mean of 5 seeds, step 5960`.
-fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid) -> String {
+fn who(variant: Variant, seed: Option<u64>, grid: &stats::LambdaGrid, over: &str) -> String {
     match seed {
         Some(s) => format!("{variant}, seed {s}, step {}", grid.step),
         None if grid.n == 1 => format!("{variant} (1 run), step {}", grid.step),
-        None => format!("{variant}, mean of {} seeds, step {}", grid.n, grid.step),
+        None => format!("{variant}, mean of {} {over}, step {}", grid.n, grid.step),
     }
 }
 
@@ -96,6 +96,7 @@ pub(super) enum Prepared {
 }
 
 pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
+    pooled_configurations(name, spec, runs)?;
     let stats_err = |e: Error| match e {
         Error::Stats(m) => Error::figure(name, m),
         other => other,
@@ -117,7 +118,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
                 } else {
                     "Lambdas"
                 };
-                format!("{what}: {}", who(*variant, *seed, grid))
+                format!("{what}: {}", who(*variant, *seed, grid, replicas_word(&rs)))
             };
             let (grid, title) = if *normed {
                 let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
@@ -152,7 +153,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
                 let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
                 (spread, "Lambdas across layers", String::new())
             };
-            let mut title = format!("{what}: {}", who(*variant, *seed, &spread.mean));
+            let mut title = format!("{what}: {}", who(*variant, *seed, &spread.mean, replicas_word(&rs)));
             if spread.mean.n > 1 {
                 title = title.replacen(", mean of", ", mean ± std of", 1);
             }
@@ -174,7 +175,7 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             let who = match seed {
                 Some(s) => format!("{variant}, seed {s}"),
                 None if rs.len() == 1 => format!("{variant} (1 run)"),
-                None => format!("{variant}, mean of {} seeds", rs.len()),
+                None => format!("{variant}, mean of {} {}", rs.len(), replicas_word(&rs)),
             };
             let title = format!("Lambdas over training: {who}");
             Prepared::Lines(
@@ -206,4 +207,26 @@ fn finals_plot(
         title.push_str(&format!(", tested below {t}"));
     }
     finals::FinalsPlot::new(&configs, threshold, title).map_err(|m| Error::figure(name, m))
+}
+
+/// A figure drawn per variant pools the variant's runs: refused where the variant has several
+/// configurations (the finals figure draws each configuration on its own row).
+fn pooled_configurations(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<()> {
+    let several = stats::several_configurations(runs);
+    let why = match spec {
+        FigureSpec::Finals { .. } => None,
+        FigureSpec::Heatmap { variant, .. }
+        | FigureSpec::LayerLines { variant, .. }
+        | FigureSpec::LambdaLines { variant, .. } => several.get(variant),
+        FigureSpec::ValLoss { .. } | FigureSpec::Table => several.values().next(),
+    };
+    match why {
+        Some(why) => Err(Error::figure(
+            name,
+            format!(
+                "{why}; a figure by variant would pool them (finals-EXPERIMENT.png draws each)"
+            ),
+        )),
+        None => Ok(()),
+    }
 }

@@ -12,8 +12,11 @@ use crate::stats::{Axis, MeanCurve};
 pub struct VariantFacts {
     /// `x00` (baseline) .. `x0N`.
     pub variant: Variant,
-    /// Seeds of the finished runs: the only ones counted.
+    /// Seeds of the finished runs: the only ones counted (their repeat numbers where they set
+    /// no seed, see `repeats`).
     pub seeds: Vec<u64>,
+    /// The counted runs set no seed: they are repeats, and the page calls them runs.
+    pub repeats: bool,
     /// The counted runs' folder names (`x01-s0`), in the order of `seeds`: what a claim's audit
     /// lists.
     pub runs: Vec<String>,
@@ -64,6 +67,8 @@ pub struct SetupFacts {
     pub embedding_init: Option<String>,
     /// Runs without a config (imported from text logs).
     pub imported: usize,
+    /// Runs that set no seed (repeats).
+    pub no_seed: usize,
     pub runs: usize,
 }
 
@@ -82,6 +87,19 @@ pub struct ConfigFacts {
     pub train_time: Option<Stat>,
 }
 
+/// One counted (finished) run, for `runs_table`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    /// Its folder name (`x01-r2`).
+    pub name: String,
+    pub variant: Variant,
+    /// The label of its configuration (`x01`, `x01, 5690 steps, script=692, ...`).
+    pub configuration: String,
+    pub steps: Option<u64>,
+    pub final_loss: Option<f64>,
+    pub train_time_s: f64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub experiment: Option<String>,
@@ -92,6 +110,11 @@ pub struct Facts {
     pub variants: Vec<VariantFacts>,
     /// In order of step count, then variant.
     pub configs: Vec<ConfigFacts>,
+    /// Every counted run, by configuration (in `configs`' order), then folder.
+    pub run_rows: Vec<RunRow>,
+    /// Variants with several configurations (`stats::several_configurations`): why a number
+    /// that names only the variant is refused, and how to pick one.
+    pub several: BTreeMap<Variant, String>,
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,
@@ -104,6 +127,9 @@ impl Facts {
     /// one without runs.
     pub fn variant(&self, name: &str) -> Result<&VariantFacts, String> {
         let v = Variant::parse(name)?;
+        if let Some(why) = self.several.get(&v) {
+            return Err(why.clone());
+        }
         self.variants
             .iter()
             .find(|f| f.variant == v)

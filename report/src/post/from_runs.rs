@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{ConfigFacts, Facts, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, RunRow, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -42,7 +42,8 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
             });
         variants.push(VariantFacts {
             variant: v,
-            seeds: counted.iter().map(|r| r.info.seed).collect(),
+            seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
+            repeats: counted.iter().any(|r| r.info.repeat.is_some()),
             runs: counted.iter().map(|r| stats::run_name(r)).collect(),
             unfinished: runs
                 .runs_of(v)
@@ -79,10 +80,31 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
                 train_time: c.train_time(),
             })
             .collect(),
+        run_rows: run_rows(runs),
         setup: setup(runs),
+        several: stats::several_configurations(runs),
         results_table,
         results_table_by_step: String::new(),
     })
+}
+
+/// Each configuration's counted runs, with their final loss and training time.
+fn run_rows(runs: &RunSet) -> Vec<RunRow> {
+    let mut rows = Vec::new();
+    for c in stats::configurations(runs) {
+        for r in &c.runs {
+            let Some(s) = &r.summary else { continue };
+            rows.push(RunRow {
+                name: stats::run_name(r),
+                variant: c.variant,
+                configuration: c.label.clone(),
+                steps: c.steps,
+                final_loss: s.final_val_loss,
+                train_time_s: s.train_time_ms / 1000.0,
+            });
+        }
+    }
+    rows
 }
 
 /// What the finished runs record about how they were made (their config is one per experiment,
@@ -103,6 +125,9 @@ fn setup(runs: &RunSet) -> SetupFacts {
         let rec = &r.recorded;
         if r.info.config.is_null() || rec.is_imported() {
             s.imported += 1;
+        }
+        if r.info.repeat.is_some() {
+            s.no_seed += 1;
         }
         let layers = rec.layers.map(|l| l as usize).or_else(|| {
             r.metrics

@@ -44,6 +44,8 @@ pub struct SetupView {
     pub presets: String,
     pub hardware: String,
     pub imported: usize,
+    /// Runs that set no random seed (repeats).
+    pub no_seed: usize,
 }
 
 /// A variant with added embeddings: its name, how many, and the terms of its layers' input.
@@ -111,15 +113,18 @@ pub fn setup_view(f: &Facts) -> SetupView {
         presets: md_escape(&s.presets.join(", ")),
         hardware: md_escape(&s.hardware.join(", ")),
         imported: s.imported,
+        no_seed: s.no_seed,
     }
 }
 
 /// A variant's lambda section: its heatmap (mean over seeds) and a short table per component.
 pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
     let name = v.variant;
-    let over = match v.seeds.len() {
-        1 => "one seed".to_string(),
-        n => format!("mean over {n} seeds"),
+    let over = match (v.seeds.len(), v.repeats) {
+        (1, false) => "one seed".to_string(),
+        (1, true) => "one run".to_string(),
+        (n, false) => format!("mean over {n} seeds"),
+        (n, true) => format!("mean over {n} runs"),
     };
     let mut out = format!(
         "![Lambdas of {name} at the end of training by layer ({over})](images/{})\n\n",
@@ -206,8 +211,13 @@ fn extreme(v: &[f64], from: usize, better: impl Fn(f64, f64) -> bool) -> (usize,
 pub fn runs_phrase(v: &VariantFacts) -> String {
     let all = v.seeds.len() + v.unfinished.len();
     match (v.seeds.len(), v.unfinished.len()) {
+        (n, 0) if v.repeats => format!("{n} run{}", if n == 1 { "" } else { "s" }),
         (_, 0) => seeds_phrase(&v.seeds),
         (0, _) => format!("0 of {all} finished"),
+        (n, k) if v.repeats => format!(
+            "{n} run{}; {k} of {all} not finished",
+            if n == 1 { "" } else { "s" }
+        ),
         (_, k) => format!("{}; {k} of {all} not finished", seeds_phrase(&v.seeds)),
     }
 }

@@ -13,6 +13,7 @@ pub mod from_runs;
 pub mod generate;
 pub mod lines;
 pub mod links;
+pub mod run_table;
 pub mod scan;
 
 use crate::config::{split_front_matter, FrontMatter};

@@ -70,10 +70,10 @@ impl RunSet {
     /// no check run on them.
     pub fn from_runs(root: &Path, mut runs: Vec<Run>, mut warnings: Vec<Warning>) -> RunSet {
         runs.sort_by(|a, b| {
-            (&a.info.experiment, a.info.variant, a.info.seed, &a.dir).cmp(&(
+            (&a.info.experiment, a.info.variant, a.info.replica(), &a.dir).cmp(&(
                 &b.info.experiment,
                 b.info.variant,
-                b.info.seed,
+                b.info.replica(),
                 &b.dir,
             ))
         });
@@ -174,9 +174,13 @@ impl RunSet {
             .copied()
     }
 
-    /// Seeds of a variant's runs, finished or not, ascending.
+    /// Seeds (or repeat numbers, for runs that set no seed) of a variant's runs, finished or
+    /// not, ascending.
     pub fn seeds(&self, variant: Variant) -> Vec<u64> {
-        self.runs_of(variant).iter().map(|r| r.info.seed).collect()
+        self.runs_of(variant)
+            .iter()
+            .map(|r| r.info.replica().number())
+            .collect()
     }
 
     /// Every run of a variant, finished or not, by seed.
@@ -201,11 +205,18 @@ impl RunSet {
         self.runs.iter().filter(|r| !is_finished(r)).collect()
     }
 
+    /// The run of a variant that is repeat `n` (it set no seed).
+    pub fn repeat(&self, variant: Variant, n: u64) -> Option<&Run> {
+        self.runs
+            .iter()
+            .find(|r| r.info.variant == variant && r.info.repeat == Some(n))
+    }
+
     /// The run of a variant with a seed.
     pub fn run(&self, variant: Variant, seed: u64) -> Option<&Run> {
         self.runs
             .iter()
-            .find(|r| r.info.variant == variant && r.info.seed == seed)
+            .find(|r| r.info.variant == variant && r.info.seed == Some(seed))
     }
 }
 
@@ -232,11 +243,17 @@ pub fn standing(run: &Run) -> String {
     }
 }
 
-/// A short name for a run in messages: `x01-s2` plus its folder.
+/// What a mean is over: `seeds` for runs that set seeds, `runs` where any is a repeat (a run
+/// that set no seed): repeats are never called seeds.
+pub fn replicas_word(runs: &[&Run]) -> &'static str {
+    if runs.iter().any(|r| r.info.repeat.is_some()) {
+        "runs"
+    } else {
+        "seeds"
+    }
+}
+
+/// A short name for a run in messages: `x01-s2` (or `x01-r2`) plus its folder.
 pub fn describe(run: &Run) -> String {
-    format!(
-        "{} ({})",
-        runlog::run_dir_name(run.info.variant, run.info.seed),
-        run.dir.display()
-    )
+    format!("{} ({})", run.info.identity().dir_name(), run.dir.display())
 }

@@ -26,7 +26,7 @@ pub mod power;
 pub mod shares;
 
 pub use compare::{below_threshold, difference, tost, BelowThreshold, Difference, Tost};
-pub use configs::{configurations, run_name, Configuration};
+pub use configs::{configurations, run_name, select, several_configurations, Configuration};
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
 pub use lambdas::{
     align_sign, coincide_at_0, last_lambdas, mean_lambdas, no_attention, norm_weighted,
@@ -173,6 +173,11 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
     let baseline = runs
         .baseline()
         .ok_or_else(|| Error::Stats("no runs to compute statistics from".into()))?;
+    // Per variant statistics pool a variant's runs: refused where they are of several
+    // configurations (an imported experiment's step counts or recorded settings).
+    if let Some(why) = several_configurations(runs).into_values().next() {
+        return Err(Error::Stats(why));
+    }
     // Per variant: the runs counted and their (final loss, final time).
     let mut groups: Vec<Group> = Vec::new();
     for variant in runs.variants() {

@@ -1,4 +1,5 @@
-//! The rules of a set of runs: one folder per run, one config per experiment, and a run's
+//! The rules of a set of runs: one folder per run, one config per experiment (imported runs:
+//! one per recorded length and settings, see [`recorded_difference`]), and a run's
 //! identity is its content: two folders with the same numbers, or the same config hash, hold
 //! one run whatever their run.json says of seed, variant or experiment.
 
@@ -30,10 +31,10 @@ pub fn check_set(checked: &mut [Checked]) {
                     &run.dir.join(RUN_FILE),
                     None,
                     format!(
-                        "the same run ({} seed {} of experiment `{}`) as {}: a copy, a backup \
+                        "the same run ({} {} of experiment `{}`) as {}: a copy, a backup \
                      folder or a symlink of a run is not another seed; remove one of them",
                         id.variant,
-                        id.seed,
+                        id.replica,
                         id.experiment,
                         first.display()
                     ),
@@ -188,8 +189,11 @@ fn config_problems(runs: &[&Run]) -> Vec<(usize, Problem)> {
     let base = runs[reference];
     (0..runs.len())
         .filter(|&i| keys[i] != keys[reference])
-        .map(|i| {
+        .filter_map(|i| {
             let diffs = config_diff(&shared[reference], &shared[i]);
+            if recorded_difference(base, runs[i], &diffs) {
+                return None;
+            }
             let message = format!(
                 "this run's config differs from that of {} ({} of the {} runs of experiment \
                  `{}` share it): the runs of one experiment share one config, seed and extra \
@@ -200,9 +204,29 @@ fn config_problems(runs: &[&Run]) -> Vec<(usize, Problem)> {
                 base.info.experiment,
                 render(&diffs, &name(base), &name(runs[i])).trim_end()
             );
-            (i, Problem::new(&runs[i].dir.join(RUN_FILE), None, message))
+            Some((i, Problem::new(&runs[i].dir.join(RUN_FILE), None, message)))
         })
         .collect()
+}
+
+/// Where an import records what its runs differ in: `config.settings.<key>` (`report import
+/// --config key=value`).
+pub const SETTINGS_PATH: &str = "config.settings";
+
+/// Two imported runs may sit in one experiment as two configurations when all they differ in is
+/// what their logs show or their import recorded: the length (`config.schedule.steps`) and
+/// `config.settings.*`. Statistics group them by configuration, never pooling the two; trained
+/// runs keep one config per experiment.
+fn recorded_difference(a: &Run, b: &Run, diffs: &[crate::diff::Difference]) -> bool {
+    let imported = |r: &Run| r.info.run_id.starts_with("import:");
+    let recorded = |path: &str| {
+        path == "config.schedule.steps"
+            || path == SETTINGS_PATH
+            || path
+                .strip_prefix(SETTINGS_PATH)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    imported(a) && imported(b) && !diffs.is_empty() && diffs.iter().all(|d| recorded(&d.path))
 }
 
 /// [`shared_config`] of a run, its length taken from its metrics (`total_steps`) where its config

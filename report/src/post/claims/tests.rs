@@ -17,6 +17,7 @@ pub(super) fn variant(name: &str, losses: &[f64], lambdas: Vec<Lambdas>) -> Vari
     VariantFacts {
         variant: Variant::parse(name).unwrap(),
         seeds: (0..n as u64).collect(),
+        repeats: false,
         runs: (0..n).map(|i| format!("{name}-s{i}")).collect(),
         unfinished: Vec::new(),
         final_loss: Summary::of(losses),

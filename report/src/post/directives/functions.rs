@@ -138,6 +138,11 @@ const CAPTION: (&str, Type) = ("caption", Type::Text);
 const AXIS: (&str, Type) = ("axis", Type::Text);
 /// Every function takes it (see [`call`]).
 const EXPERIMENT: (&str, Type) = ("experiment", Type::Text);
+/// Every function takes them too: the configuration of an experiment with several (steps,
+/// an import's recorded setting), see [`call`].
+const STEPS: (&str, Type) = ("steps", Type::Whole);
+const CONFIG: (&str, Type) = ("config", Type::Text);
+const EVERY: [&(&str, Type); 3] = [&EXPERIMENT, &STEPS, &CONFIG];
 
 /// Every function a directive may call.
 pub const FUNCTIONS: &[Function] = &[
@@ -209,13 +214,13 @@ pub const FUNCTIONS: &[Function] = &[
         name: "n_seeds",
         usage: "n_seeds(variant=\"x01\"): number of finished runs",
         args: &[VARIANT],
-        run: |s, a| {
-            let v = s.facts.variant(a.variant()?)?;
-            if v.seeds.is_empty() {
-                return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
-            }
-            Ok(v.seeds.len().to_string())
-        },
+        run: n_runs,
+    },
+    Function {
+        name: "n_runs",
+        usage: "n_runs(variant=\"x01\"): number of finished runs (seeds or repeats)",
+        args: &[VARIANT],
+        run: n_runs,
     },
     Function {
         name: "at_time",
@@ -240,7 +245,9 @@ pub const FUNCTIONS: &[Function] = &[
             } else {
                 &s.facts.results_table_by_step
             };
-            if table.is_empty() {
+            if let Some(why) = s.facts.several.values().next() {
+                Err(format!("no results table by variant: {why}"))
+            } else if table.is_empty() {
                 Err("no results table: no finished runs".into())
             } else {
                 // Labelled by its experiment where the directive names one: two experiments'
@@ -254,6 +261,13 @@ pub const FUNCTIONS: &[Function] = &[
                 })
             }
         },
+    },
+    Function {
+        name: "runs_table",
+        usage: "runs_table(variant=\"x01\"): one row per finished run (configuration, steps, \
+                final val loss, training time); every variant's without `variant`",
+        args: &[VARIANT],
+        run: |s, a| crate::post::run_table::runs_table(s.facts, a.text("variant")),
     },
     Function {
         name: "lambda_table",
@@ -315,7 +329,6 @@ pub const FUNCTIONS: &[Function] = &[
             ("within", Type::Number),
             ("mde_below", Type::Number),
             ("threshold", Type::Number),
-            ("steps", Type::Whole),
             ("component", Type::Text),
             ("components", Type::Scope),
             ("layers", Type::Wholes),
@@ -374,6 +387,15 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
+/// The number of a variant's finished runs, whether they set seeds or are repeats.
+fn n_runs(s: &Scope, a: &Args) -> Result<String, String> {
+    let v = s.facts.variant(a.variant()?)?;
+    if v.seeds.is_empty() {
+        return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+    }
+    Ok(v.seeds.len().to_string())
+}
+
 /// Every function's name, and `ref` (resolved by its own pass, once figures are numbered).
 pub fn known_names() -> String {
     FUNCTIONS
@@ -407,13 +429,8 @@ pub fn call(
         ));
     };
     for (k, v) in &args {
-        let Some((_, t)) = f.args.iter().chain([&EXPERIMENT]).find(|(n, _)| n == k) else {
-            let takes: Vec<&str> = f
-                .args
-                .iter()
-                .chain([&EXPERIMENT])
-                .map(|(n, _)| *n)
-                .collect();
+        let Some((_, t)) = f.args.iter().chain(EVERY).find(|(n, _)| n == k) else {
+            let takes: Vec<&str> = f.args.iter().chain(EVERY).map(|(n, _)| *n).collect();
             return Err(format!(
                 "{name}(...) takes no argument `{k}`; it takes: {} ({})",
                 if takes.is_empty() {
@@ -436,8 +453,9 @@ pub fn call(
     let source = sources
         .pick(named)
         .map_err(|e| format!("{name}(...): {e}"))?;
+    let picked = pick_configuration(&args, source).map_err(|e| format!("{name}(...): {e}"))?;
     let scope = Scope {
-        facts: &source.facts,
+        facts: picked.as_deref().unwrap_or(&source.facts),
         experiment: named,
         figure_ok,
         setup,
@@ -448,4 +466,33 @@ pub fn call(
         text,
         audit: scope.audit.into_inner(),
     })
+}
+
+/// The facts of the configurations `steps=` and `config=` pick, when the call names either:
+/// computed from those runs alone, so nothing is pooled across configurations.
+fn pick_configuration(
+    args: &Args,
+    source: &crate::pipeline::Source,
+) -> Result<Option<Box<Facts>>, String> {
+    let (steps, config) = (args.whole("steps"), args.text("config"));
+    if steps.is_none() && config.is_none() {
+        return Ok(None);
+    }
+    let runs = source
+        .runs
+        .as_ref()
+        .ok_or("steps=/config= pick runs, and there are none")?;
+    let picked = crate::stats::select(runs, steps, config)?;
+    let stats = crate::stats::compute(&picked, None).ok();
+    let table = |times: bool| {
+        stats
+            .as_ref()
+            .map(|t| crate::figures::table::markdown(t, times))
+            .unwrap_or_default()
+    };
+    let facts = crate::post::from_runs::facts(&picked, table(true))?;
+    Ok(Some(Box::new(Facts {
+        results_table_by_step: table(false),
+        ..facts
+    })))
 }

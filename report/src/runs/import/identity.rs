@@ -6,17 +6,17 @@
 
 use super::ImportedRun;
 use crate::{Error, Result};
-use runlog::{Run, Variant, Warning, METRICS_FILE};
+use runlog::{Replica, Run, Variant, Warning, METRICS_FILE};
 use std::path::Path;
 
-/// The variant and seed of the log at `path`; `highest` is the highest lambda key it printed,
-/// with its line.
+/// The variant and seed (or repeat) of the log at `path`; `highest` is the highest lambda key
+/// it printed, with its line.
 pub(super) fn variant_and_seed(
     path: &Path,
     opts: &super::ImportOptions,
     highest: Option<(Variant, usize)>,
     warnings: &mut Vec<Warning>,
-) -> Result<(Variant, u64)> {
+) -> Result<(Variant, Replica)> {
     let err = |line: Option<usize>, message: String| Error::Import {
         path: path.to_owned(),
         line,
@@ -70,16 +70,26 @@ pub(super) fn variant_and_seed(
                 .into(),
         ));
     };
-    let seed = opts
-        .seed
-        .or_else(|| from_name.and_then(|(_, s)| s))
-        .ok_or_else(|| {
-            err(
+    let replica =
+        match (opts.seed, opts.repeat) {
+            (Some(_), Some(_)) => return Err(err(
                 None,
-                "cannot tell the seed: the file name is not like x01-s2.txt; pass --seed N".into(),
+                "--seed and --repeat both given: a run either set a seed or is a repeat of runs \
+                 that set none"
+                    .into(),
+            )),
+            (None, Some(r)) => Replica::Repeat(r),
+            (Some(s), None) => Replica::Seed(s),
+            (None, None) => Replica::Seed(from_name.and_then(|(_, s)| s).ok_or_else(|| {
+                err(
+                None,
+                "cannot tell the seed: the file name is not like x01-s2.txt; pass --seed N, or \
+                 --repeat N for a run that set no seed (the N-th repeat of its configuration)"
+                    .into(),
             )
-        })?;
-    Ok((variant, seed))
+            })?),
+        };
+    Ok((variant, replica))
 }
 
 /// The experiment: `--experiment`, else the log's folder name, else `imported`. It becomes a

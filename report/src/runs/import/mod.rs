@@ -30,7 +30,7 @@ pub use write::{import_all, import_logs, write_run, Imported};
 
 use crate::{Error, Result};
 use lines::Line;
-use runlog::{Metrics, RunInfo, Status, Summary, Variant, Warning};
+use runlog::{Metrics, Replica, RunInfo, Status, Summary, Variant, Warning};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,6 +39,8 @@ use std::path::Path;
 pub struct ImportOptions {
     pub variant: Option<String>,
     pub seed: Option<u64>,
+    /// A run that set no seed: which repeat of its configuration it is (folder `x01-r3`).
+    pub repeat: Option<u64>,
     pub experiment: Option<String>,
     pub preset: Option<String>,
     /// Goes into `run.json`'s `device`, e.g. `8xH100`.
@@ -49,6 +51,10 @@ pub struct ImportOptions {
     pub section: Option<String>,
     /// Replace an existing imported run (never a trained one).
     pub force: bool,
+    /// `key=value` settings the log does not print but its runs differ in (the training
+    /// script, a code change), recorded as `config.settings.<key>`: runs that differ in them
+    /// are separate configurations of one experiment.
+    pub settings: Vec<String>,
 }
 
 /// One parsed log, ready to be written as a run.
@@ -87,7 +93,7 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
     let Some((_, last, last_step_avg)) = evals.last().cloned() else {
         return Err(err(None, no_evaluation(&text)));
     };
-    let (variant, seed) = identity::variant_and_seed(path, opts, highest, &mut warnings)?;
+    let (variant, replica) = identity::variant_and_seed(path, opts, highest, &mut warnings)?;
     let experiment = identity::experiment(path, opts)?;
     let file_name = path
         .file_name()
@@ -111,12 +117,16 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
         .as_ref()
         .map(|s| format!("#{s}"))
         .unwrap_or_default();
+    let identity = match replica {
+        Replica::Seed(s) => RunInfo::new(&experiment, variant, s),
+        Replica::Repeat(r) => RunInfo::repeated(&experiment, variant, r),
+    };
     let info = RunInfo {
         run_id: format!("import:{experiment}/{file_name}{section}"),
         preset: opts.preset.clone(),
         config: config(path, opts, &file_name, last.total_steps)?,
         device: opts.hardware.clone(),
-        ..RunInfo::new(&experiment, variant, seed)
+        ..identity
     };
     let run = ImportedRun {
         info,
@@ -254,7 +264,31 @@ fn config(
         }
         config["source"] = source.as_str().into();
     }
+    if !opts.settings.is_empty() {
+        config["settings"] = settings(&opts.settings).map_err(err)?;
+    }
     Ok(config)
+}
+
+/// `--config key=value` options as an object: keys a plain name (they become config paths and
+/// directive arguments), values one line of text, each key once.
+fn settings(given: &[String]) -> std::result::Result<serde_json::Value, String> {
+    let mut out = serde_json::Map::new();
+    for kv in given {
+        let Some((key, value)) = kv.split_once('=') else {
+            return Err(format!("--config {kv:?} is not key=value"));
+        };
+        runlog::check_name("--config key", key).map_err(|e| e.to_string())?;
+        if value.trim().is_empty() || value.chars().any(char::is_control) {
+            return Err(format!(
+                "--config {key}={value:?}: the value must be one line of text"
+            ));
+        }
+        if out.insert(key.to_owned(), value.into()).is_some() {
+            return Err(format!("--config {key} given twice"));
+        }
+    }
+    Ok(serde_json::Value::Object(out))
 }
 
 /// Joins every scalars line to the evaluation of its step; `Err((line, message))` for a line

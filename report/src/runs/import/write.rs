@@ -111,9 +111,9 @@ fn what_is_there(
         .map(|s| format!(", section `## {}`", s.escape_debug()))
         .unwrap_or_default();
     let was = format!(
-        "{} seed {} (imported from {}{section})",
+        "{} {} (imported from {}{section})",
         run.info.variant,
-        run.info.seed,
+        run.info.replica(),
         from.escape_debug()
     );
     if !force {
@@ -186,10 +186,10 @@ pub fn import_all(paths: &[PathBuf], out: &Path, opts: &ImportOptions) -> Result
                 path: path.clone(),
                 line: None,
                 message: format!(
-                    "would become the same run ({} seed {}) as {}; give each its own --seed or \
-                     import them separately",
+                    "would become the same run ({} {}) as {}; give each its own --seed (or \
+                     --repeat) or import them separately",
                     run.info.variant,
-                    run.info.seed,
+                    run.info.replica(),
                     first.display()
                 ),
             });
