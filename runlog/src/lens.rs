@@ -203,6 +203,45 @@ impl LensNorms {
     }
 }
 
+/// Writes `lens` to `path` atomically: pretty JSON, but each position of the sample on one line
+/// (a sample of 64 positions of 31 components would take a hundred thousand lines otherwise).
+pub fn write_lens(path: &Path, lens: &Lens) -> Result<(), crate::Error> {
+    let fail = |e: serde_json::Error| crate::Error::Parse {
+        path: path.to_owned(),
+        line: None,
+        message: e.to_string(),
+    };
+    let mut head = lens.clone();
+    let top = std::mem::take(&mut head.sample.top);
+    let mut text = serde_json::to_string_pretty(&head).map_err(fail)?;
+    // `"top": {}` is the last key of the sample; fill it component by component.
+    let mut body = String::from("{");
+    for (i, (name, positions)) in top.iter().enumerate() {
+        body.push_str(if i == 0 { "\n" } else { ",\n" });
+        body.push_str(&format!(
+            "      {}: [",
+            serde_json::to_string(name).map_err(fail)?
+        ));
+        for (j, guesses) in positions.iter().enumerate() {
+            body.push_str(if j == 0 { "\n" } else { ",\n" });
+            body.push_str("        ");
+            body.push_str(&serde_json::to_string(guesses).map_err(fail)?);
+        }
+        body.push_str(if positions.is_empty() {
+            "]"
+        } else {
+            "\n      ]"
+        });
+    }
+    body.push_str(if top.is_empty() { "}" } else { "\n    }" });
+    let at = text
+        .rfind("\"top\": {}")
+        .expect("the sample's top is serialised");
+    text.replace_range(at + 7..at + 9, &body);
+    text.push('\n');
+    crate::write_atomic(path, text.as_bytes())
+}
+
 /// Reads a lens file: the lens, or the problem (file, line) that stops it from reading.
 pub fn read_lens(path: &Path) -> Result<Lens, Problem> {
     let bytes = std::fs::read(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
@@ -231,5 +270,53 @@ mod tests {
         assert_eq!(lens_layers(&c), 16);
         assert!(is_experiment_lens_file("lens-x01.json"));
         assert!(!is_experiment_lens_file("lens.json") && !is_experiment_lens_file("lens-x1.json"));
+    }
+
+    #[test]
+    fn written_one_position_per_line_and_read_back_whole() {
+        let dir = std::env::temp_dir().join(format!("lens-write-{}", std::process::id()));
+        let path = dir.join(LENS_FILE);
+        let g = |t: &str, p: f64| Guess(t.into(), p);
+        let lens = Lens {
+            schema_version: LENS_SCHEMA_VERSION,
+            variant: Variant::BASELINE,
+            experiment: None,
+            config_hash: Some("h".into()),
+            step: Some(3),
+            measured_on: "tokens".into(),
+            bigram_table: None,
+            source: None,
+            notes: Vec::new(),
+            components: BTreeMap::new(),
+            sample: LensSample {
+                text: "t".into(),
+                tokens: vec!["a".into(), "\"}".into()],
+                top: BTreeMap::from([
+                    (
+                        "x-0".to_string(),
+                        vec![vec![g(" \"top\": {}", 0.5)], vec![]],
+                    ),
+                    ("x00".to_string(), vec![]),
+                ]),
+            },
+            norms: None,
+        };
+        write_lens(&path, &lens).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\n        [[\" \\\"top\\\": {}\",0.5]],\n        []\n      ],\n"),
+            "{text}"
+        );
+        assert_eq!(read_lens(&path).unwrap(), lens);
+        let empty = Lens {
+            sample: LensSample {
+                top: BTreeMap::new(),
+                ..lens.sample.clone()
+            },
+            ..lens
+        };
+        write_lens(&path, &empty).unwrap();
+        assert_eq!(read_lens(&path).unwrap(), empty);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -112,10 +112,17 @@ fn step_problems(run: &Run, lens: &Lens) -> Vec<Found> {
 /// Reads and checks an experiment's imported lens at `path` (`<experiment>/lens-<variant>.json`):
 /// the lens, when it reads, and every problem found.
 pub fn check_experiment_lens(path: &Path) -> (Option<Lens>, Vec<Problem>) {
-    let lens = match read_lens(path) {
-        Ok(l) => l,
-        Err(p) => return (None, vec![p]),
-    };
+    match read_lens(path) {
+        Ok(l) => {
+            let problems = experiment_lens_problems(&l, path);
+            (Some(l), problems)
+        }
+        Err(p) => (None, vec![p]),
+    }
+}
+
+/// The problems of an experiment's lens that is (or is about to be written) at `path`.
+pub fn experiment_lens_problems(lens: &Lens, path: &Path) -> Vec<Problem> {
     let mut found: Vec<Found> = Vec::new();
     let name = |p: Option<&Path>| {
         p.and_then(Path::file_name)
@@ -169,9 +176,8 @@ pub fn check_experiment_lens(path: &Path) -> (Option<Lens>, Vec<Problem>) {
             ));
         }
     }
-    found.extend(content_problems(&lens, layers, false));
-    let problems = located(path, found);
-    (Some(lens), problems)
+    found.extend(content_problems(lens, layers, false));
+    located(path, found)
 }
 
 /// What any lens must hold: its schema version, every component of its variant and nothing

@@ -24,7 +24,7 @@ mod lens;
 mod rules;
 mod set;
 
-pub use lens::{check_experiment_lens, ANCHOR_TOLERANCE};
+pub use lens::{check_experiment_lens, experiment_lens_problems, ANCHOR_TOLERANCE};
 pub use set::check_set;
 
 use crate::identity::folder_problems;

@@ -302,6 +302,11 @@ pub fn train_in<B: TrainBackend>(
             peak_rss_mb: log::peak_rss_mb(),
         },
     )?;
+    // The logit lens of the final weights, after the clock and the summary: it reads the model
+    // and changes nothing (crate::lens).
+    if out.status == Status::Finished {
+        crate::lens::command::after_training(ctx, &state.model, state.step, device)?;
+    }
     Ok(out)
 }
 
