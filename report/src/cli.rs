@@ -1,8 +1,9 @@
-//! The report's subcommands for runs, statistics and figures: `import`, `stats`, `figures`,
-//! `bench`. Each reads its arguments, calls the library, prints what it did; warnings about
+//! The report's subcommands for runs, statistics and figures: `import`, `import-lens`, `stats`,
+//! `figures`, `bench`. Each reads its arguments, calls the library, prints what it did; warnings about
 //! runs go to stderr, naming file and line.
 
 use crate::figures;
+use crate::runs::import::lens::LensImport;
 use crate::runs::import::{import_all, ImportOptions};
 use crate::runs::RunSet;
 use crate::stats::{self, Summary, TTest};
@@ -36,6 +37,28 @@ pub struct ImportArgs {
     /// Where the log was published: repository, file and section (recorded in run.json's config)
     #[arg(long)]
     pub source: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportLensArgs {
+    /// A logit-lens printout (`tokens=`, `predictions=`, `x_norms=` lines), e.g. predictions.md
+    pub file: PathBuf,
+    /// Runs folder to write into: OUT/EXPERIMENT/lens-VARIANT.json
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// The experiment the lens belongs to
+    #[arg(long)]
+    pub experiment: String,
+    /// The variant decoded; default: the highest x0N component
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Where the printout was published: repository, file
+    #[arg(long)]
+    pub source: String,
+    /// What the printout does not say about itself (its script, where its tokens came from);
+    /// may be given several times
+    #[arg(long)]
+    pub note: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -129,6 +152,18 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     for dir in dirs {
         println!("{}", dir.display());
     }
+    Ok(())
+}
+
+pub fn import_lens(args: &ImportLensArgs) -> Result<()> {
+    let opts = LensImport {
+        experiment: args.experiment.clone(),
+        variant: args.variant.clone(),
+        source: args.source.clone(),
+        notes: args.note.clone(),
+    };
+    let path = crate::runs::import::lens::import_lens(&args.file, &args.out, &opts)?;
+    println!("{}", path.display());
     Ok(())
 }
 

@@ -17,11 +17,12 @@
 //! | `lambdas-layers-x01.png`, `lambdas-layers-x01-aligned.png` | lambdas across layers, mean ± std |
 //! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
+//! | `lens-x01.png`, `lens-x01-s2.png` | logit lens: components by top-1 rates ([`lens`]) |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
 //! [`names`] parses names into [`FigureSpec`]s, `prepare` turns a spec and the runs into a plot;
 //! each kind of figure is its own module:
-//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`table`]; [`clip`] cuts lines at window edges,
+//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`lens`], [`table`]; [`clip`] cuts lines at window edges,
 //! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
 //! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
 //! figures in parallel.
@@ -31,6 +32,7 @@ pub mod encode;
 pub mod heatmap;
 pub mod lambda_lines;
 pub mod layer_lines;
+pub mod lens;
 pub mod look;
 pub mod names;
 pub mod palette;
@@ -151,6 +153,7 @@ pub fn render_named(name: &str, runs: &RunSet) -> Result<Figure> {
             Prepared::Heatmap(p) => render_plot(&p, format, path)?,
             Prepared::Lines(p) => render_plot(&p, format, path)?,
             Prepared::Layers(p) => render_plot(&p, format, path)?,
+            Prepared::Lens(p) => render_plot(&p, format, path)?,
         },
     })
 }

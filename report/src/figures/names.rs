@@ -32,6 +32,11 @@ pub enum FigureSpec {
         seed: Option<u64>,
         layers: Vec<usize>,
     },
+    /// The logit lens: components by rates, mean over the variant's lenses or one seed's.
+    Lens {
+        variant: Variant,
+        seed: Option<u64>,
+    },
     Table,
 }
 
@@ -89,6 +94,10 @@ pub fn known() -> Vec<Known> {
             about: "lambdas over training for chosen layers (default: first, two inner, last)",
         },
         Known {
+            pattern: "lens-VARIANT[-sSEED].png",
+            about: "logit lens: per component, how often its top-1 is the next token, the input token, the input's most frequent successor (needs lens.json or an imported lens)",
+        },
+        Known {
             pattern: "results.md",
             about: "markdown table of final results, best in bold",
         },
@@ -125,6 +134,9 @@ pub fn names_for(runs: &RunSet) -> Vec<String> {
         if stats::norm_weighted(&rs).is_ok() {
             names.push(format!("lambdas-norm-{v}.png"));
         }
+    }
+    for v in runs.lens_variants() {
+        names.push(format!("lens-{v}.png"));
     }
     names.push("results.md".to_owned());
     names
@@ -207,6 +219,13 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
                 seed,
                 aligned,
             }
+        }
+        ["lens", rest @ ..] => {
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
+            if !layers.is_empty() || aligned {
+                return Err(unknown(name));
+            }
+            FigureSpec::Lens { variant, seed }
         }
         ["lambdas", rest @ ..] => {
             let (variant, seed, layers, aligned) = variant_seed(rest, name)?;

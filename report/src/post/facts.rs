@@ -60,6 +60,17 @@ pub struct SetupFacts {
     pub runs: usize,
 }
 
+/// One lens a variant has: a finished run's own, or the experiment's imported one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LensFact {
+    pub variant: Variant,
+    /// Whose it is: `x01-s0`, or `x01, imported`.
+    pub who: String,
+    /// The run's seed; `None` for an imported lens.
+    pub seed: Option<u64>,
+    pub lens: runlog::Lens,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub experiment: Option<String>,
@@ -71,6 +82,8 @@ pub struct Facts {
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,
+    /// Every lens of the experiment, by variant (runs by seed, then the imported one).
+    pub lenses: Vec<LensFact>,
 }
 
 impl Facts {

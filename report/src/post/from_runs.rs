@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{Facts, SetupFacts, VariantFacts};
+use super::facts::{Facts, LensFact, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -56,7 +56,34 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         variants,
         setup: setup(runs),
         results_table,
+        lenses: lenses(runs),
     })
+}
+
+/// The lenses of every variant: finished runs' own, then the experiment's imported one.
+fn lenses(runs: &RunSet) -> Vec<LensFact> {
+    let mut out = Vec::new();
+    for v in runs.lens_variants() {
+        for r in runs.result_runs(v) {
+            if let Some(l) = &r.lens {
+                out.push(LensFact {
+                    variant: v,
+                    who: runlog::run_dir_name(v, r.info.seed),
+                    seed: Some(r.info.seed),
+                    lens: l.clone(),
+                });
+            }
+        }
+        for l in runs.lenses().iter().filter(|l| l.lens.variant == v) {
+            out.push(LensFact {
+                variant: v,
+                who: format!("{v}, imported"),
+                seed: None,
+                lens: l.lens.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// What the finished runs record about how they were made (their config is one per experiment,

@@ -9,12 +9,14 @@
 //!   of several seeds on a common grid inside the range all of them cover.
 //! - [`lambdas`]: lambdas per layer and component at the last evaluation (one run or the mean
 //!   over seeds), the same weighted by activation norms, and lambdas over training.
+//! - [`lens`]: a logit-lens rate of one component across a variant's lenses.
 //!
 //! Only runs whose summary says `finished` count as results ([`RunSet::result_runs`]); a
 //! variant with no finished run has no row (its runs are listed as left out elsewhere).
 
 pub mod curve;
 pub mod lambdas;
+pub mod lens;
 
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
 pub use lambdas::{

@@ -4,10 +4,11 @@
 //! (`experiment=`, picked by the directive); a statement about two scales is two claims.
 //!
 //! Kinds about final numbers are here; about lambdas in [`lambdas`]; about how the loss curves
-//! compare along the whole run in [`curves`].
+//! compare along the whole run in [`curves`]; about the logit lens in [`lens`].
 
 mod curves;
 mod lambdas;
+mod lens;
 
 use super::directives::functions::Args;
 use super::facts::{Facts, Stat};
@@ -28,6 +29,8 @@ pub const KINDS: &[&str] = &[
     "lambda_grows",
     "lowest_most",
     "below_most",
+    "lens_rate_above",
+    "lens_rate_below",
 ];
 
 /// `Ok(())` when the claim holds; `Err` says why not, or what is wrong with the check itself.
@@ -133,6 +136,7 @@ pub fn check(f: &Facts, args: &Args) -> Result<(), String> {
             lambdas::check(f, args, that, claim, need("variant")?, need("component")?)
         }
         "lowest_most" | "below_most" => curves::check(f, args, that, claim, need("variant")?),
+        "lens_rate_above" | "lens_rate_below" => lens::check(f, args, that, claim),
         other => Err(format!(
             "unknown claim kind that=\"{other}\"; known kinds: {}",
             KINDS.join(", ")
