@@ -3,9 +3,14 @@ CARGO ?= cargo
 EXPERIMENT ?= embeddings-extravaganza-1
 VARIANT ?= x01
 SEED ?= 0
-PRESET ?= tiny
+PRESET ?= cpu
 VARIANTS ?= x00,x01,x02,x03,x04
-SEEDS ?= 0,1,2
+SEEDS ?= 0,1,2,3,4
+# The committed CPU runs used 2 threads; a run is bit-for-bit repeatable at the same count.
+THREADS ?= 2
+# The real-text corpus of the cpu preset (trainer/src/data/corpora.rs pins the same names).
+CORPUS ?= tdavid
+CORPUS_PACKAGES ?= diatheke sword-comm-tdavid=2.1-1
 # Empty: site.toml's [publish] remote (origin when unset).
 REMOTE ?=
 # Two builds, compiled once each: the report alone (`make post` needs no burn, so a fresh clone
@@ -17,7 +22,7 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/release
 # 10 ms: large tensors then skip a page fault per 4 KiB every step (reference config: ~20% faster).
 export MIMALLOC_PURGE_DELAY ?= -1
 
-.PHONY: build build-report post run sweep publish serve test bench check import-x0 gpu-check-build
+.PHONY: build build-report corpus post run sweep publish serve test bench check import-x0 gpu-check-build
 
 build: ## both release binaries, target/release/report and target/release/trainer (and the tests)
 	$(CARGO) test --workspace --release --no-run -q
@@ -25,14 +30,24 @@ build: ## both release binaries, target/release/report and target/release/traine
 build-report: ## the report binary alone (no burn), as the workspace build makes it
 	$(CARGO) build --release -p report -q
 
+corpus: build ## the cpu preset's real-text corpus: its Debian packages (apt-get, as root) -> shards in data/corpus/
+	@missing=; for p in $(CORPUS_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' "$${p%%=*}" 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	$(BIN)/trainer corpus --name $(CORPUS) --out data/corpus
+
 post: build-report ## figures + filled markdown + HTML site from the committed runs
 	$(BIN)/report build
 
 run: build ## train one ablation: make run VARIANT=x02 SEED=0
-	$(BIN)/trainer run --experiment $(EXPERIMENT) --variant $(VARIANT) --seed $(SEED) --preset $(PRESET)
+	$(BIN)/trainer run --experiment $(EXPERIMENT) --variant $(VARIANT) --seed $(SEED) --preset $(PRESET) --threads $(THREADS)
 
 sweep: build ## every variant x seed not already finished with the same config
-	$(BIN)/trainer sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET)
+	$(BIN)/trainer sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET) --threads $(THREADS)
 
 publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or REMOTE=...)
 	$(BIN)/report publish $(if $(REMOTE),--remote $(REMOTE))

@@ -5,11 +5,13 @@
 # hardware, the preset (its shape: 16 layers, so the baselines, which log no lambdas, still have
 # a layer count) and, per log, the section of the results file it was published under (the
 # fixture README's table). Rerun with `make import-x0`; the runs it writes are committed as they
-# are, and a test imports again and compares them byte for byte.
+# are, and a test imports again and compares them byte for byte. `--force`: a rerun replaces the
+# runs it wrote before where they differ (each named on stderr); a run left as it was is noted.
 #
 # Then the study's logit lens (predictions.md of the same folder): one x01 run decoded layer by
 # layer, which none of the 16 logs carries, imported as the experiment's own lens,
-# runs/x0-experiment/lens-x01.json, with what the printout does not say about itself.
+# runs/x0-experiment/lens-x01.json, with what the printout does not say about itself
+# (`--force` as above: a rerun replaces the lens it wrote before, saying so).
 #
 # Environment: REPORT (the report binary), FIXTURES (the logs' folder), STUDY_FIXTURES (the
 # study's files, predictions.md among them), OUT (the runs folder).
@@ -25,7 +27,7 @@ RESULTS="experiments/00004-x0/results.md"
 # log file, then the `## <name>` section of the results file it came from.
 while read -r log section; do
   "$REPORT" import "$FIXTURES/$log" --out "$OUT" --experiment x0-experiment \
-    --preset medium --hardware 8xH100 \
+    --preset medium --hardware 8xH100 --force \
     --source "$STUDY, $RESULTS, section \"## $section\""
 done <<'TABLE'
 x00-s0.txt 999-0
@@ -48,7 +50,7 @@ TABLE
 
 SCRIPT="experiments/00004-x0/runs/4-2025-08-22-x00-x01-with-word-logging.py"
 "$REPORT" import-lens "$STUDY_FIXTURES/predictions.md" --out "$OUT" --experiment x0-experiment \
-  --variant x01 --source "$STUDY, experiments/00004-x0/predictions.md" \
+  --variant x01 --force --source "$STUDY, experiments/00004-x0/predictions.md" \
   --note "printed by $SCRIPT at the end of its x01 run of 5960 steps, a run that is none of this experiment's 16" \
   --note "its 128 tokens are the start of the training batch that follows the last step, not validation tokens" \
   --note "the study put only x-out through the head's final RMS norm; every other component went to the head (and its softcap) as it was, so a component with a large norm gives a flatter distribution there; this project's lens norms every component" \

@@ -3,7 +3,7 @@
 //! runs go to stderr, naming file and line.
 
 use crate::figures;
-use crate::runs::import::lens::LensImport;
+use crate::runs::import::lens::{LensImport, LensWrite};
 use crate::runs::import::{import_all, ImportOptions};
 use crate::runs::RunSet;
 use crate::stats::{self, Summary, TTest};
@@ -37,6 +37,13 @@ pub struct ImportArgs {
     /// Where the log was published: repository, file and section (recorded in run.json's config)
     #[arg(long)]
     pub source: Option<String>,
+    /// Import only the `## NAME` section of a file holding many runs (a file whose log lines sit
+    /// in several sections is refused without it)
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Replace a run imported before (never a trained run); each replacement is named on stderr
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +66,9 @@ pub struct ImportLensArgs {
     /// may be given several times
     #[arg(long)]
     pub note: Vec<String>,
+    /// Replace a lens imported before that differs; the replacement is named on stderr
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +82,10 @@ pub struct StatsArgs {
     /// Compare val loss at this training time (s); default: the earliest final time
     #[arg(long)]
     pub at_time: Option<f64>,
+    /// Test each configuration's mean final val loss below this (one-sided t-test, the record
+    /// rule; the medium track's target is 2.92)
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,12 +158,20 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         preset: args.preset.clone(),
         hardware: args.hardware.clone(),
         source: args.source.clone(),
+        section: args.section.clone(),
+        force: args.force,
     };
-    let (dirs, warnings) = import_all(&args.files, &args.out, &opts)?;
-    for w in warnings {
+    let done = import_all(&args.files, &args.out, &opts)?;
+    for w in &done.warnings {
         eprintln!("warning: {w}");
     }
-    for dir in dirs {
+    for r in &done.replaced {
+        eprintln!("{r}");
+    }
+    for u in &done.unchanged {
+        eprintln!("{}: already holds this import; unchanged", u.display());
+    }
+    for dir in &done.dirs {
         println!("{}", dir.display());
     }
     Ok(())
@@ -161,8 +183,20 @@ pub fn import_lens(args: &ImportLensArgs) -> Result<()> {
         variant: args.variant.clone(),
         source: args.source.clone(),
         notes: args.note.clone(),
+        force: args.force,
     };
-    let path = crate::runs::import::lens::import_lens(&args.file, &args.out, &opts)?;
+    let (path, done) = crate::runs::import::lens::import_lens(&args.file, &args.out, &opts)?;
+    match done {
+        LensWrite::New => {}
+        LensWrite::Unchanged => {
+            eprintln!("{}: already holds this import; unchanged", path.display())
+        }
+        LensWrite::Replaced => eprintln!(
+            "{}: replaced the lens there with {}",
+            path.display(),
+            args.file.display()
+        ),
+    }
     println!("{}", path.display());
     Ok(())
 }
@@ -206,7 +240,83 @@ pub fn stats(args: &StatsArgs) -> Result<()> {
         }
     }
     println!("p: two-sided Welch t-test against {}", table.baseline);
+    print_differences(&table);
+    if let Some(t) = args.threshold {
+        print_record_tests(&runs, t);
+    }
     Ok(())
+}
+
+/// Each variant against the baseline: the difference of final val loss with its 95% interval,
+/// p, and the minimum detectable difference.
+fn print_differences(table: &stats::StatsTable) {
+    println!(
+        "\nFinal val loss against {}:\n{:<8} {:>7} {:>10}  {:<22} {:>7} {:>9}",
+        table.baseline, "variant", "n", "diff", "95% interval", "p", "MDE"
+    );
+    for r in table.rows.iter().filter(|r| r.variant != table.baseline) {
+        let base_n = table.row(table.baseline).map_or(0, |b| b.n);
+        let n = format!("{}+{base_n}", r.n);
+        match &r.vs_baseline {
+            Some(d) => println!(
+                "{:<8} {n:>7} {:>+10.4}  {:<22} {:>7.3} {:>9}",
+                r.variant,
+                d.diff,
+                format!("[{:+.4}, {:+.4}]", d.ci95.0, d.ci95.1),
+                d.p,
+                d.mde.map_or("–".into(), |m| format!("{m:.4}")),
+            ),
+            None => println!("{:<8} {n:>7}  – (a side has n < 2 or no spread)", r.variant),
+        }
+    }
+    println!(
+        "diff: mean minus {}'s, 95% Welch interval. MDE: the smallest true difference a \
+         two-sided Welch t-test (alpha {}) detects with power {}, from these runs' spread and \
+         counts per side; a difference below it going undetected says little.",
+        table.baseline,
+        stats::compare::MDE_ALPHA,
+        stats::compare::MDE_POWER
+    );
+}
+
+/// Each configuration's one-sided t-test of its mean final val loss below `threshold`.
+fn print_record_tests(runs: &RunSet, threshold: f64) {
+    let configs = stats::configurations(runs);
+    println!(
+        "\nRecord test against {threshold} (one-sided one-sample t-test, mean below):\n{:<28} \
+         {:>4} {:>22} {:>9} {:>8} {:>9} {:>9}",
+        "configuration", "n", "final val loss", "upper 95%", "t", "p", "time (s)"
+    );
+    for c in &configs {
+        let (Some(s), time) = (c.final_loss(), c.train_time()) else {
+            println!("{:<28} no finished run", c.label);
+            continue;
+        };
+        let time = time.map_or("–".into(), |t| format!("{:.1}", t.mean));
+        match stats::below_threshold(&s, threshold) {
+            Some(r) => println!(
+                "{:<28} {:>4} {:>22} {:>9.5} {:>8.3} {:>9.5} {time:>9}",
+                c.label,
+                r.n,
+                s.display(5).replace(&format!(" (n={})", s.n), ""),
+                r.upper95,
+                r.t,
+                r.p
+            ),
+            None => println!(
+                "{:<28} {:>4} {:>22} {:>9} {:>8} {:>9} {time:>9}  (a test needs n ≥ 2 and some spread)",
+                c.label,
+                s.n,
+                s.display(5).replace(&format!(" (n={})", s.n), ""),
+                "–",
+                "–",
+                "–"
+            ),
+        }
+        for x in &c.left_out {
+            println!("         left out: {x}");
+        }
+    }
 }
 
 pub fn figures(args: &FiguresArgs) -> Result<()> {

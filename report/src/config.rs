@@ -100,9 +100,21 @@ pub struct FrontMatter {
     /// the order given; empty: all runs, which must then be of one experiment.
     pub experiments: Vec<String>,
     pub summary: Option<String>,
+    /// The post's social image (link previews): a figure or image link of the post.
+    pub image: Option<String>,
+    /// Lines whose value a YAML reader would not read as written (a `: ` in an unquoted
+    /// value): (line, what to do). The build reads them, and the filled markdown quotes them.
+    pub not_yaml: Vec<(usize, String)>,
 }
 
-pub const FRONT_MATTER_KEYS: &[&str] = &["title", "date", "experiment", "experiments", "summary"];
+pub const FRONT_MATTER_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "experiment",
+    "experiments",
+    "summary",
+    "image",
+];
 
 /// Splits a draft into its front matter and body. Returns the body's offset in `text` so that
 /// line numbers of the body can be given in the draft's terms. Errors carry a line number.
@@ -133,6 +145,9 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
                 format!("front matter line is not `key: value`: {l}"),
             ));
         };
+        if let Some(why) = not_plain_yaml(k.trim(), v.trim()) {
+            fm.not_yaml.push((lineno, why));
+        }
         let v = unquote(v.trim()).to_string();
         match k.trim() {
             "title" => fm.title = Some(v),
@@ -154,6 +169,7 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
                 fm.experiments = experiment_names(k.trim(), &v).map_err(|m| (lineno, m))?;
             }
             "summary" => fm.summary = Some(v),
+            "image" => fm.image = Some(v),
             other => {
                 return Err((
                     lineno,
@@ -204,13 +220,115 @@ fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-fn unquote(v: &str) -> &str {
-    for q in ['"', '\''] {
-        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-            return &v[1..v.len() - 1];
+/// A quoted YAML scalar's text (double quotes with YAML's escapes, single quotes with `''`);
+/// anything else as it stands.
+fn unquote(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+        return v[1..v.len() - 1].replace("''", "'").into();
+    }
+    if !(v.len() >= 2 && v.starts_with('"') && v.ends_with('"')) {
+        return v.into();
+    }
+    let inner = &v[1..v.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex = |n: usize, chars: &mut std::str::Chars| {
+            let h: String = chars.by_ref().take(n).collect();
+            u32::from_str_radix(&h, 16).ok().and_then(char::from_u32)
+        };
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('x') => out.extend(hex(2, &mut chars)),
+            Some('u') => out.extend(hex(4, &mut chars)),
+            Some('U') => out.extend(hex(8, &mut chars)),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
         }
     }
-    v
+    out.into()
+}
+
+/// `v` as a YAML double-quoted scalar: any text reads back exactly, by a YAML reader and by
+/// [`split_front_matter`].
+pub fn yaml_quote(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Why a YAML reader would not read `key: value` as written, if it would not: an unquoted
+/// value holding `: ` or ` #`, or starting with a character YAML gives a meaning.
+fn not_plain_yaml(key: &str, v: &str) -> Option<String> {
+    let quoted = v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')));
+    let list = key == "experiments" && v.starts_with('[');
+    if quoted || list || v.is_empty() {
+        return None;
+    }
+    let bad = v.contains(": ")
+        || v.contains(" #")
+        || v.ends_with(':')
+        || v.starts_with([
+            '[', ']', '{', '}', '&', '*', '!', '|', '>', '%', '@', '`', '"', '\'', '#', ',',
+        ]);
+    bad.then(|| {
+        format!(
+            "`{key}:` is not valid YAML as written (a YAML reader stops at its `: `, `#` or \
+             first character); quote it: {key}: {}",
+            yaml_quote(v)
+        )
+    })
+}
+
+impl FrontMatter {
+    /// The front matter as valid YAML (every text quoted), between `---` lines, with `image`
+    /// as given: what the filled markdown starts with.
+    pub fn to_yaml(&self, image: Option<&str>) -> String {
+        let mut out = String::from("---\n");
+        if let Some(t) = &self.title {
+            out.push_str(&format!("title: {}\n", yaml_quote(t)));
+        }
+        if let Some(d) = &self.date {
+            out.push_str(&format!("date: {d}\n"));
+        }
+        match self.experiments.as_slice() {
+            [] => {}
+            [one] => out.push_str(&format!("experiment: {}\n", yaml_quote(one))),
+            many => {
+                let list: Vec<String> = many.iter().map(|e| yaml_quote(e)).collect();
+                out.push_str(&format!("experiments: [{}]\n", list.join(", ")));
+            }
+        }
+        if let Some(s) = &self.summary {
+            out.push_str(&format!("summary: {}\n", yaml_quote(s)));
+        }
+        if let Some(i) = image {
+            out.push_str(&format!("image: {}\n", yaml_quote(i)));
+        }
+        out.push_str("---\n");
+        out
+    }
 }
 
 fn is_date(v: &str) -> bool {

@@ -26,7 +26,7 @@ enum Command {
     /// Fill the drafts in posts/ from runs/ and build the site (figures, markdown, HTML)
     Build(site_cli::SiteArgs),
     /// List TODOs left, broken links and images, undrawable figures, failed claims
-    Check(site_cli::SiteArgs),
+    Check(site_cli::CheckArgs),
     /// Commit the built site to the gh-pages branch of a git remote
     Publish(site_cli::PublishArgs),
     /// Preview the site locally, rebuilding on change

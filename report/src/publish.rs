@@ -92,8 +92,9 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
     };
     let result = (|| {
         let work_tree = format!("--work-tree={}", site.display());
-        // The build's record of what it wrote is for the next build, not for readers.
-        let keep_out = format!(":(exclude){}", crate::build::manifest::FILE);
+        // The build's records of what it wrote (the site's, and with --out the figures' one
+        // folder down) are for the next build, not for readers: none is published.
+        let keep_out = format!(":(exclude,glob)**/{}", crate::build::manifest::FILE);
         git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out])?;
         let tree = git(&["write-tree"])?;
         let head_ref = format!("refs/heads/{branch}");

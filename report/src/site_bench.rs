@@ -4,9 +4,10 @@
 //! 2. the seed draft with the 16 x0-experiment runs, imported (skipped when absent);
 //!
 //! and the weight of each page of the repository's posts: the HTML, the stylesheets it links
-//! and every image it shows, on a desktop and on a phone (where `<picture>` picks the phone
-//! renditions). Targets: a build under 1 s on 2 cores, compile time excluded; the article under
-//! 900 KB (it shows the figures of two experiments).
+//! and every image it shows, on a desktop (1280 px), a tablet (768 px) and a phone (390 px),
+//! each getting the renditions `<picture>` picks for its width. Targets: a build under 1 s on
+//! 2 cores, compile time excluded; the article under 900 KB on a desktop and 500 KB on a phone
+//! (it shows the figures of two experiments).
 
 use crate::build::{build, BuildOptions};
 use crate::runs::import::{import_logs, ImportOptions};
@@ -45,13 +46,12 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
         );
         let built = tmp.join("repo").join("site-0");
         for page in walk_pages(&built) {
-            for phone in [false, true] {
-                let w = page_weight(&page, phone)?;
+            for (screen, viewport, target) in SCREENS {
+                let w = page_weight(&page, viewport)?;
                 println!(
-                    "page weight of {} on a {}: {:.1} KB (HTML {:.1} KB, CSS {:.1} KB, {} images \
-                     {:.1} KB; target < 900 KB)",
+                    "page weight of {} on a {screen} ({viewport} px): {:.1} KB (HTML {:.1} KB, \
+                     CSS {:.1} KB, {} images {:.1} KB; target < {target} KB)",
                     page.strip_prefix(&built).unwrap_or(&page).display(),
-                    if phone { "phone" } else { "desktop" },
                     w.total() as f64 / 1000.0,
                     w.html as f64 / 1000.0,
                     w.css as f64 / 1000.0,
@@ -96,6 +96,13 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The screens whose page weight is measured: name, viewport width (CSS px), target (KB).
+const SCREENS: [(&str, u32, u32); 3] = [
+    ("desktop", 1280, 900),
+    ("tablet", 768, 900),
+    ("phone", 390, 500),
+];
+
 /// The bytes a browser fetches for a page: its HTML, linked stylesheets, images shown.
 #[derive(Debug, Default, PartialEq)]
 pub struct Weight {
@@ -132,10 +139,20 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     Some(tag[at..at + end].replace("&amp;", "&"))
 }
 
-/// The weight of the page at `page` as a desktop (`phone` false) or a phone browser loads it:
-/// a `<picture>`'s phone `<source>` stands in for its `<img>` on a phone. Files are looked up
-/// relative to the page; a missing one is an error naming it.
-pub fn page_weight(page: &Path, phone: bool) -> Result<Weight, String> {
+/// Whether a `<source>`'s media query (`(max-width: 559px)`, as the site writes them) matches a
+/// viewport `viewport` CSS px wide.
+fn matches(media: &str, viewport: u32) -> bool {
+    media
+        .strip_prefix("(max-width: ")
+        .and_then(|m| m.strip_suffix("px)"))
+        .and_then(|m| m.parse::<u32>().ok())
+        .is_some_and(|max| viewport <= max)
+}
+
+/// The weight of the page at `page` as a browser `viewport` CSS px wide loads it: in a
+/// `<picture>`, the first `<source>` whose media query matches stands in for the `<img>`.
+/// Files are looked up relative to the page; a missing one is an error naming it.
+pub fn page_weight(page: &Path, viewport: u32) -> Result<Weight, String> {
     let html = std::fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
     let dir = page.parent().unwrap_or(Path::new("."));
     let size = |rel: &str| -> Result<u64, String> {
@@ -159,12 +176,14 @@ pub fn page_weight(page: &Path, phone: bool) -> Result<Weight, String> {
                 w.css += size(&href)?;
             }
         } else if tag.starts_with("source ") {
-            source = attr(tag, "srcset");
+            let media = attr(tag, "media").unwrap_or_default();
+            if source.is_none() && matches(&media, viewport) {
+                source = attr(tag, "srcset");
+            }
         } else if tag.starts_with("/picture") {
             source = None;
         } else if tag.starts_with("img ") {
-            let phone_src = source.take().filter(|_| phone);
-            if let Some(src) = phone_src.or_else(|| attr(tag, "src")) {
+            if let Some(src) = source.take().or_else(|| attr(tag, "src")) {
                 w.images.push(size(&src)?);
             }
         }
@@ -186,19 +205,23 @@ mod tests {
         file("code.css", 1000);
         file("post/a.png", 10_000);
         file("post/a.phone.png", 4_000);
+        file("post/a.tablet.png", 6_000);
         file("post/b.png", 500);
         let html = "<link rel=\"stylesheet\" href=\"../style.css\"><link rel=\"alternate\" href=\"../atom.xml\">\
-                    <picture><source media=\"(max-width: 700px)\" srcset=\"a.phone.png\" width=\"720\" height=\"900\">\
+                    <picture><source media=\"(max-width: 559px)\" srcset=\"a.phone.png\" width=\"720\" height=\"900\">\
+                    <source media=\"(max-width: 959px)\" srcset=\"a.tablet.png\" width=\"1080\" height=\"900\">\
                     <img src=\"a.png\" width=\"1800\" height=\"1050\" alt=\"\"></picture><p><img src=\"b.png\" alt=\"\"></p>";
         std::fs::write(page_dir.join("index.html"), html).unwrap();
         let page = page_dir.join("index.html");
-        let desktop = page_weight(&page, false).unwrap();
+        let desktop = page_weight(&page, 1280).unwrap();
         assert_eq!(desktop.css, 100, "code.css is not linked");
         assert_eq!(desktop.images, [10_000, 500]);
         assert_eq!(desktop.total(), html.len() as u64 + 100 + 10_500);
-        assert_eq!(page_weight(&page, true).unwrap().images, [4_000, 500]);
+        assert_eq!(page_weight(&page, 390).unwrap().images, [4_000, 500]);
+        assert_eq!(page_weight(&page, 768).unwrap().images, [6_000, 500]);
+        assert_eq!(page_weight(&page, 960).unwrap().images, [10_000, 500]);
         std::fs::remove_file(page_dir.join("b.png")).unwrap();
-        let e = page_weight(&page, false).unwrap_err();
+        let e = page_weight(&page, 1280).unwrap_err();
         assert!(e.contains("b.png") && e.contains("index.html"), "{e}");
     }
 }

@@ -1,23 +1,20 @@
 //! The site's subcommands: `build`, `check`, `publish`, `serve`. Each reads its arguments, calls
 //! the library, prints problems as `file:line: kind: message`, and fails when it must.
 
-use crate::build::{build, BuildOptions};
+use crate::build::{build, BuildOptions, Outcome};
 use crate::config::SiteConfig;
 use crate::{check, publish, serve};
 use std::path::PathBuf;
 
+/// The build's inputs, read by every site subcommand.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SiteArgs {
+pub struct Inputs {
     /// Drafts folder (never written)
     #[arg(long, default_value = "posts")]
     pub posts: PathBuf,
     /// Runs folder
     #[arg(long, default_value = "runs")]
     pub runs: PathBuf,
-    /// Output folder; default site/ with figures in images/<slug>/; with --out, everything
-    /// (figures too) goes under it
-    #[arg(long)]
-    pub out: Option<PathBuf>,
     /// Site config
     #[arg(long, default_value = "site.toml")]
     pub config: PathBuf,
@@ -26,13 +23,40 @@ pub struct SiteArgs {
     pub templates: PathBuf,
 }
 
-impl SiteArgs {
-    pub fn options(&self) -> BuildOptions {
-        let mut o = BuildOptions::new(self.posts.clone(), self.runs.clone(), self.out.clone());
+impl Inputs {
+    /// The build of these inputs into `out` (see [`BuildOptions::new`]).
+    pub fn options(&self, out: Option<PathBuf>) -> BuildOptions {
+        let mut o = BuildOptions::new(self.posts.clone(), self.runs.clone(), out);
         o.config = self.config.clone();
         o.templates = self.templates.clone();
         o
     }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SiteArgs {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Output folder; default site/ with figures in images/<slug>/; with --out, everything
+    /// (figures too) goes under it
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl SiteArgs {
+    pub fn options(&self) -> BuildOptions {
+        self.inputs.options(self.out.clone())
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// List every claim beside the sentence it follows, with what it checked (variants, runs,
+    /// layers) and found, so its scope can be audited
+    #[arg(long)]
+    pub claims: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,19 +84,30 @@ pub struct PublishArgs {
     pub templates: PathBuf,
 }
 
+/// `report serve` builds into a temporary folder of its own: it takes no --out.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    pub site: SiteArgs,
-    /// Address to listen on
+    pub inputs: Inputs,
+    /// Address to listen on (a loopback address answers requests naming this machine only)
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub addr: String,
+}
+
+/// Prints a build's warnings and problems (`file:line: kind: message`) to stderr.
+pub fn print_outcome(o: &Outcome) {
+    for w in &o.warnings {
+        eprintln!("{w}");
+    }
+    for p in &o.problems {
+        eprintln!("{p}");
+    }
 }
 
 pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     let o = a.options();
     let out = build(&o)?;
-    serve::print_outcome(&out);
+    print_outcome(&out);
     for p in &out.removed {
         println!(
             "removed {} (an earlier build wrote it; this one did not)",
@@ -89,8 +124,8 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
-    let c = check::check(&a.options())?;
+pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
+    let c = check::check(&a.site.options())?;
     for w in &c.warnings {
         eprintln!("{w}");
     }
@@ -98,6 +133,14 @@ pub fn check_cmd(a: &SiteArgs) -> Result<(), String> {
         println!("{} uses:", draft.display());
         for u in uses {
             println!("  {u}");
+        }
+    }
+    if a.claims {
+        println!("claims ({}):", c.claims.len());
+    }
+    for r in &c.claims {
+        for line in check::claim_lines(r, a.claims) {
+            println!("{line}");
         }
     }
     for n in &c.notes {
@@ -162,5 +205,5 @@ pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
 }
 
 pub fn serve_cmd(a: &ServeArgs) -> Result<(), String> {
-    serve::serve(&a.site.options(), &a.addr)
+    serve::serve(&a.inputs.options(None), &a.addr)
 }

@@ -3,32 +3,24 @@
 //! (390 px) and a desktop's (1280 px), in the light and the dark scheme, and checks what a reader
 //! would meet: no element wider than the screen except inside a table's visible scroll box,
 //! every image loaded with its width and height set (figures in the rendition for the screen,
-//! their text at least 9 CSS px high), every heading's accessible name equal to its text.
+//! their smallest text at least 9 CSS px: its font px / the em ratio x the width the browser
+//! shows the image at / the image's width), every heading's accessible name equal to its text.
+//! The article is also read at 320, 559, 561, 768, 959, 960 and 1600 px, about the edges of the
+//! renditions
+//! ranges.
 //! Screenshots of each go to target/browser-shots/ for a person to look at.
 //!
 //! Without Chromium the test skips with a message, and fails under CI (`.ci/run` installs it).
 
 mod site_common;
-use common::{listed, missing::missing};
+use common::{chromium::chromium, chromium::FLAGS, listed, missing::missing};
 use report::build::BuildOptions;
-use report::figures::look::{PHONE, WIDE};
+use report::figures::look::{RENDITIONS, SIZE_PER_EM};
 use site_common as common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH")?
-                .to_str()?
-                .split(':')
-                .map(|d| Path::new(d).join(name))
-                .find(|p| p.is_file())
-        })
-}
 
 /// How long one Chromium call may take before it counts as hung (a busy 2-core machine needs
 /// about 10 s for the longest); a hung browser is killed and tried once more, never waited on.
@@ -57,19 +49,9 @@ fn run_chromium_once(bin: &Path, profile: &Path, scheme: &str, args: &[String]) 
     // Blink's preferredColorScheme: 0 dark, 1 light.
     let prefer = if scheme == "dark" { 0 } else { 1 };
     let mut child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            // Element.computedName: the accessible name, as a screen reader gets it.
-            "--enable-blink-features=ComputedAccessibilityInfo",
-        ])
+        .args(FLAGS)
+        // Element.computedName: the accessible name, as a screen reader gets it.
+        .arg("--enable-blink-features=ComputedAccessibilityInfo")
         .arg(format!("--blink-settings=preferredColorScheme={prefer}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
@@ -158,20 +140,41 @@ fn pages_read_on_a_phone_and_a_desktop_in_light_and_dark() {
     let port = server.port();
     std::thread::spawn(move || server.run());
     let profile = tempfile::tempdir().unwrap();
-    // Each post's page, and the index.
-    let cases: Vec<String> = slugs
+    // Each post's page and the index at a phone's and a desktop's width; the article also at
+    // the edges of each rendition's range.
+    let mut cases: Vec<String> = slugs
         .iter()
         .map(|s| format!("/{s}/"))
         .chain(["/".to_string()])
         .flat_map(|path| [390, 1280].map(|w| format!("[\"{path}\", {w}]")))
+        .collect();
+    for w in [320, 559, 561, 768, 959, 960, 1600] {
+        cases.push(format!("[\"/{}/\", {w}]", slugs[0]));
+    }
+    let looks: Vec<String> = RENDITIONS
+        .iter()
+        .map(|l| {
+            let tag = l
+                .file_name("x.png")
+                .trim_start_matches("x.")
+                .trim_end_matches("png")
+                .trim_end_matches('.')
+                .to_string();
+            let max = l.max_viewport.map_or("null".to_string(), |m| m.to_string());
+            format!(
+                "{{\"tag\": \"{tag}\", \"max\": {max}, \"text\": {}}}",
+                l.smallest_text()
+            )
+        })
+        .rev()
         .collect();
     let mut report = String::new();
     for scheme in ["light", "dark"] {
         let harness = include_str!("browser/harness.html")
             .replace("__CASES__", &format!("[{}]", cases.join(", ")))
             .replace("__SCHEME__", scheme)
-            .replace("__PHONE_TEXT__", &PHONE.smallest_text().to_string())
-            .replace("__WIDE_TEXT__", &WIDE.smallest_text().to_string());
+            .replace("__LOOKS__", &format!("[{}]", looks.join(", ")))
+            .replace("__SIZE_PER_EM__", &SIZE_PER_EM.to_string());
         let name = format!("harness-{scheme}.html");
         std::fs::write(out.join(&name), harness).unwrap();
         let dom = run_chromium(

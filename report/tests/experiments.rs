@@ -210,18 +210,20 @@ fn a_false_claim_about_the_original_runs_fails_naming_the_layers() {
     assert!(
         text.contains(
             "p.md:7: claim failed: claim \"x00's lambda is positive in every layer of the x01 \
-             runs\" is false: λx00 of x01 is not above zero at layer 8 in 4 of 5 runs (s0 -0.26, \
-             s1 -0.14, s2 -0.02, s3 -0.18); layer 14 in 5 of 5 runs (s0 -1.43, s1 -1.41, s2 \
-             -1.38, s3 -1.39, s4 -1.37); layer 15 in 5 of 5 runs"
+             runs\" is false: λx00 of x01 is not above zero at layer 8 in 4 of 5 runs (x01-s0 \
+             -0.26, x01-s1 -0.14, x01-s2 -0.02, x01-s3 -0.18); layer 14 in 5 of 5 runs (x01-s0 \
+             -1.43, x01-s1 -1.41, x01-s2 -1.38, x01-s3 -1.39, x01-s4 -1.37); layer 15 in 5 of 5 \
+             runs"
         ),
         "{text}"
     );
     assert!(!tmp.path().join("out/p/index.html").exists());
-    // The same claim holds in the CPU runs: one claim per experiment.
+    // At the first and last layers the claim holds in the CPU runs: one claim per experiment.
     let cpu = claim.replace(
-        "experiment=\"x0-experiment\"",
-        "experiment=\"embeddings-extravaganza-1\"",
+        "component=\"x00\", experiment=\"x0-experiment\"",
+        "component=\"x00\", layers=[0, 15], experiment=\"embeddings-extravaganza-1\"",
     );
+    assert_ne!(cpu, claim);
     let (_tmp, o) = build_on_committed_runs(&draft.replace(claim, &cpu));
     assert!(o.problems.is_empty(), "{}", listed(&o));
 }
@@ -275,7 +277,7 @@ fn the_original_articles_views_of_the_lambdas_draw_from_both_experiments() {
     let out = tempfile::tempdir().unwrap();
     for (exp, flipped) in [
         ("x0-experiment", "1 of 5 flipped"),
-        ("embeddings-extravaganza-1", "1 of 3 flipped"),
+        ("embeddings-extravaganza-1", "3 of 5 flipped"),
     ] {
         let runs = all.only_experiment(exp).unwrap();
         let dir = out.path().join(exp);
@@ -283,10 +285,11 @@ fn the_original_articles_views_of_the_lambdas_draw_from_both_experiments() {
         let aligned =
             report::figures::draw_figure("lambdas-layers-x01-aligned.png", &runs, &dir).unwrap();
         for d in [&plain, &aligned] {
-            // Both renditions, the phone one drawn at phone width.
-            assert_eq!(d.files.len(), 2, "{exp}");
+            // Every rendition: wide, tablet and phone, each drawn at its own width.
+            assert_eq!(d.files.len(), 3, "{exp}");
             assert_eq!(d.files[0].1 .0, 1800);
-            assert_eq!(d.files[1].1 .0, 720);
+            assert_eq!(d.files[1].1 .0, 1080);
+            assert_eq!(d.files[2].1 .0, 640);
             assert!(d.files.iter().all(|(p, _)| p.is_file()));
         }
         assert!(plain.gist.contains("mean ± std of"), "{}", plain.gist);

@@ -163,7 +163,7 @@ fn a_false_claim_fails_the_build_naming_claim_and_numbers() {
         "{text}"
     );
     assert!(text.contains("c.md:8: claim failed: claim \"x00 is fastest\" is false: train_time: x00 100.50000 ± 0.70711 (n=2), x01 110.50000 ± 0.70711 (n=2), x02 120.50000 ± 0.70711 (n=2) (x01 is not below x00)"), "{text}");
-    assert!(text.contains("c.md:6: claim failed: claim \"x01 is significantly better\" is false: Welch t-test of x01 against x00 on final_loss: p = 0.0"), "{text}");
+    assert!(text.contains("c.md:6: claim failed: claim \"x01 is significantly better\" is false: x01 - x00 on final_loss = -0.0550, Welch t-test p = 0.0693 (alpha 0.001;"), "{text}");
     assert!(
         !p.out().join("c/index.html").exists(),
         "no page states a false claim"

@@ -42,7 +42,7 @@ fn variant_comes_from_the_highest_lambda_key_and_seed_from_the_file_name() {
     // The name says x01 but the log carries x02 lambdas: the log wins, and says so.
     let log = write(&logs, "x01-s3.txt", X02_LOG);
     let out = tmp.path().join("runs");
-    let (dirs, warnings) =
+    let report::runs::import::Imported { dirs, warnings, .. } =
         report::runs::import::import_all(&[log], &out, &ImportOptions::default()).unwrap();
     assert_eq!(dirs, [out.join("old-study/x02-s3")]);
     assert!(
@@ -101,6 +101,7 @@ fn options_override_and_name_what_is_missing() {
         preset: Some("medium".into()),
         hardware: Some("8xH100".into()),
         source: Some("github.com/a/b, results.md, section ## 3".into()),
+        ..Default::default()
     };
     let run = parse_log(&log, &opts).unwrap();
     assert_eq!((run.info.variant, run.info.seed), (v("x00"), 7));
@@ -256,7 +257,7 @@ fn two_logs_for_one_run_and_overwriting_a_trainer_run_are_refused() {
         !out.exists(),
         "nothing is written when the batch is refused"
     );
-    // Re-importing replaces an imported run; a trainer's run is left alone.
+    // Importing the same log again changes nothing; a trainer's run is left alone.
     import_logs(std::slice::from_ref(&a), &out, &opts).unwrap();
     import_logs(std::slice::from_ref(&a), &out, &opts).unwrap();
     let run_json = out
@@ -266,9 +267,132 @@ fn two_logs_for_one_run_and_overwriting_a_trainer_run_are_refused() {
         .unwrap()
         .replace("import:", "trainer:");
     std::fs::write(&run_json, text).unwrap();
-    let err = import_logs(&[a], &out, &opts).unwrap_err().to_string();
+    let force = ImportOptions {
+        force: true,
+        ..opts.clone()
+    };
+    for opts in [&opts, &force] {
+        let err = import_logs(std::slice::from_ref(&a), &out, opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "x02-s0/run.json: already holds a run that was not imported; an import \
+                          never replaces it, even with --force"
+            ),
+            "{err}"
+        );
+    }
+}
+
+/// A minimal finished log of `total` steps ending at `loss`.
+fn log_of(total: u64, loss: f64) -> String {
+    format!(
+        "step:0/{total} val_loss:10.825840 train_time:0ms step_avg:0.16ms\n\
+         step:{total}/{total} val_loss:{loss} train_time:{}ms step_avg:250.00ms\n",
+        total * 250
+    )
+}
+
+#[test]
+fn an_import_never_replaces_a_run_without_force_and_says_what_it_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s0 = write(tmp.path(), "x01-s0.txt", &log_of(5960, 2.918328));
+    let s1 = write(tmp.path(), "x01-s1.txt", &log_of(5960, 2.915804));
+    let out = tmp.path().join("runs");
+    let opts = ImportOptions {
+        experiment: Some("e".into()),
+        ..Default::default()
+    };
+    import_logs(std::slice::from_ref(&s0), &out, &opts).unwrap();
+    let summary = out.join("e/x01-s0/summary.json");
+    let before = std::fs::read(&summary).unwrap();
+    // x01-s1's log given seed 0: it would land on x01-s0.
+    let as_seed_0 = ImportOptions {
+        seed: Some(0),
+        ..opts.clone()
+    };
+    let err = import_logs(std::slice::from_ref(&s1), &out, &as_seed_0)
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.contains("run.json") && err.contains("refusing"),
+        err.contains(
+            "x01-s0/run.json: already holds x01 seed 0 (imported from x01-s0.txt), which differs \
+             from this import of x01-s1.txt: an import never replaces a run; pass --force"
+        ),
         "{err}"
+    );
+    assert_eq!(std::fs::read(&summary).unwrap(), before, "nothing replaced");
+    // The same import again: nothing to replace, nothing said but that.
+    let again = report::runs::import::import_all(std::slice::from_ref(&s0), &out, &opts).unwrap();
+    assert_eq!(
+        (again.unchanged, again.replaced.len()),
+        (vec![out.join("e/x01-s0")], 0)
+    );
+    let forced = ImportOptions {
+        force: true,
+        ..as_seed_0
+    };
+    let done = report::runs::import::import_all(&[s1], &out, &forced).unwrap();
+    assert_eq!(done.replaced.len(), 1);
+    assert!(
+        done.replaced[0].contains("e/x01-s0: replaced x01 seed 0 (imported from x01-s0.txt) with ")
+            && done.replaced[0].ends_with("x01-s1.txt"),
+        "{:?}",
+        done.replaced
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("2.915804"), "{text}");
+}
+
+#[test]
+fn runs_of_different_lengths_are_different_configs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("runs");
+    let opts = |seed| ImportOptions {
+        experiment: Some("t-test".into()),
+        variant: Some("x01".into()),
+        seed: Some(seed),
+        ..Default::default()
+    };
+    let a = write(tmp.path(), "a.txt", &log_of(5790, 2.9183));
+    let b = write(tmp.path(), "b.txt", &log_of(5640, 2.9208));
+    import_logs(&[a], &out, &opts(0)).unwrap();
+    let run = RunSet::load(&out).unwrap();
+    let rec = runlog::RecordedConfig::of(&run.run(v("x01"), 0).unwrap().info).unwrap();
+    assert_eq!(rec.steps, Some(5790), "the log's length is recorded");
+    // Into the same experiment: refused before anything is written, the difference named.
+    let err = import_logs(std::slice::from_ref(&b), &out, &opts(1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("b.txt: would not sit with the runs of experiment `t-test`")
+            && err.contains("config.schedule.steps:  5790 (x01-s0) -> 5640 (x01-s1)"),
+        "{err}"
+    );
+    assert!(!out.join("t-test/x01-s1").exists());
+    // Runs imported before the length was recorded (their run.json says nothing of it) are
+    // still told apart by the total_steps they log: the set check refuses to pool them.
+    import_logs(&[b], &tmp.path().join("other"), &opts(1)).unwrap();
+    std::fs::rename(
+        tmp.path().join("other/t-test/x01-s1"),
+        out.join("t-test/x01-s1"),
+    )
+    .unwrap();
+    for seed in ["x01-s0", "x01-s1"] {
+        let path = out.join("t-test").join(seed).join("run.json");
+        let mut info: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        info["config"].as_object_mut().unwrap().remove("schedule");
+        std::fs::write(&path, info.to_string()).unwrap();
+    }
+    let runs = RunSet::load(&out).unwrap();
+    let problems: Vec<String> = runs.problems().iter().map(|p| p.to_string()).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("x01-s1/run.json: this run's config differs")
+                && p.contains("config.schedule.steps:  5790 (x01-s0) -> 5640 (x01-s1)")),
+        "{problems:?}"
     );
 }

@@ -16,8 +16,9 @@ fn study_import(out: &Path) -> Option<PathBuf> {
         variant: None,
         source: "snimu/modded-nanogpt-experiments, experiments/00004-x0/predictions.md".into(),
         notes: vec!["a note of the import".into()],
+        force: false,
     };
-    Some(import_lens(&file, out, &opts).unwrap())
+    Some(import_lens(&file, out, &opts).unwrap().0)
 }
 
 #[test]
@@ -112,6 +113,73 @@ fn a_component_whose_positions_disagree_with_the_tokens_is_refused() {
     assert!(!tmp.path().join("runs").exists(), "nothing written");
 }
 
+/// Like run imports, an import of a lens never replaces another without `--force`: the same
+/// import again leaves the file as it is, a different one is refused naming the file, and
+/// `--force` replaces it, saying so.
+#[test]
+fn an_import_never_replaces_another_lens_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every component a one-layer lens of x00 decodes; x00's first top-1 differs.
+    let printout = |first: &str| {
+        let one = |top: &str| format!("{{0: {{0.5: '{top}'}}, 1: {{0.5: 'c'}}, 2: {{0.5: 'd'}}}}");
+        let parts: Vec<String> = ["x-0", "x-out", "x00", "ve0", "ve0_o0"]
+            .iter()
+            .map(|c| format!("'{c}': {}", one(if *c == "x00" { first } else { " b" })))
+            .collect();
+        format!(
+            "tokens={{0: 'a', 1: ' b', 2: 'c'}}\npredictions={{{}}}\n",
+            parts.join(", ")
+        )
+    };
+    std::fs::write(tmp.path().join("one.md"), printout(" b")).unwrap();
+    std::fs::write(tmp.path().join("two.md"), printout("a")).unwrap();
+    let import = |file: &str, force: bool| {
+        let mut args = vec![
+            "import-lens",
+            file,
+            "--out",
+            "runs",
+            "--experiment",
+            "e",
+            "--source",
+            "here",
+        ];
+        if force {
+            args.push("--force");
+        }
+        report(tmp.path(), &args)
+    };
+    let lens = tmp.path().join("runs/e/lens-x00.json");
+    let (ok, text) = import("one.md", false);
+    assert!(ok, "{text}");
+    let first = std::fs::read(&lens).unwrap();
+    let (ok, text) = import("one.md", false);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("already holds this import; unchanged"),
+        "{text}"
+    );
+    let (ok, text) = import("two.md", false);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(
+            "lens-x00.json: already holds a lens of x00 from here, which differs from this import \
+             of two.md: an import never replaces a lens; pass --force to replace it"
+        ),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&lens).unwrap(), first, "left as it was");
+    let (ok, text) = import("two.md", true);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("replaced the lens there with two.md"),
+        "{text}"
+    );
+    let now = runlog::read_lens(&lens).unwrap();
+    // two.md's x00 copies 'a' at 1 of the 2 positions that have a next token.
+    assert_eq!(now.components["x00"].copy_top1, 0.5);
+}
+
 /// A project whose runs are the committed medium runs of the study plus its imported lens.
 fn study_project() -> Option<Project> {
     let p = Project::new();
@@ -168,7 +236,11 @@ fn a_page_shows_the_originals_lens_and_its_claims_hold() {
         !html.contains("<td><code> "),
         "no bare space starts a token"
     );
-    for f in ["lens/lens-x01.png", "lens/lens-x01.phone.png"] {
+    for f in [
+        "lens/lens-x01.png",
+        "lens/lens-x01.tablet.png",
+        "lens/lens-x01.phone.png",
+    ] {
         assert!(p.out().join(f).exists(), "{f}");
     }
     assert!(

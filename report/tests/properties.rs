@@ -1,8 +1,9 @@
 //! Properties over generated inputs, each bounded in size so every case runs in milliseconds:
-//! - the importer: whatever modded-nanogpt-style log it is given (lambda lines after each
-//!   evaluation or grouped at the end, `v` without `ve`, glued lines, noise between), what it
-//!   writes reads back through runlog unchanged and passes the run checks; on any text it never
-//!   panics;
+//! - the importer: whatever modded-nanogpt-style log it is given (times in ms or in seconds,
+//!   lambda lines after each evaluation or grouped at the end, `v` without `ve`, glued lines,
+//!   noise between), what it writes reads back through runlog unchanged and passes the run
+//!   checks; on any bytes, and on real lines of every era mutated, it never panics, and every
+//!   error names the file, and the line where one line is at fault;
 //! - the draft filler and the markdown renderer: on any text (directives, TODOs, links, code
 //!   fences, front matter mixed with noise) they never panic, and a directive never echoes an
 //!   environment variable.
@@ -33,6 +34,8 @@ struct Log {
     grouped: bool,
     halves: (bool, bool),
     glued: bool,
+    /// `train_time:F.FFFs` (the optimization track) instead of `train_time:Nms`.
+    seconds: bool,
 }
 
 fn number() -> impl Strategy<Value = f64> {
@@ -52,17 +55,20 @@ fn log() -> impl Strategy<Value = Log> {
             prop_oneof![Just(0u64), 1u64..50],
             any::<bool>(),
             (any::<bool>(), any::<bool>()),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
         )
             .prop_map(
-                |(variant, evals, steps_between, short_by, grouped, halves, glued)| Log {
-                    variant,
-                    evals,
-                    steps_between,
-                    short_by,
-                    grouped,
-                    halves,
-                    glued,
+                |(variant, evals, steps_between, short_by, grouped, halves, (glued, seconds))| {
+                    Log {
+                        variant,
+                        evals,
+                        steps_between,
+                        short_by,
+                        grouped,
+                        halves,
+                        glued,
+                        seconds,
+                    }
                 },
             )
     })
@@ -108,11 +114,16 @@ fn text(l: &Log) -> String {
     let mut lines = vec!["import torch  # step:{step}/{n} val_loss:{x} in the source".to_string()];
     for (i, e) in l.evals.iter().enumerate() {
         let glue = if l.glued && i == 0 { "## 61 3" } else { "" };
+        let ms = step(i) * 7;
+        let time = if l.seconds {
+            format!("{}.{:03}s", ms / 1000, ms % 1000)
+        } else {
+            format!("{ms}ms")
+        };
         lines.push(format!(
-            "{glue}step:{}/{total} val_loss:{:?} train_time:{}ms step_avg:1.5ms",
+            "{glue}step:{}/{total} val_loss:{:?} train_time:{time} step_avg:1.5ms",
             step(i),
             e.loss,
-            step(i) * 7
         ));
         lines.push(format!(
             "step:{}/{total} train_time:{}ms",
@@ -142,10 +153,13 @@ proptest! {
         std::fs::write(&path, text(&l)).unwrap();
         let opts = ImportOptions { experiment: Some("e".into()), ..Default::default() };
         let run = parse_log(&path, &opts).unwrap();
-        prop_assert_eq!(run.warnings.len(), usize::from(l.glued));
+        // A glued line, and one half of the value-embedding lambdas without the other, warn.
+        let halves = usize::from(l.halves.0 != l.halves.1);
+        prop_assert_eq!(run.warnings.len(), usize::from(l.glued) + halves);
         prop_assert_eq!(run.metrics.len(), l.evals.len());
-        for (m, e) in run.metrics.iter().zip(&l.evals) {
+        for (i, (m, e)) in run.metrics.iter().zip(&l.evals).enumerate() {
             prop_assert_eq!(m.val_loss, Some(e.loss));
+            prop_assert_eq!(m.train_time_ms, (i as u64 * l.steps_between * 7) as f64);
             let lam = m.lambdas.as_ref().unwrap();
             prop_assert_eq!(lam.len(), l.variant + 2);
             prop_assert!(lam.values().all(|v| v == &e.lambdas));
@@ -169,6 +183,28 @@ proptest! {
         let path = d.path().join("x01-s0.txt");
         std::fs::write(&path, lines.join("\n")).unwrap();
         let _ = parse_log(&path, &ImportOptions::default());
+    }
+
+    #[test]
+    fn any_bytes_never_panic_and_errors_name_the_file(bytes in vec(any::<u8>(), 0..3000)) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("bytes.txt");
+        std::fs::write(&path, &bytes).unwrap();
+        if let Err(e) = parse_log(&path, &given()) {
+            prop_assert!(names_file_and_line(&e, &path), "{}", e);
+        }
+    }
+
+    #[test]
+    fn mutated_real_lines_never_panic_and_errors_name_file_and_line(
+        lines in vec(mutated_line(), 1..24)
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("mutated.txt");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        if let Err(e) = parse_log(&path, &given()) {
+            prop_assert!(names_file_and_line(&e, &path), "{}", e);
+        }
     }
 
     #[test]
@@ -198,6 +234,69 @@ fn log_line() -> impl Strategy<Value = String> {
         "\\PC{0,6}",
     ];
     vec(word, 0..12).prop_map(|w| w.concat())
+}
+
+/// Options that leave the log alone to decide (the variant and seed given, as for a log named
+/// like `bytes.txt`), so every error is about the log.
+fn given() -> ImportOptions {
+    ImportOptions {
+        variant: Some("x01".into()),
+        seed: Some(0),
+        experiment: Some("e".into()),
+        ..Default::default()
+    }
+}
+
+/// Whether an import error names `path`, and the line wherever one line is at fault: only a
+/// file with no evaluation at all, and a run whose checks fail (they list their lines), have
+/// none of their own.
+fn names_file_and_line(e: &report::Error, path: &std::path::Path) -> bool {
+    match e {
+        report::Error::Import {
+            path: p,
+            line,
+            message,
+        } => {
+            p == path
+                && (line.is_some()
+                    || message.starts_with("no `step:S/T val_loss:...` line")
+                    || message.starts_with("would not make a valid run: "))
+        }
+        _ => false,
+    }
+}
+
+/// A line of each era's form (ms, seconds, `nanms`, extra fields, lambdas, headers), then cut,
+/// stretched or overwritten at a random place.
+fn mutated_line() -> impl Strategy<Value = String> {
+    let real = prop_oneof![
+        Just("step:0/3200 val_loss:10.8258 train_time:0ms step_avg:nanms"),
+        Just("step:125/5960 val_loss:4.324540 train_time:28089ms step_avg:224.72ms"),
+        Just("step:125/3325 val_loss:4.83759 train_time:29.896s step_avg:239.17ms"),
+        Just("step:2900/3000 val_loss:3.28410 train_time:401.006s step_avg:138.28ms ema_beta:0.9"),
+        Just("step:0/3000 val_loss:10.8 val_avg_loss:10.8 val_ema_loss:nan train_time:0.000s"),
+        Just("step:126/5960 train_time:28321ms step_avg:224.77ms"),
+        Just("step:125/5960 x01_lambdas:[0.25, -0.5, nan]"),
+        Just("step:125/5960 ve_lambdas:[0.5, 0.25]"),
+        Just("## 61 3step:0/5820 val_loss:10.83 train_time:0ms step_avg:0.1ms"),
+        Just("## 0-1"),
+        Just("s:0 tel:10.9830"),
+    ];
+    let cut = prop_oneof![
+        Just(String::new()),
+        Just("nan".to_string()),
+        Just(" ".to_string()),
+        Just("/".to_string()),
+        Just("s".to_string()),
+        Just("ms".to_string()),
+        "[0-9.:]{1,5}",
+        "\\PC{0,4}",
+    ];
+    (real, 0usize..90, 0usize..4, cut).prop_map(|(line, at, drop, with)| {
+        let at = line.floor_char_boundary(at.min(line.len()));
+        let end = line.floor_char_boundary((at + drop).min(line.len()));
+        format!("{}{with}{}", &line[..at], &line[end..])
+    })
 }
 
 /// Pieces of a draft: markdown structure, directives (good, bad, hostile), TODOs, links, noise.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The 16 x0-experiment runs, imported once per test binary into the target's temp folder
-/// (re-importing replaces earlier imports).
+/// (emptied first: an import never replaces a run that differs from it).
 fn x0_runs() -> Option<(PathBuf, RunSet)> {
     static RUNS: OnceLock<Option<(PathBuf, RunSet)>> = OnceLock::new();
     RUNS.get_or_init(|| {
@@ -24,6 +24,7 @@ fn x0_runs() -> Option<(PathBuf, RunSet)> {
             .collect();
         logs.sort();
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-x0-runs");
+        let _ = std::fs::remove_dir_all(&out);
         let written = import_logs(&logs, &out, &ImportOptions::default()).unwrap();
         assert_eq!(written.len(), 16);
         let runs = RunSet::load(&out).unwrap();

@@ -77,7 +77,7 @@ fn the_seed_draft_builds_with_no_todo_left_and_all_its_figures() {
     assert!(md.contains("on 8xH100"), "{md}");
     assert!(md.contains("model size not recorded"), "{md}");
     let html = p.read(&format!("{slug}/index.html"));
-    assert!(html.contains("<figcaption>Validation losses over steps 5500-6000</figcaption>"));
+    assert!(html.contains("</span> Validation losses over steps 5500-6000</figcaption>"));
     assert!(html
         .contains("<a href=\"https://github.com/KellerJordan/modded-nanogpt\">modded-nanogpt</a>"));
     assert!(html.contains("<h1>modded-nanogpt: Embeddings Extravaganza 1 (x00-x04)</h1>"));
@@ -211,7 +211,11 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
 
 fn get(port: u16, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     String::from_utf8_lossy(&buf).into_owned()
@@ -221,13 +225,21 @@ fn get(port: u16, path: &str) -> String {
 fn the_preview_watch_notices_changed_inputs() {
     let p = Project::with_runs();
     p.draft("w.md", "# W\n");
-    let mut w = report::serve::Watch::new(&p.options());
-    assert!(!w.changed());
+    let ignore = tempfile::tempdir().unwrap();
+    let mut w = report::serve::Watch::new(&p.options(), ignore.path()).unwrap();
+    let quiet = std::time::Duration::from_secs(1);
+    assert_eq!(w.wait(quiet), None, "nothing changed yet");
     p.draft("w.md", "# W, longer\n");
-    assert!(w.changed());
-    assert!(!w.changed());
+    let burst = w
+        .wait(std::time::Duration::from_secs(30))
+        .expect("the edit is seen");
+    assert!(burst.iter().any(|c| c.ends_with("posts/w.md")), "{burst:?}");
+    assert_eq!(w.wait(quiet), None, "one edit, one burst");
     std::fs::write(p.path().join("site.toml"), "title = \"New\"\n").unwrap();
-    assert!(w.changed());
+    let burst = w
+        .wait(std::time::Duration::from_secs(30))
+        .expect("site.toml is watched");
+    assert!(burst.iter().any(|c| c.ends_with("site.toml")), "{burst:?}");
 }
 
 #[test]

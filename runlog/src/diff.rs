@@ -16,14 +16,15 @@ pub fn with_data_hash(config: &Value, data_hash: Option<&str>) -> Value {
 }
 
 /// What the runs of one experiment share: [`with_data_hash`] without what may differ between
-/// them, the seed, the number of extra embeddings, and where an import came from (its text log
-/// and the `source` it was published in).
+/// them, the seed, the number of extra embeddings, and where an import came from (its text log,
+/// the `source` it was published in, the `section` of that file).
 pub fn shared_config(config: &Value, data_hash: Option<&str>) -> Value {
     let mut v = with_data_hash(config, data_hash);
     if let Some(c) = v.get_mut("config").and_then(Value::as_object_mut) {
         c.remove("seed");
         c.remove("imported_from");
         c.remove("source");
+        c.remove("section");
         if let Some(m) = c.get_mut("model").and_then(Value::as_object_mut) {
             m.remove("extra_embeddings");
         }

@@ -203,29 +203,31 @@ impl LensNorms {
     }
 }
 
-/// Writes `lens` to `path` atomically: pretty JSON, but each position of the sample on one line
-/// (a sample of 64 positions of 31 components would take a hundred thousand lines otherwise).
+/// Writes `lens` to `path` atomically, as [`lens_text`] gives it.
 pub fn write_lens(path: &Path, lens: &Lens) -> Result<(), crate::Error> {
-    let fail = |e: serde_json::Error| crate::Error::Parse {
+    let text = lens_text(lens).map_err(|e| crate::Error::Parse {
         path: path.to_owned(),
         line: None,
         message: e.to_string(),
-    };
+    })?;
+    crate::write_atomic(path, text.as_bytes())
+}
+
+/// The bytes of a lens file: pretty JSON, but each position of the sample on one line (a
+/// sample of 64 positions of 31 components would take a hundred thousand lines otherwise).
+pub fn lens_text(lens: &Lens) -> Result<String, serde_json::Error> {
     let mut head = lens.clone();
     let top = std::mem::take(&mut head.sample.top);
-    let mut text = serde_json::to_string_pretty(&head).map_err(fail)?;
+    let mut text = serde_json::to_string_pretty(&head)?;
     // `"top": {}` is the last key of the sample; fill it component by component.
     let mut body = String::from("{");
     for (i, (name, positions)) in top.iter().enumerate() {
         body.push_str(if i == 0 { "\n" } else { ",\n" });
-        body.push_str(&format!(
-            "      {}: [",
-            serde_json::to_string(name).map_err(fail)?
-        ));
+        body.push_str(&format!("      {}: [", serde_json::to_string(name)?));
         for (j, guesses) in positions.iter().enumerate() {
             body.push_str(if j == 0 { "\n" } else { ",\n" });
             body.push_str("        ");
-            body.push_str(&serde_json::to_string(guesses).map_err(fail)?);
+            body.push_str(&serde_json::to_string(guesses)?);
         }
         body.push_str(if positions.is_empty() {
             "]"
@@ -239,7 +241,7 @@ pub fn write_lens(path: &Path, lens: &Lens) -> Result<(), crate::Error> {
         .expect("the sample's top is serialised");
     text.replace_range(at + 7..at + 9, &body);
     text.push('\n');
-    crate::write_atomic(path, text.as_bytes())
+    Ok(text)
 }
 
 /// Reads a lens file: the lens, or the problem (file, line) that stops it from reading.

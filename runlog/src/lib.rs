@@ -36,9 +36,9 @@ pub use error::Error;
 pub use identity::{folder_problems, RunIdentity};
 pub use info::read_info;
 pub use lens::{
-    experiment_lens_file, is_experiment_lens_file, lens_components, lens_layers, read_lens,
-    write_lens, Guess, Lens, LensNorms, LensSample, LensStats, LENS_FILE, LENS_SCHEMA_VERSION,
-    RATES, VALUE_EMBED_LAYERS,
+    experiment_lens_file, is_experiment_lens_file, lens_components, lens_layers, lens_text,
+    read_lens, write_lens, Guess, Lens, LensNorms, LensSample, LensStats, LENS_FILE,
+    LENS_SCHEMA_VERSION, RATES, VALUE_EMBED_LAYERS,
 };
 pub use name::{check_name, is_name_char, NameError, MAX_NAME_LEN};
 pub use problem::{Problem, Warning};

@@ -80,3 +80,64 @@ fn eval0(step: u64) -> Metrics {
     m.lambdas.as_mut().unwrap().remove("x01");
     m
 }
+
+/// `m` as a run of `total` steps logs it.
+fn of_length(mut m: Metrics, total: u64) -> Metrics {
+    m.total_steps = Some(total);
+    m
+}
+
+#[test]
+fn one_run_has_one_length_and_runs_of_two_lengths_are_two_configs() {
+    let d = tempfile::tempdir().unwrap();
+    // A log spliced from runs of two lengths.
+    let spliced = write(
+        d.path(),
+        "x01",
+        1,
+        &[eval(0), of_length(eval(10), 30), eval(20)],
+        Status::Finished,
+    );
+    let c = checked(std::slice::from_ref(&spliced));
+    let text: String = c[0].problems.iter().map(|p| format!("{p}\n")).collect();
+    assert!(
+        text.contains(
+            "metrics.jsonl, line 2: total_steps 30 differs from total_steps 20 (line 1): one run \
+             has one length"
+        ),
+        "{text}"
+    );
+    // A length other than run.json's, said once.
+    let long = |s: u64| of_length(eval(s), 30);
+    let other = write(
+        d.path(),
+        "x01",
+        2,
+        &[long(0), long(10)],
+        Status::Interrupted,
+    );
+    let text = common::problems(&other);
+    assert_eq!(
+        text.matches("total_steps 30 differs from config.schedule.steps 20 in run.json")
+            .count(),
+        1,
+        "{text}"
+    );
+    // Runs whose run.json records no length (imported before imports recorded it) are told
+    // apart by the total_steps their metrics log.
+    let d = tempfile::tempdir().unwrap();
+    let short = |s: u64| of_length(eval(s), 15);
+    let long = write(d.path(), "x01", 0, &[eval(0), eval(20)], Status::Finished);
+    let other = write(d.path(), "x01", 1, &[short(0), short(15)], Status::Finished);
+    for dir in [&long, &other] {
+        edit(dir, RUN_FILE, "\"steps\": 20", "\"warmup\": 0");
+    }
+    let c = checked(&[long, other]);
+    assert!(c[0].is_ok(), "{:?}", c[0].problems);
+    let text: String = c[1].problems.iter().map(|p| format!("{p}\n")).collect();
+    assert!(
+        text.contains("x01-s1/run.json: this run's config differs")
+            && text.contains("config.schedule.steps:  20 (x01-s0) -> 15 (x01-s1)"),
+        "{text}"
+    );
+}

@@ -30,6 +30,8 @@ pub struct Global {
     /// This node's address, as the others reach it, and the port of its tensor service.
     pub node_host: String,
     pub data_port: u16,
+    /// What this node presents to the orchestrator and the other nodes, and requires of them.
+    pub token: crate::token::Token,
 }
 
 /// How a run is spread: devices per process, and the machines when there are several.
@@ -87,6 +89,8 @@ impl Topology {
                 s.parse::<burn_communication::Address>()
                     .map_err(|e| Error::Usage(format!("address `{s}`: {e:?}")))
             };
+            // The process's connections present it, its tensor service requires it.
+            burn_communication::websocket::set_token(Some(g.token.expose().to_owned()));
             c = c
                 .with_num_nodes(g.nodes as u32)
                 .with_global_address(parse(format!("ws://{host}:{port}"))?)
@@ -113,6 +117,9 @@ impl<B: Backend> crate::optim::split::Share for Member<B> {
 pub struct Member<B: Backend> {
     rank: usize,
     world: usize,
+    /// Its machine's rank among `nodes` (0 of 1 without several machines).
+    node: usize,
+    nodes: usize,
     device: B::Device,
     timeout: Duration,
 }
@@ -123,6 +130,8 @@ impl<B: Backend> Member<B> {
         let m = Member {
             rank: top.node_rank() * top.devices + local,
             world: top.world(),
+            node: top.node_rank(),
+            nodes: top.nodes(),
             device: device.clone(),
             timeout: top.timeout,
         };
@@ -197,8 +206,15 @@ impl<B: Backend> Member<B> {
 
     /// The leader's `code` (the others pass anything; it is ignored): one decision for all.
     pub fn agree(&self, code: u32) -> Result<u32> {
+        Ok(self.decide(code, false)?.0)
+    }
+
+    /// The leader's `code`, and whether any peer was `signalled`, in one sum.
+    pub fn decide(&self, code: u32, signalled: bool) -> Result<(u32, bool)> {
         let mine = if self.leads() { code as f32 } else { 0.0 };
-        Ok(self.sum(vec![mine], "taking the leader's decision")?[0] as u32)
+        let flag = if signalled { 1.0 } else { 0.0 };
+        let all = self.sum(vec![mine, flag], "taking the leader's decision")?;
+        Ok((all[0] as u32, all[1] > 0.0))
     }
 
     /// An error unless every peer's `checksum` equals the leader's (`what` says of what).
@@ -235,30 +251,61 @@ impl<B: Backend> Member<B> {
         std::thread::spawn(move || {
             let _ = tx.send(f());
         });
+        let who = match self.nodes {
+            1 => format!("peer {} of {}", self.rank, self.world),
+            n => format!(
+                "node {} of {n} (peer {} of {})",
+                self.node, self.rank, self.world
+            ),
+        };
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(t)) => Ok(t),
-            Ok(Err(e)) => Err(Error::Usage(format!(
-                "peer {} of {}: {what}: {}",
-                self.rank,
-                self.world,
-                describe(&e)
-            ))),
+            Ok(Err(e)) => Err(Error::Usage(format!("{who}: {what}: {}", describe(&e)))),
             Err(_) => Err(Error::Usage(format!(
-                "peer {} of {}: no answer from the other peers within {} s while {what}: one \
-                 of them died or hangs; continue from the last checkpoint with --resume",
-                self.rank,
-                self.world,
+                "{who}: no answer from {} within {} s (--peer-timeout) while {what}: it died \
+                 or hangs; continue from the last checkpoint with --resume",
+                self.others(),
                 self.timeout.as_secs()
             ))),
         }
     }
+
+    /// Who this peer waits for: the other machines by rank, or the other peers.
+    fn others(&self) -> String {
+        let ranks: Vec<String> = (0..self.nodes)
+            .filter(|&n| n != self.node)
+            .map(|n| n.to_string())
+            .collect();
+        match ranks.len() {
+            0 => "the other peers".into(),
+            1 => format!("node {}", ranks[0]),
+            _ => format!("nodes {}", ranks.join(", ")),
+        }
+    }
 }
 
+/// What went wrong, in words (node ids are ranks: the patched orchestrator numbers them so).
 fn describe(e: &CollectiveError) -> String {
+    use burn_collective::GlobalCollectiveError as G;
+    const RESUME: &str = "continue from the last checkpoint with --resume";
     match e {
         CollectiveError::LocalServerMissing => "another peer of this process failed".into(),
         CollectiveError::RegisterParamsMismatch => {
             "the peers were started with different settings".into()
+        }
+        CollectiveError::Global(G::PeerLost(node)) => format!(
+            "node {} is gone (its connection was lost: it died or was stopped); {RESUME}",
+            node.index()
+        ),
+        CollectiveError::Global(G::OrchestratorRefused(why)) => format!(
+            "the orchestrator refused this node: {why}; every machine and the orchestrator \
+             need the same token (TRAINER_TOKEN or --token-file)"
+        ),
+        CollectiveError::Global(G::DoubleRegister) => "another node has registered with the \
+             same --node-rank or --node-address/--data-port"
+            .into(),
+        CollectiveError::Global(G::RegisterParamsMismatch) => {
+            "the nodes were started with different --nodes or --devices".into()
         }
         other => format!("{other:?}"),
     }

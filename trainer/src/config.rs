@@ -2,6 +2,7 @@
 //! [`Config`] (model, optimiser, schedule, data, training shape, seed); [`Config::config_hash`]
 //! covers exactly that, never the commit, host, device, threads or time.
 
+use crate::data::corpora::TDAVID;
 use runlog::Variant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -77,8 +78,13 @@ pub struct ScheduleConfig {
 /// Where tokens come from and how they are shaped into batches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataConfig {
-    /// `default` (the generated corpus) or the folder of `fineweb_{train,val}_*.bin` shards.
+    /// `default` (the generated corpus), a registry corpus (`corpus <name>`, see `corpus`), or
+    /// the folder of `fineweb_{train,val}_*.bin` shards.
     pub source: String,
+    /// A registry corpus (`make corpus`) pinned by package, version and token hash; absent for
+    /// the generated corpus and shard folders (so their configs hash as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpus: Option<crate::data::corpora::CorpusRef>,
     /// Compact the vocabulary to this many most frequent training tokens (+ end-of-text and
     /// unknown); `None` keeps GPT-2's 50257.
     pub compact_vocab: Option<usize>,
@@ -122,6 +128,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 pub enum Preset {
     /// Narrow enough to train x04 in about half a minute on two CPU cores (500 steps).
     Tiny,
+    /// The article's CPU experiment: the tiny model's shape on real text (the `tdavid` corpus,
+    /// `make corpus`), its vocabulary compacted to 4094 tokens; sized by a pilot
+    /// (docs/cpu-experiment.md).
+    Cpu,
     /// The benchmark's reference: dim 128, 2 heads of 64, vocabulary 8192, batch 4 x 256.
     Reference,
     /// modded-nanogpt's medium track sizes (a GPU job; here for completeness).
@@ -132,6 +142,7 @@ impl Preset {
     pub fn name(self) -> &'static str {
         match self {
             Preset::Tiny => "tiny",
+            Preset::Cpu => "cpu",
             Preset::Reference => "reference",
             Preset::Medium => "medium",
         }
@@ -156,11 +167,37 @@ impl Preset {
                 },
                 DataConfig {
                     source: "default".into(),
+                    corpus: None,
                     compact_vocab: Some(1022),
                     batch_size: 8,
                     seq_len: 128,
                     val_tokens: 8 * 128 * 4,
                     eval_every: 25,
+                },
+            ),
+            Preset::Cpu => (
+                ModelConfig {
+                    layers: 16,
+                    dim: 64,
+                    heads: 1,
+                    head_dim: 64,
+                    vocab: 0, // set from the compacted vocabulary when data loads
+                    extra_embeddings: extra,
+                },
+                ScheduleConfig {
+                    steps: CPU_STEPS,
+                    cooldown_frac: 0.7,
+                },
+                DataConfig {
+                    source: format!("corpus {}", TDAVID.name),
+                    corpus: Some(TDAVID.reference()),
+                    // 4094 kept tokens (+ end-of-text and unknown: 4096 rows) leave 8% of the
+                    // corpus's tokens unknown; 1022 would leave 20%.
+                    compact_vocab: Some(4094),
+                    batch_size: 8,
+                    seq_len: 128,
+                    val_tokens: CPU_VAL_TOKENS,
+                    eval_every: CPU_EVAL_EVERY,
                 },
             ),
             Preset::Reference => (
@@ -178,6 +215,7 @@ impl Preset {
                 },
                 DataConfig {
                     source: "default".into(),
+                    corpus: None,
                     compact_vocab: Some(8190),
                     batch_size: 4,
                     seq_len: 256,
@@ -205,6 +243,7 @@ impl Preset {
                 },
                 DataConfig {
                     source: "data/fineweb10B".into(),
+                    corpus: None,
                     compact_vocab: None,
                     batch_size: 128,
                     seq_len: 4096,
@@ -222,6 +261,11 @@ impl Preset {
         }
     }
 }
+
+/// The `cpu` preset's length and evaluation, chosen by the pilot (docs/cpu-experiment.md).
+pub const CPU_STEPS: usize = 500;
+pub const CPU_EVAL_EVERY: usize = 50;
+pub const CPU_VAL_TOKENS: usize = 16 * 1024;
 
 /// The most extra embeddings the model builds (x08).
 pub const MAX_EXTRA: usize = 8;

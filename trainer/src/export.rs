@@ -39,6 +39,10 @@ pub struct Exported {
 /// Exports the weights of the run in `run_dir` (its last checkpoint) to `out`.
 pub fn export(run_dir: &Path, out: &Path) -> Result<Exported> {
     let run = runlog::read_run(run_dir)?;
+    runlog::check_name("experiment", &run.info.experiment).map_err(|e| Error::Data {
+        path: run_dir.join(runlog::RUN_FILE),
+        message: e.to_string(),
+    })?;
     let cfg: Config = serde_json::from_value(run.info.config.clone()).map_err(|e| Error::Data {
         path: run_dir.join(runlog::RUN_FILE),
         message: format!("config is not this trainer's: {e}"),

@@ -1,7 +1,9 @@
 //! Ctrl-C and preemption: SIGINT or SIGTERM asks the training loop to stop at the next step
 //! boundary, where it writes a checkpoint, marks the run `interrupted` and returns; a sweep then
 //! stops too, so one Ctrl-C ends the whole grid. A second SIGINT exits at once (exit code 130),
-//! for a user who does not want to wait for the checkpoint.
+//! for a user who does not want to wait for the checkpoint. In a run over several processes a
+//! signal to any of them stops all at the same step, node 0 checkpointing, as one to node 0 does
+//! (the peers' decision carries it: `train::hooks::decide`).
 //!
 //! Slurm sends SIGTERM at a job's time limit (and on preemption) before it kills: the emitted
 //! script also asks for SIGINT two minutes ahead (`--signal`), so a run checkpoints in time.

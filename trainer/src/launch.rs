@@ -56,6 +56,10 @@ pub fn main(cmd: &RunCmd) -> Result<std::process::ExitCode> {
                 o.train_time_ms / 1e3,
                 o.tokens_per_s
             );
+            if o.status == Status::Interrupted && !interrupt::requested() {
+                println!("stopped after step {} as asked (--stop-after-step); continue with the same command and --resume", o.steps);
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
             if o.status == Status::Interrupted {
                 println!("checkpoint saved; continue with the same command and --resume");
                 return Ok(std::process::ExitCode::from(
@@ -257,7 +261,7 @@ fn launch_prepared_with_hooks(
         ))
         .into());
     }
-    let mut ops_hooks = OpsHooks::new(&ctx, ops.checkpoint_every);
+    let mut ops_hooks = OpsHooks::new(&ctx, ops.checkpoint_every, ops.stop_after_step);
     let job = Job {
         args,
         ctx: &ctx,

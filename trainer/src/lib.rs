@@ -33,6 +33,7 @@ pub mod rng;
 pub mod slurm;
 pub mod sweep;
 pub mod tensorfile;
+pub mod token;
 pub mod train;
 
 pub use config::{Config, Preset};
@@ -66,9 +67,21 @@ pub struct RunArgs {
     /// the generated default corpus.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// A registry corpus installed by `make corpus` (`tdavid`) instead of the preset's data.
+    #[arg(long, conflicts_with = "data")]
+    pub corpus: Option<String>,
+    /// Where `make corpus` (`trainer corpus --out`) put the registry corpora.
+    #[arg(long, default_value = "data/corpus")]
+    pub corpus_dir: PathBuf,
     /// Keep only this many most frequent training tokens (0: the full GPT-2 vocabulary).
     #[arg(long)]
     pub compact_vocab: Option<usize>,
+    /// Override the preset's model width (heads x head_dim must equal it; see --heads).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Override the preset's number of attention heads.
+    #[arg(long)]
+    pub heads: Option<usize>,
     #[arg(long)]
     pub batch_size: Option<usize>,
     #[arg(long)]
@@ -98,7 +111,11 @@ impl RunArgs {
             steps: Some(steps),
             out: out.into(),
             data: None,
+            corpus: None,
+            corpus_dir: PathBuf::from("data/corpus"),
             compact_vocab: None,
+            dim: None,
+            heads: None,
             batch_size: None,
             seq_len: None,
             eval_every: None,
@@ -134,19 +151,34 @@ impl RunArgs {
         }
         if let Some(d) = &self.data {
             c.data.source = d.to_string_lossy().into_owned();
+            c.data.corpus = None;
+        }
+        if let Some(name) = &self.corpus {
+            let corpus = data::corpora::find(name)?;
+            c.data.source = format!("corpus {}", corpus.name);
+            c.data.corpus = Some(corpus.reference());
+        }
+        if let Some(d) = positive("dim", self.dim)? {
+            c.model.dim = d;
+        }
+        if let Some(h) = positive("heads", self.heads)? {
+            c.model.heads = h;
+        }
+        if self.dim.is_some() || self.heads.is_some() {
+            if !c.model.dim.is_multiple_of(c.model.heads) {
+                return Err(Error::Usage(format!(
+                    "--dim {} does not divide into {} heads",
+                    c.model.dim, c.model.heads
+                )));
+            }
+            c.model.head_dim = c.model.dim / c.model.heads;
         }
         if let Some(k) = self.compact_vocab {
             c.data.compact_vocab = (k > 0).then_some(k);
         }
-        if self.experiment.is_empty()
-            || self.experiment.contains(['/', '\\'])
-            || self.experiment.starts_with('.')
-        {
-            return Err(Error::Usage(format!(
-                "--experiment `{}` must be a plain folder name",
-                self.experiment
-            )));
-        }
+        // It names a folder, a Slurm job and the script's lines: one closed alphabet.
+        runlog::check_name("--experiment", &self.experiment)
+            .map_err(|e| Error::Usage(e.to_string()))?;
         Ok(c)
     }
 
@@ -160,7 +192,7 @@ impl RunArgs {
 /// Loads the data and fixes the vocabulary from it: the config a run actually trains.
 pub fn prepare(args: &RunArgs) -> Result<(Config, data::Dataset)> {
     let mut cfg = args.config()?;
-    let data = data::load(&cfg.data)?;
+    let data = data::load(&cfg.data, &args.corpus_dir)?;
     cfg.model.vocab = data.vocab;
     Ok((cfg, data))
 }

@@ -1,5 +1,5 @@
-//! `trainer`: run (train one variant), lens (decode a run's layers), data (make shards), bench
-//! (speed figures).
+//! `trainer`: run (train one variant), sweep, lens (decode a run's layers), data (make shards),
+//! corpus (install a real-text corpus), bench (speed figures), export, orchestrator.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -51,6 +51,15 @@ enum Command {
         #[arg(long, default_value_t = 0.05)]
         val_frac: f64,
     },
+    /// Install a real-text corpus from its Debian package (installed first: `make corpus`) as
+    /// shards under OUT/<name>/, checked against its pinned hash.
+    Corpus {
+        /// The corpus: tdavid (Spurgeon's Treasury of David, Debian sword-comm-tdavid).
+        #[arg(long, default_value = "tdavid")]
+        name: String,
+        #[arg(long, default_value = "data/corpus")]
+        out: std::path::PathBuf,
+    },
     /// Speed figures for the tiny preset and the reference configuration.
     Bench(trainer::bench::BenchArgs),
     /// Where the machines of a run over several nodes meet (`trainer run --nodes M ...`).
@@ -82,9 +91,12 @@ fn main() -> ExitCode {
             out,
             name,
             val_frac,
-        } => match input {
-            Some(dir) => trainer::data::make::make_shards(&dir, &out, &name, val_frac),
-            None => trainer::data::make::write_default(&out),
+        } => match runlog::check_name("--name", &name) {
+            Err(e) => Err(trainer::Error::Usage(e.to_string())),
+            Ok(()) => match input {
+                Some(dir) => trainer::data::make::make_shards(&dir, &out, &name, val_frac),
+                None => trainer::data::make::write_default(&out),
+            },
         }
         .map(|m| {
             println!(
@@ -96,6 +108,26 @@ fn main() -> ExitCode {
                 out.display()
             )
         }),
+        Command::Corpus { name, out } => trainer::data::corpora::find(&name)
+            .and_then(|c| trainer::data::install::install(c, &out))
+            .map(|m| {
+                println!(
+                    "corpus {} ({} {}, read by {} {}): {} documents, {:.1} MB of text, {} train + \
+                     {} val tokens ({} held-out documents), hash {}, under {}",
+                    m.name,
+                    m.package,
+                    m.version,
+                    m.reader,
+                    m.reader_version,
+                    m.documents,
+                    m.text_bytes as f64 / 1e6,
+                    m.train_tokens,
+                    m.val_tokens,
+                    m.val_documents.len(),
+                    m.hash,
+                    out.join(&m.name).display()
+                )
+            }),
         Command::Lens(args) => trainer::lens::command::main(&args),
         Command::Bench(args) => trainer::bench::run(&args),
         Command::Orchestrator(args) => trainer::nodes::orchestrator(&args),

@@ -2,10 +2,15 @@
 //! orchestrator, where the processes meet), and the options by which `trainer run` joins one,
 //! from the command line or from the environment variables `torchrun` reads (NNODES, NODE_RANK,
 //! MASTER_ADDR, MASTER_PORT). Every address is checked before use: a host is a name or an IP
-//! address, nothing else (they end up in URLs and in the emitted Slurm scripts).
+//! address, nothing else (they end up in URLs and in the emitted Slurm scripts). The orchestrator
+//! listens on one address (loopback unless told otherwise), serves only the holders of the run's
+//! token ([`crate::token`]) and bounds its connections and their messages.
 
 use crate::collective::Global;
 use crate::error::{Error, Result};
+use crate::token::Token;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 /// How `trainer run` joins a run over several machines (one process per machine).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -25,6 +30,9 @@ pub struct NodeArgs {
     /// The port of this machine's tensor service (default: the orchestrator's + 1 + node rank).
     #[arg(long)]
     pub data_port: Option<u16>,
+    /// A file holding the run's shared token (default: the environment variable TRAINER_TOKEN).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
 }
 
 impl NodeArgs {
@@ -40,21 +48,32 @@ impl NodeArgs {
                 (None, None) => Ok(None),
             }
         };
-        let nodes = number(self.nodes, "NNODES")?.unwrap_or(1);
-        if nodes <= 1 {
+        let given = number(self.nodes, "NNODES")?;
+        let nodes = given.unwrap_or(1);
+        if nodes == 0 {
+            return Err(Error::Usage(
+                "--nodes (or NNODES) must be at least 1".into(),
+            ));
+        }
+        // A rank from the environment counts only beside a node count (torchrun sets both).
+        let rank = match given {
+            Some(_) => number(self.node_rank, "NODE_RANK")?,
+            None => self.node_rank,
+        };
+        if let Some(r) = rank.filter(|&r| r >= nodes) {
+            return Err(Error::Usage(format!(
+                "--node-rank (or NODE_RANK) {r} is not one of the {nodes} node(s) (0..{})",
+                nodes - 1
+            )));
+        }
+        if nodes == 1 {
             return Ok(None);
         }
-        let node_rank = number(self.node_rank, "NODE_RANK")?.ok_or_else(|| {
+        let node_rank = rank.ok_or_else(|| {
             Error::Usage(format!(
                 "{nodes} nodes: --node-rank (or NODE_RANK) is needed"
             ))
         })?;
-        if node_rank >= nodes {
-            return Err(Error::Usage(format!(
-                "--node-rank {node_rank} is not one of the {nodes} nodes (0..{})",
-                nodes - 1
-            )));
-        }
         let orchestrator = match (&self.orchestrator, env("MASTER_ADDR"), env("MASTER_PORT")) {
             (Some(o), _, _) => parse_host_port(o, "--orchestrator")?,
             (None, Some(host), Some(port)) => {
@@ -77,12 +96,14 @@ impl NodeArgs {
         let data_port = self.data_port.or(default_port).ok_or_else(|| {
             Error::Usage("--data-port: the default port is past 65535; give one".into())
         })?;
+        let token = Token::load(self.token_file.as_deref(), &env)?;
         Ok(Some(Global {
             nodes,
             node_rank,
             orchestrator,
             node_host,
             data_port,
+            token,
         }))
     }
 }
@@ -118,21 +139,52 @@ pub fn check_host(host: &str, what: &str) -> Result<()> {
 /// `trainer orchestrator`: where the machines of a run meet.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OrchestratorArgs {
-    /// The port to listen on (on every interface of this machine).
+    /// The port to listen on.
     #[arg(long)]
     pub port: u16,
+    /// The address to listen on: this machine only by default; the interface the other machines
+    /// reach (or 0.0.0.0, every interface) for a run over several machines.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// A file holding the run's shared token (default: the environment variable TRAINER_TOKEN).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Connections open at once (two per machine of a run); more are closed at once.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections: usize,
 }
+
+/// The largest message a node sends the orchestrator (a registration is a few hundred bytes).
+pub const MAX_MESSAGE: usize = 64 * 1024;
 
 /// Serves until SIGINT or SIGTERM.
 pub fn orchestrator(args: &OrchestratorArgs) -> Result<()> {
-    if args.port == 0 {
-        return Err(Error::Usage("--port must be above 0".into()));
+    if args.port == 0 || args.max_connections < 2 {
+        return Err(Error::Usage(
+            "--port must be above 0 and --max-connections at least 2".into(),
+        ));
     }
+    let token = Token::load(args.token_file.as_deref(), |v| std::env::var(v).ok())?;
+    burn_communication::websocket::set_token(Some(token.expose().to_owned()));
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Usage(format!("the orchestrator's runtime: {e}")))?;
-    println!("orchestrator: listening on port {}", args.port);
-    runtime.block_on(burn_collective::start_global_orchestrator(args.port));
-    Ok(())
+    let bind = SocketAddr::new(args.bind, args.port);
+    let limits = burn_communication::websocket::Limits {
+        max_connections: args.max_connections,
+        max_message_size: MAX_MESSAGE,
+    };
+    println!(
+        "orchestrator: listening on {bind} (at most {} connections; the token is required)",
+        args.max_connections
+    );
+    runtime
+        .block_on(burn_collective::serve_global_orchestrator(bind, limits))
+        .map_err(|e| match e {
+            burn_collective::GlobalCollectiveError::Server(why) => {
+                Error::Usage(format!("the orchestrator on {bind}: {why}"))
+            }
+            other => Error::Usage(format!("the orchestrator on {bind}: {other:?}")),
+        })
 }
 
 #[cfg(test)]
@@ -156,6 +208,7 @@ mod tests {
             ("NODE_RANK", "1"),
             ("MASTER_ADDR", "node-a.cluster"),
             ("MASTER_PORT", "29500"),
+            ("TRAINER_TOKEN", "0123456789abcdef"),
         ];
         let g = NodeArgs {
             node_address: Some("node-b".into()),
@@ -173,6 +226,7 @@ mod tests {
             orchestrator: Some("10.0.0.1:7000".into()),
             node_address: Some("10.0.0.1".into()),
             data_port: Some(7100),
+            token_file: None,
         };
         let g = flags.global(env(&vars)).unwrap().unwrap();
         assert_eq!((g.node_rank, g.data_port), (0, 7100));
@@ -194,5 +248,34 @@ mod tests {
             ..NodeArgs::default()
         };
         assert!(hostile.global(env(&vars)).is_err());
+    }
+
+    #[test]
+    fn node_counts_and_ranks_that_cannot_be_are_refused() {
+        let refused =
+            |args: NodeArgs, vars: &[(&str, &str)]| args.global(env(vars)).unwrap_err().to_string();
+        let nodes = |n: usize, rank: Option<usize>| NodeArgs {
+            nodes: Some(n),
+            node_rank: rank,
+            ..NodeArgs::default()
+        };
+        let zero = "--nodes (or NNODES) must be at least 1";
+        assert_eq!(refused(nodes(0, None), &[]), zero);
+        assert_eq!(refused(NodeArgs::default(), &[("NNODES", "0")]), zero);
+        assert_eq!(
+            refused(nodes(1, Some(3)), &[]),
+            "--node-rank (or NODE_RANK) 3 is not one of the 1 node(s) (0..0)"
+        );
+        let torchrun = [("NNODES", "1"), ("NODE_RANK", "3")];
+        assert!(refused(NodeArgs::default(), &torchrun).contains("3 is not one of the 1"));
+        // One node, rank 0: a plain run.
+        assert_eq!(nodes(1, Some(0)).global(env(&[])).unwrap(), None);
+        // Two nodes but no token anywhere: refused before anything starts.
+        let args = NodeArgs {
+            orchestrator: Some("127.0.0.1:7000".into()),
+            node_address: Some("127.0.0.1".into()),
+            ..nodes(2, Some(1))
+        };
+        assert!(refused(args, &[]).contains("needs a shared token"));
     }
 }

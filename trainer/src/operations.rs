@@ -17,6 +17,11 @@ pub struct OpsArgs {
     /// Write a checkpoint every N steps (0: only at the end and on Ctrl-C).
     #[arg(long, default_value_t = 100)]
     pub checkpoint_every: usize,
+    /// Stop after step K (after its evaluation, when one falls there) with a checkpoint, as
+    /// an interrupted run that `--resume` continues: the schedule and the config stay the
+    /// run's own, so its first K steps are exactly the whole run's.
+    #[arg(long, value_name = "K")]
+    pub stop_after_step: Option<usize>,
     /// Continue an interrupted run from its last checkpoint (a sweep always does).
     #[arg(long)]
     pub resume: bool,
@@ -66,6 +71,7 @@ impl Default for OpsArgs {
     fn default() -> Self {
         OpsArgs {
             checkpoint_every: 100,
+            stop_after_step: None,
             resume: false,
             micro_batch: None,
             plain_ops: false,
@@ -79,6 +85,8 @@ impl Default for OpsArgs {
 /// The loop's operations hooks: checkpoints and the stop on a signal.
 pub struct OpsHooks {
     every: usize,
+    stop_after: Option<usize>,
+    eval_every: usize,
     total_steps: usize,
     config_hash: String,
     last_saved: Option<usize>,
@@ -86,9 +94,11 @@ pub struct OpsHooks {
 }
 
 impl OpsHooks {
-    pub fn new(ctx: &RunContext, every: usize) -> Self {
+    pub fn new(ctx: &RunContext, every: usize, stop_after: Option<usize>) -> Self {
         OpsHooks {
             every,
+            stop_after,
+            eval_every: ctx.config.data.eval_every,
             total_steps: ctx.config.schedule.steps,
             config_hash: ctx.config.config_hash(),
             last_saved: None,
@@ -105,12 +115,18 @@ impl OpsHooks {
         Ok(())
     }
 
+    /// Stops on a signal, or at `--stop-after-step` (`evaluated`: this step's evaluation, if it
+    /// has one, is logged).
     fn stop_if_asked<B: AutodiffBackend>(
         &mut self,
         ctx: &RunContext,
         state: &TrainState<B>,
+        evaluated: bool,
     ) -> Result<Control> {
-        if interrupt::requested() {
+        let at_stop = self.stop_after.is_some_and(|k| state.step >= k)
+            && state.step < self.total_steps
+            && (evaluated || !state.step.is_multiple_of(self.eval_every));
+        if interrupt::requested() || at_stop {
             self.save(ctx, state)?;
             return Ok(Control::Stop(Status::Interrupted));
         }
@@ -127,7 +143,7 @@ impl Hooks for OpsHooks {
         if self.every > 0 && state.step.is_multiple_of(self.every) {
             self.save(ctx, state)?;
         }
-        self.stop_if_asked(ctx, state)
+        self.stop_if_asked(ctx, state, false)
     }
 
     fn after_eval<B: AutodiffBackend>(
@@ -140,6 +156,15 @@ impl Hooks for OpsHooks {
         if state.step >= self.total_steps {
             self.save(ctx, state)?;
         }
-        self.stop_if_asked(ctx, state)
+        self.stop_if_asked(ctx, state, true)
+    }
+
+    /// A signal to another machine of the run: the checkpoint a signal here would write.
+    fn interrupted<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<()> {
+        self.save(ctx, state)
     }
 }

@@ -2,6 +2,10 @@
 //! machine. Array task i runs `trainer run` for the i-th run of the grid (the sweep's order),
 //! every task writing into the same runs/ tree; the run-folder lock and the sweep's plan make a
 //! resubmitted array skip finished runs and resume interrupted ones.
+//!
+//! What reaches the script is checked first ([`SlurmScript::check`]): the experiment is a plain
+//! name, each `--sbatch` value one option without spaces, quotes or control characters, and no
+//! path holds a control character (a line break would end a `#SBATCH` line and start a command).
 
 use crate::sweep::grid::RunSpec;
 use std::fmt::Write;
@@ -21,12 +25,68 @@ pub struct SlurmScript<'a> {
     /// Machines per run: above 1, the first starts the orchestrator and `srun` starts one
     /// process per machine.
     pub nodes: usize,
+    /// The run's token file (`--token-file`), for the orchestrator too; without one, each task
+    /// makes a token of its own in TRAINER_TOKEN (unless the submitter set one).
+    pub token_file: Option<&'a str>,
 }
 
 /// The orchestrator's port of array task i is this plus i (several runs may share a node).
 pub const BASE_PORT: u16 = 29500;
 
+/// Why an `--sbatch` value cannot go into the script, if it cannot: one option, `-x`, `--name`
+/// or `--name=value`, of visible ASCII without quotes, backslashes or `#`.
+pub fn check_sbatch(opt: &str) -> Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "--sbatch value {opt:?} is not one sbatch option: {why} (allowed: --name or \
+             --name=value, visible ASCII without spaces, quotes, backslashes or `#`)"
+        ))
+    };
+    if let Some(c) = opt
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '\'' | '"' | '\\' | '`' | '#'))
+    {
+        return refuse(match c {
+            '\n' | '\r' => "it holds a line break",
+            c if c.is_whitespace() => "it holds white space",
+            c if c.is_control() => "it holds a control character",
+            _ => "it holds a character outside the allowed ones",
+        });
+    }
+    let name = opt.split_once('=').map_or(opt, |(n, _)| n);
+    let plain = name
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !name.starts_with('-') || name.trim_start_matches('-').is_empty() || !plain {
+        return refuse("it does not start with an option name (`--time=...`)");
+    }
+    Ok(())
+}
+
 impl SlurmScript<'_> {
+    /// An error naming what cannot go into the script, if anything.
+    pub fn check(&self) -> Result<(), String> {
+        runlog::check_name("--experiment", self.experiment).map_err(|e| e.to_string())?;
+        for opt in self.sbatch {
+            check_sbatch(opt)?;
+        }
+        let paths = [
+            ("the working folder", self.workdir),
+            ("the log folder (--out)", self.log_dir),
+            ("--token-file", self.token_file.unwrap_or("")),
+        ];
+        for (what, path) in paths {
+            if path.chars().any(char::is_control) {
+                return Err(format!(
+                    "{what} {path:?} holds a control character (a line break?): it cannot go \
+                     into a script"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The script; `command(run)` is the full argv (program first) of the task training `run`.
     pub fn render(&self, grid: &[RunSpec], command: impl Fn(&RunSpec) -> Vec<String>) -> String {
         let n = grid.len();
@@ -95,7 +155,7 @@ impl SlurmScript<'_> {
             r#"export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)""#,
             &format!("export MASTER_PORT=$(( {BASE_PORT} + SLURM_ARRAY_TASK_ID % 1000 ))"),
             &format!("export NNODES={n}"),
-            r#""$1" orchestrator --port "$MASTER_PORT" &"#,
+            &self.orchestrator(),
             "orchestrator=$!",
             r#"trap 'kill "$orchestrator" 2>/dev/null' EXIT"#,
             &format!(
@@ -104,6 +164,21 @@ impl SlurmScript<'_> {
             ),
         ] {
             let _ = writeln!(s, "{line}");
+        }
+    }
+}
+
+impl SlurmScript<'_> {
+    /// The orchestrator's line: every interface of the first machine (the others reach it
+    /// there), the run's token required (a fresh one per task unless given).
+    fn orchestrator(&self) -> String {
+        let start = r#""$1" orchestrator --port "$MASTER_PORT" --bind 0.0.0.0"#;
+        match self.token_file {
+            Some(file) => format!("{start} --token-file {} &", quote(file)),
+            None => format!(
+                "export TRAINER_TOKEN=\"${{TRAINER_TOKEN:-$(od -An -N32 -tx1 /dev/urandom | \
+                 tr -d ' \\n')}}\"\n{start} &"
+            ),
         }
     }
 }
@@ -135,6 +210,7 @@ mod tests {
             sbatch: &opts,
             gpus: 0,
             nodes: 1,
+            token_file: None,
         }
         .render(grid, |r| {
             let (variant, seed) = (r.variant.to_string(), r.seed.to_string());
@@ -191,6 +267,7 @@ mod tests {
             sbatch: &[],
             gpus: 8,
             nodes: 2,
+            token_file: None,
         }
         .render(&g, |r| {
             ["/bin/trainer", "run", "--experiment", hostile, "--variant"]
@@ -210,7 +287,8 @@ mod tests {
             "#SBATCH --signal=INT@120",
             &arm,
             "export NNODES=2",
-            r#""$1" orchestrator --port "$MASTER_PORT" &"#,
+            r#"export TRAINER_TOKEN="${TRAINER_TOKEN:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}""#,
+            r#""$1" orchestrator --port "$MASTER_PORT" --bind 0.0.0.0 &"#,
         ] {
             assert!(s.lines().any(|l| l == line), "no line {line:?} in\n{s}");
         }
@@ -229,6 +307,69 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    #[test]
+    fn names_options_and_paths_that_would_break_out_of_the_script_are_refused() {
+        let ok = [
+            "--time=04:00:00",
+            "--partition=gpu",
+            "-N2",
+            "--constraint=a100|h100",
+        ];
+        for opt in ok {
+            assert_eq!(check_sbatch(opt), Ok(()), "{opt}");
+        }
+        for (opt, why) in [
+            ("--time=1\ntouch PWNED", "it holds a line break"),
+            ("--time=1 --wrap=id", "it holds white space"),
+            ("--comment='x'", "outside the allowed ones"),
+            ("--x=\u{7}", "control character"),
+            ("time=1", "does not start with an option name"),
+            ("--", "does not start with an option name"),
+        ] {
+            let err = check_sbatch(opt).unwrap_err();
+            assert!(err.contains(why), "{opt:?}: {err}");
+        }
+        let script = |experiment, sbatch: &[String], log_dir, token_file| {
+            SlurmScript {
+                experiment,
+                workdir: "/w",
+                log_dir,
+                sbatch,
+                gpus: 0,
+                nodes: 2,
+                token_file,
+            }
+            .check()
+        };
+        assert_eq!(script("x0-study", &[], "/w/runs", Some("/w/token")), Ok(()));
+        let err = script("x\ntouch PWNED #", &[], "/w/runs", None).unwrap_err();
+        assert!(
+            err.contains("--experiment") && err.contains("line break"),
+            "{err}"
+        );
+        let opts = vec!["--time=1\ntouch PWNED".to_owned()];
+        assert!(script("x", &opts, "/w/runs", None).is_err());
+        let err = script("x", &[], "/w/runs\ntouch PWNED", None).unwrap_err();
+        assert!(err.contains("the log folder (--out)"), "{err}");
+        assert!(script("x", &[], "/w/runs", Some("/w/t\nok")).is_err());
+        // A given token file goes to the orchestrator too, quoted; no token is made then.
+        let s = SlurmScript {
+            experiment: "x",
+            workdir: "/w",
+            log_dir: "/w/runs",
+            sbatch: &[],
+            gpus: 0,
+            nodes: 2,
+            token_file: Some("/w/my token"),
+        }
+        .render(&[], |_| vec!["/bin/trainer".into()]);
+        assert!(
+            s.contains(r#""$1" orchestrator --port "$MASTER_PORT" --bind 0.0.0.0 --token-file '/w/my token' &"#),
+            "{s}"
+        );
+        assert!(!s.contains("TRAINER_TOKEN="), "{s}");
     }
 
     #[test]

@@ -2,12 +2,20 @@
 //! where one device does with gradient accumulation over the same split, under the same config
 //! hash; a run killed after a checkpoint resumes exactly with the same number of devices and
 //! continues with another; a batch the peers cannot share is refused.
+//!
+//! Two processes through `trainer orchestrator` (issue 17, cases 11 and 12): they end as one
+//! process with two peers; `kill -9` of either stops the other with an error naming it (no
+//! panic, summary.json written by node 0) and the same orchestrator takes the resumed run; a
+//! signal to node 1 stops both as one to node 0 does.
 
 use std::path::Path;
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{free_port, run_ok, small, text, trainer, wait_for_checkpoint, Killed};
+use common::{
+    free_port, run_ok, small, text, trainer, wait_for_checkpoint, Killed, Orchestrator, TOKEN,
+};
 
 fn final_val_loss(dir: &Path) -> f64 {
     let run = runlog::read_run(dir).unwrap();
@@ -67,10 +75,9 @@ fn two_devices_equal_one_device_accumulating_the_same_split() {
         "--peer-timeout",
         "30",
     ];
-    let out = text(&run_ok(trainer(
-        &["run"],
-        &args(root.path(), "two", 12, &more),
-    )));
+    let mut skip = trainer(&["run"], &args(root.path(), "two", 12, &more));
+    skip.env("TRAINER_TOKEN", TOKEN);
+    let out = text(&run_ok(skip));
     assert!(out.contains("already finished"), "{out}");
 
     // Three peers cannot share two rows.
@@ -131,6 +138,94 @@ fn a_killed_run_resumes_on_the_same_or_another_number_of_devices() {
     }
 }
 
+/// A node of a two-node run through `o`, its output in `log`.
+fn node(
+    o: &Orchestrator,
+    root: &Path,
+    steps: u32,
+    rank: usize,
+    more: &[&str],
+    log: &Path,
+) -> Child {
+    let (address, data_port) = (format!("127.0.0.1:{}", o.port), free_port().to_string());
+    let rank = rank.to_string();
+    let mut all = vec![
+        "--nodes",
+        "2",
+        "--node-rank",
+        &rank,
+        "--orchestrator",
+        &address,
+        "--node-address",
+        "127.0.0.1",
+        "--data-port",
+        &data_port,
+    ];
+    all.extend(more);
+    let out = std::fs::File::create(log).unwrap();
+    trainer(&["run"], &args(root, "nodes", steps, &all))
+        .env("TRAINER_TOKEN", TOKEN)
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap()
+}
+
+/// Node 0 and node 1 of one run (`more` options for both), in `nodes.0[0]` and `nodes.0[1]`.
+fn two_nodes(o: &Orchestrator, root: &Path, steps: u32, more: &[&str]) -> Killed {
+    let logs = |rank| root.join(format!("node{rank}.log"));
+    Killed(
+        (0..2)
+            .map(|r| node(o, root, steps, r, more, &logs(r)))
+            .collect(),
+    )
+}
+
+fn node_log(root: &Path, rank: usize) -> String {
+    std::fs::read_to_string(root.join(format!("node{rank}.log"))).unwrap_or_default()
+}
+
+/// How `child` ended, failing the test after `within`.
+fn wait(child: &mut Child, within: Duration, what: &str) -> ExitStatus {
+    let t0 = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            t0.elapsed() < within,
+            "{what}: still running after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until the run has evaluated at a step past `step` (its log says so).
+fn wait_past(dir: &Path, step: u64, nodes: &mut Killed) {
+    let t0 = Instant::now();
+    loop {
+        let last = runlog::read_run(dir)
+            .ok()
+            .and_then(|r| r.metrics.last().map(|m| m.step));
+        if last.is_some_and(|s| s > step) {
+            return;
+        }
+        for (rank, n) in nodes.0.iter_mut().enumerate() {
+            assert!(n.try_wait().unwrap().is_none(), "node {rank} ended early");
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "no evaluation past {step}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn steps_logged(dir: &Path) -> Vec<u64> {
+    let run = runlog::read_run(dir).unwrap();
+    run.metrics.iter().map(|m| m.step).collect()
+}
+
 // Needs the patched burn-collective (vendor/README.md): as released, 0.21.0's global all-reduce
 // hangs from its second round on.
 #[test]
@@ -141,58 +236,16 @@ fn two_processes_through_the_orchestrator_equal_one_process_with_two_peers() {
         &["run"],
         &args(root.path(), "one", 12, &["--devices", "2"]),
     ));
-    let port = free_port();
-    let orchestrator = trainer(&["orchestrator", "--port", &port.to_string()], &[])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut children = Killed(vec![orchestrator]);
-    let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t0.elapsed() < Duration::from_secs(30), "no orchestrator");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let address = format!("127.0.0.1:{port}");
-    for rank in ["0", "1"] {
-        let data_port = free_port().to_string();
-        let more = [
-            "--nodes",
-            "2",
-            "--node-rank",
-            rank,
-            "--orchestrator",
-            &address,
-            "--node-address",
-            "127.0.0.1",
-            "--data-port",
-            &data_port,
-            "--peer-timeout",
-            "60",
-        ];
-        let node = trainer(&["run"], &args(root.path(), "nodes", 12, &more))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        children.0.push(node);
-    }
+    let o = Orchestrator::start(&[]);
+    let mut nodes = two_nodes(&o, root.path(), 12, &["--peer-timeout", "60"]);
     // Both nodes end within the deadline (a hang fails the test, and the guard kills them).
-    for i in [1, 2] {
-        loop {
-            if let Some(status) = children.0[i].try_wait().unwrap() {
-                let mut err = String::new();
-                use std::io::Read;
-                let _ = children.0[i]
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err);
-                assert!(status.success(), "node {}: {err}", i - 1);
-                break;
-            }
-            assert!(t0.elapsed() < Duration::from_secs(240), "the nodes hang");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    for (rank, n) in nodes.0.iter_mut().enumerate() {
+        let status = wait(n, Duration::from_secs(240), "the nodes hang");
+        assert!(
+            status.success(),
+            "node {rank}: {}",
+            node_log(root.path(), rank)
+        );
     }
     let (one, nodes) = (final_val_loss(&dir("one")), final_val_loss(&dir("nodes")));
     assert!(relative(nodes, one) <= 1e-6, "{nodes} vs {one}");
@@ -202,4 +255,131 @@ fn two_processes_through_the_orchestrator_equal_one_process_with_two_peers() {
         .device
         .unwrap();
     assert!(device.starts_with("2 nodes x 1 x flex-cpu"), "{device}");
+}
+
+/// Steps of the runs below: long enough that a kill or a signal lands mid-run.
+const STEPS: u32 = 80;
+
+#[test]
+fn a_killed_node_stops_the_other_naming_it_and_the_same_orchestrator_resumes_the_run() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("nodes/t/x02-s0");
+    run_ok(trainer(
+        &["run"],
+        &args(root.path(), "one", STEPS, &["--devices", "2"]),
+    ));
+    let o = Orchestrator::start(&[]);
+    let timeout = 10;
+    let timeout_s = timeout.to_string();
+    let every = ["--peer-timeout", &timeout_s, "--checkpoint-every", "10"];
+    let resume = [
+        "--peer-timeout",
+        &timeout_s,
+        "--checkpoint-every",
+        "10",
+        "--resume",
+    ];
+    // kill -9 node 1, then (resumed) node 0: each time the other stops, naming it.
+    for (victim, survivor, more) in [(1, 0, &every[..]), (0, 1, &resume[..])] {
+        let saved = trainer::checkpoint::saved_step(&dir).unwrap().unwrap_or(0);
+        let mut nodes = two_nodes(&o, root.path(), STEPS, more);
+        wait_past(&dir, saved + 10, &mut nodes);
+        nodes.0[victim].kill().unwrap();
+        let t0 = Instant::now();
+        let within = Duration::from_secs(timeout + 20);
+        let status = wait(&mut nodes.0[survivor], within, "the survivor");
+        let log = node_log(root.path(), survivor);
+        let error = log.lines().find(|l| l.starts_with("error:")).unwrap_or("");
+        eprintln!(
+            "node {survivor} after {:.1} s: {error}",
+            t0.elapsed().as_secs_f64()
+        );
+        assert!(!status.success(), "node {survivor}: {log}");
+        assert!(
+            log.contains(&format!("node {victim}")),
+            "node {survivor}: {log}"
+        );
+        assert!(log.contains("--resume"), "node {survivor}: {log}");
+        assert!(!log.contains("panicked"), "node {survivor}: {log}");
+        if survivor == 0 {
+            let summary = runlog::read_run(&dir)
+                .unwrap()
+                .summary
+                .expect("summary.json");
+            assert_eq!(summary.status, runlog::Status::Interrupted, "{log}");
+        }
+    }
+    // A fresh two-node --resume through the same orchestrator ends the run (0.21.0's
+    // orchestrator still held the dead run's nodes: "DoubleRegister").
+    let mut nodes = two_nodes(&o, root.path(), STEPS, &resume);
+    for (rank, n) in nodes.0.iter_mut().enumerate() {
+        let status = wait(n, Duration::from_secs(240), "the resumed nodes");
+        assert!(
+            status.success(),
+            "node {rank}: {}",
+            node_log(root.path(), rank)
+        );
+    }
+    let evals: Vec<u64> = (0..=STEPS as u64).step_by(10).collect();
+    assert_eq!(steps_logged(&dir), evals, "each evaluation once");
+    let (one, resumed) = (
+        final_val_loss(&root.path().join("one/t/x02-s0")),
+        final_val_loss(&dir),
+    );
+    assert!(relative(resumed, one) <= 1e-6, "{resumed} vs {one}");
+    assert!(!o.log().contains("panicked"), "{}", o.log());
+}
+
+#[test]
+fn a_signal_to_node_1_stops_both_nodes_as_one_to_node_0_does() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("nodes/t/x02-s0");
+    let o = Orchestrator::start(&[]);
+    // No periodic checkpoint: the one found after the stop is the one node 0 wrote for it.
+    let mut more = vec!["--peer-timeout", "60", "--checkpoint-every", "0"];
+    let mut last = 0;
+    for signal in ["-TERM", "-INT"] {
+        let mut nodes = two_nodes(&o, root.path(), STEPS, &more);
+        wait_past(&dir, last + 10, &mut nodes);
+        let pid = nodes.0[1].id().to_string();
+        assert!(Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+        for (rank, n) in nodes.0.iter_mut().enumerate() {
+            let status = wait(n, Duration::from_secs(60), "a node after the signal");
+            let log = node_log(root.path(), rank);
+            assert_eq!(
+                status.code(),
+                Some(130),
+                "node {rank} after {signal}: {log}"
+            );
+            assert!(log.contains("interrupted after"), "node {rank}: {log}");
+        }
+        let run = runlog::read_run(&dir).unwrap();
+        let status = run.summary.expect("summary.json").status;
+        assert_eq!(status, runlog::Status::Interrupted);
+        let step = trainer::checkpoint::saved_step(&dir)
+            .unwrap()
+            .expect("node 0's checkpoint");
+        assert!(
+            step > last && step < STEPS as u64,
+            "checkpoint of step {step}"
+        );
+        last = step;
+        more.push("--resume");
+        more.dedup();
+    }
+    let mut nodes = two_nodes(&o, root.path(), STEPS, &more);
+    for (rank, n) in nodes.0.iter_mut().enumerate() {
+        let status = wait(n, Duration::from_secs(240), "the resumed nodes");
+        assert!(
+            status.success(),
+            "node {rank}: {}",
+            node_log(root.path(), rank)
+        );
+    }
+    let evals: Vec<u64> = (0..=STEPS as u64).step_by(10).collect();
+    assert_eq!(steps_logged(&dir), evals, "each evaluation once");
 }

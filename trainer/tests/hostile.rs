@@ -123,3 +123,98 @@ fn a_run_of_another_config_is_refused_from_an_experiment_whose_runs_share_one() 
     );
     assert!(ok.status.success(), "{}", text(&ok));
 }
+
+/// Nothing was written under `root` (no run folder, no script).
+fn empty(root: &std::path::Path) -> bool {
+    std::fs::read_dir(root).unwrap().next().is_none()
+}
+
+#[test]
+fn a_line_break_in_a_name_or_an_sbatch_value_reaches_no_script_and_no_folder() {
+    let root = tempfile::tempdir().unwrap();
+    let (out_dir, script) = (root.path().join("runs"), root.path().join("sweep.sbatch"));
+    let (out_dir, script) = (out_dir.to_str().unwrap(), script.to_str().unwrap());
+    let emit = |more: &[&str]| {
+        let mut a = vec!["--emit", "slurm", "--script", script, "--out", out_dir];
+        a.extend(more);
+        trainer(
+            &["sweep"],
+            &a.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    // Issue 17, case 9, as written: `--experiment $'x\ntouch PWNED #'`.
+    let out = emit(&["--experiment", "x\ntouch PWNED #"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains(r#"--experiment "x\ntouch PWNED #" is not a plain name: it holds a line break"#),
+        "{t}"
+    );
+    let out = emit(&["--sbatch=--time=1:00:00\ntouch PWNED"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains(r#"--sbatch value "--time=1:00:00\ntouch PWNED" is not one sbatch option: it holds a line break"#),
+        "{t}"
+    );
+    assert!(empty(root.path()), "a script or a folder was written: {t}");
+    // `trainer run` refuses the name too, and `trainer data` a shard name.
+    let mut run = small(root.path(), 2);
+    let at = run.iter().position(|a| a == "--experiment").unwrap();
+    run[at + 1] = "x\ntouch PWNED #".into();
+    let out = trainer(&["run"], &run);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("is not a plain name: it holds a line break"),
+        "{t}"
+    );
+    let data = ["--out", out_dir, "--name", "../escape"].map(String::from);
+    let out = trainer(&["data"], &data);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains(r#"--name "../escape" is not a plain name"#),
+        "{t}"
+    );
+    assert!(empty(root.path()), "{t}");
+}
+
+#[test]
+fn impossible_node_counts_and_a_folder_of_two_shard_sets_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let run = |more: &[&str], env: &[(&str, &str)]| {
+        let mut a = small(root.path(), 2);
+        a.extend(more.iter().map(|s| s.to_string()));
+        let out = common::trainer(&["run"], &a)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{more:?} {env:?}: {}", text(&out));
+        text(&out)
+    };
+    let zero = "--nodes (or NNODES) must be at least 1";
+    assert!(run(&["--nodes", "0"], &[]).contains(zero));
+    assert!(run(&[], &[("NNODES", "0")]).contains(zero));
+    let t = run(&["--nodes", "1", "--node-rank", "3"], &[]);
+    assert!(
+        t.contains("--node-rank (or NODE_RANK) 3 is not one of the 1 node(s) (0..0)"),
+        "{t}"
+    );
+    assert!(empty(root.path()), "a run folder was left");
+    // Two sets of shards in one --data folder (before: both read as one stream, mixed).
+    let shards = tempfile::tempdir().unwrap();
+    let tokens: Vec<u16> = (0..4000).map(|i| (i % 900) as u16).collect();
+    for set in ["fineweb", "text"] {
+        for split in ["train", "val"] {
+            let file = shards.path().join(format!("{set}_{split}_000000.bin"));
+            trainer::data::shard::write(&file, &tokens).unwrap();
+        }
+    }
+    let t = run(&["--data", shards.path().to_str().unwrap()], &[]);
+    assert!(
+        t.contains("holds shards of 2 sets (fineweb_*, text_*); a run reads one set"),
+        "{t}"
+    );
+    assert!(empty(root.path()), "{t}");
+}

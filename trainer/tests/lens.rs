@@ -15,13 +15,19 @@ use trainer::kernels::{plain, Ops};
 use trainer::lens::command::{from_checkpoint, LensArgs};
 use trainer::model::Batch;
 
-/// A finished x01 run of 20 steps of 2 x 64 tokens, 512 validation tokens.
-fn train(out: &Path) -> PathBuf {
+/// An x01 run of 20 steps of 2 x 64 tokens, 512 validation tokens.
+fn run_args(out: &Path) -> trainer::RunArgs {
     let mut args = trainer::RunArgs::quick(out, "x01", 0, 20);
     args.batch_size = Some(2);
     args.seq_len = Some(64);
     args.eval_every = Some(10);
     args.val_tokens = Some(512);
+    args
+}
+
+/// That run, finished.
+fn train(out: &Path) -> PathBuf {
+    let args = run_args(out);
     trainer::launch::launch(&args, &Default::default()).unwrap();
     args.run_dir()
 }
@@ -97,7 +103,7 @@ fn x_out_top1_is_the_models_own_argmax() {
     let run = runlog::read_run(&dir).unwrap();
     let lens = run.lens.unwrap();
     let cfg: Config = serde_json::from_value(run.info.config).unwrap();
-    let data = trainer::data::load(&cfg.data).unwrap();
+    let data = trainer::data::load(&cfg.data, Path::new("data/corpus")).unwrap();
     let device = Default::default();
     let model = trainer::checkpoint::load::<FlexAutodiff>(&dir, &cfg, &device)
         .unwrap()
@@ -198,4 +204,36 @@ fn a_run_without_checkpoint_or_lens_is_refused_naming_the_file() {
         )),
         "{text}"
     );
+}
+
+/// A run stopped early by `--stop-after-step` is interrupted, not finished: its weights are not
+/// the run's, so it writes no lens; resumed to the end, it writes the final weights' lens.
+#[test]
+fn a_run_stopped_early_writes_its_lens_only_when_resumed_to_the_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = run_args(tmp.path());
+    let dir = args.run_dir();
+    let stop = trainer::operations::OpsArgs {
+        stop_after_step: Some(10),
+        ..Default::default()
+    };
+    trainer::launch::launch(&args, &stop).unwrap();
+    let run = runlog::read_run(&dir).unwrap();
+    assert_eq!(run.summary.unwrap().status, runlog::Status::Interrupted);
+    assert!(run.lens.is_none(), "no lens of a run stopped at step 10");
+    assert!(!dir.join(runlog::LENS_FILE).exists());
+    let resume = trainer::operations::OpsArgs {
+        resume: true,
+        ..Default::default()
+    };
+    trainer::launch::launch(&args, &resume).unwrap();
+    let run = runlog::read_run(&dir).unwrap();
+    let summary = run.summary.unwrap();
+    assert_eq!(summary.status, runlog::Status::Finished);
+    let lens = run
+        .lens
+        .expect("lens.json written when the resumed run ends");
+    assert_eq!(lens.step, Some(20));
+    let ce = lens.components["x-out"].cross_entropy.unwrap();
+    assert!(rel(ce, summary.final_val_loss.unwrap()) < 1e-5, "{ce}");
 }

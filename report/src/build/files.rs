@@ -19,7 +19,16 @@ pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Files of the site itself, beside the posts' folders (`images` holds figures with --out).
-const SITE_FILES: &[&str] = &["index.html", "atom.xml", "style.css", ".nojekyll", "images"];
+const SITE_FILES: &[&str] = &[
+    "index.html",
+    "atom.xml",
+    "style.css",
+    "code.css",
+    "favicon.svg",
+    "404.html",
+    ".nojekyll",
+    "images",
+];
 
 /// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
 /// elsewhere would publish that file.

@@ -73,6 +73,8 @@ pub struct Outcome {
     pub removed: Vec<PathBuf>,
     /// Per draft, the experiments it uses and their runs (one line each).
     pub uses: Vec<(PathBuf, Vec<String>)>,
+    /// Every claim of every draft, with its sentence and what it checked.
+    pub claims: Vec<crate::post::claims::audit::Record>,
 }
 
 impl Outcome {
@@ -126,9 +128,15 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
         &o.out.join("atom.xml"),
         templates.feed(&cfg, &pages)?.as_bytes(),
     )?;
-    for (name, text) in templates.assets() {
+    // The highlighting stylesheet only where a page links it.
+    for (name, text) in templates.assets(pages.iter().any(|p| p.has_code)) {
         write(&mut out, &o.out.join(name), text.as_bytes())?;
     }
+    write(
+        &mut out,
+        &o.out.join("404.html"),
+        templates.not_found(&cfg)?.as_bytes(),
+    )?;
     // GitHub Pages: serve the files as they are (no Jekyll).
     write(&mut out, &o.out.join(".nojekyll"), b"")?;
     sweep(o, &mut out)?;

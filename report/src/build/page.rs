@@ -20,6 +20,7 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
     if !post.uses.is_empty() {
         out.uses.push((post.draft.path.clone(), post.uses.clone()));
     }
+    out.claims.append(&mut post.claims);
     let fatal = post.failed();
     out.problems.append(&mut post.problems);
     let page = post.page.take().filter(|_| !fatal)?;
@@ -28,6 +29,9 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
         for (from, to) in &post.copies {
             let bytes = fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
             write(out, to, &bytes)?;
+        }
+        for (to, bytes) in &post.generated {
+            write(out, to, bytes)?;
         }
         write(
             out,

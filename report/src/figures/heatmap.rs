@@ -3,6 +3,10 @@
 //! the value written in the cell when it fits. The wide rendition has layers across; the phone
 //! rendition turns the grid so layers run down, which leaves room for the numbers.
 //!
+//! At layer 0 the `x` and `x00` cells are one cell, labelled `x+x00`, holding λx + λ00: the
+//! residual is x00 there, so only the sum is learned (`stats::lambdas`); neither lambda is
+//! shown alone.
+//!
 //! The layout is computed here in pixels (not by a plotters chart) so that cells, labels and
 //! the colour bar sit exactly where [`HeatmapPlot::cell_rect`] says, which the pixel-level
 //! test relies on.
@@ -10,7 +14,7 @@
 use super::look::{Look, WIDE};
 use super::style::{self, BACKGROUND, FONT, TEXT};
 use super::Plot;
-use crate::stats::LambdaGrid;
+use crate::stats::{LambdaGrid, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -61,6 +65,8 @@ impl HeatmapPlot {
             .values
             .iter()
             .flatten()
+            .copied()
+            .chain(grid.sum0())
             .filter(|v| v.is_finite())
             .fold(0.0f64, |m, v| m.max(v.abs()));
         HeatmapPlot {
@@ -80,7 +86,7 @@ impl HeatmapPlot {
         let comps = self.grid.components.len().max(1) as i32;
         let layers = self.grid.layers.max(1) as i32;
         let width = look.width as i32;
-        if look.is_phone() {
+        if look.is_narrow() {
             // Layers down: a column per component, its name above it.
             let (left, right) = (4 * look.tick as i32, 6 * look.tick as i32);
             let cell_h = 2 * look.value as i32;
@@ -93,9 +99,10 @@ impl HeatmapPlot {
                 cell_h,
                 bar_x: width - right + look.tick as i32,
                 bar_w: look.tick as i32,
+                // The colour bar's lowest label is centred on the grid's bottom edge.
                 size: (
                     look.width,
-                    (top + layers * cell_h + look.label as i32) as u32,
+                    (top + layers * cell_h + look.label as i32 + look.tick as i32) as u32,
                 ),
             }
         } else {
@@ -126,6 +133,59 @@ impl HeatmapPlot {
     pub fn colour_of(&self, v: f64) -> RGBColor {
         style::diverging(v / self.limit)
     }
+
+    /// The rows of `x` and `x00` when layer 0 shows their sum in one cell (they are adjacent).
+    fn merged_rows(&self) -> Option<(usize, usize)> {
+        let row = |c: &str| self.grid.components.iter().position(|x| x == c);
+        let (a, b) = (row("x")?, row("x00")?);
+        self.grid.sum0()?;
+        (b == a + 1).then_some((a, b))
+    }
+
+    /// The value the cell of component `row` at `layer` shows: λx + λ00 in the merged cell of
+    /// layer 0, else its own.
+    pub fn shown(&self, row: usize, layer: usize) -> f64 {
+        match (self.merged_rows(), self.grid.sum0()) {
+            (Some((a, b)), Some(sum)) if layer == 0 && (row == a || row == b) => sum,
+            _ => self.grid.values[row][layer],
+        }
+    }
+
+    /// Layer 0's merged cell: λx + λ00 over both rows, labelled `x+x00`.
+    fn draw_sum0<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        look: &Look,
+        lay: &Layout,
+        (a, b): (usize, usize),
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let sum = self.shown(a, 0);
+        let (l, t, _, _) = lay.rect(a, 0);
+        let (_, _, rgt, bot) = lay.rect(b, 0);
+        let fill = self.colour_of(sum);
+        root.draw(&Rectangle::new(
+            [(l + GAP / 2, t + GAP / 2), (rgt - GAP / 2, bot - GAP / 2)],
+            fill.filled(),
+        ))?;
+        let style = (FONT, look.value)
+            .into_font()
+            .color(&style::text_on(fill))
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let (cx, cy) = ((l + rgt) / 2, (t + bot) / 2);
+        // Two lines in a tall cell (wide rendition), one in a wide cell (phone).
+        let lines = if bot - t > rgt - l {
+            vec![SUM0.to_string(), format!("{sum:.2}")]
+        } else {
+            vec![format!("{SUM0} {sum:.2}")]
+        };
+        let step = (look.value as f64 * 1.3) as i32;
+        let first = cy - step * (lines.len() as i32 - 1) / 2;
+        for (i, text) in lines.into_iter().enumerate() {
+            let y = style::centre_y(first + i as i32 * step, look.value);
+            root.draw(&Text::new(text, (cx, y), style.clone()))?;
+        }
+        Ok(())
+    }
 }
 
 impl Plot for HeatmapPlot {
@@ -144,8 +204,12 @@ impl Plot for HeatmapPlot {
         let lay = self.layout(look);
         let centre = Pos::new(HPos::Center, VPos::Center);
         let value_font = (FONT, look.value).into_font();
+        let merged = self.merged_rows();
         for (r, comp) in self.grid.components.iter().enumerate() {
             for layer in 0..self.grid.layers {
+                if layer == 0 && merged.is_some_and(|(a, b)| r == a || r == b) {
+                    continue;
+                }
                 let v = self.grid.values[r][layer];
                 let (l, t, rgt, b) = lay.rect(r, layer);
                 let fill = self.colour_of(v);
@@ -171,6 +235,9 @@ impl Plot for HeatmapPlot {
             self.draw_component_label(root, look, &lay, r, comp)
                 .map_err(e)?;
         }
+        if let Some(rows) = merged {
+            self.draw_sum0(root, look, &lay, rows).map_err(e)?;
+        }
         self.draw_layer_labels(root, look, &lay).map_err(e)?;
         self.draw_colour_bar(root, look, &lay).map_err(e)?;
         root.present().map_err(e)
@@ -178,20 +245,29 @@ impl Plot for HeatmapPlot {
 
     fn gist(&self) -> String {
         let g = &self.grid;
+        let merged = self.merged_rows();
         let mut parts = Vec::new();
         for (r, comp) in g.components.iter().enumerate() {
+            let skip0 = merged.is_some_and(|(a, b)| r == a || r == b);
             let best = g.values[r]
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| v.is_finite())
+                .filter(|(l, v)| v.is_finite() && !(skip0 && *l == 0))
                 .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)));
             if let Some((layer, v)) = best {
                 parts.push(format!("{comp} at layer {layer} ({v:.2})"));
             }
         }
+        let sum = match (merged, g.sum0()) {
+            (Some(_), Some(s)) => format!(
+                " Layer 0 shows λx + λ00 in one cell (x and x00 are the same vector there): \
+                 {s:.2}."
+            ),
+            _ => String::new(),
+        };
         format!(
-            "Heatmap ({}) by layer, 0 to {}, and component, {}; red positive, blue negative. \
-             Largest in magnitude: {}.",
+            "Heatmap ({}) by layer, 0 to {}, and component, {}; red positive, blue negative.\
+             {sum} Largest in magnitude: {}.",
             self.title,
             g.layers.saturating_sub(1),
             g.components.join(", "),

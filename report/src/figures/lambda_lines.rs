@@ -1,13 +1,16 @@
 //! Lambdas over training: for each chosen layer a panel with one line per component (`x`,
 //! `x00`, `x01`, ...) by step; for a variant, the mean over its seeds at the steps all of them
 //! logged. The components' legend runs along the top, shared by the panels; panels sit two
-//! abreast in the wide rendition and one under another in the phone one.
+//! abreast in the wide rendition and one under another in the phone one. The layer-0 panel
+//! draws `x+x00`, λx + λ00, in place of x and x00: they are the same vector there, and only
+//! their sum is learned.
 
-use super::look::Look;
+use super::look::{Key, Look};
+use super::series;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
 use crate::runs::describe;
-use crate::stats::over_training;
+use crate::stats::{coincide_at_0, over_training, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use runlog::Run;
@@ -45,12 +48,26 @@ impl LambdaLinesPlot {
         } else {
             layers.to_vec()
         };
+        let mut components = grid.components.clone();
+        let sum0 = grid.sum0().is_some() && chosen.contains(&0);
+        if sum0 {
+            components.push(SUM0.to_string());
+        }
         let mut panels = Vec::new();
         for &layer in &chosen {
             let mut lines = Vec::new();
-            for comp in &grid.components {
-                let per_run: Vec<Vec<(f64, f64)>> =
-                    runs.iter().map(|r| over_training(r, comp, layer)).collect();
+            for comp in &components {
+                // At layer 0 the sum stands for x and x00; elsewhere it is not drawn.
+                let own = if comp == SUM0 {
+                    layer == 0
+                } else {
+                    !(sum0 && coincide_at_0(comp, layer))
+                };
+                let per_run: Vec<Vec<(f64, f64)>> = if own {
+                    runs.iter().map(|r| points(r, comp, layer)).collect()
+                } else {
+                    Vec::new()
+                };
                 lines.push(mean_at_common_steps(&per_run));
             }
             panels.push((layer, lines));
@@ -64,10 +81,25 @@ impl LambdaLinesPlot {
         }
         Ok(LambdaLinesPlot {
             title,
-            components: grid.components,
+            components,
             panels,
         })
     }
+}
+
+/// One run's (step, value) of `comp` at `layer`; [`SUM0`] adds x's and x00's at each step.
+fn points(run: &Run, comp: &str, layer: usize) -> Vec<(f64, f64)> {
+    if comp != SUM0 {
+        return over_training(run, comp, layer);
+    }
+    let x00 = over_training(run, "x00", layer);
+    over_training(run, "x", layer)
+        .into_iter()
+        .filter_map(|(step, a)| {
+            let b = x00.iter().find(|p| p.0 == step)?.1;
+            Some((step, a + b))
+        })
+        .collect()
 }
 
 /// The mean over runs at the steps every run logged (seeds of a sweep log the same steps).
@@ -89,16 +121,16 @@ fn mean_at_common_steps(per_run: &[Vec<(f64, f64)>]) -> Vec<(f64, f64)> {
 }
 
 impl LambdaLinesPlot {
-    fn legend(&self) -> Vec<(String, RGBColor)> {
+    fn legend(&self) -> Vec<Key> {
         self.components
             .iter()
-            .map(|c| (c.clone(), style::component_colour(c)))
+            .map(|c| Key::new(c.clone(), style::component_cue(c)))
             .collect()
     }
 
     /// Panels side by side: two in the wide rendition (one when there is one), one on a phone.
     fn columns(&self, look: &Look) -> usize {
-        if look.is_phone() || self.panels.len() == 1 {
+        if look.is_narrow() || self.panels.len() == 1 {
             1
         } else {
             2
@@ -107,7 +139,7 @@ impl LambdaLinesPlot {
 
     fn panel_height(look: &Look) -> i32 {
         if look.is_phone() {
-            460
+            410
         } else {
             560
         }
@@ -156,9 +188,9 @@ impl Plot for LambdaLinesPlot {
                     format!("layer {layer}"),
                     (FONT, look.label).into_font().color(&TEXT),
                 )
-                .margin(if look.is_phone() { 12 } else { 24 })
+                .margin(if look.is_narrow() { 12 } else { 24 })
                 // Room for the last x label, centred on the right edge.
-                .margin_right(2 * look.tick as i32 + 10)
+                .margin_right(look.edge_room(&format!("{x1:.0}")).max(24))
                 .x_label_area_size(2 * look.tick as i32 + 10)
                 .y_label_area_size(3 * look.tick as i32 + 20)
                 .build_cartesian_2d(x0..x1, y0..y1)
@@ -188,10 +220,20 @@ impl Plot for LambdaLinesPlot {
                     .map_err(e)?;
             }
             for (comp, line) in self.components.iter().zip(lines) {
-                let c = style::component_colour(comp);
-                chart
-                    .draw_series(LineSeries::new(line.clone(), c.stroke_width(4)))
+                let cue = style::component_cue(comp);
+                series::line(&mut chart, line, &cue, look.line_width()).map_err(e)?;
+                if let Some(&end) = line.last() {
+                    let r = look.marker_radius();
+                    series::marker(
+                        chart.plotting_area(),
+                        end,
+                        cue.marker,
+                        r,
+                        cue.colour,
+                        BACKGROUND,
+                    )
                     .map_err(e)?;
+                }
             }
         }
         root.present().map_err(e)

@@ -2,13 +2,15 @@
 //! one line per component (`x`, `x00`, `x01`, ...), the mean over seeds with a ± 1 std band
 //! where there are several, at the runs' last evaluation. Trends across layers read directly,
 //! where a heatmap gives colours to compare. The components' legend runs along the top; the
-//! phone rendition draws the same chart narrower and taller.
+//! phone rendition draws the same chart narrower and taller. `x` and `x00` start at layer 1:
+//! at layer 0 they are the same vector, so one marker there shows their sum, `x+x00`.
 
-use super::look::Look;
+use super::look::{Key, Look};
 use super::range::padded;
+use super::series::{self, Band};
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::Plot;
-use crate::stats::LambdaSpread;
+use crate::stats::{coincide_at_0, LambdaSpread, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -22,37 +24,65 @@ impl LayerLinesPlot {
         LayerLinesPlot { spread, title }
     }
 
-    fn legend(&self) -> Vec<(String, RGBColor)> {
+    fn legend(&self) -> Vec<Key> {
+        let sum = self
+            .sum0()
+            .map(|_| Key::new(format!("{SUM0} (layer 0)"), style::component_cue(SUM0)));
         self.spread
             .mean
             .components
             .iter()
-            .map(|c| (c.clone(), style::component_colour(c)))
+            .map(|c| Key::new(c.clone(), style::component_cue(c)))
+            .chain(sum)
             .collect()
     }
 
-    /// Each component's band (upper edge left to right, lower edge back), when there is a std.
-    fn band(&self, c: usize) -> Option<Vec<(f64, f64)>> {
-        let std = self.spread.std.as_ref()?;
-        let mean = &self.spread.mean.values[c];
-        let mut outline: Vec<(f64, f64)> = mean
+    /// λx + λ00 at layer 0 and its std over runs, when both are logged.
+    fn sum0(&self) -> Option<(f64, f64)> {
+        let m = self.spread.mean.sum0()?;
+        Some((m, self.spread.sum0_std.unwrap_or(0.0)))
+    }
+
+    /// The layers a component is drawn from: 1 for `x` and `x00` when their sum stands in for
+    /// them at layer 0.
+    fn first_layer(&self, c: usize) -> usize {
+        let comp = &self.spread.mean.components[c];
+        usize::from(self.sum0().is_some() && coincide_at_0(comp, 0))
+    }
+
+    /// A component's points from its first drawn layer on.
+    fn points(&self, c: usize) -> Vec<(f64, f64)> {
+        self.spread.mean.values[c]
             .iter()
-            .zip(&std[c])
             .enumerate()
-            .map(|(l, (m, s))| (l as f64, m + s))
-            .collect();
-        outline.extend(
+            .skip(self.first_layer(c))
+            .map(|(l, v)| (l as f64, *v))
+            .collect()
+    }
+
+    /// Each component's ± std band, when there is a std.
+    fn band(&self, c: usize) -> Option<Band> {
+        let std = self.spread.std.as_ref()?;
+        let from = self.first_layer(c);
+        let mean = &self.spread.mean.values[c];
+        let edge = |sign: f64| -> Vec<(f64, f64)> {
             mean.iter()
                 .zip(&std[c])
                 .enumerate()
-                .rev()
-                .map(|(l, (m, s))| (l as f64, m - s)),
-        );
-        Some(outline)
+                .skip(from)
+                .map(|(l, (m, s))| (l as f64, m + sign * s))
+                .collect()
+        };
+        Some(Band {
+            upper: edge(1.0),
+            lower: edge(-1.0),
+        })
     }
 
     fn chart_height(look: &Look) -> i32 {
         if look.is_phone() {
+            675
+        } else if look.is_narrow() {
             760
         } else {
             900
@@ -76,17 +106,21 @@ impl Plot for LayerLinesPlot {
             .draw_head(root, &self.title, &self.legend())
             .map_err(e)?;
         let layers = self.spread.mean.layers;
-        let bands: Vec<Option<Vec<(f64, f64)>>> = (0..self.spread.mean.components.len())
+        let bands: Vec<Option<Band>> = (0..self.spread.mean.components.len())
             .map(|c| self.band(c))
             .collect();
-        let ys = self
-            .spread
-            .mean
-            .values
-            .iter()
-            .flatten()
-            .copied()
-            .chain(bands.iter().flatten().flatten().map(|p| p.1));
+        let sum = self.sum0();
+        let ys = (0..self.spread.mean.components.len())
+            .flat_map(|c| self.points(c))
+            .map(|p| p.1)
+            .chain(
+                bands
+                    .iter()
+                    .flatten()
+                    .flat_map(|b| b.upper.iter().chain(&b.lower))
+                    .map(|p| p.1),
+            )
+            .chain(sum.into_iter().flat_map(|(m, s)| [m - s, m + s]));
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
@@ -97,8 +131,13 @@ impl Plot for LayerLinesPlot {
         let x1 = layers.saturating_sub(1).max(1) as f64;
         let (tick, label) = (look.tick as i32, look.label as i32);
         let mut chart = ChartBuilder::on(&chart_area)
-            .margin(if look.is_phone() { 16 } else { 36 })
-            .margin_top(8)
+            .margin(if look.is_narrow() { 16 } else { 36 })
+            .margin_top(look.tick as i32 / 2 + 8)
+            // Room for the last layer's label, centred on the right edge.
+            .margin_right(
+                look.edge_room(&format!("{}", layers.saturating_sub(1)))
+                    .max(16),
+            )
             .x_label_area_size(tick + label + 44)
             .y_label_area_size(3 * tick + label + 24)
             .build_cartesian_2d(-0.3..x1 + 0.3, y0..y1)
@@ -112,7 +151,7 @@ impl Plot for LayerLinesPlot {
             .label_style((FONT, look.tick).into_font().color(&TEXT))
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_label_formatter(&|v| format!("{v:.dy$}"))
-            .x_labels(if look.is_phone() {
+            .x_labels(if look.is_narrow() {
                 layers.div_ceil(2)
             } else {
                 layers
@@ -135,62 +174,74 @@ impl Plot for LayerLinesPlot {
         // Bands first, so no band covers another component's line.
         for (c, band) in self.spread.mean.components.iter().zip(&bands) {
             if let Some(band) = band {
-                let colour = style::component_colour(c);
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band.clone(),
-                        colour.mix(0.16).filled(),
-                    )))
-                    .map_err(e)?;
+                series::band(&mut chart, band, &style::component_cue(c), 2).map_err(e)?;
             }
         }
-        for (c, values) in self
-            .spread
-            .mean
-            .components
-            .iter()
-            .zip(&self.spread.mean.values)
-        {
-            let colour = style::component_colour(c);
-            let points: Vec<(f64, f64)> = values
-                .iter()
-                .enumerate()
-                .map(|(l, v)| (l as f64, *v))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(4)))
-                .map_err(e)?;
-            chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|p| Circle::new(p, 6, colour.filled())),
+        let r = look.marker_radius();
+        for (i, c) in self.spread.mean.components.iter().enumerate() {
+            let cue = style::component_cue(c);
+            let points = self.points(i);
+            series::line(&mut chart, &points, &cue, look.line_width()).map_err(e)?;
+            for p in points {
+                series::marker(
+                    chart.plotting_area(),
+                    p,
+                    cue.marker,
+                    r,
+                    cue.colour,
+                    BACKGROUND,
                 )
                 .map_err(e)?;
+            }
+        }
+        if let Some((m, s)) = sum {
+            // λx + λ00 at layer 0: its own marker with its ± std, joined to neither line.
+            let cue = style::component_cue(SUM0);
+            if s > 0.0 {
+                let bar = [(0.0, m - s), (0.0, m + s)];
+                series::line(&mut chart, &bar, &cue, look.line_width()).map_err(e)?;
+            }
+            series::marker(
+                chart.plotting_area(),
+                (0.0, m),
+                cue.marker,
+                r + 3,
+                cue.colour,
+                BACKGROUND,
+            )
+            .map_err(e)?;
         }
         root.present().map_err(e)
     }
 
     fn gist(&self) -> String {
         let g = &self.spread.mean;
-        let parts: Vec<String> = g
+        let mut parts: Vec<String> = g
             .components
             .iter()
             .zip(&g.values)
-            .filter_map(|(c, v)| {
+            .enumerate()
+            .filter_map(|(k, (c, v))| {
+                let from = self.first_layer(k);
                 let (i, x) = v
                     .iter()
                     .enumerate()
+                    .skip(from)
                     .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
-                let first = v.first()?;
+                let first = v.get(from)?;
                 let last = v.last()?;
                 Some(format!(
-                    "{c} from {first:.2} at layer 0 to {last:.2} at layer {}, largest in \
+                    "{c} from {first:.2} at layer {from} to {last:.2} at layer {}, largest in \
                      magnitude at layer {i} ({x:.2})",
                     v.len() - 1
                 ))
             })
             .collect();
+        if let Some((m, _)) = self.sum0() {
+            parts.push(format!(
+                "at layer 0, where x and x00 are the same vector, their sum λx + λ00 is {m:.2}"
+            ));
+        }
         let band = if self.spread.std.is_some() {
             ", with a band of ± one standard deviation over seeds"
         } else {

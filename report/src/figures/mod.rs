@@ -18,17 +18,19 @@
 //! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
 //! | `lens-x01.png`, `lens-x01-s2.png` | logit lens: components by top-1 rates ([`lens`]) |
+//! | `finals-x0-record.png`, `finals-x0-record-below-2.92.png` | each configuration's final losses, mean and 95% interval (and the record test against 2.92) |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
 //! [`names`] parses names into [`FigureSpec`]s, `prepare` turns a spec and the runs into a plot;
 //! each kind of figure is its own module:
-//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`lens`], [`table`]; [`clip`] cuts lines at window edges,
+//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`lens`], [`finals`], [`table`]; [`clip`] cuts lines at window edges,
 //! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
 //! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
 //! figures in parallel.
 
 pub mod clip;
 pub mod encode;
+pub mod finals;
 pub mod heatmap;
 pub mod lambda_lines;
 pub mod layer_lines;
@@ -38,6 +40,7 @@ pub mod names;
 pub mod palette;
 mod prepare;
 pub mod range;
+pub mod series;
 pub mod style;
 pub mod table;
 pub mod val_loss;
@@ -154,6 +157,7 @@ pub fn render_named(name: &str, runs: &RunSet) -> Result<Figure> {
             Prepared::Lines(p) => render_plot(&p, format, path)?,
             Prepared::Layers(p) => render_plot(&p, format, path)?,
             Prepared::Lens(p) => render_plot(&p, format, path)?,
+            Prepared::Finals(p) => render_plot(&p, format, path)?,
         },
     })
 }
@@ -172,9 +176,15 @@ impl Drawn {
         &self.files[0].0
     }
 
+    /// The file and size of rendition `look` (files are in the order of [`RENDITIONS`]).
+    pub fn rendition(&self, look: &Look) -> Option<&(PathBuf, (u32, u32))> {
+        let i = RENDITIONS.iter().position(|l| l == look)?;
+        self.files.get(i)
+    }
+
     /// The phone rendition's file and size, for a plot.
     pub fn phone(&self) -> Option<&(PathBuf, (u32, u32))> {
-        self.files.get(1)
+        self.rendition(&look::PHONE)
     }
 }
 

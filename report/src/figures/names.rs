@@ -37,6 +37,12 @@ pub enum FigureSpec {
         variant: Variant,
         seed: Option<u64>,
     },
+    /// Each configuration's final val losses, mean and 95% interval; with a threshold, the
+    /// one-sided t-test of each mean below it.
+    Finals {
+        experiment: String,
+        threshold: Option<f64>,
+    },
     Table,
 }
 
@@ -98,6 +104,10 @@ pub fn known() -> Vec<Known> {
             about: "logit lens: per component, how often its top-1 is the next token, the input token, the input's most frequent successor (needs lens.json or an imported lens)",
         },
         Known {
+            pattern: "finals-EXPERIMENT[-below-T].png",
+            about: "each configuration's final val losses as points, mean and 95% interval, n and mean training time, ordered by step count; -below-T adds the threshold T and each mean's one-sided t-test below it (the record rule), e.g. finals-x0-record-below-2.92.png",
+        },
+        Known {
             pattern: "results.md",
             about: "markdown table of final results, best in bold",
         },
@@ -138,6 +148,9 @@ pub fn names_for(runs: &RunSet) -> Vec<String> {
     for v in runs.lens_variants() {
         names.push(format!("lens-{v}.png"));
     }
+    if let [experiment] = runs.experiments().as_slice() {
+        names.push(format!("finals-{experiment}.png"));
+    }
     names.push("results.md".to_owned());
     names
 }
@@ -162,6 +175,9 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
     } else {
         return Err(unknown(name));
     };
+    if let Some(rest) = stem.strip_prefix("finals-") {
+        return Ok((finals(rest, name)?, format));
+    }
     let parts: Vec<&str> = stem.split('-').collect();
     let spec = match parts.as_slice() {
         ["val_loss", axis, rest @ ..] => {
@@ -242,6 +258,19 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
         _ => return Err(unknown(name)),
     };
     Ok((spec, format))
+}
+
+/// `EXPERIMENT[-below-T]` of a finals figure: the experiment must be a valid name.
+fn finals(rest: &str, name: &str) -> Result<FigureSpec> {
+    let (experiment, threshold) = match rest.rsplit_once("-below-") {
+        Some((e, t)) => (e, Some(num(t, name)?)),
+        None => (rest, None),
+    };
+    runlog::check_name("experiment", experiment).map_err(|e| Error::figure(name, e.to_string()))?;
+    Ok(FigureSpec::Finals {
+        experiment: experiment.to_owned(),
+        threshold,
+    })
 }
 
 fn num(s: &str, name: &str) -> Result<f64> {

@@ -2,7 +2,7 @@
 //! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
 //! spread, signs aligned on request) and its title, which states how it was made.
 
-use super::{heatmap, lambda_lines, layer_lines, lens, val_loss, FigureSpec};
+use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss, FigureSpec};
 use crate::runs::{describe, is_finished, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
@@ -93,6 +93,7 @@ pub(super) enum Prepared {
     Lines(lambda_lines::LambdaLinesPlot),
     Layers(layer_lines::LayerLinesPlot),
     Lens(lens::LensPlot),
+    Finals(finals::FinalsPlot),
 }
 
 pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
@@ -172,6 +173,10 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
         FigureSpec::Lens { variant, seed } => {
             Prepared::Lens(lens_plot(runs, name, *variant, *seed)?)
         }
+        FigureSpec::Finals {
+            experiment,
+            threshold,
+        } => Prepared::Finals(finals_plot(name, experiment, *threshold, runs)?),
         FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
     })
 }
@@ -238,4 +243,22 @@ fn lens_plot(
         values,
         title: format!("Logit lens ({who}): how often each component's top-1 is the next token, the input, its bigram successor"),
     })
+}
+
+/// The finals figure of `experiment`: from its runs only, never another's.
+fn finals_plot(
+    name: &str,
+    experiment: &str,
+    threshold: Option<f64>,
+    runs: &RunSet,
+) -> Result<finals::FinalsPlot> {
+    let set = runs
+        .only_experiment(experiment)
+        .map_err(|e| Error::figure(name, e.to_string()))?;
+    let configs = stats::configurations(&set);
+    let mut title = format!("Final val loss by configuration: {experiment}");
+    if let Some(t) = threshold {
+        title.push_str(&format!(", tested below {t}"));
+    }
+    finals::FinalsPlot::new(&configs, threshold, title).map_err(|m| Error::figure(name, m))
 }

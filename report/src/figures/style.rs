@@ -38,29 +38,112 @@ const VARIANT_COLOURS: [RGBColor; 8] = [
     RGBColor(120, 120, 120), // x07 grey
 ];
 
-/// The colour of a variant, fixed by its number (unknown names by their position).
-pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
-    let i = runlog::Variant::parse(variant).map_or(position, |v| v.extra_embeddings() as usize);
-    VARIANT_COLOURS[i % VARIANT_COLOURS.len()]
+/// A line's dash pattern: lengths of dash, gap, dash, gap, ... in multiples of its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    Solid,
+    Long,
+    Short,
+    DashDot,
+    Dotted,
+    LongShort,
 }
 
-/// Colours of the lambda components in line plots: `x` dark grey, then x00, x01, ... from a
-/// palette distinct from the variant colours (these are components, not variants).
-const COMPONENT_COLOURS: [RGBColor; 7] = [
-    RGBColor(31, 119, 180),  // x00 blue
-    RGBColor(255, 127, 14),  // x01 orange
-    RGBColor(44, 160, 44),   // x02 green
-    RGBColor(214, 39, 40),   // x03 red
-    RGBColor(148, 103, 189), // x04 purple
-    RGBColor(140, 86, 75),   // x05 brown
-    RGBColor(227, 119, 194), // x06 pink
+impl Dash {
+    pub fn pattern(self) -> &'static [f64] {
+        match self {
+            Dash::Solid => &[],
+            Dash::Long => &[5.0, 2.5],
+            Dash::Short => &[2.0, 1.6],
+            Dash::DashDot => &[4.5, 1.5, 0.9, 1.5],
+            Dash::Dotted => &[0.9, 1.3],
+            Dash::LongShort => &[5.0, 1.5, 2.0, 1.5],
+        }
+    }
+}
+
+/// The shape that marks a line's points, its end and its legend key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    InvertedTriangle,
+    Pentagon,
+}
+
+/// How one series (a variant, a lambda component) is told apart from the others: its colour
+/// and, for readers who cannot tell the colours apart or print in grey, a dash pattern and a
+/// marker shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cue {
+    pub colour: RGBColor,
+    pub dash: Dash,
+    pub marker: Marker,
+}
+
+const DASHES: [Dash; 6] = [
+    Dash::Solid,
+    Dash::Long,
+    Dash::Short,
+    Dash::DashDot,
+    Dash::Dotted,
+    Dash::LongShort,
+];
+const MARKERS: [Marker; 6] = [
+    Marker::Circle,
+    Marker::Triangle,
+    Marker::Square,
+    Marker::Diamond,
+    Marker::InvertedTriangle,
+    Marker::Pentagon,
 ];
 
-pub fn component_colour(component: &str) -> RGBColor {
-    match runlog::Variant::parse(component) {
-        Ok(v) => COMPONENT_COLOURS[v.extra_embeddings() as usize % COMPONENT_COLOURS.len()],
-        Err(_) => RGBColor(60, 60, 60),
+/// The cue of series number `i`: colour, dash and marker each cycle through their lists, so
+/// two series share all three only 24 apart.
+fn cue_at(i: usize) -> Cue {
+    Cue {
+        colour: VARIANT_COLOURS[i % VARIANT_COLOURS.len()],
+        dash: DASHES[i % DASHES.len()],
+        marker: MARKERS[i % MARKERS.len()],
     }
+}
+
+/// The cue of a variant, fixed by its number (unknown names by their position), so a variant
+/// looks the same in every figure.
+pub fn variant_cue(variant: &str, position: usize) -> Cue {
+    cue_at(runlog::Variant::parse(variant).map_or(position, |v| v.extra_embeddings() as usize))
+}
+
+/// The colour of a variant (see [`variant_cue`]).
+pub fn variant_colour(variant: &str, position: usize) -> RGBColor {
+    variant_cue(variant, position).colour
+}
+
+/// The cue of a lambda component in line plots: `xNN` as variant xNN (the embedding that
+/// variant adds), `x` (the residual stream) grey, solid, with square markers.
+pub fn component_cue(component: &str) -> Cue {
+    if component == crate::stats::SUM0 {
+        // λx + λ00 at layer 0: one marker of its own, apart from every component's cue.
+        return Cue {
+            colour: RGBColor(90, 90, 90),
+            dash: Dash::Solid,
+            marker: Marker::Diamond,
+        };
+    }
+    match runlog::Variant::parse(component) {
+        Ok(v) => cue_at(v.extra_embeddings() as usize),
+        Err(_) => Cue {
+            colour: RGBColor(120, 120, 120),
+            dash: Dash::Solid,
+            marker: Marker::Square,
+        },
+    }
+}
+
+pub fn component_colour(component: &str) -> RGBColor {
+    component_cue(component).colour
 }
 
 /// Diverging colour scale centred on zero (ColorBrewer RdBu, 11 classes, reversed so that

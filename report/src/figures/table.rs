@@ -1,12 +1,17 @@
 //! The table of final results, in markdown: per variant n, final val loss (mean ± std, min,
 //! max), the Welch p-value against the baseline, val loss at a fixed training time with its
-//! p-value, and train time. The best mean of each measure is in bold.
+//! p-value, and train time. The best mean of each measure is in bold. Each p column's header
+//! says which loss it tests; a `Table:` caption after it (labelled `results`, so a draft can
+//! cite it with `ref(table="results")`) says how the numbers were made.
 
 use crate::runs::RunSet;
 use crate::stats::{self, StatsTable, Summary, TTest};
 use crate::Result;
 
-/// The markdown table for `runs`, followed by a line saying what p and the fixed time are.
+/// The label of the results table's caption (`ref(table="results")`).
+pub const RESULTS_LABEL: &str = "results";
+
+/// The markdown table for `runs`, followed by its caption saying what p and the fixed time are.
 pub fn results_table(runs: &RunSet) -> Result<String> {
     Ok(markdown(&stats::compute(runs, None)?))
 }
@@ -48,7 +53,7 @@ pub fn markdown(table: &StatsTable) -> String {
     let best_at = best(table.rows.iter().map(|r| r.loss_at_time.map(|s| s.mean)));
     let best_time = best(table.rows.iter().map(|r| Some(r.train_time_s.mean)));
     let mut out = format!(
-        "| variant | n | final val loss | best run | p vs {b} | val loss at {at:.1} s | p vs {b} | train time (s) |\n\
+        "| variant | n | final val loss | best run | p, final loss vs {b} | val loss at {at:.1} s | p, loss at {at:.1} s vs {b} | train time (s) |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|\n",
         b = table.baseline
     );
@@ -71,8 +76,10 @@ pub fn markdown(table: &StatsTable) -> String {
         ));
     }
     out.push_str(&format!(
-        "\nMean ± std over seeds (no std for n = 1); best in bold. p: two-sided Welch t-test \
-         against {}. Val loss at {at:.1} s of training time, interpolated on each run's curve.\n",
+        "\nTable: Final results per variant: mean ± std over seeds (no std for n = 1), best in \
+         bold. Each p is a two-sided Welch t-test of the loss in the column before it against \
+         {}'s. Val loss at {at:.1} s of training time, interpolated on each run's curve. \
+         {{#{RESULTS_LABEL}}}\n",
         table.baseline
     ));
     out

@@ -16,7 +16,17 @@ impl Pass for FrontMatter {
 
     fn run(&self, post: &mut Post, cx: &Context) -> Flow {
         match Draft::parse(&post.draft.path, std::mem::take(&mut post.draft.text)) {
-            Ok(d) => post.draft = d,
+            Ok(d) => {
+                for (line, why) in &d.front.not_yaml {
+                    post.problems.push(crate::post::Problem {
+                        path: d.path.clone(),
+                        line: *line,
+                        kind: Kind::Note,
+                        message: why.clone(),
+                    });
+                }
+                post.draft = d
+            }
             Err(p) => {
                 post.problems.push(p);
                 return Flow::Stop;

@@ -10,7 +10,7 @@
 use super::Sources;
 use crate::figures;
 use crate::post::{self, Draft, Kind, Problem};
-use crate::site::images::{ImageInfo, PhoneImage};
+use crate::site::images::{ImageInfo, Rendition};
 use pulldown_cmark::{Event, Parser, Tag};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -132,6 +132,16 @@ pub fn resolve(
     r
 }
 
+/// Where the image linked as `dest` in the draft sits next to the page (what the filled
+/// markdown links it as): a figure under its experiment's folder, another file where it is.
+pub fn page_src(dest: &str, slug: &str, sources: &Sources) -> Option<String> {
+    match figure_link(dest, slug, sources) {
+        Some((Some(e), name)) => Some(format!("{e}/{name}")),
+        Some((None, name)) => Some(name.to_string()),
+        None => stays_inside(dest).then(|| dest.to_string()),
+    }
+}
+
 /// `markdown` with each range replaced by its text (ranges sorted, not overlapping).
 pub fn rewrite(markdown: &str, mut rewrites: Vec<(Range<usize>, String)>) -> String {
     rewrites.sort_by_key(|(r, _)| r.start);
@@ -204,7 +214,7 @@ pub fn is_remote(dest: &str) -> bool {
 }
 
 /// A drawn figure as the page shows it: its wide rendition's size, its gist as alt text, and its
-/// phone rendition, both next to the page in `folder` (`""` or `x0-experiment/`).
+/// narrower renditions, all next to the page in `folder` (`""` or `x0-experiment/`).
 pub fn figure_info(drawn: &figures::Drawn, folder: &str) -> Option<ImageInfo> {
     let name = |p: &Path| {
         p.file_name()
@@ -212,19 +222,27 @@ pub fn figure_info(drawn: &figures::Drawn, folder: &str) -> Option<ImageInfo> {
             .map(|n| format!("{folder}{n}"))
     };
     let (_, (width, height)) = drawn.files.first()?;
-    let phone = drawn.phone().and_then(|(p, (w, h))| {
-        Some(PhoneImage {
-            src: name(p)?,
-            width: *w,
-            height: *h,
+    // Narrowest first: a browser takes the first <source> whose media query matches.
+    let narrower = figures::look::RENDITIONS
+        .iter()
+        .rev()
+        .filter_map(|look| {
+            let media = look.media()?;
+            let (p, (w, h)) = drawn.rendition(look)?;
+            Some(Rendition {
+                src: name(p)?,
+                width: *w,
+                height: *h,
+                media,
+            })
         })
-    });
+        .collect();
     // The table (`results.md`) is not an image.
     (*width > 0).then(|| ImageInfo {
         width: *width,
         height: *height,
         gist: Some(drawn.gist.clone()),
-        phone,
+        narrower,
     })
 }
 
@@ -235,6 +253,6 @@ pub fn file_info(path: &Path) -> Option<ImageInfo> {
         width: u32::try_from(size.width).ok()?,
         height: u32::try_from(size.height).ok()?,
         gist: None,
-        phone: None,
+        narrower: Vec::new(),
     })
 }

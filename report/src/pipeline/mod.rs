@@ -8,7 +8,8 @@
 //! 3. [`directives`]: each `{{ ... }}` expanded (numbers, tables, figures, claim checks);
 //! 4. [`links`]: `name (LINK)` placeholders filled from site.toml's links;
 //! 5. [`figures`]: image links resolved, figures drawn (an author's image used as is);
-//! 6. [`html`]: the markdown rendered, its links checked, the page made.
+//! 6. [`refs`]: `ref(fig=...)` / `ref(table=...)` become links reading "Figure 4";
+//! 7. [`html`]: the markdown rendered, its links checked, the page made.
 //!
 //! The text passes (2-4) never change the draft's text: each records edits against the body,
 //! so every problem names the draft's own line, and the filled markdown is assembled once, when
@@ -16,12 +17,14 @@
 //! with a fatal problem gets no page. Nothing here writes a page: the build does, from
 //! [`Post::page`], when no pass found a fatal problem.
 
+pub mod claim_audit;
 pub mod directives;
 pub mod figures;
 pub mod front_matter;
 pub mod html;
 mod image_links;
 pub mod links;
+pub mod refs;
 mod sources;
 pub mod todos;
 
@@ -55,6 +58,7 @@ pub const PASSES: &[&dyn Pass] = &[
     &directives::Directives,
     &links::Links,
     &figures::Figures,
+    &refs::Refs,
     &html::Html,
 ];
 
@@ -82,6 +86,8 @@ pub struct Post {
     pub problems: Vec<Problem>,
     /// The experiments the post uses and their runs, one line each (`report check` lists them).
     pub uses: Vec<String>,
+    /// Every claim, with the sentence it follows and what it checked.
+    pub claims: Vec<crate::post::claims::audit::Record>,
     /// The filled markdown (front matter and body), from the figures pass on; image links then
     /// point at the files next to the page.
     pub markdown: String,
@@ -89,6 +95,8 @@ pub struct Post {
     pub shown: Images,
     /// Files to copy next to the page: (from, to).
     pub copies: Vec<(PathBuf, PathBuf)>,
+    /// Files made for the page (its social image): (where, bytes).
+    pub generated: Vec<(PathBuf, Vec<u8>)>,
     /// Figure files drawn into the figures folder (each rendition).
     pub drawn: Vec<PathBuf>,
     /// The page, made by the HTML pass.
@@ -104,9 +112,11 @@ impl Post {
             edits: Vec::new(),
             problems: Vec::new(),
             uses: Vec::new(),
+            claims: Vec::new(),
             markdown: String::new(),
             shown: Images::new(),
             copies: Vec::new(),
+            generated: Vec::new(),
             drawn: Vec::new(),
             page: None,
         }
@@ -137,13 +147,20 @@ impl Post {
             .any(|(r, _)| r.start < range.end && range.start < r.end)
     }
 
-    /// The draft with every edit of the text passes put in (front matter kept as written).
+    /// The draft with every edit of the text passes put in; its front matter, if it has one,
+    /// written again as valid YAML (the draft's may not be: see `FrontMatter::not_yaml`).
     pub fn filled(&self) -> String {
         let body = self.draft.body();
         let mut edits: Vec<&(Range<usize>, String)> = self.edits.iter().collect();
         edits.sort_by_key(|(r, _)| r.start);
         let mut out = String::with_capacity(self.draft.text.len() * 2);
-        out.push_str(&self.draft.text[..self.draft.body_start]);
+        let front = &self.draft.text[..self.draft.body_start];
+        if front.trim_start_matches('\u{feff}').starts_with("---") {
+            let f = &self.draft.front;
+            out.push_str(&f.to_yaml(f.image.as_deref()));
+        } else {
+            out.push_str(front);
+        }
         let mut at = 0;
         for (r, text) in edits {
             if r.start < at {

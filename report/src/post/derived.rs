@@ -1,10 +1,22 @@
 //! Numbers derived from one experiment's facts, for directives and claims: a final lambda per
 //! seed (an added embedding's sign aligned on request, as the figures do), its mean at one
-//! layer, and how the variants' mean loss curves compare along an axis.
+//! layer, the layers at which a lambda means something on its own, and how the variants' mean
+//! loss curves compare along an axis.
 
 use super::directives::functions::Args;
 use super::facts::{Facts, VariantFacts};
-use crate::stats::{align_sign, interp, mean_std, Axis, MeanCurve};
+use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
+use runlog::Variant;
+use std::collections::BTreeMap;
+
+/// One run's lambdas of `component`; [`SUM0`] is `λx + λ00`, layer by layer.
+fn lambdas_of(g: &BTreeMap<String, Vec<f64>>, component: &str) -> Option<Vec<f64>> {
+    if component == SUM0 {
+        let (x, x00) = (g.get("x")?, g.get("x00")?);
+        return Some(x.iter().zip(x00).map(|(a, b)| a + b).collect());
+    }
+    g.get(component).cloned()
+}
 
 /// The final lambdas of `component` in each counted run of `v`, in seed order; `aligned`:
 /// an added embedding's flipped where their layer mean is negative (see `stats::align_sign`).
@@ -12,7 +24,7 @@ pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<
     let runs: Vec<Vec<f64>> = v
         .seed_lambdas
         .iter()
-        .filter_map(|g| g.get(component).cloned())
+        .filter_map(|g| lambdas_of(g, component))
         .collect();
     if runs.is_empty() || runs.len() != v.seeds.len() {
         let known: Vec<&str> = v
@@ -41,6 +53,130 @@ pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<
         .collect())
 }
 
+/// Why `x` or `x00` alone at layer 0 means nothing, and what to ask for instead.
+pub fn layer0_reason(component: &str) -> String {
+    format!(
+        "λ{component} at layer 0 alone is not identifiable: the residual enters layer 0 as x00 \
+         itself, so x and x00 are the same vector there and only λx + λ00 is learned; ask for \
+         component=\"{SUM0}\" at layer 0"
+    )
+}
+
+/// The layers of a `count`-layer run at which `component` can be checked on its own: `given`
+/// when it names no layer 0 of `x`/`x00` (refused, with the reason), else every layer but
+/// that one; [`SUM0`] only at layer 0. Also the layers in words, for the claim's audit.
+pub fn identifiable_layers(
+    component: &str,
+    count: usize,
+    given: Option<&[usize]>,
+    variant: &Variant,
+) -> Result<(Vec<usize>, String), String> {
+    if let Some(bad) = given.and_then(|ls| ls.iter().find(|&&l| l >= count)) {
+        return Err(format!(
+            "layer {bad} does not exist: the runs of {variant} have layers 0-{}",
+            count.saturating_sub(1)
+        ));
+    }
+    if component == SUM0 {
+        return match given {
+            None | Some([0]) => Ok((vec![0], "0 (λx + λ00, the one number learned there)".into())),
+            Some(_) => Err(format!(
+                "component \"{SUM0}\" is layer 0's: x and x00 coincide only there (give \
+                 layers=[0] or none)"
+            )),
+        };
+    }
+    if let Some(ls) = given {
+        if ls.iter().any(|&l| coincide_at_0(component, l)) {
+            return Err(layer0_reason(component));
+        }
+        return Ok((ls.to_vec(), spans(ls)));
+    }
+    let last = count.saturating_sub(1);
+    if coincide_at_0(component, 0) && count > 1 {
+        let words = format!(
+            "1-{last} (layer 0 left out: x and x00 are the same vector there; \
+             component=\"{SUM0}\" checks their sum)"
+        );
+        return Ok(((1..count).collect(), words));
+    }
+    Ok(((0..count).collect(), format!("0-{last}")))
+}
+
+/// Layers as runs of consecutive numbers: `1-14`, `0, 2, 14-15`.
+pub fn spans(layers: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < layers.len() {
+        let mut j = i;
+        while j + 1 < layers.len() && layers[j + 1] == layers[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i + 1 {
+            format!("{}-{}", layers[i], layers[j])
+        } else if j == i + 1 {
+            format!("{}, {}", layers[i], layers[j])
+        } else {
+            layers[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+/// The baseline's and `variant`'s stat of the metric a directive names, for a comparison.
+fn pair<'a>(
+    f: &'a Facts,
+    a: &Args,
+) -> Result<(&'a crate::stats::Summary, &'a crate::stats::Summary, String), String> {
+    let metric = a.text("metric").unwrap_or("final_loss");
+    let v = f.variant(a.variant()?)?;
+    let base = f.variant(&f.baseline.to_string())?;
+    if v.variant == base.variant {
+        return Err(format!(
+            "{} is the baseline: it is not compared with itself",
+            v.variant
+        ));
+    }
+    Ok((
+        v.metric(metric)?,
+        base.metric(metric)?,
+        v.variant.to_string(),
+    ))
+}
+
+/// `mde(...)`: the minimum detectable difference of the variant against the baseline
+/// (two-sided Welch, alpha 0.05, power 0.8; `stats::power`).
+pub fn mde(f: &Facts, a: &Args) -> Result<String, String> {
+    let (v, b, name) = pair(f, a)?;
+    let d = crate::stats::difference(v, b)
+        .and_then(|d| d.mde)
+        .ok_or_else(|| {
+            format!(
+            "no minimum detectable difference of {name}: n = {} and {}, each side needs n≥2 and \
+             some spread",
+            v.n, b.n
+        )
+        })?;
+    Ok(format!("{d:.*}", a.digits(4)))
+}
+
+/// `difference(...)`: the variant's mean minus the baseline's, with its 95% Welch interval.
+pub fn difference(f: &Facts, a: &Args) -> Result<String, String> {
+    let (v, b, name) = pair(f, a)?;
+    let dg = a.digits(4);
+    let d = crate::stats::difference(v, b).ok_or_else(|| {
+        format!(
+            "no interval for {name}: n = {} and {}, each side needs n≥2 and some spread",
+            v.n, b.n
+        )
+    })?;
+    Ok(format!(
+        "{:+.dg$} (95% interval {:+.dg$} to {:+.dg$})",
+        d.diff, d.ci95.0, d.ci95.1
+    ))
+}
+
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
 pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
     let v = f.variant(a.variant()?)?;
@@ -49,14 +185,7 @@ pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
         .ok_or("needs `component`, e.g. component=\"x00\"")?;
     let layer = a.whole("layer").ok_or("needs `layer`, e.g. layer=15")? as usize;
     let runs = per_seed(v, component, a.flag("aligned"))?;
-    let layers = runs[0].len();
-    if layer >= layers {
-        return Err(format!(
-            "layer {layer} does not exist: the runs of {} have layers 0-{}",
-            v.variant,
-            layers - 1
-        ));
-    }
+    identifiable_layers(component, runs[0].len(), Some(&[layer]), &v.variant)?;
     let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
     let d = a.digits(2);
     Ok(match mean_std(&xs) {
@@ -184,4 +313,17 @@ pub fn below_count(f: &Facts, a: &Args) -> Result<String, String> {
 /// The axis a claim or count is about (`axis=`, default `step`).
 pub fn axis_of(a: &Args) -> Result<Axis, String> {
     axis(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spans;
+
+    #[test]
+    fn layers_read_as_runs_of_consecutive_numbers() {
+        assert_eq!(spans(&[1, 2, 3, 4, 14]), "1-4, 14");
+        assert_eq!(spans(&[0, 2, 14, 15]), "0, 2, 14, 15");
+        assert_eq!(spans(&[7]), "7");
+        assert_eq!(spans(&[]), "");
+    }
 }

@@ -14,6 +14,9 @@ pub struct VariantFacts {
     pub variant: Variant,
     /// Seeds of the finished runs: the only ones counted.
     pub seeds: Vec<u64>,
+    /// The counted runs' folder names (`x01-s0`), in the order of `seeds`: what a claim's audit
+    /// lists.
+    pub runs: Vec<String>,
     /// The runs that have not finished, each with how it stands (`x04-s0: interrupted at step
     /// 100 of 500`); left out of every number.
     pub unfinished: Vec<String>,
@@ -71,6 +74,21 @@ pub struct LensFact {
     pub lens: runlog::Lens,
 }
 
+/// One configuration (a variant plus what else differs in the config, see
+/// `stats::configs`): what the record rule tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFacts {
+    /// `x01`, `x01, 5690 steps`, ...
+    pub label: String,
+    pub variant: Variant,
+    pub steps: Option<u64>,
+    /// The counted (finished) runs' folder names.
+    pub runs: Vec<String>,
+    pub final_loss: Option<Stat>,
+    /// Seconds.
+    pub train_time: Option<Stat>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub experiment: Option<String>,
@@ -79,6 +97,8 @@ pub struct Facts {
     pub at_time_s: Option<f64>,
     /// Sorted by name: x00, x01, ...
     pub variants: Vec<VariantFacts>,
+    /// In order of step count, then variant.
+    pub configs: Vec<ConfigFacts>,
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,

@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{Facts, LensFact, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, LensFact, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -31,6 +31,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         variants.push(VariantFacts {
             variant: v,
             seeds: counted.iter().map(|r| r.info.seed).collect(),
+            runs: counted.iter().map(|r| stats::run_name(r)).collect(),
             unfinished: runs
                 .runs_of(v)
                 .into_iter()
@@ -54,6 +55,17 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         baseline: runs.baseline().unwrap_or(Variant::BASELINE),
         at_time_s: table.map(|t| t.at_time_s),
         variants,
+        configs: stats::configurations(runs)
+            .iter()
+            .map(|c| ConfigFacts {
+                label: c.label.clone(),
+                variant: c.variant,
+                steps: c.steps,
+                runs: c.run_names(),
+                final_loss: c.final_loss(),
+                train_time: c.train_time(),
+            })
+            .collect(),
         setup: setup(runs),
         results_table,
         lenses: lenses(runs),

@@ -4,6 +4,7 @@
 
 use super::facts::{Facts, VariantFacts};
 use super::md_escape;
+use crate::stats::coincide_at_0;
 use runlog::Variant;
 use serde::Serialize;
 
@@ -128,30 +129,55 @@ pub fn lambda_section(f: &Facts, v: &VariantFacts) -> String {
     out
 }
 
-/// Per component: first and last layer, mean, and where the extremes sit.
+/// Per component: first and last layer, mean, and where the extremes sit. `x` and `x00` are
+/// summarised from layer 1: at layer 0 they are the same vector, and a row of their own gives
+/// the one number learned there, λx + λ00.
 pub fn lambda_table(_f: &Facts, v: &VariantFacts) -> String {
     let Some(l) = &v.lambdas else {
         return format!("The runs of {} log no lambdas.\n", v.variant);
+    };
+    let sum0 = match (l.get("x"), l.get("x00")) {
+        (Some(x), Some(x00)) => x.first().zip(x00.first()).map(|(a, b)| a + b),
+        _ => None,
     };
     let mut out = String::from(
         "| lambda | layer 0 | last layer | mean | min (layer) | max (layer) |\n|---|---:|---:|---:|---:|---:|\n",
     );
     for (k, vals) in l {
-        if vals.is_empty() {
+        let from = usize::from(sum0.is_some() && coincide_at_0(k, 0));
+        if vals.len() <= from {
             continue;
         }
-        let (imin, min) = extreme(vals, |a, b| a < b);
-        let (imax, max) = extreme(vals, |a, b| a > b);
-        let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+        let (imin, min) = extreme(vals, from, |a, b| a < b);
+        let (imax, max) = extreme(vals, from, |a, b| a > b);
+        let mean = vals[from..].iter().sum::<f64>() / (vals.len() - from) as f64;
+        let first = if from == 0 {
+            format!("{:.2}", vals[0])
+        } else {
+            "in the sum".to_string()
+        };
         out.push_str(&format!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} ({imin}) | {:.2} ({imax}) |\n",
+            "| {} | {first} | {:.2} | {:.2} | {:.2} ({imin}) | {:.2} ({imax}) |\n",
             md_escape(&lambda_label(k)),
-            vals[0],
             vals[vals.len() - 1],
             mean,
             min,
             max
         ));
+    }
+    if let Some(s) = sum0 {
+        out.push_str(&format!("| λx + λ00 | {s:.2} | – | – | – | – |\n"));
+    }
+    out.push_str(&format!(
+        "\nTable: Final lambdas of {0} by component, mean over its finished runs. \
+         {{#lambdas-{0}}}\n",
+        v.variant
+    ));
+    if sum0.is_some() {
+        out.push_str(
+            "\nFrom layer 1 for λx and λ00: at layer 0 the residual is x00 itself, so only their \
+             sum is learned there.\n",
+        );
     }
     out
 }
@@ -164,9 +190,10 @@ pub fn lambda_label(key: &str) -> String {
     }
 }
 
-fn extreme(v: &[f64], better: impl Fn(f64, f64) -> bool) -> (usize, f64) {
-    let mut best = (0, v[0]);
-    for (i, &x) in v.iter().enumerate() {
+/// The best value of `v` from layer `from` on, with its layer.
+fn extreme(v: &[f64], from: usize, better: impl Fn(f64, f64) -> bool) -> (usize, f64) {
+    let mut best = (from, v[from]);
+    for (i, &x) in v.iter().enumerate().skip(from) {
         if better(x, best.1) {
             best = (i, x);
         }

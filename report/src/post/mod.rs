@@ -114,6 +114,8 @@ pub enum Kind {
     BrokenLink,
     /// A run that has not finished: left out of every number, listed by `report check`.
     Unfinished,
+    /// Words that say a difference is absent, with no equivalence claim behind them.
+    Wording,
 }
 
 impl Kind {
@@ -135,6 +137,7 @@ impl Kind {
             Kind::UnresolvedLink => "unresolved link",
             Kind::BrokenLink => "broken link",
             Kind::Unfinished => "not finished",
+            Kind::Wording => "unbacked wording",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! 1. headings get ids (slugs, deduplicated), become links to themselves (so the link's name is
 //!    the heading's text), and enter the table of contents;
 //! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text, and
-//!    every image gets its size, lazy loading and phone rendition from [`images`];
+//!    every image gets its size, lazy loading and narrower renditions from [`images`];
 //! 3. fenced code is highlighted (`highlight`), math becomes MathML (no JavaScript);
 //! 4. tables sit in a scroll box (they scroll sideways, visibly, where they do not fit), and
 //!    inline code breaks between words only, never inside a flag like `--device`;
@@ -10,6 +10,7 @@
 
 use super::highlight;
 use super::images::{self, Images};
+use super::numbers::{find_end, is_lone_image, table_caption, Counter};
 pub use super::text::{escape, slugify};
 use super::text::{inline_code, unique};
 use crate::post::scan::options;
@@ -43,9 +44,44 @@ pub fn render(md: &str) -> Rendered {
     render_with(md, &Images::new())
 }
 
-/// Renders `md`; `known` gives the size, gist and phone rendition of the images it shows.
+/// Renders `md`; `known` gives the size, gist and narrower renditions of the images it shows.
 pub fn render_with(md: &str, known: &Images) -> Rendered {
+    render_in(md, known, None)
+}
+
+/// The HTML of `md` for a feed entry of the page at `page_url` (absolute, ending in `/`): every
+/// relative link and image made absolute (many feed readers ignore `xml:base`), headings without
+/// self-links, tables without inline styles, figures as plain images.
+pub fn render_for_feed(md: &str, known: &Images, page_url: &str) -> String {
+    render_in(md, known, Some(page_url)).html
+}
+
+/// `dest` as a feed reader must get it: absolute, against the page's URL.
+fn absolute(dest: &str, page_url: &str) -> String {
+    let has_scheme = dest.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    if has_scheme || dest.starts_with("//") {
+        return dest.to_string();
+    }
+    if let Some(path) = dest.strip_prefix('/') {
+        // From the site's host: scheme://host/ + path.
+        let host_end = page_url
+            .find("://")
+            .and_then(|i| page_url[i + 3..].find('/').map(|j| i + 3 + j + 1))
+            .unwrap_or(page_url.len());
+        return format!("{}{path}", &page_url[..host_end]);
+    }
+    format!("{page_url}{dest}")
+}
+
+fn render_in(md: &str, known: &Images, feed: Option<&str>) -> Rendered {
     let events: Vec<Event> = Parser::new_ext(md, options()).collect();
+    let mut counter = Counter::default();
+    // The end of the caption paragraph of the table being written, skipped after it.
+    let mut caption_end: Option<usize> = None;
     let mut out = Rendered::default();
     let mut used = HashSet::new();
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
@@ -77,9 +113,10 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 }
                 // The heading's text links to it; a heading that holds a link of its own
                 // cannot (links do not nest) and keeps only its id.
-                let self_link = !inner
-                    .iter()
-                    .any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+                let self_link = feed.is_none()
+                    && !inner
+                        .iter()
+                        .any(|e| matches!(e, Event::Start(Tag::Link { .. })));
                 let (open, close) = if self_link {
                     (
                         format!(
@@ -109,8 +146,9 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 };
                 let caption = plain_text(&events[i + 2..end - 1]);
                 out.images.push(dest_url.to_string());
-                let info = known.get(dest_url.as_ref());
-                let html = images::figure(dest_url, &caption, title, info, lazy);
+                let numbered = counter.figure(dest_url);
+                let (src, info) = shown(dest_url, known, feed);
+                let html = images::figure(&src, &caption, title, info.as_ref(), lazy, &numbered);
                 lazy = true;
                 html_events.push(Event::Html(html.into()));
                 i = end + 1;
@@ -121,12 +159,13 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 // An image inside text: sized and lazy like a figure, no caption; a drawn
                 // figure says what it shows.
                 let end = find_end(&events, i);
-                let info = known.get(dest_url.as_ref());
+                let (src, info) = shown(dest_url, known, feed);
                 let alt = info
+                    .as_ref()
                     .and_then(|i| i.gist.clone())
                     .unwrap_or_else(|| plain_text(&events[i + 1..end]));
                 out.images.push(dest_url.to_string());
-                let html = images::img(dest_url, &alt, title, info, lazy);
+                let html = images::img(&src, &alt, title, info.as_ref(), lazy);
                 lazy = true;
                 html_events.push(Event::InlineHtml(html.into()));
                 i = end + 1;
@@ -150,10 +189,14 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 html_events.push(Event::Html(highlight::code_block(&code, &lang).into()));
                 i = end + 1;
             }
-            Event::Start(Tag::Table(_)) => {
+            Event::Start(Tag::Table(align)) => {
                 // The scroll box is a labelled region a keyboard can focus, so it can be
-                // scrolled without a mouse; the label is the table's header row.
+                // scrolled without a mouse; the label is the table's caption, else its header
+                // row.
                 let end = find_end(&events, i);
+                let caption = table_caption(&events, end);
+                let numbered = counter.table(caption.as_ref().map_or("", |c| c.1.as_str()));
+                caption_end = caption.as_ref().map(|c| c.2);
                 let head = events[i..end]
                     .iter()
                     .position(|e| matches!(e, Event::Start(Tag::TableHead)))
@@ -162,20 +205,39 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                         header_text(&events[h + 1..find_end(&events, h)])
                     })
                     .unwrap_or_default();
+                let name = match &caption {
+                    Some((c, _, _)) if !c.is_empty() => format!("Table {}: {c}", numbered.number),
+                    _ => format!("Table {}: {head}", numbered.number),
+                };
                 html_events.push(Event::Html(
                     format!(
-                        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table: {}\">\n",
-                        escape(&head)
+                        "<div class=\"table-scroll\" id=\"{}\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">\n",
+                        escape(&numbered.id),
+                        escape(&name)
                     )
                     .into(),
                 ));
-                html_events.push(events[i].clone());
+                // Feed readers drop style attributes, or worse, keep them: no alignment there.
+                let align = match feed {
+                    Some(_) => vec![pulldown_cmark::Alignment::None; align.len()],
+                    None => align.clone(),
+                };
+                html_events.push(Event::Start(Tag::Table(align)));
+                let text = caption.as_ref().map_or("", |c| c.0.as_str());
+                html_events.push(Event::Html(
+                    format!(
+                        "<caption><span class=\"number\">Table {}.</span> {}</caption>\n",
+                        numbered.number,
+                        escape(text)
+                    )
+                    .into(),
+                ));
                 i += 1;
             }
             Event::End(TagEnd::Table) => {
                 html_events.push(events[i].clone());
                 html_events.push(Event::Html("</div>\n".into()));
-                i += 1;
+                i = caption_end.take().map_or(i + 1, |e| e + 1);
             }
             Event::InlineMath(m) => {
                 html_events.push(Event::InlineHtml(math(m, false).into()));
@@ -185,10 +247,26 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
                 html_events.push(Event::Html(math(m, true).into()));
                 i += 1;
             }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                out.links.push(dest_url.to_string());
+                let dest = match feed {
+                    Some(base) => absolute(dest_url, base).into(),
+                    None => dest_url.clone(),
+                };
+                html_events.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: dest,
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+                i += 1;
+            }
             ev => {
-                if let Event::Start(Tag::Link { dest_url, .. }) = ev {
-                    out.links.push(dest_url.to_string())
-                }
                 if out.summary.is_empty() {
                     if let Event::Start(Tag::Paragraph) = ev {
                         out.summary = plain_text(&events[i + 1..find_end(&events, i)]);
@@ -208,6 +286,22 @@ pub fn render_with(md: &str, known: &Images) -> Rendered {
     out
 }
 
+/// The source and what is known of an image as the output shows it: for a feed, the wide
+/// rendition alone at an absolute URL.
+fn shown(dest: &str, known: &Images, feed: Option<&str>) -> (String, Option<images::ImageInfo>) {
+    let info = known.get(dest).cloned();
+    match feed {
+        None => (dest.to_string(), info),
+        Some(base) => (
+            absolute(dest, base),
+            info.map(|i| images::ImageInfo {
+                narrower: Vec::new(),
+                ..i
+            }),
+        ),
+    }
+}
+
 /// The header cells' texts, comma-separated.
 fn header_text(events: &[Event]) -> String {
     let mut cells = Vec::new();
@@ -221,33 +315,6 @@ fn header_text(events: &[Event]) -> String {
         k += 1;
     }
     cells.join(", ")
-}
-
-/// The index of the event closing the one opened at `start` (same nesting depth).
-fn find_end(events: &[Event], start: usize) -> usize {
-    let mut depth = 0usize;
-    for (j, e) in events.iter().enumerate().skip(start) {
-        match e {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => {
-                depth -= 1;
-                if depth == 0 {
-                    return j;
-                }
-            }
-            _ => {}
-        }
-    }
-    events.len() - 1
-}
-
-/// A paragraph whose only child is one image (the markdown way of writing a figure).
-fn is_lone_image(events: &[Event], i: usize) -> bool {
-    if !matches!(events.get(i + 1), Some(Event::Start(Tag::Image { .. }))) {
-        return false;
-    }
-    let img_end = find_end(events, i + 1);
-    matches!(events.get(img_end + 1), Some(Event::End(TagEnd::Paragraph)))
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -304,19 +371,19 @@ mod tests {
         ));
         assert!(
             r.html
-                .contains("<figure>\n<img src=\"val_loss-step.png\" alt=\"\" decoding=\"async\">"),
+                .contains("<figure id=\"fig-val-loss-step\">\n<img src=\"val_loss-step.png\" alt=\"\" decoding=\"async\">"),
             "{}",
             r.html
         );
-        assert!(r
-            .html
-            .contains("<figcaption>Loss &lt;by&gt; step</figcaption>"));
+        assert!(r.html.contains(
+            "<figcaption><span class=\"number\">Figure 1.</span> Loss &lt;by&gt; step</figcaption>"
+        ));
         assert!(r.html.contains("<pre class=\"code\""), "{}", r.html);
         assert!(r.has_code);
         assert!(r.html.contains("<math"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Table: a, b\">\n<table>"), "{}", r.html);
+        assert!(r.html.contains("<div class=\"table-scroll\" id=\"tbl-1\" role=\"region\" tabindex=\"0\" aria-label=\"Table 1: a, b\">\n<table><caption>"), "{}", r.html);
         assert!(r.html.contains("</table>\n</div>"), "{}", r.html);
         assert!(r.html.contains("footnote-definition"));
         assert_eq!(r.images, ["val_loss-step.png"]);
@@ -328,7 +395,7 @@ mod tests {
             width: 1800,
             height: 1050,
             gist: Some("Line chart: x00 lowest (2.9100).".into()),
-            phone: None,
+            narrower: Vec::new(),
         };
         let known = Images::from([
             ("a.png".to_string(), info.clone()),

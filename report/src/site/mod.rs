@@ -12,6 +12,8 @@ pub mod feed;
 pub mod highlight;
 pub mod images;
 pub mod markdown;
+pub mod numbers;
+pub mod social;
 pub mod text;
 
 use crate::config::SiteConfig;
@@ -25,6 +27,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
     ("post.html", include_str!("../../../templates/post.html")),
     ("index.html", include_str!("../../../templates/index.html")),
+    ("404.html", include_str!("../../../templates/404.html")),
     ("atom.xml", include_str!("../../../templates/atom.xml")),
     ("setup.md", include_str!("../../../templates/setup.md")),
     ("style.css", include_str!("../../../templates/style.css")),
@@ -47,6 +50,8 @@ pub struct Page {
     pub updated: String,
     pub summary: String,
     pub html: String,
+    /// The page's HTML as a feed entry carries it: absolute URLs, no self-links or styles.
+    pub feed_html: String,
     pub toc: Vec<TocEntry>,
     /// The filled markdown's file name, next to the page.
     pub markdown_file: String,
@@ -74,6 +79,7 @@ impl Page {
             title,
             date,
             summary: r.summary,
+            feed_html: r.html.clone(),
             html: r.html,
             toc: r.toc,
             markdown_file: format!("{slug}.md"),
@@ -171,12 +177,23 @@ impl Templates {
         self.render("setup.md", &c)
     }
 
-    /// The static files of the site by name: the templates' stylesheet and favicon, and the
-    /// highlighting themes as [`CODE_CSS`].
-    pub fn assets(&self) -> Vec<(String, String)> {
+    /// The static files of the site by name: the templates' stylesheet and favicon, and, when
+    /// a page has code (`with_code`), the highlighting themes as [`CODE_CSS`].
+    pub fn assets(&self, with_code: bool) -> Vec<(String, String)> {
         let mut v = self.assets.clone();
-        v.push((CODE_CSS.to_string(), highlight::stylesheet()));
+        if with_code {
+            v.push((CODE_CSS.to_string(), highlight::stylesheet()));
+        }
         v
+    }
+
+    /// The page GitHub Pages shows for a path the site does not have.
+    pub fn not_found(&self, site: &SiteConfig) -> Result<String, String> {
+        let mut c = Context::new();
+        c.insert("site", site);
+        // Served at any depth: links go from the site's root.
+        c.insert("root", &site.base_url);
+        self.render("404.html", &c)
     }
 
     fn render(&self, name: &str, c: &Context) -> Result<String, String> {

@@ -5,6 +5,11 @@
 //! multiplies each lambda by the RMS of what it multiplies: `x` by the logged `x_norms` of its
 //! layer, each embedding by 1, because the embeddings enter normed (modded-nanogpt applies
 //! `norm(embed(idx))`, an RMS norm without weight) while the residual grows over the layers.
+//!
+//! Layer 0 ([`coincide_at_0`]): the residual starts as x00 itself (modded-nanogpt's `x = x0`),
+//! so the first layer's sum is `λx·x00 + λ00·x00`: only `λx + λ00` is learned there (both get
+//! the same gradient), and either lambda alone says nothing. Figures, numbers and claims show
+//! the sum there, named [`SUM0`].
 
 use crate::runs::describe;
 use crate::{Error, Result};
@@ -28,6 +33,20 @@ impl LambdaGrid {
         let c = self.components.iter().position(|c| c == component)?;
         self.values.get(c)?.get(layer).copied()
     }
+
+    /// `λx + λ00` at layer 0, the one identifiable number there ([`coincide_at_0`]).
+    pub fn sum0(&self) -> Option<f64> {
+        Some(self.get("x", 0)? + self.get("x00", 0)?)
+    }
+}
+
+/// The name of `λx + λ00` at layer 0, where x and x00 are the same vector.
+pub const SUM0: &str = "x+x00";
+
+/// Whether `component` at `layer` is one of the two lambdas that only count as a sum: `x` and
+/// `x00` at layer 0, where the residual still is x00.
+pub fn coincide_at_0(component: &str, layer: usize) -> bool {
+    layer == 0 && (component == "x" || component == "x00")
 }
 
 fn last_with(run: &Run, need_norms: bool) -> Option<&Metrics> {
@@ -134,6 +153,9 @@ pub fn align_sign(component: &str, values: &mut [f64]) -> bool {
 pub struct LambdaSpread {
     pub mean: LambdaGrid,
     pub std: Option<Vec<Vec<f64>>>,
+    /// The std over runs of `λx + λ00` at layer 0 (its mean is `mean.sum0()`), with two runs
+    /// or more.
+    pub sum0_std: Option<f64>,
     pub flipped: usize,
 }
 
@@ -183,8 +205,13 @@ fn spread_of(runs: &[&Run], need_norms: bool, aligned: bool) -> Result<LambdaSpr
             (*m, *s) = (mean_here, std_here.unwrap_or(0.0));
         }
     }
+    let sums: Vec<f64> = grids.iter().filter_map(LambdaGrid::sum0).collect();
+    let sum0_std = (sums.len() == grids.len())
+        .then(|| super::mean_std(&sums).1)
+        .flatten();
     Ok(LambdaSpread {
         std: (grids.len() > 1).then_some(std),
+        sum0_std,
         mean,
         flipped,
     })

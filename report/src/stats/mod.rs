@@ -10,18 +10,26 @@
 //! - [`lambdas`]: lambdas per layer and component at the last evaluation (one run or the mean
 //!   over seeds), the same weighted by activation norms, and lambdas over training.
 //! - [`lens`]: a logit-lens rate of one component across a variant's lenses.
+//! - [`compare`]: a difference of means with its Welch interval and minimum detectable
+//!   difference ([`power`]), equivalence (TOST), and the record rule's one-sided t-test.
+//! - [`configs`]: the runs grouped by configuration (variant + what else differs in the config).
 //!
 //! Only runs whose summary says `finished` count as results ([`RunSet::result_runs`]); a
 //! variant with no finished run has no row (its runs are listed as left out elsewhere).
 
+pub mod compare;
+pub mod configs;
 pub mod curve;
 pub mod lambdas;
 pub mod lens;
+pub mod power;
 
+pub use compare::{below_threshold, difference, tost, BelowThreshold, Difference, Tost};
+pub use configs::{configurations, run_name, Configuration};
 pub use curve::{interp, mean_curve, run_curve, Axis, MeanCurve};
 pub use lambdas::{
-    align_sign, last_lambdas, mean_lambdas, norm_weighted, over_training, sign_is_free, spread,
-    LambdaGrid, LambdaSpread,
+    align_sign, coincide_at_0, last_lambdas, mean_lambdas, norm_weighted, over_training,
+    sign_is_free, spread, LambdaGrid, LambdaSpread, SUM0,
 };
 
 use crate::runs::{describe, RunSet};
@@ -100,15 +108,8 @@ pub struct TTest {
 /// Welch's unequal-variance t-test of `a` against `b`; `None` when either has fewer than two
 /// values or both have zero variance (no t defined).
 pub fn welch(a: &Summary, b: &Summary) -> Option<TTest> {
-    let (sa, sb) = (a.std?, b.std?);
-    let (va, vb) = (sa * sa / a.n as f64, sb * sb / b.n as f64);
-    let se2 = va + vb;
-    if se2 <= 0.0 {
-        return None;
-    }
-    let t = (a.mean - b.mean) / se2.sqrt();
-    // Welch–Satterthwaite: df = (va + vb)^2 / (va^2/(na-1) + vb^2/(nb-1)).
-    let df = se2 * se2 / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);
+    let (se, df) = compare::welch_se(a, b)?;
+    let t = (a.mean - b.mean) / se;
     let dist = StudentsT::new(0.0, 1.0, df).ok()?;
     let p = 2.0 * (1.0 - dist.cdf(t.abs()));
     Some(TTest { t, df, p })
@@ -125,6 +126,9 @@ pub struct VariantStats {
     /// Welch test of final loss against the baseline; `None` for the baseline itself and
     /// wherever a side has n = 1.
     pub t_test_vs_baseline: Option<TTest>,
+    /// The final loss's difference to the baseline with its 95% interval and minimum
+    /// detectable difference; `None` where `t_test_vs_baseline` is.
+    pub vs_baseline: Option<Difference>,
     /// Val loss at [`StatsTable::at_time_s`], interpolated on each run's curve.
     pub loss_at_time: Option<Summary>,
     pub t_test_at_time: Option<TTest>,
@@ -218,6 +222,7 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
             final_loss,
             train_time_s,
             t_test_vs_baseline: None,
+            vs_baseline: None,
             loss_at_time: Summary::of(&at_losses),
             t_test_at_time: None,
             excluded,
@@ -232,6 +237,7 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
     if let Some(base) = rows.iter().find(|r| r.variant == baseline).cloned() {
         for r in rows.iter_mut().filter(|r| r.variant != baseline) {
             r.t_test_vs_baseline = welch(&r.final_loss, &base.final_loss);
+            r.vs_baseline = difference(&r.final_loss, &base.final_loss);
             r.t_test_at_time = match (&r.loss_at_time, &base.loss_at_time) {
                 (Some(a), Some(b)) => welch(a, b),
                 _ => None,

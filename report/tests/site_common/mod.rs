@@ -4,6 +4,8 @@
 #[path = "../common/missing.rs"]
 pub mod missing;
 
+pub mod chromium;
+
 use report::build::{build, BuildOptions, Outcome};
 use runlog::{Metrics, RunInfo, Status, Summary};
 use std::collections::BTreeMap;

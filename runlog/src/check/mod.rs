@@ -6,6 +6,7 @@
 //!   it: `<experiment>/<variant>-s<seed>` ([`crate::identity`]);
 //! - every whole line of metrics.jsonl parses, and summary.json reads when present;
 //! - steps strictly increase, training times are finite, non-negative and never go back;
+//! - one length: every line's `total_steps` the same, and `config.schedule.steps` where recorded;
 //! - losses are finite and non-negative; `null` (a non-finite loss) only in a diverged run;
 //!   lambdas and norms finite (but in a diverged run), with the keys of the run's variant and
 //!   one value per layer;
@@ -18,7 +19,8 @@
 //! A set of runs ([`check_set`]): no two folders hold the same run (a copy, a backup folder, a
 //! symlink, the same run under another experiment folder), and the runs of one experiment share
 //! their config but for the seed and the extra embeddings (the difference is printed as
-//! `config.model.vocab:  247 (x00-s0) -> 3 (x00-s3)`).
+//! `config.model.vocab:  247 (x00-s0) -> 3 (x00-s3)`); a run whose config records no length
+//! (an older import) is compared by the `total_steps` its metrics log.
 
 mod lens;
 mod rules;

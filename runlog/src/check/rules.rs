@@ -12,6 +12,7 @@ pub(crate) fn run_problems(run: &Run) -> Vec<Problem> {
     let status = run.summary.as_ref().map(|s| s.status);
     let diverged = status == Some(Status::Diverged);
     let mut prev: Option<(&Metrics, usize)> = None;
+    let mut length: Option<(u64, usize)> = None;
     for (i, m) in run.metrics.iter().enumerate() {
         let (path, line) = run.metrics_line(i);
         let mut say = |msg: String| out.push(Problem::new(&path, line, msg));
@@ -54,6 +55,9 @@ pub(crate) fn run_problems(run: &Run) -> Vec<Problem> {
         if let Some(t) = m.total_steps.filter(|t| m.step > *t) {
             say(format!("step {} is past total_steps {t}", m.step));
         }
+        for msg in length_problems(run, m, line, &mut length) {
+            say(msg);
+        }
         for msg in scalar_problems(run, m, diverged) {
             say(msg);
         }
@@ -69,6 +73,36 @@ pub(crate) fn run_problems(run: &Run) -> Vec<Problem> {
                     format!("{} (in a run whose summary says finished)", w.message),
                 )
             }));
+        }
+    }
+    out
+}
+
+/// One run has one length: every line's `total_steps` the same, and run.json's
+/// `config.schedule.steps` where it records one (a log spliced from runs of two lengths fails).
+fn length_problems(
+    run: &Run,
+    m: &Metrics,
+    line: Option<usize>,
+    first: &mut Option<(u64, usize)>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(t) = m.total_steps else {
+        return out;
+    };
+    match *first {
+        Some((f, fl)) if f != t => out.push(format!(
+            "total_steps {t} differs from total_steps {f} (line {fl}): one run has one length"
+        )),
+        Some(_) => {}
+        None => {
+            *first = Some((t, line.unwrap_or(0)));
+            // Said once, at the first line: the others are held to that line.
+            if let Some(r) = run.recorded.steps.filter(|r| *r != t) {
+                out.push(format!(
+                    "total_steps {t} differs from config.schedule.steps {r} in run.json"
+                ));
+            }
         }
     }
     out

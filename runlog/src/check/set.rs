@@ -58,10 +58,7 @@ pub fn check_set(checked: &mut [Checked]) {
 /// The runs of one experiment whose shared config is not the one most of them hold (ties: the
 /// first run's), each as (index in `runs`, problem).
 fn config_problems(runs: &[&Run]) -> Vec<(usize, Problem)> {
-    let shared: Vec<serde_json::Value> = runs
-        .iter()
-        .map(|r| shared_config(&r.info.config, r.info.data_hash.as_deref()))
-        .collect();
+    let shared: Vec<serde_json::Value> = runs.iter().map(|r| shared_of(r)).collect();
     let keys: Vec<String> = shared.iter().map(|v| v.to_string()).collect();
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for k in &keys {
@@ -97,4 +94,27 @@ fn config_problems(runs: &[&Run]) -> Vec<(usize, Problem)> {
             (i, Problem::new(&runs[i].dir.join(RUN_FILE), None, message))
         })
         .collect()
+}
+
+/// [`shared_config`] of a run, its length taken from its metrics (`total_steps`) where its config
+/// does not record one (runs imported before imports recorded it): runs of different lengths
+/// are never seeds of one config.
+fn shared_of(run: &Run) -> serde_json::Value {
+    let mut shared = shared_config(&run.info.config, run.info.data_hash.as_deref());
+    let logged = run.metrics.iter().rev().find_map(|m| m.total_steps);
+    if let (None, Some(steps), Some(config)) = (
+        run.recorded.steps,
+        logged,
+        shared
+            .get_mut("config")
+            .and_then(serde_json::Value::as_object_mut),
+    ) {
+        let schedule = config
+            .entry("schedule")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(s) = schedule.as_object_mut() {
+            s.insert("steps".into(), steps.into());
+        }
+    }
+    shared
 }

@@ -19,7 +19,7 @@ pub struct MadeShards {
 }
 
 /// Whether a document goes to validation: about one in `1/val_frac`, decided by its name only.
-fn is_val(rel: &str, val_frac: f64) -> bool {
+pub(crate) fn is_val(rel: &str, val_frac: f64) -> bool {
     let h = Sha256::digest(rel.as_bytes());
     let x = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as f64 / u32::MAX as f64;
     x < val_frac
@@ -44,6 +44,8 @@ fn text_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Tokenises every `.txt`/`.md` file under `input` into `out/<name>_{train,val}_NNNNNN.bin`.
 pub fn make_shards(input: &Path, out: &Path, name: &str, val_frac: f64) -> Result<MadeShards> {
+    // It becomes part of the shards' file names.
+    runlog::check_name("--name", name).map_err(|e| Error::Usage(e.to_string()))?;
     let files = text_files(input)?;
     if files.is_empty() {
         return Err(Error::Data {

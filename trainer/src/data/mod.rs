@@ -1,8 +1,11 @@
 //! Data: text -> GPT-2 tokens ([`tokenizer`]) -> shards ([`shard`]) -> an optional compacted
 //! vocabulary ([`vocab`]) -> batches ([`loader`]). The default corpus ([`corpus`]) is generated,
-//! so a run needs no download; `--data DIR` reads modded-nanogpt's FineWeb shards instead.
+//! so a run needs no download; a registry corpus ([`corpora`], installed by `make corpus` with
+//! [`install`]) is real text; `--data DIR` reads modded-nanogpt's FineWeb shards.
 
+pub mod corpora;
 pub mod corpus;
+pub mod install;
 pub mod loader;
 pub mod make;
 pub mod shard;
@@ -71,8 +74,22 @@ pub fn default_corpus() -> (Vec<u16>, Vec<u16>) {
     (train, val)
 }
 
-pub fn load(cfg: &DataConfig) -> Result<Dataset> {
-    let (train, val, source) = if cfg.source == "default" {
+/// sha256 over the tokens of the training then the validation split (little-endian u16).
+pub fn token_hash(train: &[u16], val: &[u16]) -> String {
+    let mut h = Sha256::new();
+    for t in train.iter().chain(val.iter()) {
+        h.update(t.to_le_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// The tokens `cfg` names; a registry corpus is read from its folder under `corpus_root`.
+pub fn load(cfg: &DataConfig, corpus_root: &Path) -> Result<Dataset> {
+    let (train, val, source) = if let Some(c) = &cfg.corpus {
+        let (t, v) = corpora::read(c, corpus_root)?;
+        let src = format!("corpus {} (Debian {} {})", c.name, c.package, c.version);
+        (t, v, src)
+    } else if cfg.source == "default" {
         let (t, v) = default_corpus();
         let src = format!(
             "generated stories (data/corpus.rs, seed {}, {} train + {} val)",
@@ -83,6 +100,7 @@ pub fn load(cfg: &DataConfig) -> Result<Dataset> {
         (t, v, src)
     } else {
         let dir = Path::new(&cfg.source);
+        shard::check_one_set(dir)?;
         (
             shard::read_all(dir, "train")?,
             shard::read_all(dir, "val")?,
@@ -101,11 +119,7 @@ pub fn load(cfg: &DataConfig) -> Result<Dataset> {
             });
         }
     }
-    let mut h = Sha256::new();
-    for t in train.iter().chain(val.iter()) {
-        h.update(t.to_le_bytes());
-    }
-    let hash = hex(&h.finalize());
+    let hash = token_hash(&train, &val);
     let (train_len, val_len) = (train.len(), val.len());
     let compaction = cfg.compact_vocab.map(|k| vocab::Compaction::fit(&train, k));
     let (train, val, vocab, eot, vocab_hash, unknown_frac) = match &compaction {

@@ -97,6 +97,39 @@ pub fn write(path: &Path, tokens: &[u16]) -> Result<()> {
 
 /// Reads every shard of one split in `dir` — files named `*_{split}_*.bin`, as modded-nanogpt's
 /// `fineweb_train_000001.bin` / `fineweb_val_000000.bin` — in name order, concatenated.
+/// `Err` when `dir` holds shards of more than one set (`fineweb_train_*.bin` beside
+/// `text_train_*.bin`): a run would read them all as one stream, both sets' tokens mixed.
+pub fn check_one_set(dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut sets = std::collections::BTreeSet::new();
+    for entry in entries {
+        let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
+        let Some(name) = name.to_str().filter(|n| n.ends_with(".bin")) else {
+            continue;
+        };
+        let at = ["_train_", "_val_"]
+            .iter()
+            .filter_map(|s| name.find(s))
+            .min();
+        if let Some(at) = at {
+            sets.insert(format!("{}_*", &name[..at]));
+        }
+    }
+    if sets.len() > 1 {
+        let sets: Vec<String> = sets.into_iter().collect();
+        return Err(Error::Data {
+            path: dir.to_owned(),
+            message: format!(
+                "holds shards of {} sets ({}); a run reads one set: move the others to a \
+                 folder of their own",
+                sets.len(),
+                sets.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub fn read_all(dir: &Path, split: &str) -> Result<Vec<u16>> {
     let infix = format!("_{split}_");
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -143,6 +176,13 @@ mod tests {
         assert_eq!(read_all(dir.path(), "val").unwrap(), tokens);
         let none = read_all(dir.path(), "train").unwrap_err().to_string();
         assert!(none.contains("no *_train_*.bin"), "{none}");
+        check_one_set(dir.path()).unwrap();
+        write(&dir.path().join("text_train_000000.bin"), &tokens).unwrap();
+        let two = check_one_set(dir.path()).unwrap_err().to_string();
+        assert!(
+            two.contains("holds shards of 2 sets (fineweb_*, text_*)"),
+            "{two}"
+        );
     }
 
     #[test]

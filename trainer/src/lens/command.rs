@@ -46,6 +46,9 @@ pub struct LensArgs {
     /// CPU threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where `make corpus` put the registry corpora, for a run trained on one (`--corpus`).
+    #[arg(long, default_value = "data/corpus")]
+    pub corpus_dir: PathBuf,
 }
 
 impl LensArgs {
@@ -61,6 +64,7 @@ impl LensArgs {
             micro_batch: None,
             device: DeviceKind::Flex,
             threads: None,
+            corpus_dir: PathBuf::from("data/corpus"),
         }
     }
 }
@@ -122,7 +126,7 @@ pub fn from_checkpoint(args: &LensArgs) -> Result<Option<Decoded>> {
         path: run_json.clone(),
         message: format!("config is not this trainer's: {e}"),
     })?;
-    let data = data::load(&cfg.data)?;
+    let data = data::load(&cfg.data, &args.corpus_dir)?;
     if run.info.data_hash.as_deref() != Some(data.info.hash.as_str()) {
         return Err(Error::Data {
             path: run_json,

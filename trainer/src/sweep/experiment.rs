@@ -45,6 +45,7 @@ pub fn check_experiment(dir: &Path, expected: &Expected) -> Result<(), PlanError
                 ),
             }
         })?;
+        super::plan::check_info_names(&other.join(RUN_FILE), &info)?;
         let theirs = shared_config(&info.config, info.data_hash.as_deref());
         let diffs = config_diff(&theirs, &mine);
         if !diffs.is_empty() {

@@ -100,7 +100,7 @@ pub fn main(args: &SweepArgs, raw: &[String]) -> Result<ExitCode> {
         return emit_slurm(args, raw, &grid, &exp_dir);
     }
     crate::interrupt::install().map_err(|e| Error::Usage(format!("signal handlers: {e}")))?;
-    let data = crate::data::load(&base.config()?.data)?;
+    let data = crate::data::load(&base.config()?.data, &base.corpus_dir)?;
     let actions = execute::plan_all(base, &grid, &data)?;
     let n = |verb: &str| actions.iter().filter(|a| a.verb() == verb).count();
     println!(
@@ -144,9 +144,9 @@ fn emit_slurm(
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let exe = std::env::current_exe().map_err(|e| Error::io("trainer", e))?;
     let log_dir = cwd.join(exp_dir);
-    // Slurm writes no log into a missing folder (and says nothing): make it now.
-    std::fs::create_dir_all(&log_dir).map_err(|e| Error::io(&log_dir, e))?;
     let forwarded = forwarded_args(raw);
+    let token_file = args.cmd.ops.nodes.token_file.as_ref();
+    let token_file = token_file.map(|f| f.to_string_lossy().into_owned());
     let script = SlurmScript {
         experiment: &args.cmd.run.experiment,
         workdir: &cwd.to_string_lossy(),
@@ -157,8 +157,12 @@ fn emit_slurm(
             crate::DeviceKind::Flex => 0,
         },
         nodes: args.cmd.ops.nodes.nodes.unwrap_or(1),
-    }
-    .render(grid, |run| {
+        token_file: token_file.as_deref(),
+    };
+    script.check().map_err(Error::Usage)?;
+    // Slurm writes no log into a missing folder (and says nothing): make it now.
+    std::fs::create_dir_all(&log_dir).map_err(|e| Error::io(&log_dir, e))?;
+    let script = script.render(grid, |run| {
         let mut argv = vec![exe.to_string_lossy().into_owned(), "run".to_owned()];
         argv.extend(forwarded.iter().cloned());
         argv.extend([

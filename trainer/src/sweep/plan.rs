@@ -68,6 +68,20 @@ pub enum PlanError {
     },
     #[error("{0}")]
     Unreadable(#[from] runlog::Error),
+    #[error("{path}: {error}")]
+    BadName {
+        path: PathBuf,
+        error: runlog::NameError,
+    },
+}
+
+/// run.json's experiment as the trainer reads it: a name from the closed alphabet, like the one
+/// `--experiment` gives (it reaches messages, tables and the folder of the runs beside it).
+pub fn check_info_names(run_file: &Path, info: &runlog::RunInfo) -> Result<(), PlanError> {
+    runlog::check_name("experiment", &info.experiment).map_err(|error| PlanError::BadName {
+        path: run_file.to_owned(),
+        error,
+    })
 }
 
 /// Decides from `dir` (a run folder, present or not) and the checkpoint step saved there.
@@ -81,6 +95,7 @@ pub fn plan_run(
     }
     // An unreadable run.json is an error, never a reason to overwrite.
     let run = runlog::read_run(dir)?;
+    check_info_names(&dir.join(RUN_FILE), &run.info)?;
     let old_hash = run
         .info
         .config_hash
@@ -202,6 +217,29 @@ mod tests {
         other_data.data_hash = Some("data-2".into());
         let err = plan_run(&dir, &other_data, None).unwrap_err().to_string();
         assert!(err.contains("data_hash:"), "{err}");
+    }
+
+    #[test]
+    fn a_run_json_whose_experiment_is_not_a_plain_name_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("x01-s0");
+        let e = expected(64);
+        let info = RunInfo {
+            config: e.config.clone(),
+            config_hash: Some(e.config_hash.clone()),
+            data_hash: e.data_hash.clone(),
+            ..RunInfo::new(
+                "x\ntouch PWNED #",
+                runlog::Variant::parse("x01").unwrap(),
+                0,
+            )
+        };
+        write_json_atomic(&dir.join(RUN_FILE), &info).unwrap();
+        let err = plan_run(&dir, &e, None).unwrap_err().to_string();
+        assert!(
+            err.contains("run.json: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
+            "{err}"
+        );
     }
 
     #[test]

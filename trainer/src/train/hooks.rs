@@ -1,7 +1,9 @@
 //! Extension points of the training loop: what the operations (checkpoints, signals) and the
-//! tests hook in after each step and each evaluation, and how they tell the loop to stop.
+//! tests hook in after each step and each evaluation, and how they tell the loop to stop; with
+//! data-parallel peers, how the leader's decision becomes everyone's ([`decide`]).
 
-use super::{RunContext, TrainState};
+use super::{Lane, RunContext, TrainState};
+use crate::device::TrainBackend;
 use crate::error::Result;
 use burn::tensor::backend::AutodiffBackend;
 use runlog::{Metrics, Status};
@@ -34,6 +36,15 @@ pub trait Hooks: Send {
     ) -> Result<Control> {
         Ok(Control::Continue)
     }
+    /// Another peer of a data-parallel run was stopped by a signal (Ctrl-C on node 1, say): do
+    /// what a signal here would have done, before the run stops as `interrupted`.
+    fn interrupted<B: AutodiffBackend>(
+        &mut self,
+        _ctx: &RunContext,
+        _state: &TrainState<B>,
+    ) -> Result<()> {
+        Ok(())
+    }
 }
 
 pub struct NoHooks;
@@ -62,4 +73,45 @@ impl<H1: Hooks, H2: Hooks> Hooks for (&mut H1, &mut H2) {
             stop => Ok(stop),
         }
     }
+    fn interrupted<B: AutodiffBackend>(
+        &mut self,
+        ctx: &RunContext,
+        state: &TrainState<B>,
+    ) -> Result<()> {
+        self.0.interrupted(ctx, state)?;
+        self.1.interrupted(ctx, state)
+    }
+}
+
+/// The leader's decision, taken by every peer (without peers, `control` itself). A signal that
+/// reached any peer stops them all as one to the leader does: the leader's hooks first save what
+/// a signal there would (its checkpoint), then every peer stops as `interrupted`.
+pub(super) fn decide<B: TrainBackend>(
+    lane: &Lane<B>,
+    control: Control,
+    hooks: &mut impl Hooks,
+    ctx: &RunContext,
+    state: &TrainState<B>,
+) -> Result<Control> {
+    const STOPS: [Status; 3] = [Status::Finished, Status::Diverged, Status::Interrupted];
+    let Some(m) = lane.member else {
+        return Ok(control);
+    };
+    let code = match control {
+        Control::Continue => 0,
+        Control::Stop(s) => 1 + STOPS.iter().position(|x| *x == s).unwrap_or(0) as u32,
+    };
+    let (code, signalled) = m.decide(code, crate::interrupt::requested())?;
+    if code > 0 {
+        return Ok(Control::Stop(
+            STOPS[(code as usize - 1).min(STOPS.len() - 1)],
+        ));
+    }
+    if !signalled {
+        return Ok(Control::Continue);
+    }
+    if m.leads() {
+        hooks.interrupted(ctx, state)?;
+    }
+    Ok(Control::Stop(Status::Interrupted))
 }

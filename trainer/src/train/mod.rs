@@ -28,6 +28,7 @@ use runlog::{Metrics, MetricsWriter, Status, Summary};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use hooks::decide;
 pub use hooks::{Control, Hooks, NoHooks};
 
 /// Everything a resumed run needs to continue exactly where it stopped.
@@ -120,15 +121,69 @@ pub struct Lane<'a, B: TrainBackend> {
 pub const CHECK_EVERY: usize = 25;
 
 /// [`train`] as one peer of a data-parallel run: the leader (and a run without peers) logs into
-/// `writer` and calls the hooks; the others follow its decisions and log nothing.
+/// `writer`, calls the hooks and writes summary.json; the others follow its decisions and log
+/// nothing.
 pub fn train_in<B: TrainBackend>(
+    ctx: &RunContext,
+    lane: &Lane<B>,
+    state: TrainState<B>,
+    writer: Option<&mut MetricsWriter>,
+    hooks: &mut impl Hooks,
+    device: &B::Device,
+) -> Result<RunOutcome> {
+    let mut out = RunOutcome {
+        dir: ctx.dir.clone(),
+        status: Status::Finished,
+        steps: state.step,
+        final_val_loss: None,
+        train_losses: Vec::new(),
+        val_losses: Vec::new(),
+        train_time_ms: state.train_time_ms,
+        tokens_per_s: tokens_per_s(&state),
+    };
+    let ended = run_loop(ctx, lane, state, writer, hooks, device, &mut out);
+    if !lane.member.is_none_or(|m| m.leads()) {
+        return ended.map(|_| out);
+    }
+    // A run stopped by an error (a peer lost, a full disk) says so too: `interrupted`, to be
+    // resumed from its last checkpoint, never a run that is still going.
+    let status = match ended {
+        Ok(_) => out.status,
+        Err(_) => Status::Interrupted,
+    };
+    let written = log::write_summary(
+        &ctx.dir,
+        &Summary {
+            status,
+            final_val_loss: out.final_val_loss,
+            train_time_ms: out.train_time_ms,
+            step_avg_ms: (out.steps > 0).then(|| out.train_time_ms / out.steps as f64),
+            tokens_per_s: (out.steps > 0).then_some(out.tokens_per_s),
+            peak_rss_mb: log::peak_rss_mb(),
+        },
+    );
+    let model = ended?;
+    written?;
+    // The logit lens of the final weights, after the clock and the summary: it reads the model
+    // and changes nothing (crate::lens). Only a finished run: one stopped early (a signal,
+    // --stop-after-step) writes its lens when it is resumed and ends.
+    if out.status == Status::Finished {
+        crate::lens::command::after_training(ctx, &model, out.steps, device)?;
+    }
+    Ok(out)
+}
+
+/// The loop itself, keeping `out` up to date after every step (an error leaves it as the last
+/// step left it); the model as the loop left it, for the lens.
+fn run_loop<B: TrainBackend>(
     ctx: &RunContext,
     lane: &Lane<B>,
     mut state: TrainState<B>,
     mut writer: Option<&mut MetricsWriter>,
     hooks: &mut impl Hooks,
     device: &B::Device,
-) -> Result<RunOutcome> {
+    out: &mut RunOutcome,
+) -> Result<Gpt<B>> {
     let leads = lane.member.is_none_or(|m| m.leads());
     let cfg = &ctx.config;
     let steps = cfg.schedule.steps;
@@ -156,16 +211,6 @@ pub fn train_in<B: TrainBackend>(
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());
     let bar = progress::bar(steps, ctx.quiet || !leads, &name);
     bar.set_position(state.step as u64);
-    let mut out = RunOutcome {
-        dir: ctx.dir.clone(),
-        status: Status::Finished,
-        steps: state.step,
-        final_val_loss: None,
-        train_losses: Vec::new(),
-        val_losses: Vec::new(),
-        train_time_ms: 0.0,
-        tokens_per_s: 0.0,
-    };
     let mut last_loss = f64::NAN;
     let mut next: Option<(Loader, HostBatch)> = None;
     loop {
@@ -196,7 +241,7 @@ pub fn train_in<B: TrainBackend>(
             }
             state.loss_sum = 0.0;
             state.loss_count = 0;
-            if let Control::Stop(s) = agree(lane, control)? {
+            if let Control::Stop(s) = decide(lane, control, hooks, ctx, &state)? {
                 out.status = s;
                 break;
             }
@@ -266,6 +311,9 @@ pub fn train_in<B: TrainBackend>(
         state.loss_count += 1;
         last_loss = loss_value;
         out.train_losses.push(loss_value);
+        out.steps = state.step;
+        out.train_time_ms = state.train_time_ms;
+        out.tokens_per_s = tokens_per_s(&state);
         bar.set_position(state.step as u64);
         if state.step.is_multiple_of(5) {
             bar.set_message(progress::message(
@@ -279,7 +327,7 @@ pub fn train_in<B: TrainBackend>(
             true => hooks.after_step(ctx, &state)?,
             false => Control::Continue,
         };
-        if let Control::Stop(s) = agree(lane, control)? {
+        if let Control::Stop(s) = decide(lane, control, hooks, ctx, &state)? {
             out.status = s;
             break;
         }
@@ -288,42 +336,7 @@ pub fn train_in<B: TrainBackend>(
     out.steps = state.step;
     out.train_time_ms = state.train_time_ms;
     out.tokens_per_s = tokens_per_s(&state);
-    if !leads {
-        return Ok(out);
-    }
-    log::write_summary(
-        &ctx.dir,
-        &Summary {
-            status: out.status,
-            final_val_loss: out.final_val_loss,
-            train_time_ms: state.train_time_ms,
-            step_avg_ms: (state.step > 0).then(|| ms_per_step(&state)),
-            tokens_per_s: (state.step > 0).then_some(out.tokens_per_s),
-            peak_rss_mb: log::peak_rss_mb(),
-        },
-    )?;
-    // The logit lens of the final weights, after the clock and the summary: it reads the model
-    // and changes nothing (crate::lens).
-    if out.status == Status::Finished {
-        crate::lens::command::after_training(ctx, &state.model, state.step, device)?;
-    }
-    Ok(out)
-}
-
-/// The leader's decision, taken by every peer (without peers, `control` itself).
-fn agree<B: TrainBackend>(lane: &Lane<B>, control: Control) -> Result<Control> {
-    const STOPS: [Status; 3] = [Status::Finished, Status::Diverged, Status::Interrupted];
-    let Some(m) = lane.member else {
-        return Ok(control);
-    };
-    let code = match control {
-        Control::Continue => 0,
-        Control::Stop(s) => 1 + STOPS.iter().position(|x| *x == s).unwrap_or(0) as u32,
-    };
-    Ok(match m.agree(code)? {
-        0 => Control::Continue,
-        c => Control::Stop(STOPS[(c as usize - 1).min(STOPS.len() - 1)]),
-    })
+    Ok(state.model)
 }
 
 /// The batch after `loader`'s position, and the loader past it.

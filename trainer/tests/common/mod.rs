@@ -93,3 +93,70 @@ pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+pub mod ws;
+
+/// The token of the tests' runs over several processes (TRAINER_TOKEN).
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+/// `trainer orchestrator` on a free port of loopback with [`TOKEN`] and `more` options, its
+/// output in a file; listening when returned, killed when dropped.
+pub struct Orchestrator {
+    pub child: Child,
+    pub port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Orchestrator {
+    pub fn start(more: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("orchestrator.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let port = free_port();
+        let child = Command::new(BIN)
+            .args(["orchestrator", "--port", &port.to_string()])
+            .args(more)
+            .env("TRAINER_TOKEN", TOKEN)
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let mut o = Orchestrator {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
+        let t0 = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(o.child.try_wait().unwrap().is_none(), "{}", o.log());
+            assert!(t0.elapsed() < Duration::from_secs(30), "no orchestrator");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        o
+    }
+
+    /// Everything it printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Its resident memory now, in MB (Linux).
+    pub fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kb / 1024.0
+    }
+}
+
+impl Drop for Orchestrator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -4,26 +4,37 @@
 //!   those evaluations ("by training time the baseline leads for most of the run");
 //! - `below_most`: `variant`'s mean is below `than`'s at more than `share` of them.
 
+use super::{Audit, Claim, Kind};
 use crate::post::derived::{axis_of, below, lowest, Tally};
-use crate::post::directives::functions::Args;
-use crate::post::facts::Facts;
 
-pub fn check(f: &Facts, args: &Args, that: &str, claim: &str, variant: &str) -> Result<(), String> {
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+    let (f, args) = (c.facts, c.args);
+    let variant = c.need("variant")?;
     let axis = axis_of(args)?;
     let share = args.number("share").unwrap_or(0.5);
     if !(0.0..1.0).contains(&share) {
-        return Err(format!(
-            "claim \"{claim}\": share={share} is no fraction: it is at least 0 and below 1"
+        return c.bad(format!(
+            "share={share} is no fraction: it is at least 0 and below 1"
         ));
     }
+    audit.metric = Some(format!(
+        "mean val loss at every evaluation by {}",
+        axis.name()
+    ));
     let unit = match axis {
         crate::stats::Axis::Step => "steps",
         crate::stats::Axis::Time => "s",
     };
     let within = |t: &Tally| format!("{:.0}-{:.1} {unit}", t.range.0, t.range.1);
     let holds = |t: &Tally| t.wins as f64 > share * t.points as f64;
-    let numbers = if that == "lowest_most" {
+    let numbers = if c.kind == Kind::LowestMost {
         let (t, all) = lowest(f, variant, axis)?;
+        let names: Vec<String> = all.iter().map(|(v, _)| v.clone()).collect();
+        audit.add_variants(f, &names);
+        audit.found.push(format!(
+            "{variant} lowest at {} of {} evaluations",
+            t.wins, t.points
+        ));
         if holds(&t) {
             return Ok(());
         }
@@ -37,10 +48,13 @@ pub fn check(f: &Facts, args: &Args, that: &str, claim: &str, variant: &str) -> 
             counts.join(", ")
         )
     } else {
-        let than = args
-            .text("than")
-            .ok_or_else(|| format!("check(that=\"{that}\") needs `than`"))?;
+        let than = c.need("than")?;
         let t = below(f, variant, than, axis)?;
+        audit.add_variants(f, &[variant.to_string(), than.to_string()]);
+        audit.found.push(format!(
+            "{variant} below {than} at {} of {} evaluations",
+            t.wins, t.points
+        ));
         if holds(&t) {
             return Ok(());
         }
@@ -52,5 +66,5 @@ pub fn check(f: &Facts, args: &Args, that: &str, claim: &str, variant: &str) -> 
             within(&t)
         )
     };
-    Err(format!("claim \"{claim}\" is false: {numbers}"))
+    c.fail(numbers)
 }

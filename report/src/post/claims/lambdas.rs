@@ -1,5 +1,6 @@
-//! Claims about the final lambdas of one `component` in every run of a `variant`, seed by seed
-//! (a mean over seeds would hide a sign that differs between them):
+//! Claims about the final lambdas of each `component` (or `components=[...]`, `"added"`: x01..
+//! of each variant) in every run of each variant named (`variant=`, `variants=[...]` or
+//! `"all"`), run by run (a mean over runs would hide a sign that differs between them):
 //! - `lambda_positive`, `lambda_negative`: above (below) zero at every layer of every run, or
 //!   at the `layers=[...]` given; a failure names each layer where it does not hold, in how
 //!   many runs, with the values;
@@ -7,193 +8,209 @@
 //!   added embedding's sign is the run's choice);
 //! - `lambda_fades`, `lambda_grows`: in every run, smaller (larger) in magnitude at the last
 //!   layer than at the first.
+//!
+//! Layer 0 of `x` and `x00` is refused, and left out of "every layer": the residual is x00
+//! there, so only their sum is learned (`stats::lambdas`); `component="x+x00"` checks the sum.
 
-use crate::post::derived::per_seed;
-use crate::post::directives::functions::Args;
-use crate::post::facts::Facts;
+use super::{Audit, Claim, Kind};
+use crate::post::derived::{identifiable_layers, per_seed};
+use crate::post::facts::VariantFacts;
+use crate::stats::SUM0;
 
-pub fn check(
-    f: &Facts,
-    args: &Args,
-    that: &str,
-    claim: &str,
-    variant: &str,
-    component: &str,
-) -> Result<(), String> {
-    let v = f.variant(variant)?;
-    let runs = per_seed(v, component, false).map_err(|e| format!("claim \"{claim}\": {e}"))?;
-    let layers = runs[0].len();
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+    let f = c.facts;
+    let all = c.args.text("variants") == Some("all");
+    let Some(names) = c.variants()? else {
+        return c.bad(format!(
+            "check(that=\"{}\") needs `variant`, or `variants=[...]` or `variants=\"all\"`",
+            c.kind
+        ));
+    };
+    let mut misses = Vec::new();
+    let mut layers: Vec<(String, String)> = Vec::new();
+    for name in &names {
+        let v = f.variant(name)?;
+        if all && v.seed_lambdas.iter().all(|g| g.is_empty()) {
+            audit
+                .left_out
+                .push(format!("{name}: its runs log no lambdas"));
+            continue;
+        }
+        for component in components(c, v)? {
+            if all && !v.seed_lambdas.iter().any(|g| has(g, &component)) {
+                continue;
+            }
+            if !audit.components.contains(&component) {
+                audit.components.push(component.clone());
+            }
+            if !audit.variants.contains(name) {
+                audit.variants.push(name.clone());
+            }
+            audit.add_runs(v);
+            let (miss, said) = one(c, v, &component)?;
+            misses.extend(miss);
+            if !layers.iter().any(|(k, _)| *k == component) {
+                layers.push((component, said));
+            }
+        }
+    }
+    if audit.runs.is_empty() {
+        return c.bad("no run of the variants named logs these lambdas");
+    }
+    // One phrase when every component was checked at the same layers, else one each.
+    audit.layers = Some(if layers.iter().all(|(_, s)| *s == layers[0].1) {
+        layers[0].1.clone()
+    } else {
+        layers
+            .iter()
+            .map(|(k, s)| format!("{k}: {s}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    if misses.is_empty() {
+        Ok(())
+    } else {
+        c.fail(misses.join("; "))
+    }
+}
+
+fn has(g: &std::collections::BTreeMap<String, Vec<f64>>, component: &str) -> bool {
+    if component == SUM0 {
+        g.contains_key("x") && g.contains_key("x00")
+    } else {
+        g.contains_key(component)
+    }
+}
+
+/// `component="x01"`, `components=["x01", "x03"]`, or `components="added"` (x01..x0N of `v`).
+fn components(c: &Claim, v: &VariantFacts) -> Result<Vec<String>, String> {
+    match (
+        c.args.text("component"),
+        c.args.names("components"),
+        c.args.text("components"),
+    ) {
+        (Some(one), None, None) => Ok(vec![one.to_string()]),
+        (None, Some(list), None) if !list.is_empty() => Ok(list),
+        (None, None, Some("added")) => Ok(v
+            .variant
+            .components()
+            .skip(1)
+            .map(|x| x.to_string())
+            .collect()),
+        (None, None, Some(other)) => c.bad(format!(
+            "components=\"{other}\": give a list like [\"x01\", \"x03\"], or \"added\""
+        )),
+        _ => c.bad(format!(
+            "check(that=\"{}\") needs one `component`, or `components=[...]` or \
+             `components=\"added\"`",
+            c.kind
+        )),
+    }
+}
+
+/// One variant and component: what does not hold there (`None` when the claim holds), and the
+/// layers checked in words.
+fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, String), String> {
+    let runs = per_seed(v, component, false).map_err(|e| format!("claim \"{}\": {e}", c.text))?;
+    let count = runs[0].len();
+    let given: Option<Vec<usize>> = c
+        .args
+        .wholes("layers")
+        .map(|ls| ls.into_iter().map(|l| l as usize).collect());
+    let (layers, said) = identifiable_layers(component, count, given.as_deref(), &v.variant)
+        .map_err(|e| format!("claim \"{}\": {e}", c.text))?;
+    let label = format!("λ{component} of {}", v.variant);
     let fmt = |xs: &[f64]| {
         xs.iter()
             .map(|x| format!("{x:.3}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let means: Vec<f64> = runs
-        .iter()
-        .map(|l| l.iter().sum::<f64>() / l.len().max(1) as f64)
-        .collect();
-    let label = format!("λ{component} of {variant}");
-    let numbers = match that {
-        "lambda_positive" | "lambda_negative" => {
-            let chosen: Vec<usize> = match args.wholes("layers") {
-                Some(ls) => ls.into_iter().map(|l| l as usize).collect(),
-                None => (0..layers).collect(),
-            };
-            if let Some(bad) = chosen.iter().find(|&&l| l >= layers) {
-                return Err(format!(
-                    "claim \"{claim}\": layer {bad} does not exist: the runs of {variant} have \
-                     layers 0-{}",
-                    layers - 1
-                ));
-            }
-            let positive = that == "lambda_positive";
-            let wrong = |x: f64| if positive { x <= 0.0 } else { x >= 0.0 };
-            let mut misses = Vec::new();
-            for &l in &chosen {
-                let off: Vec<(u64, f64)> = v
-                    .seeds
-                    .iter()
-                    .zip(&runs)
-                    .filter(|(_, r)| wrong(r[l]))
-                    .map(|(s, r)| (*s, r[l]))
-                    .collect();
-                if !off.is_empty() {
-                    let vals: Vec<String> =
-                        off.iter().map(|(s, x)| format!("s{s} {x:.2}")).collect();
-                    misses.push(format!(
-                        "layer {l} in {} of {} runs ({})",
-                        off.len(),
-                        runs.len(),
-                        vals.join(", ")
-                    ));
+    let at = |r: &[f64], ls: &[usize]| ls.iter().map(|&l| r[l]).collect::<Vec<f64>>();
+    let found = match c.kind {
+        Kind::LambdaPositive | Kind::LambdaNegative => {
+            match signs(c.kind == Kind::LambdaPositive, v, &runs, &layers) {
+                None => return Ok((None, said)),
+                Some(misses) => {
+                    let side = if c.kind == Kind::LambdaPositive {
+                        "above"
+                    } else {
+                        "below"
+                    };
+                    format!("{label} is not {side} zero at {misses}")
                 }
             }
-            if misses.is_empty() {
-                return Ok(());
-            }
-            format!(
-                "{label} is not {} zero at {}",
-                if positive { "above" } else { "below" },
-                misses.join("; ")
-            )
         }
-        "lambda_sign_varies" => {
+        Kind::LambdaSignVaries => {
+            let means: Vec<f64> = runs
+                .iter()
+                .map(|r| at(r, &layers).iter().sum::<f64>() / layers.len().max(1) as f64)
+                .collect();
             if means.iter().any(|&m| m > 0.0) && means.iter().any(|&m| m < 0.0) {
-                return Ok(());
+                return Ok((None, said));
             }
             format!("layer-mean {label} per run: {}", fmt(&means))
         }
         _ => {
-            let grows = that == "lambda_grows";
-            let holds = runs.iter().all(|l| match (l.first(), l.last()) {
-                (Some(a), Some(b)) if grows => b.abs() > a.abs(),
-                (Some(a), Some(b)) => b.abs() < a.abs(),
-                _ => false,
+            let grows = c.kind == Kind::LambdaGrows;
+            let (first, last) = match (layers.first(), layers.last()) {
+                (Some(&a), Some(&b)) if a < b => (a, b),
+                _ => return c.bad(format!("{label}: fades or grows needs two layers or more")),
+            };
+            let holds = runs.iter().all(|r| {
+                let (a, b) = (r[first].abs(), r[last].abs());
+                if grows {
+                    b > a
+                } else {
+                    b < a
+                }
             });
             if holds {
-                return Ok(());
+                return Ok((None, said));
             }
             let ends: Vec<String> = runs
                 .iter()
-                .map(|l| {
-                    format!(
-                        "{:.3} -> {:.3}",
-                        l.first().copied().unwrap_or(f64::NAN),
-                        l.last().copied().unwrap_or(f64::NAN)
-                    )
-                })
+                .map(|r| format!("{:.3} -> {:.3}", r[first], r[last]))
                 .collect();
-            format!("{label}, first -> last layer per run: {}", ends.join(", "))
+            format!(
+                "{label}, layer {first} -> layer {last} per run: {}",
+                ends.join(", ")
+            )
         }
     };
-    Err(format!("claim \"{claim}\" is false: {numbers}"))
+    Ok((Some(found), said))
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::post::claims::check;
-    use crate::post::directives::functions::Args;
-    use crate::post::facts::{Facts, VariantFacts};
-    use runlog::Variant;
-    use serde_json::Value;
-    use std::collections::BTreeMap;
-
-    fn facts(seeds: &[Vec<f64>]) -> Facts {
-        Facts {
-            baseline: Variant::BASELINE,
-            variants: vec![VariantFacts {
-                variant: Variant::parse("x01").unwrap(),
-                seeds: (0..seeds.len() as u64).collect(),
-                unfinished: Vec::new(),
-                final_loss: None,
-                train_time: None,
-                loss_at_time: None,
-                p_final: None,
-                p_at_time: None,
-                lambdas: None,
-                seed_lambdas: seeds
-                    .iter()
-                    .map(|l| BTreeMap::from([("x01".to_string(), l.clone())]))
-                    .collect(),
-                step_curve: None,
-                time_curve: None,
-            }],
-            ..Facts::default()
+/// Each layer where a run's lambda is not on the claimed side of zero, with the runs and values;
+/// `None` when every run is.
+fn signs(positive: bool, v: &VariantFacts, runs: &[Vec<f64>], layers: &[usize]) -> Option<String> {
+    let wrong = |x: f64| if positive { x <= 0.0 } else { x >= 0.0 };
+    let mut misses = Vec::new();
+    for &l in layers {
+        let off: Vec<String> = v
+            .runs
+            .iter()
+            .zip(runs)
+            .filter(|(_, r)| wrong(r[l]))
+            .map(|(name, r)| format!("{name} {}", value(r[l])))
+            .collect();
+        if !off.is_empty() {
+            misses.push(format!(
+                "layer {l} in {} of {} runs ({})",
+                off.len(),
+                runs.len(),
+                off.join(", ")
+            ));
         }
     }
+    (!misses.is_empty()).then(|| misses.join("; "))
+}
 
-    fn args(that: &str, component: &str, layers: Option<Value>) -> Args {
-        let mut a: BTreeMap<String, Value> = [
-            ("claim", "c"),
-            ("that", that),
-            ("variant", "x01"),
-            ("component", component),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Value::from(v)))
-        .collect();
-        if let Some(l) = layers {
-            a.insert("layers".into(), l);
-        }
-        Args::new(a)
-    }
-
-    #[test]
-    fn lambda_claims_look_at_every_seed() {
-        let f = facts(&[vec![0.5, 0.2], vec![-0.4, -0.1]]);
-        assert!(check(&f, &args("lambda_sign_varies", "x01", None)).is_ok());
-        assert!(check(&f, &args("lambda_fades", "x01", None)).is_ok());
-        let err = check(&f, &args("lambda_grows", "x01", None)).unwrap_err();
-        assert!(err.contains("0.500 -> 0.200"), "{err}");
-        let err = check(&f, &args("lambda_positive", "x01", None)).unwrap_err();
-        assert!(
-            err.contains("λx01 of x01 is not above zero at layer 0 in 1 of 2 runs (s1 -0.40); layer 1 in 1 of 2 runs (s1 -0.10)"),
-            "{err}"
-        );
-
-        let same_sign = facts(&[vec![0.5, 0.6], vec![0.4, 0.1]]);
-        assert!(check(&same_sign, &args("lambda_positive", "x01", None)).is_ok());
-        let err = check(&same_sign, &args("lambda_sign_varies", "x01", None)).unwrap_err();
-        assert!(err.contains("0.550, 0.250"), "{err}");
-        let err = check(&same_sign, &args("lambda_fades", "x01", None)).unwrap_err();
-        assert!(err.contains("0.500 -> 0.600"), "{err}");
-
-        let err = check(&f, &args("lambda_positive", "x07", None)).unwrap_err();
-        assert!(err.contains("components logged: x01"), "{err}");
-    }
-
-    #[test]
-    fn a_sign_claim_can_name_its_layers() {
-        let f = facts(&[vec![0.5, -0.2, -1.0], vec![0.4, 0.1, -2.0]]);
-        let at = |l: &[u64]| Some(Value::from(l.to_vec()));
-        assert!(check(&f, &args("lambda_negative", "x01", at(&[2]))).is_ok());
-        let err = check(&f, &args("lambda_negative", "x01", at(&[1, 2]))).unwrap_err();
-        assert!(
-            err.ends_with("is not below zero at layer 1 in 1 of 2 runs (s1 0.10)"),
-            "{err}"
-        );
-        let err = check(&f, &args("lambda_negative", "x01", at(&[3]))).unwrap_err();
-        assert!(err.contains("layer 3 does not exist"), "{err}");
+/// A lambda in a message: two decimals, or enough to show the sign of one that rounds to zero.
+fn value(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.005 {
+        format!("{x:.1e}")
+    } else {
+        format!("{x:.2}")
     }
 }

@@ -3,147 +3,128 @@
 //! when they do not (a rerun can make prose false). A claim is checked within one experiment
 //! (`experiment=`, picked by the directive); a statement about two scales is two claims.
 //!
-//! Kinds about final numbers are here; about lambdas in [`lambdas`]; about how the loss curves
-//! compare along the whole run in [`curves`]; about the logit lens in [`lens`].
+//! A claim ranges over what it names, and no further: one `variant=`, several
+//! (`variants=["x01", "x04"]`) or every one (`variants="all"`); for lambda kinds one
+//! `component=` or several (`components=["x01", "x03"]`, `components="added"`), in every run.
+//! Each check returns an [`Audit`] of what it looked at and found, which `report check
+//! --claims` lists beside the sentence the claim follows.
+//!
+//! Kinds ([`Kind`]) about final numbers are in [`finals`]; tests of differences, equivalence
+//! and the record rule in [`inference`]; about lambdas in [`lambdas`]; about how the loss
+//! curves compare along the whole run in [`curves`]; about the logit lens in [`lens`].
 
+pub mod audit;
 mod curves;
+mod finals;
+mod inference;
+pub mod kind;
 mod lambdas;
 mod lens;
 
+pub use audit::Audit;
+pub use kind::Kind;
+
 use super::directives::functions::Args;
-use super::facts::{Facts, Stat};
+use super::facts::Facts;
 
-pub const KINDS: &[&str] = &[
-    "falls",
-    "rises",
-    "below",
-    "above",
-    "lowest",
-    "highest",
-    "significant",
-    "not_significant",
-    "lambda_positive",
-    "lambda_negative",
-    "lambda_sign_varies",
-    "lambda_fades",
-    "lambda_grows",
-    "lowest_most",
-    "below_most",
-    "lens_rate_above",
-    "lens_rate_below",
-];
+/// The claim's audit when it holds; `Err` says why not, or what is wrong with the check itself.
+pub fn check(f: &Facts, args: &Args) -> Result<Audit, String> {
+    let claim = args.text("claim").unwrap_or("(unnamed claim)");
+    let that = args
+        .text("that")
+        .ok_or_else(|| format!("check(...) needs `that`, one of: {}", Kind::known()))?;
+    let kind = Kind::parse(that)?;
+    let mut audit = Audit::new(kind);
+    let c = Claim {
+        facts: f,
+        args,
+        kind,
+        text: claim,
+    };
+    match kind {
+        Kind::Falls | Kind::Rises | Kind::Below | Kind::Above | Kind::Lowest | Kind::Highest => {
+            finals::check(&c, &mut audit)
+        }
+        Kind::Significant | Kind::NotSignificant | Kind::Equivalent => {
+            inference::versus_baseline(&c, &mut audit)
+        }
+        Kind::MeanBelow => inference::mean_below(&c, &mut audit),
+        Kind::LambdaPositive
+        | Kind::LambdaNegative
+        | Kind::LambdaSignVaries
+        | Kind::LambdaFades
+        | Kind::LambdaGrows => lambdas::check(&c, &mut audit),
+        Kind::LowestMost | Kind::BelowMost => curves::check(&c, &mut audit),
+        Kind::LensRateAbove | Kind::LensRateBelow => lens::check(&c, &mut audit),
+    }?;
+    Ok(audit)
+}
 
-/// `Ok(())` when the claim holds; `Err` says why not, or what is wrong with the check itself.
-pub fn check(f: &Facts, args: &Args) -> Result<(), String> {
-    let s = |k: &str| args.text(k);
-    let claim = s("claim").unwrap_or("(unnamed claim)");
-    let that = s("that")
-        .ok_or_else(|| format!("check(...) needs `that`, one of: {}", KINDS.join(", ")))?;
-    let metric = s("metric").unwrap_or("final_loss");
-    let variants: Vec<String> = match args.names("variants") {
-        Some(names) => names,
-        None => f.variants.iter().map(|v| v.variant.to_string()).collect(),
-    };
-    let stat = |name: &str| -> Result<&Stat, String> { f.variant(name)?.metric(metric) };
-    let need = |k: &str| s(k).ok_or_else(|| format!("check(that=\"{that}\") needs `{k}`"));
-    let fail = |numbers: String| Err(format!("claim \"{claim}\" is false: {numbers}"));
-    let listing = |names: &[String]| -> Result<String, String> {
-        let parts: Result<Vec<String>, String> = names
-            .iter()
-            .map(|n| Ok(format!("{n} {}", num(stat(n)?))))
-            .collect();
-        Ok(format!("{metric}: {}", parts?.join(", ")))
-    };
-    match that {
-        "falls" | "rises" => {
-            let falls = that == "falls";
-            for w in variants.windows(2) {
-                let (a, b) = (stat(&w[0])?.mean, stat(&w[1])?.mean);
-                if (falls && b >= a) || (!falls && b <= a) {
-                    return fail(format!(
-                        "{} ({} {} {})",
-                        listing(&variants)?,
-                        w[1],
-                        if falls {
-                            "is not below"
-                        } else {
-                            "is not above"
-                        },
-                        w[0]
-                    ));
-                }
+/// A claim being checked: the facts of its experiment, its arguments, its kind and its words.
+pub(crate) struct Claim<'a> {
+    pub facts: &'a Facts,
+    pub args: &'a Args,
+    pub kind: Kind,
+    pub text: &'a str,
+}
+
+impl Claim<'_> {
+    /// An argument the kind needs.
+    pub fn need(&self, k: &str) -> Result<&str, String> {
+        self.args
+            .text(k)
+            .ok_or_else(|| format!("check(that=\"{}\") needs `{k}`", self.kind))
+    }
+
+    /// A number the kind needs.
+    pub fn need_number(&self, k: &str) -> Result<f64, String> {
+        self.args
+            .number(k)
+            .ok_or_else(|| format!("check(that=\"{}\") needs `{k}`, a number", self.kind))
+    }
+
+    /// The failure of a claim that does not hold, with the numbers that say so.
+    pub fn fail<T>(&self, numbers: impl std::fmt::Display) -> Result<T, String> {
+        Err(format!("claim \"{}\" is false: {numbers}", self.text))
+    }
+
+    /// What is wrong with the check itself (not with the runs).
+    pub fn bad<T>(&self, what: impl std::fmt::Display) -> Result<T, String> {
+        Err(format!("claim \"{}\": {what}", self.text))
+    }
+
+    /// The variants the claim ranges over: `variant="x01"`, `variants=["x01", "x04"]` or
+    /// `variants="all"` (every variant of the experiment); `None` when it names none.
+    pub fn variants(&self) -> Result<Option<Vec<String>>, String> {
+        let one = self.args.text("variant");
+        let list = self.args.names("variants");
+        let word = self.args.text("variants");
+        match (one, list, word) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                self.bad("give `variant` or `variants`, not both")
             }
-            Ok(())
+            (Some(v), None, None) => Ok(Some(vec![v.to_string()])),
+            (None, Some(l), _) if l.is_empty() => self.bad("`variants` names no variant"),
+            (None, Some(l), _) => Ok(Some(l)),
+            (None, None, Some("all")) => Ok(Some(
+                self.facts
+                    .variants
+                    .iter()
+                    .map(|v| v.variant.to_string())
+                    .collect(),
+            )),
+            (None, None, Some(other)) => self.bad(format!(
+                "variants=\"{other}\": give a list like [\"x01\", \"x04\"], or \"all\""
+            )),
+            (None, None, None) => Ok(None),
         }
-        "below" | "above" => {
-            let (v, than) = (need("variant")?, need("than")?);
-            let (a, b) = (stat(v)?.mean, stat(than)?.mean);
-            let holds = if that == "below" { a < b } else { a > b };
-            if holds {
-                Ok(())
-            } else {
-                fail(listing(&[v.to_string(), than.to_string()])?)
-            }
-        }
-        "lowest" | "highest" => {
-            let v = need("variant")?;
-            let me = stat(v)?.mean;
-            for o in variants.iter().filter(|o| o.as_str() != v) {
-                let other = stat(o)?.mean;
-                let beaten = if that == "lowest" {
-                    other <= me
-                } else {
-                    other >= me
-                };
-                if beaten {
-                    return fail(format!(
-                        "{} ({o} is not {} {v})",
-                        listing(&variants)?,
-                        if that == "lowest" { "above" } else { "below" }
-                    ));
-                }
-            }
-            Ok(())
-        }
-        "significant" | "not_significant" => {
-            let v = need("variant")?;
-            let alpha = args.number("alpha").unwrap_or(0.05);
-            let vf = f.variant(v)?;
-            let Some(p) = vf.p_value(metric)? else {
-                let base_n = f
-                    .variant(&f.baseline.to_string())
-                    .map(|b| b.seeds.len())
-                    .unwrap_or(0);
-                return fail(format!(
-                    "no t-test of {v} against {} is possible (n={} and n={base_n}; each needs n≥2)",
-                    f.baseline,
-                    vf.seeds.len()
-                ));
-            };
-            let sig = p < alpha;
-            if sig == (that == "significant") {
-                Ok(())
-            } else {
-                fail(format!(
-                    "Welch t-test of {v} against {} on {metric}: p = {p:.4} (alpha {alpha}); {}",
-                    f.baseline,
-                    listing(&[f.baseline.to_string(), v.to_string()])?
-                ))
-            }
-        }
-        "lambda_positive" | "lambda_negative" | "lambda_sign_varies" | "lambda_fades"
-        | "lambda_grows" => {
-            lambdas::check(f, args, that, claim, need("variant")?, need("component")?)
-        }
-        "lowest_most" | "below_most" => curves::check(f, args, that, claim, need("variant")?),
-        "lens_rate_above" | "lens_rate_below" => lens::check(f, args, that, claim),
-        other => Err(format!(
-            "unknown claim kind that=\"{other}\"; known kinds: {}",
-            KINDS.join(", ")
-        )),
+    }
+
+    /// The metric the claim is about (`metric=`, default `final_loss`).
+    pub fn metric(&self) -> &str {
+        self.args.text("metric").unwrap_or("final_loss")
     }
 }
 
-fn num(s: &Stat) -> String {
-    s.display(5)
-}
+#[cfg(test)]
+mod tests;

@@ -9,6 +9,7 @@ use crate::post::facts::Facts;
 use crate::post::md_escape;
 use crate::post::{claims, derived, generate, lens};
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// What an argument must hold.
@@ -24,6 +25,8 @@ pub enum Type {
     Wholes,
     /// `true` or `false`.
     Flag,
+    /// A list of names, or one word standing for many (`"all"`, `"added"`).
+    Scope,
 }
 
 impl Type {
@@ -35,6 +38,7 @@ impl Type {
             Type::Names => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
             Type::Wholes => v.as_array().is_some_and(|a| a.iter().all(Value::is_u64)),
             Type::Flag => v.is_boolean(),
+            Type::Scope => v.is_string() || Type::Names.accepts(v),
         }
     }
 
@@ -46,6 +50,7 @@ impl Type {
             Type::Names => "a list of names like [\"x00\", \"x01\"]",
             Type::Wholes => "a list of whole numbers like [14, 15]",
             Type::Flag => "true or false",
+            Type::Scope => "a list of names like [\"x01\", \"x04\"], or \"all\"",
         }
     }
 }
@@ -102,6 +107,8 @@ pub struct Scope<'a> {
     pub experiment: Option<&'a str>,
     pub figure_ok: &'a FigureCheck,
     pub setup: &'a Setup<'a>,
+    /// What a claim checked, left here by `check(...)` for the caller.
+    pub audit: RefCell<Option<claims::Audit>>,
 }
 
 impl Scope<'_> {
@@ -185,6 +192,20 @@ pub const FUNCTIONS: &[Function] = &[
         },
     },
     Function {
+        name: "difference",
+        usage: "difference(variant=\"x01\", metric=\"final_loss\", digits=4): mean minus the \
+                baseline's, with its 95% Welch interval",
+        args: &[VARIANT, METRIC, DIGITS],
+        run: |s, a| derived::difference(s.facts, a),
+    },
+    Function {
+        name: "mde",
+        usage: "mde(variant=\"x01\", metric=\"final_loss\", digits=4): the smallest difference to \
+                the baseline these runs would detect (two-sided Welch, alpha 0.05, power 0.8)",
+        args: &[VARIANT, METRIC, DIGITS],
+        run: |s, a| derived::mde(s.facts, a),
+    },
+    Function {
         name: "n_seeds",
         usage: "n_seeds(variant=\"x01\"): number of finished runs",
         args: &[VARIANT],
@@ -215,7 +236,16 @@ pub const FUNCTIONS: &[Function] = &[
             if s.facts.results_table.is_empty() {
                 Err("no results table: no finished runs".into())
             } else {
-                Ok(s.facts.results_table.clone())
+                // Labelled by its experiment where the directive names one: two experiments'
+                // tables are cited as ref(table="results", experiment="...").
+                let label = crate::figures::table::RESULTS_LABEL;
+                Ok(match s.experiment {
+                    Some(e) => s
+                        .facts
+                        .results_table
+                        .replace(&format!("{{#{label}}}"), &format!("{{#{e}/{label}}}")),
+                    None => s.facts.results_table.clone(),
+                })
             }
         },
     },
@@ -272,22 +302,32 @@ pub const FUNCTIONS: &[Function] = &[
             ("claim", Type::Text),
             ("that", Type::Text),
             METRIC,
-            ("variants", Type::Names),
+            ("variants", Type::Scope),
             VARIANT,
             ("than", Type::Text),
             ("alpha", Type::Number),
+            ("within", Type::Number),
+            ("mde_below", Type::Number),
+            ("threshold", Type::Number),
+            ("steps", Type::Whole),
             ("component", Type::Text),
+            ("components", Type::Scope),
             ("layers", Type::Wholes),
             AXIS,
             ("share", Type::Number),
             ("rate", Type::Text),
         ],
-        run: |s, a| claims::check(s.facts, a).map(|_| String::new()),
+        run: |s, a| {
+            let audit = claims::check(s.facts, a)?;
+            *s.audit.borrow_mut() = Some(audit);
+            Ok(String::new())
+        },
     },
     Function {
         name: "lambda_mean",
         usage: "lambda_mean(variant=\"x01\", component=\"x00\", layer=15, digits=2, \
-                aligned=false): a final lambda at one layer, mean ± std over seeds",
+                aligned=false): a final lambda at one layer, mean ± std over seeds \
+                (component=\"x+x00\" at layer 0, where x and x00 coincide)",
         args: &[
             VARIANT,
             ("component", Type::Text),
@@ -343,12 +383,21 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
+/// Every function's name, and `ref` (resolved by its own pass, once figures are numbered).
 pub fn known_names() -> String {
     FUNCTIONS
         .iter()
         .map(|f| f.name)
+        .chain([crate::pipeline::refs::NAME])
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What a call gave: its markdown, and for a claim what it checked.
+#[derive(Debug, Clone)]
+pub struct Called {
+    pub text: String,
+    pub audit: Option<claims::Audit>,
 }
 
 /// Calls `name` with `args` after checking each against the function's list, on the facts of
@@ -359,7 +408,7 @@ pub fn call(
     sources: &Sources,
     figure_ok: &FigureCheck,
     setup: &Setup<'_>,
-) -> Result<String, String> {
+) -> Result<Called, String> {
     let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
         return Err(format!(
             "unknown function `{name}`; known functions: {}",
@@ -401,6 +450,11 @@ pub fn call(
         experiment: named,
         figure_ok,
         setup,
+        audit: RefCell::new(None),
     };
-    (f.run)(&scope, &args)
+    let text = (f.run)(&scope, &args)?;
+    Ok(Called {
+        text,
+        audit: scope.audit.into_inner(),
+    })
 }

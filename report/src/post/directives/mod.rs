@@ -13,7 +13,7 @@ use crate::pipeline::Sources;
 use std::ops::Range;
 use std::sync::Arc;
 
-pub use functions::{known_names, FUNCTIONS};
+pub use functions::{known_names, Called, FUNCTIONS};
 
 /// A directive found in the text: its byte range (braces included) and its inside.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,13 +50,14 @@ pub type FigureCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 /// Renders the description of an experiment's runs (the `setup.md` template).
 pub type Setup<'a> = dyn Fn(&Facts) -> Result<String, String> + 'a;
 
-/// The markdown a directive stands for, or what is wrong with it (its text quoted).
+/// The markdown a directive stands for (and a claim's audit), or what is wrong with it (its
+/// text quoted).
 pub fn expand(
     d: &Directive,
     sources: &Sources,
     figure_ok: &FigureCheck,
     setup: &Setup<'_>,
-) -> Result<String, String> {
+) -> Result<Called, String> {
     let call = parse::parse(&d.body).map_err(|e| {
         format!(
             "directive `{{{{{}}}}}`: {e}; known functions: {}",

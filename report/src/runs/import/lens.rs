@@ -30,6 +30,18 @@ pub struct LensImport {
     pub source: String,
     /// What the printout does not say about itself (its script, its tokens' origin).
     pub notes: Vec<String>,
+    /// Replace a lens imported before that differs (an import never replaces one otherwise).
+    pub force: bool,
+}
+
+/// What an import did to the experiment's lens file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LensWrite {
+    New,
+    /// It already held exactly this import: nothing written.
+    Unchanged,
+    /// `--force`: it held another lens, now replaced.
+    Replaced,
 }
 
 /// The replacement character: what a token that is half of a character decodes to.
@@ -44,8 +56,8 @@ pub fn same_token(a: &str, b: &str) -> Option<bool> {
     }
 }
 
-/// Imports the printout at `file` into `out`; the path of the lens written.
-pub fn import_lens(file: &Path, out: &Path, opts: &LensImport) -> Result<PathBuf> {
+/// Imports the printout at `file` into `out`: the path of the lens, and what was done there.
+pub fn import_lens(file: &Path, out: &Path, opts: &LensImport) -> Result<(PathBuf, LensWrite)> {
     let bad = |message: String| Error::Import {
         path: file.to_owned(),
         line: None,
@@ -61,8 +73,50 @@ pub fn import_lens(file: &Path, out: &Path, opts: &LensImport) -> Result<PathBuf
     if let Some(p) = experiment_lens_problems(&lens, &path).first() {
         return Err(bad(format!("would not make a valid lens: {}", p.message)));
     }
-    runlog::write_lens(&path, &lens)?;
-    Ok(path)
+    let text = runlog::lens_text(&lens).map_err(|e| bad(e.to_string()))?;
+    let done = what_is_there(&path, &text, file, opts.force)?;
+    if done != LensWrite::Unchanged {
+        runlog::write_atomic(&path, text.as_bytes())?;
+    }
+    Ok((path, done))
+}
+
+/// Refuses to replace a lens that differs from `text` without `force`, as run imports do.
+fn what_is_there(path: &Path, text: &str, file: &Path, force: bool) -> Result<LensWrite> {
+    let old = match std::fs::read(path) {
+        Ok(old) => old,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LensWrite::New),
+        // Unreadable is not absent: what it holds cannot be told, so nothing is written over it.
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if old == text.as_bytes() {
+        return Ok(LensWrite::Unchanged);
+    }
+    if force {
+        return Ok(LensWrite::Replaced);
+    }
+    let was = runlog::read_lens(path).map_or_else(
+        |_| "a file that is no readable lens".to_string(),
+        |l| {
+            format!(
+                "a lens of {} from {}",
+                l.variant,
+                l.source
+                    .as_deref()
+                    .unwrap_or("an unnamed source")
+                    .escape_debug()
+            )
+        },
+    );
+    Err(Error::Import {
+        path: path.to_owned(),
+        line: None,
+        message: format!(
+            "already holds {was}, which differs from this import of {}: an import never replaces \
+             a lens; pass --force to replace it",
+            file.display()
+        ),
+    })
 }
 
 /// The lens of a printout; an error says what does not fit the contract.

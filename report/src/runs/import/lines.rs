@@ -1,6 +1,8 @@
 //! One line of a modded-nanogpt log: an evaluation (`step:S/T val_loss:L train_time:Nms
-//! step_avg:Xms`), a list of learned scalars (`step:S/T NAME_lambdas:[v, v, ...]`), or anything
-//! else (the script's source, nvidia-smi, per-step timing lines), which is skipped.
+//! step_avg:Xms`, or `train_time:F.FFFs` as the optimization track prints it), a list of learned
+//! scalars (`step:S/T NAME_lambdas:[v, v, ...]`), or anything else (the script's source,
+//! nvidia-smi, per-step timing lines), which is skipped. report/docs/import-formats.md lists the
+//! forms of every era of modded-nanogpt's records folder.
 //!
 //! A `step:` line glued to other text (`## 61 3step:0/5820 val_loss:...`, as published results
 //! files have it where a header lost its newline) is read from its `step:` on, and says so.
@@ -42,20 +44,20 @@ pub fn read(raw: &str) -> Result<Option<Read<'_>>, String> {
         },
     };
     let Some((step, total, rest)) = split_step(text) else {
+        // An evaluation but for its step (`step:nan/3325 val_loss:...`): a step it needs.
+        if let Some(head) = text
+            .split_whitespace()
+            .next()
+            .filter(|_| text.contains(" val_loss:"))
+        {
+            return Err(format!(
+                "`{head}` is not step:<S>/<T> (whole numbers) in an evaluation line"
+            ));
+        }
         return Ok(None);
     };
-    let line = if let Some(v) = rest.strip_prefix("val_loss:") {
-        let (loss, rest) = v.split_once(' ').unwrap_or((v, ""));
-        let loss = parse_float(loss).ok_or(format!("val_loss '{loss}' is not a number"))?;
-        let time_ms =
-            field(rest, "train_time:", "ms").ok_or("val_loss line without train_time:<N>ms")?;
-        Line::Eval {
-            step,
-            total,
-            loss,
-            time_ms,
-            step_avg_ms: field(rest, "step_avg:", "ms"),
-        }
+    let line = if let Some(fields) = rest.strip_prefix("val_loss:") {
+        eval(step, total, fields)?
     } else if let Some((name, list)) = rest.split_once("_lambdas:") {
         if name.is_empty() || name.contains(char::is_whitespace) {
             return Ok(None);
@@ -74,8 +76,77 @@ pub fn read(raw: &str) -> Result<Option<Read<'_>>, String> {
     Ok(Some(Read { line, glued_to }))
 }
 
+/// The fields after `val_loss:`: the loss first, then `key:value` fields in any order. Only
+/// `train_time` is needed besides the loss; `step_avg` is kept when it reads as a finite number
+/// of ms (`nanms` at step 0 is normal), and other fields (`val_ema_loss`, `ema_beta`, `handoff`,
+/// ...) are not read, whatever they hold.
+fn eval(step: u64, total: u64, fields: &str) -> Result<Line<'static>, String> {
+    let mut tokens = fields.split_whitespace();
+    let loss = tokens.next().unwrap_or("");
+    let loss = parse_float(loss).ok_or(format!("val_loss '{loss}' is not a number"))?;
+    let (mut time, mut avg) = (None, None);
+    for t in tokens {
+        if let Some(v) = t.strip_prefix("train_time:") {
+            time = time.or(Some(v));
+        } else if let Some(v) = t.strip_prefix("step_avg:") {
+            avg = avg.or(Some(v));
+        }
+    }
+    let time = time.ok_or("val_loss line without train_time:<N>ms or train_time:<F>s")?;
+    let time_ms = time_ms(time).ok_or(format!(
+        "train_time '{time}' is not a time like 28089ms or 505.319s"
+    ))?;
+    let step_avg_ms = avg
+        .and_then(|a| a.strip_suffix("ms"))
+        .and_then(parse_float)
+        .filter(|a| a.is_finite());
+    Ok(Line::Eval {
+        step,
+        total,
+        loss,
+        time_ms,
+        step_avg_ms,
+    })
+}
+
+/// A training time as the log states it, in ms: `28089ms` as it is, `505.319s` with its decimal
+/// point moved three places (505319), never multiplied (`261.770 * 1000.0` is
+/// 261769.99999999997). `None` for anything but a plain decimal (`nan`, `1e3s`).
+pub fn time_ms(text: &str) -> Option<f64> {
+    match text.strip_suffix("ms") {
+        Some(ms) => shifted(ms, 0),
+        None => shifted(text.strip_suffix('s')?, 3),
+    }
+}
+
+/// The decimal `-?D+(.D+)?` with its point moved `places` to the right, read once as f64 (so the
+/// result is the double nearest the number the text states).
+fn shifted(text: &str, places: usize) -> Option<f64> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", text),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) if !f.is_empty() => (i, f),
+        Some(_) => return None,
+        None => (body, ""),
+    };
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) {
+        return None;
+    }
+    let moved = frac.len().min(places);
+    let mut s = format!("{sign}{int}{}", &frac[..moved]);
+    s.extend(std::iter::repeat_n('0', places - moved));
+    if frac.len() > moved {
+        s.push('.');
+        s.push_str(&frac[moved..]);
+    }
+    s.parse().ok()
+}
+
 /// Where a `step:<digits>/<digits> ` starts inside a line that does not begin with it.
-fn glued_step(line: &str) -> Option<usize> {
+pub(super) fn glued_step(line: &str) -> Option<usize> {
     line.match_indices("step:")
         .map(|(i, _)| i)
         .find(|&i| split_step(&line[i..]).is_some())
@@ -91,14 +162,6 @@ fn split_step(line: &str) -> Option<(u64, u64, &str)> {
         return None;
     }
     Some((s.parse().ok()?, t.parse().ok()?, rest.trim()))
-}
-
-/// The number after `key` up to `unit` in a `key:123ms` field.
-fn field(text: &str, key: &str, unit: &str) -> Option<f64> {
-    let start = text.find(key)? + key.len();
-    let rest = &text[start..];
-    let end = rest.find(unit)?;
-    parse_float(&rest[..end])
 }
 
 /// Python prints NaN as `nan` and infinities as `inf`; Rust's parser takes both.

@@ -7,12 +7,18 @@
 //! `step:S/T NAME_lambdas:[v, v, ...]` with one value per layer for `x`, `x00`, `x01`, ...,
 //! `unet`, `v`, `ve` ([`lines`] reads one line).
 //!
-//! Passes: read every line (a `step:` line glued to other text is recovered, with a warning
-//! naming file and line) -> evaluations in step order (a step repeated or going back is an
-//! error) -> each lambda line joined to the evaluation of the step it carries, wherever it stands
-//! (published results files group them after all the losses) -> the identity ([`identity`]:
-//! `--variant` must agree with the lambda keys) -> the run checks of `runlog`, so that nothing
-//! is written that the reader would refuse.
+//! The time is printed as `train_time:Nms` (short and medium tracks) or `train_time:F.FFFs`
+//! (optimization track), both read exactly; report/docs/import-formats.md surveys every form the
+//! records folder holds.
+//!
+//! Passes: the lines of the file, or of the one `## NAME` section asked for ([`sections`]: log
+//! lines in several sections are refused, never spliced into one run) -> every line read (a
+//! `step:` line glued to other text is recovered, with a warning naming file and line) ->
+//! evaluations in step order (a step repeated or going back is an error) -> each lambda line
+//! joined to the evaluation of the step it carries, wherever it stands (published results files
+//! group them after all the losses) -> the identity ([`identity`]: `--variant` must agree with
+//! the lambda keys) -> the run checks of `runlog`, so that nothing is written that the reader
+//! would refuse -> [`write`]: never over an existing run without `--force`.
 //!
 //! [`lens`] imports a published logit-lens printout ([`predictions`], Python literals read by
 //! [`pylit`]) as an experiment's lens.
@@ -23,12 +29,16 @@ pub mod lines;
 pub mod predictions;
 pub mod presets;
 pub mod pylit;
+mod sections;
+mod write;
+
+pub use write::{import_all, import_logs, write_run, Imported};
 
 use crate::{Error, Result};
 use lines::Line;
 use runlog::{Metrics, RunInfo, Status, Summary, Variant, Warning};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What the user adds to the logs (`report import` options).
 #[derive(Debug, Clone, Default)]
@@ -41,6 +51,10 @@ pub struct ImportOptions {
     pub hardware: Option<String>,
     /// Where the log was published (repository, file, section), recorded as `config.source`.
     pub source: Option<String>,
+    /// The `## NAME` section of a file of many runs to import (recorded as `config.section`).
+    pub section: Option<String>,
+    /// Replace an existing imported run (never a trained one).
+    pub force: bool,
 }
 
 /// One parsed log, ready to be written as a run.
@@ -55,6 +69,11 @@ pub struct ImportedRun {
     pub warnings: Vec<Warning>,
 }
 
+/// An evaluation as read: its log line, its metrics, its `step_avg` (for the summary).
+type Eval = (usize, Metrics, Option<f64>);
+/// A lambda line as read: its log line, step, name and values.
+type Scalars<'a> = (usize, u64, &'a str, Vec<f64>);
+
 /// Parses the log at `path` into a run; nothing is written.
 pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -65,54 +84,14 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
         line,
         message,
     };
-    let mut evals: Vec<(usize, Metrics, Option<f64>)> = Vec::new();
-    let mut scalars: Vec<(usize, u64, &str, Vec<f64>)> = Vec::new();
     let mut warnings = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let Some(read) = lines::read(raw).map_err(|m| err(Some(n), m))? else {
-            continue;
-        };
-        if let Some(before) = read.glued_to {
-            warnings.push(Warning::new(
-                path,
-                Some(n),
-                format!("a `step:` line glued to other text (`{before}`); read from its `step:`"),
-            ));
-        }
-        match read.line {
-            Line::Eval {
-                step,
-                total,
-                loss,
-                time_ms,
-                step_avg_ms,
-            } => {
-                if let Some((pl, p, _)) = evals.last().filter(|(_, p, _)| p.step >= step) {
-                    return Err(err(
-                        Some(n),
-                        format!(
-                            "val_loss at step {step} after the one at step {} (line {pl}): \
-                             evaluations must go forward, each step once",
-                            p.step
-                        ),
-                    ));
-                }
-                let mut m = Metrics::new(step, time_ms, loss);
-                m.total_steps = Some(total);
-                evals.push((n, m, step_avg_ms));
-            }
-            Line::Scalars {
-                step, name, values, ..
-            } => scalars.push((n, step, name, values)),
-        }
-    }
+    let (mut evals, scalars) = read_lines(path, &text, opts, &mut warnings)?;
     let highest = attach_all(&mut evals, &scalars).map_err(|(line, m)| err(Some(line), m))?;
+    if let Some((line, message)) = half_missing(&scalars) {
+        warnings.push(Warning::new(path, Some(line), message));
+    }
     let Some((_, last, last_step_avg)) = evals.last().cloned() else {
-        return Err(err(
-            None,
-            "no `step:S/T val_loss:...` line: not a modded-nanogpt training log".into(),
-        ));
+        return Err(err(None, no_evaluation(&text)));
     };
     let (variant, seed) = identity::variant_and_seed(path, opts, highest, &mut warnings)?;
     let experiment = identity::experiment(path, opts)?;
@@ -133,10 +112,15 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
         tokens_per_s: None,
         peak_rss_mb: None,
     };
+    let section = opts
+        .section
+        .as_ref()
+        .map(|s| format!("#{s}"))
+        .unwrap_or_default();
     let info = RunInfo {
-        run_id: format!("import:{experiment}/{file_name}"),
+        run_id: format!("import:{experiment}/{file_name}{section}"),
         preset: opts.preset.clone(),
-        config: config(path, opts, &file_name)?,
+        config: config(path, opts, &file_name, last.total_steps)?,
         device: opts.hardware.clone(),
         ..RunInfo::new(&experiment, variant, seed)
     };
@@ -151,9 +135,106 @@ pub fn parse_log(path: &Path, opts: &ImportOptions) -> Result<ImportedRun> {
     Ok(run)
 }
 
-/// run.json's config of an imported run: where it came from (the log's name, `--source`) and
-/// the shape its `--preset` fixes ([`presets`]); a log records no training config of its own.
-fn config(path: &Path, opts: &ImportOptions, file_name: &str) -> Result<serde_json::Value> {
+/// The evaluations (in step order, each step once) and lambda lines of `text`, or of the
+/// section `opts.section` picks; warnings for lines recovered from glued text.
+fn read_lines<'t>(
+    path: &Path,
+    text: &'t str,
+    opts: &ImportOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Vec<Eval>, Vec<Scalars<'t>>)> {
+    let err = |line: Option<usize>, message: String| Error::Import {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    let mut sections = sections::Sections::new(opts.section.as_deref());
+    let (mut evals, mut scalars): (Vec<Eval>, Vec<Scalars>) = (Vec::new(), Vec::new());
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        if !sections.enter(raw, n) {
+            continue;
+        }
+        let Some(read) = lines::read(raw).map_err(|m| err(Some(n), m))? else {
+            continue;
+        };
+        sections.log_line(n).map_err(|m| err(Some(n), m))?;
+        if let Some(before) = read.glued_to {
+            warnings.push(Warning::new(
+                path,
+                Some(n),
+                format!("a `step:` line glued to other text (`{before}`); read from its `step:`"),
+            ));
+        }
+        match read.line {
+            Line::Eval {
+                step,
+                total,
+                loss,
+                time_ms,
+                step_avg_ms,
+            } => {
+                if let Some((pl, p, _)) = evals.last().filter(|(_, p, _)| p.step >= step) {
+                    return Err(err(Some(n), going_back(step, p, *pl)));
+                }
+                let mut m = Metrics::new(step, time_ms, loss);
+                m.total_steps = Some(total);
+                evals.push((n, m, step_avg_ms));
+            }
+            Line::Scalars {
+                step, name, values, ..
+            } => scalars.push((n, step, name, values)),
+        }
+    }
+    sections.finish().map_err(|(line, m)| err(line, m))?;
+    Ok((evals, scalars))
+}
+
+/// Why a file without evaluations is no log to import; llm.c's logs (the records' earliest, and
+/// one medium-track file) print `s:S tel:L` with no training time, which every run needs.
+fn no_evaluation(text: &str) -> String {
+    let llmc = text.lines().any(|l| {
+        l.strip_prefix("s:")
+            .and_then(|r| r.split_once(' '))
+            .is_some_and(|(s, r)| s.bytes().all(|b| b.is_ascii_digit()) && r.starts_with("tel:"))
+    });
+    let mut m = "no `step:S/T val_loss:...` line: not a modded-nanogpt training log".to_owned();
+    if llmc {
+        m.push_str(
+            " (its `s:S tel:L` lines, llm.c's log form, print no training time, which a run needs)",
+        );
+    }
+    m
+}
+
+/// Why an evaluation at `step` cannot follow `prev` (at line `pl`).
+fn going_back(step: u64, prev: &Metrics, pl: usize) -> String {
+    let restarts = step == 0 && prev.total_steps == Some(prev.step);
+    if restarts {
+        format!(
+            "val_loss at step 0 after the run ended at step {} (line {pl}): a second run starts \
+             here; one file (or `## ` section) is one run, so split the file",
+            prev.step
+        )
+    } else {
+        format!(
+            "val_loss at step {step} after the one at step {} (line {pl}): evaluations must go \
+             forward, each step once",
+            prev.step
+        )
+    }
+}
+
+/// run.json's config of an imported run: where it came from (the log's name, `--source`,
+/// `--section`), the shape its `--preset` fixes ([`presets`]) and the one setting every log
+/// prints, its length (`step:S/T`'s T, as `schedule.steps`): runs of different lengths are
+/// different configs, never seeds of one variant.
+fn config(
+    path: &Path,
+    opts: &ImportOptions,
+    file_name: &str,
+    steps: Option<u64>,
+) -> Result<serde_json::Value> {
     let err = |message: String| Error::Import {
         path: path.to_owned(),
         line: None,
@@ -165,6 +246,12 @@ fn config(path: &Path, opts: &ImportOptions, file_name: &str) -> Result<serde_js
     };
     config["imported_from"] = file_name.into();
     config["format"] = "modded-nanogpt log".into();
+    if let Some(steps) = steps {
+        config["schedule"] = serde_json::json!({ "steps": steps });
+    }
+    if let Some(section) = &opts.section {
+        config["section"] = section.as_str().into();
+    }
     if let Some(source) = &opts.source {
         if source.trim().is_empty() || source.chars().any(char::is_control) {
             return Err(err(format!(
@@ -180,8 +267,8 @@ fn config(path: &Path, opts: &ImportOptions, file_name: &str) -> Result<serde_js
 /// whose step has no evaluation, or a list printed twice for one step. Returns the highest
 /// `xNN` lambda key the log printed (the variant it implies) and its line.
 fn attach_all(
-    evals: &mut [(usize, Metrics, Option<f64>)],
-    scalars: &[(usize, u64, &str, Vec<f64>)],
+    evals: &mut [Eval],
+    scalars: &[Scalars],
 ) -> Result<Option<(Variant, usize)>, (usize, String)> {
     let by_step: BTreeMap<u64, usize> = evals
         .iter()
@@ -213,6 +300,35 @@ fn attach_all(
     Ok(highest)
 }
 
+/// A warning when the log prints one half of the value-embedding lambdas (`v_lambdas`) at a
+/// step without the other (`ve_lambdas`): the contract keeps the pair, the missing half `null`.
+fn half_missing(scalars: &[Scalars]) -> Option<(usize, String)> {
+    let steps = |name: &str| -> BTreeMap<u64, usize> {
+        scalars
+            .iter()
+            .filter(|(_, _, n, _)| *n == name)
+            .map(|(line, step, _, _)| (*step, *line))
+            .collect()
+    };
+    let (v, ve) = (steps("v"), steps("ve"));
+    for (has, lacks, name, other, slot) in [(&v, &ve, "v", "ve", 2), (&ve, &v, "ve", "v", 1)] {
+        let alone: Vec<(&u64, &usize)> =
+            has.iter().filter(|(s, _)| !lacks.contains_key(s)).collect();
+        if let Some((step, line)) = alone.first() {
+            return Some((
+                **line,
+                format!(
+                    "{name}_lambdas at step {step} without {other}_lambdas ({} step(s) in all): \
+                     ve_lambdas records the {other} half ({}) as null; the log does not print it",
+                    alone.len(),
+                    if slot == 2 { "the second" } else { "the first" }
+                ),
+            ));
+        }
+    }
+    None
+}
+
 /// Puts one `NAME_lambdas` list into its place in the metrics line.
 fn attach(m: &mut Metrics, name: &str, values: Vec<f64>) {
     match name {
@@ -234,82 +350,4 @@ fn attach(m: &mut Metrics, name: &str, values: Vec<f64>) {
         // Other learned scalars a future script may print have no place in the contract yet.
         _ => {}
     }
-}
-
-/// Writes a parsed log as `out/<experiment>/<variant>-s<seed>/`; returns that folder. A folder
-/// holding a run that was not imported (a trainer run) is never overwritten.
-pub fn write_run(run: &ImportedRun, out: &Path) -> Result<PathBuf> {
-    let dir = out
-        .join(&run.info.experiment)
-        .join(run.info.identity().dir_name());
-    let run_file = dir.join(runlog::RUN_FILE);
-    if let Ok(old) = std::fs::read_to_string(&run_file) {
-        let imported = serde_json::from_str::<serde_json::Value>(&old)
-            .ok()
-            .and_then(|i| Some(i.get("run_id")?.as_str()?.starts_with("import:")))
-            .unwrap_or(false);
-        if !imported {
-            return Err(Error::Import {
-                path: run_file,
-                line: None,
-                message: "already holds a run that was not imported; refusing to overwrite it \
-                          (choose another --out, --experiment or --seed)"
-                    .into(),
-            });
-        }
-    }
-    let mut lines = String::new();
-    for m in &run.metrics {
-        let line = serde_json::to_string(m).map_err(|e| Error::Import {
-            path: dir.join(runlog::METRICS_FILE),
-            line: None,
-            message: e.to_string(),
-        })?;
-        lines.push_str(&line);
-        lines.push('\n');
-    }
-    runlog::write_json_atomic(&run_file, &run.info)?;
-    runlog::write_atomic(&dir.join(runlog::METRICS_FILE), lines.as_bytes())?;
-    runlog::write_json_atomic(&dir.join(runlog::SUMMARY_FILE), &run.summary)?;
-    Ok(dir)
-}
-
-/// Imports every log; two logs that would land in the same run folder are an error naming both.
-/// Nothing is written unless every log parses and passes the run checks.
-pub fn import_logs(paths: &[PathBuf], out: &Path, opts: &ImportOptions) -> Result<Vec<PathBuf>> {
-    Ok(import_all(paths, out, opts)?.0)
-}
-
-/// [`import_logs`], with the warnings (glued lines recovered) of every log.
-pub fn import_all(
-    paths: &[PathBuf],
-    out: &Path,
-    opts: &ImportOptions,
-) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
-    let parsed: Vec<ImportedRun> = paths
-        .iter()
-        .map(|p| parse_log(p, opts))
-        .collect::<Result<_>>()?;
-    let mut seen: BTreeMap<runlog::RunIdentity, &Path> = BTreeMap::new();
-    for (run, path) in parsed.iter().zip(paths) {
-        if let Some(first) = seen.insert(run.info.identity(), path) {
-            return Err(Error::Import {
-                path: path.clone(),
-                line: None,
-                message: format!(
-                    "would become the same run ({} seed {}) as {}; give each its own --seed or \
-                     import them separately",
-                    run.info.variant,
-                    run.info.seed,
-                    first.display()
-                ),
-            });
-        }
-    }
-    let dirs = parsed
-        .iter()
-        .map(|r| write_run(r, out))
-        .collect::<Result<_>>()?;
-    let warnings = parsed.into_iter().flat_map(|r| r.warnings).collect();
-    Ok((dirs, warnings))
 }

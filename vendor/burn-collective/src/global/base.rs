@@ -4,6 +4,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct NodeId(u32);
 
+impl NodeId {
+    /// Patched in: the number itself (the orchestrator numbers a group's nodes by rank).
+    pub fn index(&self) -> u32 {
+        self.0
+    }
+}
+
 impl From<u32> for NodeId {
     fn from(value: u32) -> Self {
         Self(value)

@@ -17,6 +17,13 @@ impl RequestId {
     }
 }
 
+impl RequestId {
+    /// Patched in: a given id (the wire helpers of the tests).
+    pub(crate) fn from_raw(id: u32) -> Self {
+        Self(id)
+    }
+}
+
 impl Default for RequestId {
     fn default() -> Self {
         Self::new()
@@ -35,6 +42,11 @@ impl SessionId {
         Self {
             id: IdGenerator::generate(),
         }
+    }
+
+    /// Patched in: a given id (the wire helpers of the tests).
+    pub(crate) fn from_raw(id: u64) -> Self {
+        Self { id }
     }
 }
 
@@ -123,6 +135,13 @@ pub enum GlobalCollectiveError {
     WrongOrchestratorResponse,
     /// Node couldn't connect to coordinator
     OrchestratorUnreachable,
+
+    /// Patched in: a second socket of the same kind claimed a session
+    SessionTaken,
+    /// Patched in: the session was dropped (its client read none of its responses)
+    SessionDropped,
+    /// Patched in: the orchestrator refused this node (a wrong or missing token)
+    OrchestratorRefused(String),
 }
 
 impl<E: CommunicationError> From<E> for GlobalCollectiveError {

@@ -74,12 +74,16 @@ where
     let slice_ranges = get_ring_reduce_slice_ranges(shape[slice_dim], ring.len());
     let mut slices = slice_tensor::<B>(tensor, slice_dim, slice_ranges);
 
+    // Patched: errors, not panics, for a ring without this node or a node without an address.
     let mut send_slice_idx = ring
         .iter()
         .position(|id| *id == node)
-        .expect("Node is in ring");
+        .ok_or(GlobalCollectiveError::AllReduceParamsMismatch)?;
     let prev_node_idx = (send_slice_idx + ring.len() - 1) % ring.len(); // +ring.len for overflow
-    let prev_node = nodes.get(&ring[prev_node_idx]).unwrap();
+    let prev_id = ring[prev_node_idx];
+    let prev_node = nodes
+        .get(&prev_id)
+        .ok_or(GlobalCollectiveError::PeerLost(prev_id))?;
     let mut transfer_counter: u64 = 0;
 
     // Phase 1: add
@@ -88,7 +92,7 @@ where
         &mut transfer_counter,
         &mut send_slice_idx,
         true,
-        prev_node.clone(),
+        (prev_id, prev_node.clone()),
         &data_service,
         device,
     )
@@ -100,14 +104,14 @@ where
         &mut transfer_counter,
         &mut send_slice_idx,
         false,
-        prev_node.clone(),
+        (prev_id, prev_node.clone()),
         &data_service,
         device,
     )
     .await?;
 
     // Wait for all nodes to finish
-    sync_service.sync().await;
+    sync_service.sync().await?;
 
     // merge slices
     Ok(B::float_cat(slices, slice_dim))
@@ -126,7 +130,7 @@ async fn do_cycles<B, P>(
     transfer_counter: &mut u64,
     send_slice_idx: &mut usize,
     is_phase_one: bool,
-    prev_node: Address,
+    (prev_id, prev_node): (NodeId, Address),
     data_service: &Arc<TensorDataService<B, P>>,
     device: &B::Device,
 ) -> Result<(), GlobalCollectiveError>
@@ -155,14 +159,21 @@ where
             tokio::spawn(async move { data_client.download_tensor(next_node, transfer_id).await })
         };
 
-        upload.await.unwrap();
-        let download = download.await.unwrap();
+        // Patched: a lost peer is an error naming it (0.21.0: panics).
+        let lost = |_| GlobalCollectiveError::PeerLost(prev_id);
+        upload.await.map_err(lost)?;
+        let download = download
+            .await
+            .map_err(lost)?
+            .ok_or(GlobalCollectiveError::PeerLost(prev_id))?;
         if is_phase_one {
-            let download = download.expect("Peer closed download connection");
             let tensor = B::float_from_data(download, device);
+            if slices[recv_slice_idx].shape() != tensor.shape() {
+                return Err(GlobalCollectiveError::PeerSentIncoherentTensor);
+            }
             slices[recv_slice_idx] = B::float_add(slices[recv_slice_idx].clone(), tensor);
         } else {
-            let tensor = B::float_from_data(download.unwrap(), device);
+            let tensor = B::float_from_data(download, device);
             let old_shape = slices[recv_slice_idx].shape();
             if old_shape != tensor.shape() {
                 return Err(GlobalCollectiveError::PeerSentIncoherentTensor);

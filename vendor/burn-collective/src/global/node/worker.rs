@@ -1,6 +1,6 @@
 use std::{collections::HashMap, marker::PhantomData, sync::Arc, time::Duration};
 
-use burn_communication::{Address, CommunicationChannel, Message, ProtocolClient};
+use burn_communication::{Address, CommunicationChannel, ConnectError, Message, ProtocolClient};
 use tokio::{
     runtime::Runtime,
     sync::{
@@ -21,19 +21,30 @@ pub(crate) struct GlobalClientWorker<P: ProtocolClient> {
     handle: Option<JoinHandle<Result<(), GlobalCollectiveError>>>,
     cancel_token: CancellationToken,
     request_sender: Sender<ClientRequest>,
+    // Patched in: why the connection to the orchestrator failed, for the requests that wait.
+    failure: Arc<std::sync::Mutex<Option<GlobalCollectiveError>>>,
     _phantom_data: PhantomData<P>,
 }
 
 // Rename
 struct GlobalClientWorkerState {
     requests: HashMap<RequestId, Sender<RemoteResponse>>,
+    // Patched in: no response can come any more (the connection is lost).
+    closed: bool,
 }
 
 impl GlobalClientWorkerState {
     fn new() -> Self {
         Self {
             requests: HashMap::new(),
+            closed: false,
         }
+    }
+
+    /// Patched in: the requests waiting, and those to come, learn that no response will come.
+    fn close(&mut self) {
+        self.closed = true;
+        self.requests.clear();
     }
 }
 
@@ -59,18 +70,21 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         let (request_sender, request_recv) = tokio::sync::mpsc::channel::<ClientRequest>(10);
 
         let state = Arc::new(Mutex::new(GlobalClientWorkerState::new()));
+        let failure = Arc::new(std::sync::Mutex::new(None));
 
         let handle = runtime.spawn(Self::start(
             state,
             cancel_token.clone(),
             global_address.clone(),
             request_recv,
+            failure.clone(),
         ));
 
         Self {
             handle: Some(handle),
             cancel_token,
             request_sender,
+            failure,
             _phantom_data: PhantomData,
         }
     }
@@ -81,9 +95,17 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         cancel_token: CancellationToken,
         global_address: Address,
         request_recv: Receiver<ClientRequest>,
+        failure: Arc<std::sync::Mutex<Option<GlobalCollectiveError>>>,
     ) -> Result<(), GlobalCollectiveError> {
         // Init the connection.
-        let (request, response) = Self::init_connection(&global_address).await?;
+        let (request, response) = match Self::init_connection(&global_address).await {
+            Ok(streams) => streams,
+            Err(err) => {
+                // Patched: recorded before the requests waiting are dropped (and so answered).
+                *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.clone());
+                return Err(err);
+            }
+        };
 
         // Websocket async worker loading responses from the server.
         let response_handle = tokio::spawn(Self::response_loader(
@@ -130,12 +152,9 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
             session_id,
         ));
 
-        let Ok(Some(request)) = stream_request.await else {
-            return Err(GlobalCollectiveError::OrchestratorUnreachable);
-        };
-        let Ok(Some(response)) = stream_response.await else {
-            return Err(GlobalCollectiveError::OrchestratorUnreachable);
-        };
+        let unreachable = |_| GlobalCollectiveError::OrchestratorUnreachable;
+        let request = stream_request.await.map_err(unreachable)??;
+        let response = stream_response.await.map_err(unreachable)??;
 
         Ok((request, response))
     }
@@ -147,28 +166,34 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         retry_pause: Duration,
         retry_max: Option<u32>,
         session_id: SessionId,
-    ) -> Option<C::Channel> {
+    ) -> Result<C::Channel, GlobalCollectiveError> {
         let mut retries = 0;
         loop {
             if let Some(max) = retry_max
                 && retries >= max
             {
                 log::warn!("Failed to connect to {address} after {max} retries.");
-                return None;
+                return Err(GlobalCollectiveError::OrchestratorUnreachable);
             }
 
             // Try to connect to the request address.
             println!("Connecting to {address} ...");
-            let result = C::connect(address.clone(), route).await;
-
-            if let Some(mut stream) = result {
-                let init_msg = CollectiveMessage::Init(session_id);
-                let bytes: bytes::Bytes = rmp_serde::to_vec(&init_msg).unwrap().into();
-                stream
-                    .send(Message::new(bytes))
-                    .await
-                    .expect("Can send the init message on the websocket.");
-                return Some(stream);
+            // Patched: a refusal (wrong token) ends the retries; a failed send retries
+            // (0.21.0 retried a refusal forever and panicked on the send).
+            match C::connect_checked(address.clone(), route).await {
+                Ok(mut stream) => {
+                    let init_msg = CollectiveMessage::Init(session_id);
+                    let bytes = rmp_serde::to_vec(&init_msg)
+                        .map_err(|_| GlobalCollectiveError::InvalidMessage)?;
+                    match stream.send(Message::new(bytes.into())).await {
+                        Ok(()) => return Ok(stream),
+                        Err(err) => log::warn!("{address}: {err:?}"),
+                    }
+                }
+                Err(ConnectError::Refused(why)) => {
+                    return Err(GlobalCollectiveError::OrchestratorRefused(why));
+                }
+                Err(ConnectError::Unreachable) => {}
             }
 
             println!("Failed to connect to {address}, retrying... Attempt #{retries}");
@@ -190,8 +215,10 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
 
             self.cancel_token.cancel();
 
-            if let Err(e) = handle.await.unwrap() {
-                log::error!("Connection error {e:?}");
+            match handle.await {
+                Ok(Err(e)) => log::error!("Connection error {e:?}"),
+                Err(e) => log::error!("Connection task failed: {e:?}"),
+                Ok(Ok(())) => {}
             }
         }
 
@@ -222,14 +249,19 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
                                 break;
                             };
 
-                            let response: CollectiveMessageResponse = rmp_serde::from_slice(&response.data)
-                                .expect("Can deserialize messages from the websocket.");
+                            // Patched: a response that does not decode ends the connection, one
+                            // to no request of ours is ignored (0.21.0: panics).
+                            let Ok(response) = rmp_serde::from_slice::<CollectiveMessageResponse>(&response.data) else {
+                                log::error!("The orchestrator sent something other than a response");
+                                break;
+                            };
                             let state_resp = state.lock().await;
-                            let response_callback = state_resp
-                                .requests
-                                .get(&response.request_id)
-                                .expect("Got a response to an unknown request");
-                            response_callback.send(response.content).await.unwrap();
+                            match state_resp.requests.get(&response.request_id) {
+                                Some(callback) => {
+                                    let _ = callback.send(response.content).await;
+                                }
+                                None => log::warn!("A response to no request: {response:?}"),
+                            }
                         }
                     }
                 }
@@ -237,10 +269,11 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         }
 
         log::info!("Worker closing connection");
-        stream_response
-            .close()
-            .await
-            .expect("Can close the websocket stream.");
+        // Patched: the requests still waiting learn that no response will come.
+        state.lock().await.close();
+        if let Err(err) = stream_response.close().await {
+            log::warn!("Closing the response stream: {err:?}");
+        }
     }
 
     async fn request_sender(
@@ -255,8 +288,9 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
                     break;
                 },
                 request = request_recv.recv() => {
+                    // Patched: 0.21.0 went on polling a closed channel (a busy loop).
                     let Some(request) = request else {
-                        continue;
+                        break;
                     };
 
                     let id = RequestId::new();
@@ -264,34 +298,50 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
                     // Register the callback if there is one
                     {
                         let mut state = worker.lock().await;
+                        if state.closed {
+                            // Patched: dropping the callback answers the request with an error.
+                            continue;
+                        }
                         state.requests.insert(id, request.callback);
                     }
 
                     let request = CollectiveMessage::Request(id, request.request);
 
-                    let bytes = rmp_serde::to_vec::<CollectiveMessage>(&request)
-                        .expect("Can serialize tasks to bytes.")
-                        .into();
-                    stream_request
-                        .send(Message::new(bytes))
-                        .await
-                        .expect("Can send the message on the websocket.");
+                    let Ok(bytes) = rmp_serde::to_vec::<CollectiveMessage>(&request) else {
+                        log::error!("A request that does not serialise: {request:?}");
+                        continue;
+                    };
+                    // Patched: a lost orchestrator ends the worker (0.21.0: a panic).
+                    if let Err(err) = stream_request.send(Message::new(bytes.into())).await {
+                        log::error!("Sending to the orchestrator: {err:?}");
+                        worker.lock().await.close();
+                        break;
+                    }
                 }
             }
         }
 
         log::info!("Worker closing connection");
-        stream_request
-            .close()
-            .await
-            .expect("Can send the close message on the websocket.");
+        if let Err(err) = stream_request.close().await {
+            log::warn!("Closing the request stream: {err:?}");
+        }
     }
 
+    /// The orchestrator's response; an error response when the connection to it is lost
+    /// (patched: 0.21.0 panicked).
     pub(crate) async fn request(&self, req: RemoteRequest) -> RemoteResponse {
         let (callback, mut response_recv) = tokio::sync::mpsc::channel::<RemoteResponse>(10);
         let client_req = ClientRequest::new(req, callback);
-        self.request_sender.send(client_req).await.unwrap();
-
-        response_recv.recv().await.unwrap()
+        if self.request_sender.send(client_req).await.is_ok()
+            && let Some(response) = response_recv.recv().await
+        {
+            return response;
+        }
+        let failure = self
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        RemoteResponse::Error(failure.unwrap_or(GlobalCollectiveError::OrchestratorUnreachable))
     }
 }

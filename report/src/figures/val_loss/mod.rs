@@ -10,13 +10,18 @@
 //! note under its title, and marks with a diamond where the seeds end on average (their mean
 //! final time and mean final loss), which lies past the line's end and below it.
 //!
-//! The wide rendition keeps the legend inside the chart; the phone one puts it under the chart,
-//! where it covers no line.
+//! Each variant is drawn in its cue (colour, dash, marker; [`super::series`]): a marker of its
+//! shape ends its line, the bands are light fills under thin edges, and markers that would
+//! collide are moved apart with a thin leader to where they belong. The legend goes into a
+//! corner of the chart that covers no data, else under the chart ([`draw`]).
+
+mod draw;
 
 use super::clip::clip;
-use super::look::Look;
+use super::look::{Key, Look};
 use super::range::padded;
-use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
+use super::series::Band;
+use super::style::{self, Cue};
 use super::Plot;
 use crate::runs::RunSet;
 use crate::stats::{mean_curve, Axis};
@@ -27,20 +32,16 @@ use runlog::Variant;
 /// One variant's line, already cut to the window.
 struct Line {
     label: String,
-    colour: RGBColor,
+    cue: Cue,
     mean: Vec<(f64, f64)>,
-    /// The band's outline: upper edge left to right, then lower edge right to left.
-    band: Option<Vec<(f64, f64)>>,
-    /// The data ends inside the window (the runs stopped there): marked with a dot so the end
-    /// of a run does not read as a cut.
-    ends_inside: bool,
+    band: Option<Band>,
     /// By time: the seeds' mean final (time, loss), when inside the window.
     final_mark: Option<(f64, f64)>,
 }
 
 /// Under the title of a figure by training time.
-const TIME_NOTE: &str = "Each mean line ends where its variant's fastest seed ends; a diamond \
-                         marks the mean final time and loss of its seeds";
+const TIME_NOTE: &str = "Each mean line ends where its variant's fastest seed ends; a hollow \
+                         marker of its shape marks the mean final time and loss of its seeds";
 
 /// A val-loss figure ready to draw: lines cut to the window and the axis ranges.
 pub struct ValLossPlot {
@@ -95,11 +96,11 @@ impl ValLossPlot {
             let band = c.std.as_ref().map(|s| {
                 let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
                 let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
-                let mut outline = clip(&c.x, &up, a, b);
-                outline.extend(clip(&c.x, &lo, a, b).into_iter().rev());
-                outline
+                Band {
+                    upper: clip(&c.x, &up, a, b),
+                    lower: clip(&c.x, &lo, a, b),
+                }
             });
-            let ends_inside = c.x[c.x.len() - 1] < b;
             let final_mark = match axis {
                 Axis::Step => None,
                 Axis::Time => mean_final(&runs.result_runs(*variant)),
@@ -118,17 +119,16 @@ impl ValLossPlot {
             };
             lines.push(Line {
                 label: format!("{variant}{role} (n={}{note})", c.n),
-                colour: style::variant_colour(&variant.to_string(), *i),
+                cue: style::variant_cue(&variant.to_string(), *i),
                 mean,
                 band,
-                ends_inside,
                 final_mark,
             });
         }
         let ys = lines.iter().flat_map(|l| {
             l.mean
                 .iter()
-                .chain(l.band.iter().flatten())
+                .chain(l.band.iter().flat_map(|b| b.upper.iter().chain(&b.lower)))
                 .chain(l.final_mark.iter())
                 .map(|p| p.1)
         });
@@ -195,28 +195,19 @@ fn too_large(runs: &RunSet) -> String {
     format!("cannot draw: a validation loss of {v:e} ({at}) leaves no axis that spans the losses")
 }
 
-/// Height of the phone rendition's chart, below its title and above its legend.
-const PHONE_CHART_H: i32 = 640;
-
 impl ValLossPlot {
-    fn legend(&self) -> Vec<(String, RGBColor)> {
+    fn legend(&self) -> Vec<Key> {
         self.lines
             .iter()
-            .map(|l| (l.label.clone(), l.colour))
+            .map(|l| Key::new(l.label.clone(), l.cue))
             .collect()
     }
 }
 
 impl Plot for ValLossPlot {
     fn size(&self, look: &Look) -> (u32, u32) {
-        let note = self.note.map_or(0, |n| look.note_height(n));
-        if look.is_phone() {
-            let legend = look.legend_height(&self.legend(), look.width as i32);
-            let h = look.title_height(&self.title()) + note + PHONE_CHART_H + legend;
-            (look.width, h as u32)
-        } else {
-            (look.width, 1050 + note as u32)
-        }
+        let frame = self.frame(look);
+        (look.width, frame.height as u32)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -224,116 +215,7 @@ impl Plot for ValLossPlot {
         root: &DrawingArea<DB, Shift>,
         look: &Look,
     ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        let title_h = look.draw_title(root, &self.title()).map_err(e)?;
-        let (_, body) = root.split_vertically(title_h);
-        let body = match self.note {
-            Some(note) => {
-                let h = look.draw_note(&body, note).map_err(e)?;
-                body.split_vertically(h).1
-            }
-            None => body,
-        };
-        let (chart_area, legend_area) = if look.is_phone() {
-            let (c, l) = body.split_vertically(PHONE_CHART_H);
-            (c, Some(l))
-        } else {
-            (body, None)
-        };
-        let (x0, x1) = self.x_range;
-        let (y0, y1) = self.y_range;
-        let (tick, label) = (look.tick as i32, look.label as i32);
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(if look.is_phone() { 16 } else { 36 })
-            .margin_top(0)
-            .x_label_area_size(tick + label + 44)
-            .y_label_area_size(3 * tick + label + 24)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        let x_ticks = if look.is_phone() { 5 } else { 8 };
-        let (dx, dy) = (
-            style::decimals_for(x0, x1, x_ticks),
-            style::decimals_for(y0, y1, 8),
-        );
-        let x_desc = match self.axis {
-            Axis::Step => "step",
-            Axis::Time => "training time (s)",
-        };
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("validation loss")
-            .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
-            .label_style((FONT, look.tick).into_font().color(&TEXT))
-            .x_label_formatter(&|v| format!("{v:.dx$}"))
-            .y_label_formatter(&|v| format!("{v:.dy$}"))
-            .x_labels(x_ticks)
-            .y_labels(8)
-            .bold_line_style(GRID.stroke_width(2))
-            .light_line_style(BACKGROUND)
-            .axis_style(TEXT.stroke_width(2))
-            .draw()
-            .map_err(e)?;
-        // Bands first, so no band covers another variant's line.
-        for l in &self.lines {
-            if let Some(band) = &l.band {
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        band.clone(),
-                        l.colour.mix(0.16).filled(),
-                    )))
-                    .map_err(e)?;
-            }
-        }
-        for l in &self.lines {
-            let colour = l.colour;
-            chart
-                .draw_series(LineSeries::new(l.mean.clone(), colour.stroke_width(4)))
-                .map_err(e)?
-                .label(l.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 44, y)], colour.stroke_width(6))
-                });
-        }
-        for l in self.lines.iter().filter(|l| l.ends_inside) {
-            if let Some(&end) = l.mean.last() {
-                chart
-                    .draw_series(std::iter::once(Circle::new(end, 7, l.colour.filled())))
-                    .map_err(e)?;
-            }
-        }
-        // Where the seeds end on average: a diamond, outlined so it reads on any line.
-        let r = if look.is_phone() { 10 } else { 14 };
-        for l in &self.lines {
-            if let Some(at) = l.final_mark {
-                let diamond = vec![(0, -r), (r, 0), (0, r), (-r, 0)];
-                chart
-                    .draw_series(std::iter::once(
-                        EmptyElement::at(at)
-                            + Polygon::new(diamond.clone(), l.colour.filled())
-                            + PathElement::new(
-                                diamond.into_iter().chain([(0, -r)]).collect::<Vec<_>>(),
-                                BACKGROUND.stroke_width(2),
-                            ),
-                    ))
-                    .map_err(e)?;
-            }
-        }
-        match legend_area {
-            Some(area) => look.draw_legend(&area, &self.legend()).map_err(e)?,
-            None => chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FONT, look.tick).into_font().color(&TEXT))
-                .background_style(BACKGROUND.mix(0.92))
-                .border_style(GRID.stroke_width(2))
-                .legend_area_size(60)
-                .margin(24)
-                .draw()
-                .map_err(e)?,
-        }
-        root.present().map_err(e)
+        self.draw_in(root, look)
     }
 
     fn gist(&self) -> String {
