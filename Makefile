@@ -49,7 +49,7 @@ run: build ## train one ablation: make run VARIANT=x02 SEED=0
 sweep: build ## every variant x seed not already finished with the same config
 	$(BIN)/trainer sweep --experiment $(EXPERIMENT) --variants $(VARIANTS) --seeds $(SEEDS) --preset $(PRESET) --threads $(THREADS)
 
-publish: post ## commit site/ to the gh-pages branch of site.toml's remote (or REMOTE=...)
+publish: build-report ## build the committed tree (HEAD) and commit that site to the gh-pages branch of site.toml's remote (or REMOTE=...)
 	$(BIN)/report publish $(if $(REMOTE),--remote $(REMOTE))
 
 serve: build-report ## local preview that rebuilds on change

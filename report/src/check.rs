@@ -26,10 +26,10 @@ pub struct Checked {
 
 /// A build of `o`'s inputs into a temporary folder, and what it found.
 pub fn check(o: &BuildOptions) -> Result<Checked, String> {
-    let tmp = tempdir()?;
+    let tmp = crate::temp::TempDir::new("report-check")?;
     let mut o = o.clone();
-    o.out = tmp.0.join("site");
-    o.images = tmp.0.join("images");
+    o.out = tmp.path().join("site");
+    o.images = tmp.path().join("images");
     let outcome = build(&o)?;
     let (notes, problems) = outcome
         .problems
@@ -99,22 +99,4 @@ pub fn claim_lines(r: &Record, all: bool) -> Vec<String> {
     out.extend(audit.found.iter().map(|f| format!("  found: {f}")));
     out.extend(audit.left_out.iter().map(|l| format!("  left out: {l}")));
     out
-}
-
-/// A temporary folder removed on drop (std only: tempfile is a test dependency here).
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir() -> Result<TempDir, String> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let p = std::env::temp_dir().join(format!("report-check-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-    Ok(TempDir(p))
 }

@@ -152,9 +152,7 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
         match k.trim() {
             "title" => fm.title = Some(v),
             "date" => {
-                if !is_date(&v) {
-                    return Err((lineno, format!("date `{v}` is not YYYY-MM-DD")));
-                }
+                check_date(&v).map_err(|m| (lineno, format!("date `{v}` {m}")))?;
                 fm.date = Some(v)
             }
             "experiment" | "experiments" => {
@@ -196,22 +194,22 @@ fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
     } else {
         v
     };
-    let names: Vec<String> = list
-        .split(if key == "experiments" { ',' } else { '\n' })
-        .map(|n| unquote(n.trim()).to_string())
-        .collect();
+    let names: Vec<String> = if key == "experiments" {
+        list.split(',')
+            .map(|n| unquote(n.trim()).to_string())
+            .collect()
+    } else {
+        // One name, already read as YAML reads it: `"a\nb"` is one bad name, never two.
+        vec![v.trim().to_string()]
+    };
     let mut seen: Vec<&String> = Vec::new();
     for n in &names {
-        let plain = !matches!(n.as_str(), "" | "." | "..")
-            && !n.contains(['/', '\\', '[', ']', ','])
-            && !n.chars().any(char::is_control);
-        if !plain {
-            return Err(format!(
-                "{key}: `{}` is not an experiment name (a plain folder name under runs/; \
-                 several are `experiments: [a, b]`)",
-                n.escape_debug()
-            ));
-        }
+        runlog::check_name("experiment", n).map_err(|e| {
+            format!(
+                "{key}: {e}; an experiment is a folder under runs/, several are \
+                 `experiments: [a, b]`"
+            )
+        })?;
         if seen.contains(&n) {
             return Err(format!("{key}: `{n}` is named twice"));
         }
@@ -331,14 +329,41 @@ impl FrontMatter {
     }
 }
 
-fn is_date(v: &str) -> bool {
+/// `YYYY-MM-DD`, a day of the calendar (the feed and the index show it as one): the error says
+/// what is wrong.
+fn check_date(v: &str) -> Result<(), String> {
     let b = v.as_bytes();
-    b.len() == 10
+    let shaped = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return Err("is not YYYY-MM-DD".into());
+    }
+    let num = |r: std::ops::Range<usize>| v[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    if year == 0 {
+        return Err("is not a calendar date: there is no year 0000".into());
+    }
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => {
+            return Err(format!(
+                "is not a calendar date: there is no month {month:02}"
+            ))
+        }
+    };
+    if day == 0 || day > days {
+        return Err(format!(
+            "is not a calendar date: {year:04}-{month:02} has days 01 to {days}"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -372,6 +397,30 @@ mod tests {
         assert_eq!(line, 3);
         assert!(msg.contains("authr") && msg.contains("experiment"), "{msg}");
         assert!(split_front_matter("---\ndate: 20 May\n---\n").is_err());
+        for (date, says) in [
+            (
+                "2026-02-30",
+                "date `2026-02-30` is not a calendar date: 2026-02 has days 01 to 28",
+            ),
+            ("2024-02-30", "2024-02 has days 01 to 29"),
+            (
+                "0000-00-00",
+                "date `0000-00-00` is not a calendar date: there is no year 0000",
+            ),
+            ("2026-13-01", "there is no month 13"),
+            ("2026-04-31", "2026-04 has days 01 to 30"),
+            ("2026-01-00", "2026-01 has days 01 to 31"),
+        ] {
+            let (line, msg) =
+                split_front_matter(&format!("---\ntitle: T\ndate: {date}\n---\n")).unwrap_err();
+            assert_eq!(line, 3);
+            assert!(msg.contains(says), "{date}: {msg}");
+        }
+        for ok in ["2024-02-29", "2000-02-29", "1999-12-31", "2026-01-31"] {
+            let fm = format!("---\ndate: {ok}\n---\n");
+            assert!(split_front_matter(&fm).is_ok(), "{ok}");
+        }
+        assert!(split_front_matter("---\ndate: 1900-02-29\n---\n").is_err());
         assert!(split_front_matter("---\ntitle: a\n").is_err());
         // A byte order mark before the front matter does not hide it.
         let (fm, off) = split_front_matter("\u{feff}---\ntitle: T\n---\n# B\n").unwrap();
@@ -386,11 +435,23 @@ mod tests {
         assert_eq!(fm.experiments, ["tiny", "x0-experiment"]);
         for (text, says) in [
             ("experiments: [a, a]", "`a` is named twice"),
-            ("experiments: [a, ../b]", "`../b` is not an experiment name"),
-            ("experiments: []", "`` is not an experiment name"),
+            (
+                "experiments: [a, ../b]",
+                "experiments: experiment \"../b\" is not a plain name: it holds a path separator",
+            ),
+            (
+                "experiments: []",
+                "experiments: experiment \"\" is not a plain name: it is empty",
+            ),
             ("experiments: [a, b", "a list is `[a, b]`"),
             ("experiment: a\nexperiments: [b]", "given twice"),
-            ("experiment: a, b/c", "not an experiment name"),
+            ("experiment: a, b/c", "is not a plain name"),
+            ("experiment: $(touch x)", "is not a plain name"),
+            // YAML reads the escape: one name with a line break in it, not two names.
+            (
+                "experiment: \"a\\nb\"",
+                "experiment: experiment \"a\\nb\" is not a plain name: it holds a line break",
+            ),
         ] {
             let (_, msg) = split_front_matter(&format!("---\n{text}\n---\n")).unwrap_err();
             assert!(msg.contains(says), "{text}: {msg}");

@@ -40,5 +40,6 @@ pub mod site;
 pub mod site_bench;
 pub mod site_cli;
 pub mod stats;
+mod temp;
 
 pub use error::{Error, Result};

@@ -1,7 +1,11 @@
 //! The site's part of `report bench`: wall time of a whole `report build` (runs loaded, figures
 //! drawn, drafts filled, pages written) into a fresh folder each time, for
 //! 1. the repository's posts/ with its runs/ (skipped when there is no posts/), and
-//! 2. the seed draft with the 16 x0-experiment runs, imported (skipped when absent);
+//! 2. the seed draft with the 16 x0-experiment runs, imported (skipped when absent), and
+//! 3. a draft made of links (to the web, to headings, to a file beside it), and one that is a
+//!    single paragraph, each of 0.5 MB and of 2 MB: a build's time must grow with the draft, not
+//!    with its square (it once looked every link up in the whole text: 0.5 MB took 3.7 s, 5 MB
+//!    six minutes; then each line's block for the claim audit: one paragraph of 2 MB, 30 s);
 //!
 //! and the weight of each page of the repository's posts: the HTML, the stylesheets it links
 //! and every image it shows, on a desktop (1280 px), a tablet (768 px) and a phone (390 px),
@@ -63,6 +67,7 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
     } else {
         println!("report build of posts/: skipped (no posts/ here)");
     }
+    links(tmp, repeat)?;
     let seed: PathBuf = fixtures.join("../../seed/embeddings-extravaganza-1.md");
     let logs: Vec<PathBuf> = std::fs::read_dir(fixtures)
         .map(|rd| {
@@ -93,6 +98,70 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
     o.config = PathBuf::from("site.toml");
     let (ms, _) = time_build(&o, &dir, repeat)?;
     println!("report build of the seed draft with 16 x0-experiment runs (4 figures): {ms:.1} ms (target < 1000 ms)");
+    Ok(())
+}
+
+/// A draft of about `bytes` bytes of links: to the web, to its own headings, to a file beside it.
+pub fn links_draft(bytes: usize) -> String {
+    let mut s = String::from("# Links\n\n");
+    let mut i = 0;
+    while s.len() < bytes {
+        if i % 50 == 0 {
+            s.push_str(&format!("\n## Part {}\n\n", i / 50 % 7));
+        }
+        s.push_str(&format!(
+            "See [page {i}](https://example.org/page/{i}), [part](#part-{}) and \
+             [notes](notes.md).\n",
+            i % 7
+        ));
+        i += 1;
+    }
+    s
+}
+
+/// A draft of about `bytes` bytes that is one paragraph: a line of links and inline code after
+/// another, no blank line (each claim's block and sentence are found in it).
+pub fn paragraph_draft(bytes: usize) -> String {
+    let mut s = String::from("# One paragraph\n\n");
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(&format!(
+            "Line {i} has [a link](https://example.org/{i}), `code {i}` and no full stop\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
+/// `report build` of a draft of 0.5 MB and of one of 2 MB, of links in short sections and of one
+/// paragraph: linear time is 4x.
+fn links(tmp: &Path, repeat: usize) -> Result<(), String> {
+    type Draft = fn(usize) -> String;
+    let shapes: [(&str, Draft); 2] = [("links", links_draft), ("one paragraph", paragraph_draft)];
+    for (shape, (what, draft)) in shapes.into_iter().enumerate() {
+        let mut ms = Vec::new();
+        for (k, bytes) in [500_000, 2_000_000].into_iter().enumerate() {
+            let dir = tmp.join(format!("links-{shape}-{k}"));
+            let posts = dir.join("posts");
+            std::fs::create_dir_all(&posts).map_err(|e| format!("{}: {e}", posts.display()))?;
+            let write = |name: &str, text: &str| {
+                std::fs::write(posts.join(name), text).map_err(|e| format!("{name}: {e}"))
+            };
+            write("long.md", &draft(bytes))?;
+            write("notes.md", "# Notes\n")?;
+            let mut o = BuildOptions::new(posts.clone(), dir.join("runs"), None);
+            o.config = dir.join("site.toml");
+            o.templates = dir.join("templates");
+            ms.push(time_build(&o, &dir, repeat)?.0);
+        }
+        println!(
+            "report build of a draft of {what}: 0.5 MB in {:.0} ms, 2 MB in {:.0} ms ({:.1}x for \
+             4x the text; linear is 4x)",
+            ms[0],
+            ms[1],
+            ms[1] / ms[0]
+        );
+    }
     Ok(())
 }
 

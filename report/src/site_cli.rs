@@ -2,7 +2,6 @@
 //! the library, prints problems as `file:line: kind: message`, and fails when it must.
 
 use crate::build::{build, BuildOptions, Outcome};
-use crate::config::SiteConfig;
 use crate::{check, publish, serve};
 use std::path::PathBuf;
 
@@ -67,19 +66,16 @@ pub struct PublishArgs {
     /// Branch; default: site.toml's [publish] branch, else gh-pages
     #[arg(long)]
     pub branch: Option<String>,
-    /// The built site
-    #[arg(long, default_value = "site")]
-    pub site: PathBuf,
-    /// Site config
+    /// Site config (HEAD's copy is used)
     #[arg(long, default_value = "site.toml")]
     pub config: PathBuf,
-    /// Drafts folder: every post must build before anything is published
+    /// Drafts folder (HEAD's copy is built; every post must build before anything is published)
     #[arg(long, default_value = "posts")]
     pub posts: PathBuf,
-    /// Runs folder
+    /// Runs folder (HEAD's copy)
     #[arg(long, default_value = "runs")]
     pub runs: PathBuf,
-    /// Templates folder
+    /// Templates folder (HEAD's copy)
     #[arg(long, default_value = "templates")]
     pub templates: PathBuf,
 }
@@ -157,49 +153,34 @@ pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
     }
 }
 
+/// Builds the committed tree and publishes that build (never site/ as it stands).
 pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
-    let cfg = SiteConfig::load(&a.config)?;
-    // A published feed with relative links sends readers to 404s: set the keys first.
-    let feed = crate::site::feed::problems(&cfg);
-    if !feed.is_empty() {
-        return Err(format!(
-            "not publishing: {}: {}",
-            a.config.display(),
-            feed.join(&format!("\n{}: ", a.config.display()))
-        ));
+    let request = publish::from_head::Request {
+        posts: a.posts.clone(),
+        runs: a.runs.clone(),
+        templates: a.templates.clone(),
+        config: a.config.clone(),
+        remote: a.remote.clone(),
+        branch: a.branch.clone(),
+    };
+    let done = publish::from_head::publish_head(&PathBuf::from("."), &request)?;
+    if !done.uncommitted.is_empty() {
+        eprintln!(
+            "note: not published, since publish builds the committed tree ({}): uncommitted \
+             changes in\n  {}",
+            done.commit,
+            done.uncommitted.join("\n  ")
+        );
     }
-    let remote = a.remote.clone().unwrap_or(cfg.publish.remote);
-    let branch = a.branch.clone().unwrap_or(cfg.publish.branch);
-    publish::check_remote(&remote)?;
-    publish::check_branch(&branch)?;
-    // Nothing is published while a post fails to build (a bad run, a failed claim, ...).
-    let mut o = BuildOptions::new(a.posts.clone(), a.runs.clone(), None);
-    o.config = a.config.clone();
-    o.templates = a.templates.clone();
-    let fatal: Vec<String> = check::check(&o)?
-        .problems
-        .iter()
-        .filter(|p| p.kind.fatal())
-        .map(|p| p.to_string())
-        .collect();
-    if !fatal.is_empty() {
-        return Err(format!(
-            "publish refuses: {} problem(s) stop the build, so the site would not be what the \
-             drafts and runs say:\n{}",
-            fatal.len(),
-            fatal.join("\n")
-        ));
-    }
-    match publish::publish(&PathBuf::from("."), &a.site, &remote, &branch)? {
-        publish::Published::Pushed { commit } => {
-            println!(
-                "published {} as {commit} to {remote} {branch}",
-                a.site.display()
-            )
-        }
-        publish::Published::Unchanged { commit } => {
-            println!("{remote} {branch} already holds this site ({commit}); nothing pushed")
-        }
+    match done.published {
+        publish::Published::Pushed { commit } => println!(
+            "published {} page(s) built from {} as {commit} to {} {}",
+            done.pages, done.commit, done.remote, done.branch
+        ),
+        publish::Published::Unchanged { commit } => println!(
+            "{} {} already holds the site built from {} ({commit}); nothing pushed",
+            done.remote, done.branch, done.commit
+        ),
     }
     Ok(())
 }

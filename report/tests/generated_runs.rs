@@ -191,3 +191,50 @@ fn norm_weighted_lambdas_scale_only_the_residual() {
     let out = tempfile::tempdir().unwrap();
     figures::draw("lambdas-norm-x01.png", &runs, out.path()).unwrap();
 }
+
+#[test]
+fn a_run_folder_its_reader_may_not_open_is_an_error_not_a_silent_skip() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    // Root reads any folder: the report then runs as `nobody`, for whom mode 000 holds.
+    let as_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if as_root && Command::new("setpriv").arg("--version").output().is_err() {
+        common::missing::missing("setpriv", "Debian: apt-get install util-linux");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let runs = tmp.path().join("runs");
+    write_run(&runs, "x00", 0, 5, 4, 3.0);
+    write_run(&runs, "x01", 0, 5, 4, 2.9);
+    let hidden = write_run(&runs, "x01", 1, 5, 4, 2.8);
+    std::fs::set_permissions(&hidden, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let report = env!("CARGO_BIN_EXE_report");
+    let args = ["stats", "--runs", "runs", "--experiment", "exp"];
+    let out = if as_root {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(report)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+    } else {
+        Command::new(report)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+    }
+    .unwrap();
+    std::fs::set_permissions(&hidden, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: runs/exp/x01-s1: cannot be read (Permission denied (os error 13)): a run in \
+             it would be left out unseen, so nothing is built from its experiment"
+        ),
+        "{stderr}"
+    );
+}

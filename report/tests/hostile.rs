@@ -27,6 +27,12 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Step {
+    /// Before the command: paths (under the case's folder) removed, and paths made named pipes
+    /// (a FIFO cannot be committed as a case's file).
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    mkfifo: Vec<String>,
     /// `report` arguments; or `git` arguments (to make a repository for `publish`).
     #[serde(default)]
     args: Vec<String>,
@@ -41,6 +47,8 @@ struct Step {
     stdout: Vec<String>,
     #[serde(default)]
     stderr: Vec<String>,
+    #[serde(default)]
+    stdout_lacks: Vec<String>,
     #[serde(default)]
     stderr_lacks: Vec<String>,
     /// Paths (under the case's folder) that must exist afterwards, and must not.
@@ -106,6 +114,31 @@ fn run(mut cmd: Command, what: &str) -> (bool, String, String) {
     (status.success(), read(&out), read(&err))
 }
 
+/// What a step does to the case's folder before its command: removals, named pipes.
+fn prepare(root: &Path, step: &Step, what: &str) {
+    for p in &step.remove {
+        let path = root.join(p);
+        let gone = if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        gone.unwrap_or_else(|e| panic!("{what}: cannot remove {p}: {e}"));
+    }
+    for p in &step.mkfifo {
+        let path = root.join(p);
+        if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&path).unwrap();
+        }
+        let _ = std::fs::remove_file(&path);
+        let ok = Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap_or_else(|e| panic!("{what}: cannot run mkfifo: {e}"));
+        assert!(ok.success(), "{what}: mkfifo {p} failed");
+    }
+}
+
 /// Runs one case; `Err` says what it got instead of what it must.
 fn run_case(name: &str) -> Result<(), String> {
     let case_dir = hostile().join(name);
@@ -119,6 +152,7 @@ fn run_case(name: &str) -> Result<(), String> {
     copy_tree(&case_dir, root);
     for (i, step) in case.step.iter().enumerate() {
         let what = format!("{name} ({}), step {}", case.about, i + 1);
+        prepare(root, step, &what);
         let mut cmd = if step.git.is_empty() {
             let mut c = Command::new(env!("CARGO_BIN_EXE_report"));
             c.args(&step.args);
@@ -148,12 +182,13 @@ fn run_case(name: &str) -> Result<(), String> {
                 return fail(format!("{stream} lacks `{w}`"));
             }
         }
-        if let Some(w) = step
-            .stderr_lacks
-            .iter()
-            .find(|w| stderr.contains(w.as_str()))
-        {
-            return fail(format!("stderr holds `{w}`"));
+        for (lacks, got, stream) in [
+            (&step.stdout_lacks, &stdout, "stdout"),
+            (&step.stderr_lacks, &stderr, "stderr"),
+        ] {
+            if let Some(w) = lacks.iter().find(|w| got.contains(w.as_str())) {
+                return fail(format!("{stream} holds `{w}`"));
+            }
         }
         if let Some(p) = step.present.iter().find(|p| !root.join(p).exists()) {
             return fail(format!("{p} does not exist"));

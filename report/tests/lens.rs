@@ -224,17 +224,25 @@ fn a_page_shows_the_originals_lens_and_its_claims_hold() {
     assert!(html.contains("input token 0.504."), "{html}");
     // The table: escaped, spaces and line breaks visible, one row per position.
     assert!(
-        html.contains("<th>x00</th><th>x01</th><th>x&#45;out</th>"),
+        html.contains("<th style=\"text-align: right\">#</th><th>input</th><th>next</th><th>x00</th><th>x01</th><th>x-out</th>"),
         "{html}"
     );
     assert!(
-        html.contains("<tr><td>20</td><td><code>␣We</code></td><td><code>�</code></td>"),
+        html.contains("<tr><td style=\"text-align: right\">20</td><td>␣We</td><td>�</td>"),
         "{html}"
     );
-    assert_eq!(html.matches("<tr><td>").count(), 5);
+    assert_eq!(
+        html.matches("<tr><td style=\"text-align: right\">").count(),
+        5
+    );
+    assert!(!html.contains("<td> "), "no bare space starts a token");
     assert!(
-        !html.contains("<td><code> "),
-        "no bare space starts a token"
+        html.contains("&lt;|endoftext|&gt; 0.05</td>"),
+        "markup in a token is shown as text"
+    );
+    assert!(
+        html.contains("Logit lens of x01, imported: top-2 next tokens at positions 18 to 22"),
+        "the table's caption"
     );
     for f in [
         "lens/lens-x01.png",

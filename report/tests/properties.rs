@@ -6,7 +6,10 @@
 //!   error names the file, and the line where one line is at fault;
 //! - the draft filler and the markdown renderer: on any text (directives, TODOs, links, code
 //!   fences, front matter mixed with noise) they never panic, and a directive never echoes an
-//!   environment variable.
+//!   environment variable;
+//! - the front matter reader, on hostile front matter (impossible dates, names outside the
+//!   alphabet, a byte order mark, CRLF, no closing line): never a panic, every error names the
+//!   draft and a line of it, and what it accepts is a calendar-shaped date and plain names.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -357,4 +360,77 @@ fn render_draft(text: &str) {
 #[test]
 fn an_environment_variable_is_never_echoed() {
     render_draft("# T\n\n{{ get_env(name=\"SECRET_PROPTEST\") }} and {{ n_seeds(variant=\"x00\") ~ get_env(name=\"SECRET_PROPTEST\") }}\n");
+}
+
+/// A front matter as careless or hostile authors write one: keys known and not, values with
+/// colons, quotes, brackets, dates real and impossible, a byte order mark, CRLF, no closing line.
+fn front_matter() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("title: \"A: b\"".to_string()),
+        Just("date: 2026-02-30".to_string()),
+        Just("date: 2024-02-29".to_string()),
+        Just("date: 0000-00-00".to_string()),
+        Just("experiment: exp".to_string()),
+        Just("experiment: ../runs".to_string()),
+        Just("experiments: [a, b".to_string()),
+        Just("experiments: [a, a]".to_string()),
+        Just("summary: it's".to_string()),
+        Just("# a comment".to_string()),
+        Just("no colon here".to_string()),
+        Just("---".to_string()),
+        "[a-z]{1,8}: \\PC{0,12}",
+        "\\PC{0,16}",
+    ];
+    (
+        any::<bool>(),
+        any::<bool>(),
+        vec(line, 0..8),
+        any::<bool>(),
+        "\\PC{0,40}",
+    )
+        .prop_map(|(bom, crlf, lines, close, body)| {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut t = String::new();
+            if bom {
+                t.push('\u{feff}');
+            }
+            t.push_str("---");
+            t.push_str(nl);
+            for l in lines {
+                t.push_str(&l);
+                t.push_str(nl);
+            }
+            if close {
+                t.push_str("---");
+                t.push_str(nl);
+            }
+            t.push_str(&body);
+            t
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn front_matter_never_panics_and_every_error_names_the_draft_and_a_line(text in front_matter()) {
+        let path = std::path::Path::new("posts/fuzzed.md");
+        let lines = text.lines().count().max(1);
+        match report::post::Draft::parse(path, text.clone()) {
+            Ok(d) => {
+                prop_assert!(d.body_start <= text.len() && text.is_char_boundary(d.body_start));
+                if let Some(date) = &d.front.date {
+                    prop_assert_eq!(date.len(), 10);
+                }
+                for e in &d.front.experiments {
+                    prop_assert!(runlog::check_name("experiment", e).is_ok(), "{:?}", e);
+                }
+            }
+            Err(p) => {
+                prop_assert_eq!(&p.path, path);
+                prop_assert!((1..=lines + 1).contains(&p.line), "line {} of {}: {}", p.line, lines, p);
+                prop_assert!(p.to_string().starts_with("posts/fuzzed.md:"), "{}", p);
+            }
+        }
+    }
 }

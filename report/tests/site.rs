@@ -159,12 +159,19 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
         &["remote", "add", "origin", remote.path().to_str().unwrap()],
     );
     let site = p.out();
-    let r1 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    // A temporary file a killed write left behind is never published.
+    std::fs::write(site.join("pub/.index.html.tmp-4194305"), "half").unwrap();
+    let r1 = report::publish::publish(repo, &site, "origin", "gh-pages", "c0ffee").unwrap();
     let report::publish::Published::Pushed { commit: c1 } = r1 else {
         panic!("{r1:?}")
     };
     let files = git(remote.path(), &["ls-tree", "-r", "--name-only", "gh-pages"]);
     assert!(files.lines().any(|f| f == "pub/index.html"), "{files}");
+    assert!(!files.contains(".tmp-"), "{files}");
+    assert_eq!(
+        git(remote.path(), &["log", "-1", "--format=%s", "gh-pages"]),
+        "Publish site (built from c0ffee)"
+    );
     assert!(
         files.lines().any(|f| f == "index.html") && files.lines().any(|f| f == ".nojekyll"),
         "{files}"
@@ -177,14 +184,14 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
         "the build's manifest stays out of the published tree: {files}"
     );
     // The same site again: nothing pushed. A change: one commit on top of the first.
-    let r2 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    let r2 = report::publish::publish(repo, &site, "origin", "gh-pages", "c0ffee").unwrap();
     assert_eq!(
         r2,
         report::publish::Published::Unchanged { commit: c1.clone() }
     );
     p.draft("pub.md", "# Pub\n\nHello again.\n");
     p.build();
-    let r3 = report::publish::publish(repo, &site, "origin", "gh-pages").unwrap();
+    let r3 = report::publish::publish(repo, &site, "origin", "gh-pages", "c0ffee").unwrap();
     let report::publish::Published::Pushed { commit: c3 } = r3 else {
         panic!("{r3:?}")
     };
@@ -204,8 +211,8 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
             != Some(0)
     );
     // No site: a clear error.
-    let e =
-        report::publish::publish(repo, &repo.join("nothing"), "origin", "gh-pages").unwrap_err();
+    let e = report::publish::publish(repo, &repo.join("nothing"), "origin", "gh-pages", "c0ffee")
+        .unwrap_err();
     assert!(e.contains("no index.html"), "{e}");
 }
 
@@ -289,4 +296,35 @@ fn the_cli_builds_with_make_post_defaults_and_check_fails_on_problems() {
         !ok && text.contains("1 problem(s) stop the build"),
         "{text}"
     );
+}
+
+#[test]
+fn a_bad_link_deep_in_a_long_draft_is_named_by_its_own_line() {
+    // Lines are found from an index, not by searching the text (which was quadratic): the
+    // answer must still be the line of the link itself.
+    let p = Project::new();
+    let body = report::site_bench::links_draft(300_000);
+    let lines = body.lines().count();
+    let draft = format!(
+        "{body}\nSee [a](https://example.org/page/3) again and [gone](#nowhere).\n\n[x](javascript:void(0))\n"
+    );
+    p.draft("notes.md", "# Notes\n");
+    p.draft("long.md", &draft);
+    let o = p.build();
+    let text = listed(&o);
+    assert!(
+        text.contains(&format!(
+            "long.md:{}: broken link: link `#nowhere` points at no heading of this page",
+            lines + 2
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "long.md:{}: error: link `javascript:void(0)` is refused",
+            lines + 4
+        )),
+        "{text}"
+    );
+    assert_eq!(o.problems.len(), 2, "{text}");
 }

@@ -108,7 +108,8 @@ fn a_relative_base_url_or_no_author_warns_on_build_and_stops_publish() {
     );
     let (ok, text) = report(p.path(), &["build"]);
     assert!(ok && text.contains("set base_url"), "{text}");
-    std::fs::create_dir_all(p.path().join("site")).unwrap();
+    // publish reads the committed site.toml.
+    commit_all(p.path(), "source");
     let (ok, text) = report(p.path(), &["publish"]);
     assert!(!ok, "{text}");
     assert!(
@@ -122,6 +123,7 @@ fn a_relative_base_url_or_no_author_warns_on_build_and_stops_publish() {
         "title = \"T\"\nbase_url = \"https://x.org/\"\n",
     )
     .unwrap();
+    commit_all(p.path(), "base_url");
     let (ok, text) = report(p.path(), &["publish"]);
     assert!(
         !ok && text.contains("author") && !text.contains("base_url"),
@@ -317,39 +319,90 @@ fn outputs_of_renamed_drafts_go_and_files_the_build_did_not_write_stay() {
     assert!(report::build::build(&o).unwrap().removed.is_empty());
 }
 
+/// `git add -A` and a commit, under a test identity.
+fn commit_all(repo: &std::path::Path, message: &str) {
+    if !repo.join(".git").exists() {
+        git(repo, &["init", "-q"]);
+    }
+    git(repo, &["add", "-A"]);
+    git(
+        repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
+}
+
 #[test]
-fn the_publish_commit_names_its_source_and_says_when_the_tree_was_dirty() {
+fn publish_builds_the_committed_tree_and_names_its_commit() {
     if Command::new("git").arg("--version").output().is_err() {
         common::missing::missing("git", "Debian: apt-get install git");
         return;
     }
     let p = Project::with_runs();
     let repo = p.path();
-    p.draft("pub.md", "# Pub\n\nHello.\n");
+    p.draft(
+        "pub.md",
+        "---\nexperiment: exp\n---\n# Pub\n\nHello: x01 over {{ n_seeds(variant=\"x01\") }} seeds.\n",
+    );
+    std::fs::write(repo.join(".gitignore"), "out/\nsite/\nimages/\n").unwrap();
+    commit_all(repo, "source");
     let remote = tempfile::tempdir().unwrap();
     git(remote.path(), &["init", "-q", "--bare"]);
-    git(repo, &["init", "-q"]);
-    git(repo, &["config", "user.email", "t@example.org"]);
-    git(repo, &["config", "user.name", "T"]);
-    std::fs::write(repo.join(".gitignore"), "out/\n").unwrap();
-    git(repo, &["add", "-A"]);
-    git(repo, &["commit", "-q", "-m", "source"]);
     git(
         repo,
         &["remote", "add", "origin", remote.path().to_str().unwrap()],
     );
-    let head = git(repo, &["rev-parse", "--short", "HEAD"]);
-    p.build();
-    report::publish::publish(repo, &p.out(), "origin", "gh-pages").unwrap();
-    let subject = || git(remote.path(), &["log", "-1", "--format=%s", "gh-pages"]);
-    assert_eq!(subject(), format!("Publish site (built from {head})"));
-    // An edited draft, not committed: the site says so.
-    p.draft("pub.md", "# Pub\n\nHello again.\n");
-    p.build();
-    report::publish::publish(repo, &p.out(), "origin", "gh-pages").unwrap();
+    // A site/ built before a run was deleted, and a draft edited but not committed: neither is
+    // published; HEAD is, built now.
+    let (ok, text) = report(repo, &["build"]);
+    assert!(ok, "{text}");
+    assert!(
+        std::fs::read_to_string(repo.join("site/pub/index.html"))
+            .unwrap()
+            .contains("over 2 seeds"),
+        "the stale site says 2"
+    );
+    git(repo, &["rm", "-q", "-r", "runs/exp/x01-s1"]);
+    commit_all(repo, "x01-s1 was a bad run");
+    let head = git(repo, &["rev-parse", "HEAD"]);
+    p.draft("pub.md", "# Pub\n\nAn edit not committed.\n");
+    let (ok, text) = report(repo, &["publish"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!("published 1 page(s) built from {head} as ")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "note: not published, since publish builds the committed tree ({head}): \
+             uncommitted changes in\n  M posts/pub.md"
+        )),
+        "{text}"
+    );
+    let subject = git(remote.path(), &["log", "-1", "--format=%s", "gh-pages"]);
+    assert_eq!(subject, format!("Publish site (built from {head})"));
+    let page = git(remote.path(), &["show", "gh-pages:pub/index.html"]);
+    assert!(page.contains("over 1 seeds"), "{page}");
+    assert!(
+        !page.contains("over 2 seeds") && !page.contains("not committed"),
+        "{page}"
+    );
+    // The working tree, its index and site/ are as they were.
+    assert!(std::fs::read_to_string(repo.join("site/pub/index.html"))
+        .unwrap()
+        .contains("over 2 seeds"));
     assert_eq!(
-        subject(),
-        format!("Publish site (built from {head} with uncommitted changes)")
+        git(repo, &["status", "--porcelain"]),
+        "M posts/pub.md",
+        "nothing but the edit"
     );
     // The published tree: a 404 page, no build record, no stylesheet no page links.
     let tree = git(remote.path(), &["ls-tree", "-r", "--name-only", "gh-pages"]);

@@ -12,7 +12,8 @@ use std::path::Path;
 
 /// run.json at `path`, or every problem found in it.
 pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
-    let bytes = std::fs::read(path).map_err(|e| vec![Problem::new(path, None, e.to_string())])?;
+    let bytes = crate::read::read_regular(path)
+        .map_err(|e| vec![Problem::new(path, None, e.to_string())])?;
     let mut problems = Vec::new();
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t.to_owned(),
@@ -57,9 +58,10 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
         _ => {}
     }
     fields.required::<String>("run_id", "a string");
+    // The experiment names a folder, figures' folders and scripts: a plain name only.
     if let Some(e) = fields.required::<String>("experiment", "a string") {
-        if e.is_empty() {
-            fields.problem("experiment", "experiment is empty".into());
+        if let Err(bad) = crate::name::check_name("experiment", &e) {
+            fields.problem("experiment", bad.to_string());
         }
     }
     let variant = match obj.get("variant") {

@@ -246,7 +246,9 @@ pub fn lens_text(lens: &Lens) -> Result<String, serde_json::Error> {
 
 /// Reads a lens file: the lens, or the problem (file, line) that stops it from reading.
 pub fn read_lens(path: &Path) -> Result<Lens, Problem> {
-    let bytes = std::fs::read(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
+    // A named pipe or device under this name would hang a load: regular files only.
+    let bytes =
+        crate::read::read_regular(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
     serde_json::from_slice::<Lens>(&bytes)
         .map_err(|e| Problem::new(path, Some(e.line()), format!("unreadable: {e}")))
 }

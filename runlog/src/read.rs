@@ -90,7 +90,7 @@ pub(crate) fn read_rest(dir: &Path, info: RunInfo) -> Result<Run, Error> {
         RecordedConfig::default()
     });
     let metrics_path = dir.join(METRICS_FILE);
-    let (metrics, lines) = match fs::read(&metrics_path) {
+    let (metrics, lines) = match read_regular(&metrics_path) {
         Ok(bytes) => {
             let parsed = parse_metrics(&metrics_path, &bytes);
             warnings.extend(parsed.torn);
@@ -108,7 +108,7 @@ pub(crate) fn read_rest(dir: &Path, info: RunInfo) -> Result<Run, Error> {
         Err(e) => return Err(Error::io(&metrics_path, e)),
     };
     let summary_path = dir.join(SUMMARY_FILE);
-    let summary = match fs::read(&summary_path) {
+    let summary = match read_regular(&summary_path) {
         Ok(bytes) => match serde_json::from_slice::<Summary>(&bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -152,12 +152,26 @@ pub(crate) fn read_rest(dir: &Path, info: RunInfo) -> Result<Run, Error> {
 
 /// Reads a `metrics.jsonl`, keeping every whole line that parses and a warning for each other.
 pub fn read_metrics(path: &Path) -> Result<(Vec<Metrics>, Vec<Warning>), Error> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_regular(path).map_err(|e| Error::io(path, e))?;
     let parsed = parse_metrics(path, &bytes);
     let mut warnings = parsed.bad;
     warnings.extend(parsed.torn);
     warnings.sort_by_key(|w| w.line);
     Ok((parsed.metrics, warnings))
+}
+
+/// The bytes of the regular file at `path` (symbolic links followed). Anything else is an error
+/// before it is opened: reading a named pipe would wait forever, a device never end.
+pub(crate) fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(if meta.is_dir() {
+            "a folder, not a file"
+        } else {
+            "not a regular file (a named pipe, socket or device); refused unread"
+        }));
+    }
+    fs::read(path)
 }
 
 /// A metrics file split into what parsed and what did not.

@@ -45,10 +45,12 @@ fn every_problem_of_run_json_is_listed_with_its_line() {
         "is not UTF-8",
         "`x1` is not `x` and two digits",
         "`seed` is missing",
+        // The bad byte lands in the experiment's name, which must then be a plain name.
+        "experiment \"\u{fffd}xp\" is not a plain name: it holds a character outside the alphabet",
     ] {
         assert!(text.contains(want), "{want}:\n{text}");
     }
-    assert_eq!(c.problems.len(), 4, "{text}");
+    assert_eq!(c.problems.len(), 5, "{text}");
 }
 
 #[test]
@@ -270,4 +272,25 @@ fn nulls_the_writer_writes_read_back() {
     let ve = run.metrics[0].ve_lambdas.as_ref().unwrap();
     assert!(ve[0][0] == 0.5 && ve[1][1].is_nan());
     assert!(check_dir(&dir).is_ok());
+}
+
+#[test]
+fn an_experiment_name_outside_the_alphabet_is_refused_where_run_json_is_read() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = good(d.path());
+    edit(
+        &dir,
+        RUN_FILE,
+        "\"experiment\": \"exp\"",
+        "\"experiment\": \"x\\ntouch PWNED #\"",
+    );
+    let text = problems(&dir);
+    assert!(
+        text.contains(
+            "run.json, line 4: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a \
+             line break (allowed: letters, digits, `.`, `_`, `-`; at most 100 characters; not \
+             starting with `-` or `.`)"
+        ),
+        "{text}"
+    );
 }

@@ -1,5 +1,6 @@
 //! Properties of the metrics reader: whatever bytes a metrics file holds (up to 4 KiB), reading
-//! and checking it neither panics nor hangs; and whatever evaluations the writer writes,
+//! and checking it neither panics nor hangs, and every problem it finds names a file of the run
+//! (and, for a line that does not parse, its line); and whatever evaluations the writer writes,
 //! non-finite values included, the reader gives them back.
 
 use proptest::collection::{btree_map, vec};
@@ -95,5 +96,70 @@ proptest! {
         let c = check::check_dir(&dir);
         prop_assert!(c.run.is_some());
         let _ = read_metrics(&dir.join(runlog::METRICS_FILE)).unwrap();
+    }
+}
+
+/// A line of a metrics file as a hostile or broken writer might leave it: JSON pieces, numbers
+/// out of range, bytes that are not UTF-8, a NUL, a line cut anywhere.
+fn hostile_line() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"{\"step\":".to_vec()),
+        Just(b",\"train_time_ms\":".to_vec()),
+        Just(b",\"val_loss\":".to_vec()),
+        Just(b",\"lambdas\":{\"x\":[".to_vec()),
+        Just(b"]}".to_vec()),
+        Just(b"}".to_vec()),
+        Just(b"null".to_vec()),
+        Just(b"1e999".to_vec()),
+        Just(b"-0".to_vec()),
+        Just(b"18446744073709551616".to_vec()),
+        Just(vec![0xff, 0xfe]),
+        Just(vec![0]),
+        "[0-9.e-]{1,8}".prop_map(String::into_bytes),
+        "\\PC{0,6}".prop_map(String::into_bytes),
+    ];
+    (vec(piece, 0..10), any::<bool>()).prop_map(|(p, newline)| {
+        let mut line = p.concat();
+        if newline {
+            line.push(b'\n');
+        }
+        line
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn every_problem_of_hostile_metrics_names_its_file_and_line(
+        lines in vec(hostile_line(), 0..12),
+        summary in vec(any::<u8>(), 0..64),
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("e/x00-s0");
+        runlog::write_json_atomic(
+            &dir.join(runlog::RUN_FILE),
+            &runlog::RunInfo::new("e", runlog::Variant::BASELINE, 0),
+        ).unwrap();
+        let metrics = dir.join(runlog::METRICS_FILE);
+        let bytes = lines.concat();
+        let count = bytes.split_inclusive(|&b| b == b'\n').count();
+        std::fs::write(&metrics, &bytes).unwrap();
+        std::fs::write(dir.join(runlog::SUMMARY_FILE), &summary).unwrap();
+        let c = check::check_dir(&dir);
+        let run = c.run.as_ref().unwrap();
+        let files = [runlog::RUN_FILE, runlog::METRICS_FILE, runlog::SUMMARY_FILE].map(|f| dir.join(f));
+        for p in c.problems.iter().chain(&run.warnings) {
+            prop_assert!(files.contains(&p.path), "no file of the run: {}", p);
+            prop_assert!(p.to_string().starts_with(&p.path.display().to_string()), "{}", p);
+            if p.path == metrics && (p.message.starts_with("bad line") || p.message.starts_with("torn")) {
+                prop_assert!(p.line.is_some_and(|l| (1..=count).contains(&l)), "{}", p);
+            }
+        }
+        let (_, warnings) = read_metrics(&metrics).unwrap();
+        for w in warnings {
+            prop_assert_eq!(&w.path, &metrics);
+            prop_assert!(w.line.is_some_and(|l| (1..=count).contains(&l)), "{}", w);
+        }
     }
 }

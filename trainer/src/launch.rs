@@ -56,7 +56,10 @@ pub fn main(cmd: &RunCmd) -> Result<std::process::ExitCode> {
                 o.train_time_ms / 1e3,
                 o.tokens_per_s
             );
-            if o.status == Status::Interrupted && !interrupt::requested() {
+            // Stopped where --stop-after-step asked, not by a signal here or at another node
+            // (a peer's signal stops this node too, and must exit as one).
+            let asked = cmd.ops.stop_after_step.is_some_and(|k| o.steps >= k);
+            if o.status == Status::Interrupted && asked && !interrupt::requested() {
                 println!("stopped after step {} as asked (--stop-after-step); continue with the same command and --resume", o.steps);
                 return Ok(std::process::ExitCode::SUCCESS);
             }

@@ -18,17 +18,29 @@ pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(v)
 }
 
-/// Files of the site itself, beside the posts' folders (`images` holds figures with --out).
-const SITE_FILES: &[&str] = &[
-    "index.html",
-    "atom.xml",
-    "style.css",
-    "code.css",
-    "favicon.svg",
-    "404.html",
-    ".nojekyll",
-    "images",
-];
+/// The site's index and feed, beside the posts' folders.
+pub const INDEX: &str = "index.html";
+pub const FEED: &str = "atom.xml";
+/// The page GitHub Pages shows for a path the site does not have.
+pub const NOT_FOUND: &str = "404.html";
+/// Tells GitHub Pages to serve the files as they are (no Jekyll).
+pub const NO_JEKYLL: &str = ".nojekyll";
+
+/// Every name the build writes at the top of the site, beside the posts' folders: the index,
+/// the feed, the 404 page, the static files of the templates, the build's record, and `images`
+/// (the figures, with --out). A draft's page folder may take none of them.
+pub fn site_names() -> Vec<&'static str> {
+    let mut names = vec![
+        INDEX,
+        FEED,
+        NOT_FOUND,
+        NO_JEKYLL,
+        "images",
+        super::manifest::FILE,
+    ];
+    names.extend(crate::site::asset_names());
+    names
+}
 
 /// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
 /// elsewhere would publish that file.
@@ -51,21 +63,12 @@ pub fn inside(path: &Path, posts: &Path) -> Result<(), String> {
     }
 }
 
-/// A draft's page is `<out>/<slug>/`: the slug must be a plain name, and not one of the site's
-/// own files (`style.css.md` would make `style.css/`, `atom.xml.md` `atom.xml/`).
+/// A draft's page is `<out>/<slug>/`: the slug must be a plain name (`runlog::check_name`), and
+/// not the name of any file the site writes (`code.css.md` would make `code.css/`, where the
+/// highlighting stylesheet goes); refused before anything is written.
 pub fn slug_is_free(slug: &str) -> Result<(), String> {
-    if slug.is_empty()
-        || slug.starts_with('.')
-        || slug.contains(['/', '\\'])
-        || slug.chars().any(char::is_control)
-    {
-        return Err(format!(
-            "the draft's name `{}` cannot name a page folder (it must not be empty or start \
-             with a dot); rename the draft",
-            slug.escape_debug()
-        ));
-    }
-    if let Some(f) = SITE_FILES.iter().find(|f| f.eq_ignore_ascii_case(slug)) {
+    runlog::check_name("draft name", slug).map_err(|e| format!("{e}; rename the draft"))?;
+    if let Some(f) = site_names().iter().find(|f| f.eq_ignore_ascii_case(slug)) {
         return Err(format!(
             "its page would be `{slug}/`, which collides with the site's own `{f}`; rename the \
              draft"
@@ -112,8 +115,12 @@ pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
 }
 
 /// Writes `bytes` atomically unless the file already holds exactly them; either way the file is
-/// this build's (see `manifest`).
+/// this build's (see `manifest`). A folder where the file goes is removed when an earlier build
+/// wrote all of it (a page folder left by a failed build), else the write fails naming it.
 pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        super::manifest::remove_own_folder(path)?;
+    }
     out.files.insert(path.to_owned());
     if fs::read(path).is_ok_and(|old| old == bytes) {
         out.unchanged += 1;

@@ -62,6 +62,11 @@ fn resolve(root: &Path, key: &str) -> Result<PathBuf, String> {
         path.push(part);
         let meta = fs::symlink_metadata(&path).map_err(|_| "gone".to_string())?;
         let last = i + 1 == parts.len();
+        if !last && meta.is_file() {
+            // A file took the place of a folder the record lists (a page folder a failed
+            // build left where a site file goes): nothing of the record is under it.
+            return Err("gone".into());
+        }
         if meta.file_type().is_symlink() || (last && !meta.is_file()) || (!last && !meta.is_dir()) {
             return Err("not a plain file (a link, or a folder)".into());
         }
@@ -144,9 +149,95 @@ pub fn update(root: &Path, written: &[&Path]) -> Result<Swept, String> {
     Ok(swept)
 }
 
+/// Adds `written` to `root`'s record without removing anything: what a build that failed
+/// half-way wrote, so that the next build knows the files for its own.
+pub fn remember(root: &Path, written: &[&Path]) -> Result<(), String> {
+    let record = root.join(FILE);
+    let mut m = read(&record)?;
+    for path in written {
+        let Some(k) = key(root, path) else { continue };
+        if let Ok(bytes) = fs::read(path) {
+            m.files.insert(k, hash(&bytes));
+        }
+    }
+    if m.files.is_empty() {
+        return Ok(());
+    }
+    let text = serde_json::to_string_pretty(&m).map_err(|e| e.to_string())? + "\n";
+    runlog::write_atomic(&record, text.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// Removes the folder `dir` when an earlier build wrote every file in it (the nearest record
+/// above it lists each, with the bytes it still holds): a page folder a failed build left where
+/// a site file goes. Anything else in it, and the folder stays, with an error naming it.
+pub fn remove_own_folder(dir: &Path) -> Result<(), String> {
+    let refuse = |why: String| {
+        Err(format!(
+            "{}: a folder stands where the build writes a file, and {why}; move it away",
+            dir.display()
+        ))
+    };
+    // The nearest record above it (none: nothing in it is a build's, but an empty folder).
+    let root = dir
+        .ancestors()
+        .skip(1)
+        .find(|a| a.join(FILE).is_file())
+        .unwrap_or(dir);
+    let record = match root == dir {
+        true => Manifest::default(),
+        false => read(&root.join(FILE))?,
+    };
+    for e in walkdir::WalkDir::new(dir).min_depth(1) {
+        let e = e.map_err(|e| format!("{}: {e}", dir.display()))?;
+        if e.file_type().is_dir() {
+            continue;
+        }
+        let listed = key(root, e.path()).and_then(|k| record.files.get(&k));
+        let same = e.file_type().is_file()
+            && listed.is_some_and(|h| fs::read(e.path()).is_ok_and(|b| hash(&b) == *h));
+        if !same {
+            return refuse(format!(
+                "{} is not a file a build wrote",
+                e.path().display()
+            ));
+        }
+    }
+    fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_a_build_wrote_where_a_file_goes_is_removed_and_no_other() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        let page = root.join("code.css");
+        fs::create_dir_all(&page).unwrap();
+        fs::write(page.join("index.html"), "page").unwrap();
+        fs::write(page.join("code.css.md"), "md").unwrap();
+        // A build that failed half-way still records what it wrote.
+        remember(root, &[&page.join("index.html"), &page.join("code.css.md")]).unwrap();
+        fs::write(root.join("mine.txt"), "the owner's").unwrap();
+        remove_own_folder(&page).unwrap();
+        assert!(!page.exists() && root.join("mine.txt").exists());
+        // A folder holding a file no build wrote stays, and the error names it.
+        let other = root.join("favicon.svg");
+        fs::create_dir_all(&other).unwrap();
+        fs::write(other.join("notes.txt"), "mine").unwrap();
+        let e = remove_own_folder(&other).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "{}: a folder stands where the build writes a file, and {} is not a file a \
+                 build wrote; move it away",
+                other.display(),
+                other.join("notes.txt").display()
+            )
+        );
+        assert!(other.join("notes.txt").exists());
+    }
 
     #[test]
     fn keys_are_plain_paths_inside_the_folder() {

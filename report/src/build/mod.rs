@@ -10,7 +10,8 @@
 //! the site and the figures folder and removes what an earlier build wrote and this one did not
 //! (the old page of a draft that fails now, which may state what the runs no longer support).
 //!
-//! `files` finds drafts and writes outputs.
+//! `files` finds drafts and writes outputs; `temps` first removes the temporary files an
+//! interrupted build left (never published).
 
 use crate::config::SiteConfig;
 use crate::pipeline::Context;
@@ -25,6 +26,7 @@ pub(crate) mod files;
 pub mod manifest;
 mod page;
 pub mod runs;
+mod temps;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -97,6 +99,14 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
     refuse_inside(&o.images, &o.posts)?;
     let drafts = list_drafts(&o.posts)?;
     let mut out = Outcome::default();
+    for dir in [&o.out, &o.images] {
+        out.warnings.extend(temps::clean(dir).into_iter().map(|p| {
+            format!(
+                "note: removed {} (left by an interrupted build)",
+                p.display()
+            )
+        }));
+    }
     out.warnings.extend(
         site::feed::problems(&cfg)
             .into_iter()
@@ -118,31 +128,48 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
         }
     }
     site::sort_pages(&mut pages);
-    write(
-        &mut out,
-        &o.out.join("index.html"),
-        templates.index(&cfg, &pages)?.as_bytes(),
-    )?;
-    write(
-        &mut out,
-        &o.out.join("atom.xml"),
-        templates.feed(&cfg, &pages)?.as_bytes(),
-    )?;
-    // The highlighting stylesheet only where a page links it.
-    for (name, text) in templates.assets(pages.iter().any(|p| p.has_code)) {
-        write(&mut out, &o.out.join(name), text.as_bytes())?;
+    if let Err(e) = site_files(o, &cfg, &templates, &pages, &mut out) {
+        // What this build wrote stays on record, so the next one can remove it.
+        for (root, files) in by_folder(o, &out) {
+            let _ = manifest::remember(root, &files);
+        }
+        return Err(e);
     }
-    write(
-        &mut out,
-        &o.out.join("404.html"),
-        templates.not_found(&cfg)?.as_bytes(),
-    )?;
-    // GitHub Pages: serve the files as they are (no Jekyll).
-    write(&mut out, &o.out.join(".nojekyll"), b"")?;
     sweep(o, &mut out)?;
     out.problems
         .sort_by(|a, b| (&a.path, a.line, a.kind).cmp(&(&b.path, b.line, b.kind)));
     Ok(out)
+}
+
+/// The site's own files: index, feed, static files (code.css only when a page has code), the
+/// 404 page, `.nojekyll`.
+fn site_files(
+    o: &BuildOptions,
+    cfg: &SiteConfig,
+    templates: &Templates,
+    pages: &[site::Page],
+    out: &mut Outcome,
+) -> Result<(), String> {
+    write(
+        out,
+        &o.out.join(files::INDEX),
+        templates.index(cfg, pages)?.as_bytes(),
+    )?;
+    write(
+        out,
+        &o.out.join(files::FEED),
+        templates.feed(cfg, pages)?.as_bytes(),
+    )?;
+    // The highlighting stylesheet only where a page links it.
+    for (name, text) in templates.assets(pages.iter().any(|p| p.has_code)) {
+        write(out, &o.out.join(name), text.as_bytes())?;
+    }
+    write(
+        out,
+        &o.out.join(files::NOT_FOUND),
+        templates.not_found(cfg)?.as_bytes(),
+    )?;
+    write(out, &o.out.join(files::NO_JEKYLL), b"")
 }
 
 /// A draft's text, read from posts/: only a file that resolves inside posts/ (a symlink out of
@@ -161,18 +188,27 @@ fn read_draft(path: &Path, posts: &Path) -> Result<String, Problem> {
 /// Updates the record of written files of the figures folder and of the site (figures first: with
 /// --out the figures folder is inside the site), removing what only an earlier build wrote.
 fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<(), String> {
+    let mut removed = Vec::new();
+    let mut kept = Vec::new();
+    for (root, files) in by_folder(o, out) {
+        let swept = manifest::update(root, &files)?;
+        removed.extend(swept.removed);
+        kept.extend(swept.kept.into_iter().map(|k| format!("note: {k}")));
+    }
+    out.removed.extend(removed);
+    out.warnings.extend(kept);
+    Ok(())
+}
+
+/// The files this build wrote, by the folder whose record lists them: the figures folder, then
+/// the site (with --out the figures folder is inside the site, and its files are its own).
+fn by_folder<'a>(o: &'a BuildOptions, out: &'a Outcome) -> [(&'a Path, Vec<&'a Path>); 2] {
     let (in_images, in_site): (Vec<&Path>, Vec<&Path>) = out
         .files
         .iter()
         .map(PathBuf::as_path)
         .partition(|p| p.starts_with(&o.images));
-    for (root, files) in [(&o.images, in_images), (&o.out, in_site)] {
-        let swept = manifest::update(root, &files)?;
-        out.removed.extend(swept.removed);
-        out.warnings
-            .extend(swept.kept.into_iter().map(|k| format!("note: {k}")));
-    }
-    Ok(())
+    [(&o.images, in_images), (&o.out, in_site)]
 }
 
 fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {

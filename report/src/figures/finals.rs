@@ -84,7 +84,7 @@ impl FinalsPlot {
             parts.push(r.p.map_or("p: –".into(), |p| format!("p={}", p_text(p))));
         }
         if let Some(t) = r.time {
-            parts.push(format!("{t:.1} s"));
+            parts.push(format!("{} s", style::number(t, 1)));
         }
         parts.join(" · ")
     }
@@ -243,7 +243,7 @@ impl Plot for FinalsPlot {
             .x_desc("final val loss")
             .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
             .label_style((FONT, look.tick).into_font().color(&TEXT))
-            .x_label_formatter(&|v| format!("{v:.dx$}"))
+            .x_label_formatter(&|v| style::number(*v, dx))
             .x_labels(if look.is_phone() { 4 } else { 8 })
             .disable_y_mesh()
             .disable_y_axis()

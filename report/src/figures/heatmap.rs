@@ -174,9 +174,9 @@ impl HeatmapPlot {
         let (cx, cy) = ((l + rgt) / 2, (t + bot) / 2);
         // Two lines in a tall cell (wide rendition), one in a wide cell (phone).
         let lines = if bot - t > rgt - l {
-            vec![SUM0.to_string(), format!("{sum:.2}")]
+            vec![SUM0.to_string(), style::number(sum, 2)]
         } else {
-            vec![format!("{SUM0} {sum:.2}")]
+            vec![format!("{SUM0} {}", style::number(sum, 2))]
         };
         let step = (look.value as f64 * 1.3) as i32;
         let first = cy - step * (lines.len() as i32 - 1) / 2;
@@ -219,7 +219,7 @@ impl Plot for HeatmapPlot {
                 ))
                 .map_err(e)?;
                 // The value, with fewer decimals if two do not fit, none if nothing does.
-                let text = [format!("{v:.2}"), format!("{v:.1}")]
+                let text = [style::number(v, 2), style::number(v, 1)]
                     .into_iter()
                     .find(|s| {
                         root.estimate_text_size(s, &TextStyle::from(value_font.clone()))
@@ -386,7 +386,7 @@ impl HeatmapPlot {
                 TEXT.stroke_width(2),
             ))?;
             let style = font.clone().pos(Pos::new(HPos::Left, VPos::Center));
-            let text = format!("{:.decimals$}", t * self.limit);
+            let text = style::number(t * self.limit, decimals);
             root.draw(&Text::new(
                 text,
                 (x1 + 2 * tick_len, style::centre_y(y, look.tick)),

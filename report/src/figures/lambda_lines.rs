@@ -201,8 +201,8 @@ impl Plot for LambdaLinesPlot {
                 .x_desc("step")
                 .axis_desc_style((FONT, look.tick).into_font().color(&TEXT))
                 .label_style((FONT, look.tick).into_font().color(&TEXT))
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .y_label_formatter(&|v| format!("{v:.dy$}"))
+                .x_label_formatter(&|v| style::number(*v, 0))
+                .y_label_formatter(&|v| style::number(*v, dy))
                 .x_labels(if look.is_phone() { 4 } else { 5 })
                 .y_labels(6)
                 .bold_line_style(GRID.stroke_width(2))
@@ -245,7 +245,7 @@ impl Plot for LambdaLinesPlot {
                 .components
                 .iter()
                 .zip(lines)
-                .filter_map(|(c, l)| l.last().map(|p| format!("{c} {:.2}", p.1)))
+                .filter_map(|(c, l)| l.last().map(|p| format!("{c} {}", style::number(p.1, 2))))
                 .collect();
             parts.push(format!("layer {layer}: {}", ends.join(", ")));
         }

@@ -149,8 +149,8 @@ impl Plot for LayerLinesPlot {
             .y_desc("lambda at the last evaluation")
             .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
             .label_style((FONT, look.tick).into_font().color(&TEXT))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.dy$}"))
+            .x_label_formatter(&|v| style::number(*v, 0))
+            .y_label_formatter(&|v| style::number(*v, dy))
             .x_labels(if look.is_narrow() {
                 layers.div_ceil(2)
             } else {

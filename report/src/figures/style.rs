@@ -185,6 +185,27 @@ pub fn text_on(bg: RGBColor) -> RGBColor {
     }
 }
 
+/// The longest label a figure prints plainly: past it, a number is written `1.5e200`.
+pub const PLAIN_LABEL: usize = 10;
+
+/// `v` with `decimals` decimals, or in scientific notation with at most three significant
+/// digits where that would take more than [`PLAIN_LABEL`] characters: a loss of 1e200 once
+/// drew tick labels of 200 digits, and a figure never prints a label no one can read.
+pub fn number(v: f64, decimals: usize) -> String {
+    let plain = format!("{v:.decimals$}");
+    if plain.len() <= PLAIN_LABEL || !v.is_finite() {
+        return plain;
+    }
+    let sci = format!("{v:.2e}");
+    match sci.split_once('e') {
+        Some((mantissa, exp)) if mantissa.contains('.') => {
+            let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{m}e{exp}")
+        }
+        _ => sci,
+    }
+}
+
 /// Decimals for the tick labels plotters puts on an axis from `lo` to `hi` with at most
 /// `ticks` labels: the fewest that write every tick exactly (0, 2, 4 or 2.915, 2.920).
 pub fn decimals_for(lo: f64, hi: f64, ticks: usize) -> usize {
@@ -225,4 +246,41 @@ pub fn nice_limit(limit: f64) -> f64 {
         .find(|s| *s >= half * (1.0 - 1e-12))
         .unwrap_or(10.0 * mag);
     2.0 * step
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_short_and_says_its_value() {
+        assert_eq!(number(2.915, 3), "2.915");
+        assert_eq!(number(5960.0, 0), "5960");
+        assert_eq!(number(1e200, 0), "1e200");
+        assert_eq!(number(1.5e200, 2), "1.5e200");
+        assert_eq!(number(-2.25e17, 0), "-2.25e17");
+        // The ticks of a loss axis from 3 to 1e200, as the val-loss figure labels them.
+        let (lo, hi) = crate::figures::range::padded(3.0, 1e200, 0.06, 1e-6).unwrap();
+        let d = decimals_for(lo, hi, 8);
+        use plotters::coord::ranged1d::Ranged;
+        let ticks = plotters::coord::types::RangedCoordf64::from(lo..hi).key_points(8);
+        assert!(!ticks.is_empty());
+        for t in ticks {
+            let label = number(t, d);
+            assert!(label.len() <= PLAIN_LABEL, "{t}: {label}");
+        }
+        for k in -300..=300 {
+            for sign in [1.0, -1.0] {
+                let v = sign * 1.2345 * 10f64.powi(k);
+                for d in 0..=6 {
+                    let label = number(v, d);
+                    assert!(label.len() <= PLAIN_LABEL, "{v} ({d}): {label}");
+                    let back: f64 = label.parse().unwrap();
+                    // Plain labels round to their decimals; scientific ones to 3 digits.
+                    let tolerance = (0.5 * 10f64.powi(-(d as i32))).max(v.abs() * 0.005);
+                    assert!((back - v).abs() <= tolerance, "{v} ({d}): {label}");
+                }
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ use crate::figures;
 use crate::post::claims::audit::Record;
 use crate::post::directives::{self, parse, FigureCheck};
 use crate::post::{scan, Kind};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -56,8 +57,8 @@ impl Pass for Directives {
             }
             match result {
                 // A check on a line of its own takes its line with it.
-                Ok(c) if c.text.is_empty() => post.edits.push((whole_line(&body, d.range), c.text)),
-                Ok(c) => post.edits.push((d.range, c.text)),
+                Ok(c) if c.text.is_empty() => post.edit(whole_line(&body, d.range), c.text),
+                Ok(c) => post.edit(d.range, c.text),
                 Err(msg) => {
                     let kind = if msg.starts_with("claim \"") {
                         Kind::FailedClaim
@@ -83,35 +84,35 @@ type Found = (
 /// with no equivalence claim in it, a problem.
 fn record(post: &mut Post, body: &str, claims: Vec<Found>) {
     let text = |c: &parse::Call, k: &str| c.args.get(k).and_then(|v| v.as_str()).map(String::from);
-    let mut backed = Vec::new();
+    let blocks = claim_audit::Blocks::new(body);
+    let mut edits = post.edits.clone();
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut backed = HashSet::new();
     for (range, call, outcome) in claims {
         let that = text(&call, "that").unwrap_or_default();
+        let block = blocks.start_of(range.start);
         if that == "equivalent" {
-            backed.push(claim_audit::block_start(body, range.start));
+            backed.insert(block);
         }
-        let line = scan::line_of(&post.draft.text, post.draft.body_start + range.start);
+        let line = post.draft.line_at(post.draft.body_start + range.start);
         post.claims.push(Record {
             path: post.draft.path.clone(),
             line,
             claim: text(&call, "claim").unwrap_or_default(),
             that,
             experiment: text(&call, "experiment"),
-            sentence: claim_audit::sentence_before(body, &range, &post.edits),
+            sentence: claim_audit::sentence_before(body, block, &range, &edits),
             outcome,
         });
     }
     let code = scan::scan(body).code;
-    let mut starts: Vec<usize> = std::iter::once(0)
-        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
-        .filter(|&i| i < body.len())
-        .map(|i| claim_audit::block_start(body, i))
-        .collect();
-    starts.dedup();
-    for start in starts {
+    for start in blocks.starts(body.len()) {
         let end = claim_audit::block_end(body, start);
-        // Code is the author's example, not a statement: blanked before looking.
+        // Code is the author's example, not a statement: blanked before looking (the ranges
+        // are sorted and never overlap).
         let mut text = body[start..end].to_string();
-        for r in &code {
+        let first = code.partition_point(|r| r.end <= start);
+        for r in code[first..].iter().take_while(|r| r.start < end) {
             let (a, b) = (r.start.max(start), r.end.min(end));
             if a < b {
                 text.replace_range(a - start..b - start, &" ".repeat(b - a));
@@ -134,17 +135,33 @@ fn record(post: &mut Post, body: &str, claims: Vec<Found>) {
     }
 }
 
-/// `range` widened to its whole line (newline included) when nothing else is on that line.
+/// `range` widened to its whole line (newline included) when nothing else is on that line;
+/// looked at from the directive outwards, so a long line costs no more than its blanks.
 fn whole_line(text: &str, range: Range<usize>) -> Range<usize> {
-    let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[range.end..]
-        .find('\n')
-        .map_or(text.len(), |i| range.end + i + 1);
-    let alone =
-        text[start..range.start].trim().is_empty() && text[range.end..end].trim().is_empty();
-    if alone {
-        start..end
+    let blank = |c: char| c.is_whitespace() && c != '\n';
+    let before = text[..range.start].trim_end_matches(blank);
+    let after = text[range.end..].trim_start_matches(blank);
+    if (before.is_empty() || before.ends_with('\n'))
+        && (after.is_empty() || after.starts_with('\n'))
+    {
+        let end = text.len() - after.len() + usize::from(after.starts_with('\n'));
+        before.len()..end
     } else {
         range
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_line;
+
+    #[test]
+    fn a_directive_alone_on_its_line_takes_the_line_with_it() {
+        let text = "a\n  {{ c }} \r\nb {{ d }}\n{{ e }}";
+        let at = |s: &str| text.find(s).unwrap()..text.find(s).unwrap() + s.len();
+        assert_eq!(&text[whole_line(text, at("{{ c }}"))], "  {{ c }} \r\n");
+        assert_eq!(whole_line(text, at("{{ d }}")), at("{{ d }}"));
+        assert_eq!(&text[whole_line(text, at("{{ e }}"))], "{{ e }}");
+        assert_eq!(whole_line("x {{ f }}", 2..9), 2..9);
     }
 }

@@ -2,12 +2,16 @@
 //! figures pass knows of each image), its links checked (an anchor must name a heading of the
 //! page, a relative link a file next to the draft), and the page made: title, date, summary
 //! (the front matter's, else the first paragraph), the first figure for link previews. Writing
-//! it is the build's job.
+//! it is the build's job. A link to anything but http(s), mailto, a relative path or a
+//! #fragment (`javascript:`, `data:`, ...) is refused, naming the draft's line.
 
-use super::image_links::{self, is_remote};
+use super::image_links;
 use super::{Context, Flow, Pass, Post};
-use crate::post::Kind;
-use crate::site::{markdown, social, Page, PageImage};
+use crate::post::{Draft, Kind};
+use crate::site::markdown::{self, Rendered};
+use crate::site::safe::{check_url, shown, Target};
+use crate::site::{social, Page, PageImage};
+use std::collections::HashSet;
 use std::path::Path;
 
 pub struct Html;
@@ -31,31 +35,8 @@ impl Pass for Html {
             .parent()
             .unwrap_or(Path::new("."))
             .to_owned();
-        for link in &rendered.links {
-            let line = post.draft.line_of(link);
-            if let Some(anchor) = link.strip_prefix('#') {
-                if !rendered.toc.iter().any(|t| t.id == anchor)
-                    && !rendered.html.contains(&format!("id=\"{anchor}\""))
-                {
-                    post.problem_on(
-                        line,
-                        Kind::BrokenLink,
-                        format!("link `{link}` points at no heading of this page"),
-                    );
-                }
-            } else if !is_remote(link) && !link.starts_with("mailto:") {
-                let target = draft_dir.join(link.split('#').next().unwrap_or(link));
-                if !target.exists() {
-                    post.problem_on(
-                        line,
-                        Kind::BrokenLink,
-                        format!(
-                            "link `{link}` points at nothing (looked for {})",
-                            target.display()
-                        ),
-                    );
-                }
-            }
+        for (line, kind, message) in link_problems(&post.draft, &rendered, &draft_dir) {
+            post.problem_on(line, kind, message);
         }
         let front = &post.draft.front;
         let title = front
@@ -82,6 +63,59 @@ impl Pass for Html {
         post.page = Some(page);
         Flow::Go
     }
+}
+
+/// Each link of the page with a problem: a refused scheme, an anchor that names no heading, a
+/// relative link to nothing beside the draft; as (draft line, kind, message).
+fn link_problems(
+    draft: &Draft,
+    rendered: &Rendered,
+    draft_dir: &Path,
+) -> Vec<(usize, Kind, String)> {
+    // Every id of the page, once: looking each anchor up in the HTML made a build
+    // quadratic in a draft's links.
+    let ids: HashSet<&str> = rendered
+        .toc
+        .iter()
+        .map(|t| t.id.as_str())
+        .chain(rendered.html.match_indices("id=\"").filter_map(|(at, _)| {
+            let rest = &rendered.html[at + 4..];
+            rest.find('"').map(|end| &rest[..end])
+        }))
+        .collect();
+    let mut problems = Vec::new();
+    for link in &rendered.links {
+        let problem = match check_url(link) {
+            Err(why) => Some((
+                Kind::BadDraft,
+                format!("link `{}` is refused: {why}", shown(link)),
+            )),
+            Ok(Target::Fragment) => {
+                let anchor = &link[link.find('#').map_or(0, |i| i + 1)..];
+                (!ids.contains(anchor)).then(|| {
+                    let m = format!("link `{}` points at no heading of this page", shown(link));
+                    (Kind::BrokenLink, m)
+                })
+            }
+            Ok(Target::Remote | Target::Mail) => None,
+            Ok(Target::Relative) => {
+                let target = draft_dir.join(link.split(['#', '?']).next().unwrap_or(link));
+                (!target.exists()).then(|| {
+                    let m = format!(
+                        "link `{}` points at nothing (looked for {})",
+                        shown(link),
+                        target.display()
+                    );
+                    (Kind::BrokenLink, m)
+                })
+            }
+        };
+        // The line is looked up only for a link that has a problem.
+        if let Some((kind, message)) = problem {
+            problems.push((draft.line_of(link), kind, message));
+        }
+    }
+    problems
 }
 
 /// The post's social image: the image its front matter names (one the page shows; another

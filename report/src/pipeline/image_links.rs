@@ -4,13 +4,15 @@
 //! folder, the figure drawn from that experiment's runs. A file the author put at the link's
 //! path next to the draft wins over a figure of the same name: it is used as is, and a note
 //! says so. Any other relative path is a file next to the draft to copy next to the page; a link
-//! that would leave the output folder is refused. Then what the page needs to know of each
+//! that would leave the output folder is refused, and so is any image but an http(s) URL or a
+//! relative path (`data:`, `javascript:`, ...). Then what the page needs to know of each
 //! image it shows ([`figure_info`], [`file_info`]).
 
 use super::Sources;
 use crate::figures;
 use crate::post::{self, Draft, Kind, Problem};
 use crate::site::images::{ImageInfo, Rendition};
+use crate::site::safe::{check_url, shown, Target};
 use pulldown_cmark::{Event, Parser, Tag};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -51,35 +53,29 @@ pub fn resolve(
         })
     };
     for (dest, range) in image_links(markdown) {
-        if is_remote(&dest) {
-            continue;
+        // Looked up only for an image with a problem (a draft may hold very many).
+        let line = || draft.line_of(&dest);
+        match is_remote(&dest) {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(m) => {
+                say(problems, line(), Kind::Image, m);
+                continue;
+            }
         }
-        let line = draft.line_of(&dest);
         // The copy goes to <page>/<path>: a path that climbs out or is absolute is refused.
         let linked = figure_link(&dest, &draft.slug, sources).filter(|(_, n)| stays_inside(n));
         if linked.is_none() && !stays_inside(&dest) {
-            say(problems, line, Kind::Image, format!(
+            say(problems, line(), Kind::Image, format!(
                 "image link `{dest}` leaves the output folder; refused (use a path inside the post's folder, or images/NAME for a figure)"
             ));
             continue;
         }
         let local = draft_dir.join(&dest);
         let Some((exp, name)) = linked else {
-            if local.is_file() {
-                match crate::build::files::inside(&local, draft_dir) {
-                    Ok(()) => r.copies.push((local, page_dir.join(&dest))),
-                    Err(m) => say(problems, line, Kind::Image, m),
-                }
-            } else {
-                say(
-                    problems,
-                    line,
-                    Kind::Image,
-                    format!(
-                        "image `{dest}` does not exist (looked for {})",
-                        local.display()
-                    ),
-                );
+            match author_file(&dest, &local, draft_dir) {
+                Ok(()) => r.copies.push((local, page_dir.join(&dest))),
+                Err(m) => say(problems, line(), Kind::Image, m),
             }
             continue;
         };
@@ -87,49 +83,101 @@ pub fn resolve(
             Some(e) => format!("{e}/{name}"),
             None => name.to_string(),
         };
-        let is_figure = figures::parse(name).is_ok() && !name.contains('/');
-        if local.is_file() {
-            if let Err(m) = crate::build::files::inside(&local, draft_dir) {
-                say(problems, line, Kind::Image, m);
+        match figure_or_file(&dest, (exp.as_deref(), name), &local, draft_dir, sources) {
+            Ok(Found::File { note }) => {
+                if let Some(n) = note {
+                    say(problems, line(), Kind::Note, n);
+                }
+                r.copies.push((local, page_dir.join(&rel)));
+            }
+            Ok(Found::Figure) => {
+                r.figures.insert((exp.clone(), name.to_string()));
+            }
+            Err((kind, m)) => {
+                say(problems, line(), kind, m);
                 continue;
             }
-            if is_figure {
-                // Never redrawn over silently: the author's file is what the page shows.
-                say(
-                    problems,
-                    line,
-                    Kind::Note,
-                    format!(
-                        "`{dest}` is the author's image ({}): used as is, not drawn from the runs \
-                     (remove the file to have the figure drawn)",
-                        local.display()
-                    ),
-                );
-            }
-            r.copies.push((local, page_dir.join(&rel)));
-        } else if is_figure {
-            if exp.is_none() {
-                if let Err(e) = sources.pick(None) {
-                    say(
-                        problems,
-                        line,
-                        Kind::Figure,
-                        format!("`{dest}`: {e}; link the figure as images/<experiment>/{name}"),
-                    );
-                    continue;
-                }
-            }
-            r.figures.insert((exp.clone(), name.to_string()));
-        } else {
-            say(problems, line, Kind::Figure, format!(
-                "`{dest}` is neither a figure the tool can draw nor a file next to the draft; known figures:\n{}",
-                figures::known_text()
-            ));
-            continue;
         }
         r.rewrites.push((range, rel));
     }
     r
+}
+
+/// What a figure's link finds.
+enum Found {
+    /// The author's file at the link's path (a note when it stands in for a figure).
+    File { note: Option<String> },
+    /// Nothing there: the figure is drawn.
+    Figure,
+}
+
+/// A link `dest` to figure `name` (of experiment `exp`, `None`: the post's only one): the
+/// author's file at `local` if there is one, else the figure, when the tool can draw it and
+/// the post says from which runs.
+fn figure_or_file(
+    dest: &str,
+    (exp, name): (Option<&str>, &str),
+    local: &Path,
+    draft_dir: &Path,
+    sources: &Sources,
+) -> Result<Found, (Kind, String)> {
+    let is_figure = figures::parse(name).is_ok() && !name.contains('/');
+    if local.is_file() {
+        crate::build::files::inside(local, draft_dir).map_err(|m| (Kind::Image, m))?;
+        // Never redrawn over silently: the author's file is what the page shows.
+        let note = is_figure.then(|| {
+            format!(
+                "`{dest}` is the author's image ({}): used as is, not drawn from the runs \
+                 (remove the file to have the figure drawn)",
+                local.display()
+            )
+        });
+        return Ok(Found::File { note });
+    }
+    if !is_figure {
+        return Err((
+            Kind::Figure,
+            format!(
+                "`{dest}` is neither a figure the tool can draw nor a file next to the draft; \
+                 known figures:\n{}",
+                figures::known_text()
+            ),
+        ));
+    }
+    if exp.is_none() {
+        if let Err(e) = sources.pick(None) {
+            let m = format!("`{dest}`: {e}; link the figure as images/<experiment>/{name}");
+            return Err((Kind::Figure, m));
+        }
+    }
+    Ok(Found::Figure)
+}
+
+/// `Ok(true)` for an image on the web (left as it is), `Ok(false)` for a relative path, and a
+/// refusal for anything else (`data:`, `javascript:`, a #fragment, ...).
+fn is_remote(dest: &str) -> Result<bool, String> {
+    match check_url(dest) {
+        Ok(Target::Remote) => Ok(true),
+        Ok(Target::Relative) => Ok(false),
+        other => {
+            let why = other
+                .err()
+                .unwrap_or("an image is an http(s) URL or a relative path".into());
+            Err(format!("image `{}` is refused: {why}", shown(dest)))
+        }
+    }
+}
+
+/// An image the author put at `local` (the link `dest` next to the draft): it must be a file
+/// inside the drafts' folder.
+fn author_file(dest: &str, local: &Path, draft_dir: &Path) -> Result<(), String> {
+    if !local.is_file() {
+        return Err(format!(
+            "image `{dest}` does not exist (looked for {})",
+            local.display()
+        ));
+    }
+    crate::build::files::inside(local, draft_dir)
 }
 
 /// Where the image linked as `dest` in the draft sits next to the page (what the filled
@@ -207,10 +255,6 @@ fn stays_inside(p: &str) -> bool {
     !p.is_absolute()
         && p.components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-pub fn is_remote(dest: &str) -> bool {
-    dest.starts_with("http://") || dest.starts_with("https://") || dest.starts_with("data:")
 }
 
 /// A drawn figure as the page shows it: its wide rendition's size, its gist as alt text, and its

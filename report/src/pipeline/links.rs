@@ -20,7 +20,7 @@ impl Pass for Links {
         for l in links::find(&body, &prose, table) {
             match l {
                 Found::Resolved { range, markdown } if post.is_free(&range) => {
-                    post.edits.push((range, markdown))
+                    post.edit(range, markdown)
                 }
                 Found::Resolved { .. } => {}
                 Found::Unresolved { at, guess } => post.problem_at(

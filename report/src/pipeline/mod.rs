@@ -32,8 +32,9 @@ pub use sources::{Source, Sources};
 
 use crate::build::BuildOptions;
 use crate::config::SiteConfig;
-use crate::post::{scan, Draft, Kind, Problem};
+use crate::post::{Draft, Kind, Problem};
 use crate::site::{images::Images, Page, Templates};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -81,8 +82,10 @@ pub struct Post {
     pub draft: Draft,
     /// The experiments the post draws on (set by the front matter pass).
     pub sources: Sources,
-    /// Replacements of byte ranges of the draft's body, from the text passes.
+    /// Replacements of byte ranges of the draft's body, from the text passes ([`Post::edit`]).
     pub edits: Vec<(Range<usize>, String)>,
+    /// The ranges of `edits` by start (they never overlap): [`Post::is_free`] in log time.
+    edited: BTreeMap<usize, usize>,
     pub problems: Vec<Problem>,
     /// The experiments the post uses and their runs, one line each (`report check` lists them).
     pub uses: Vec<String>,
@@ -110,6 +113,7 @@ impl Post {
             draft: Draft::unparsed(&path, text),
             sources: Sources::default(),
             edits: Vec::new(),
+            edited: BTreeMap::new(),
             problems: Vec::new(),
             uses: Vec::new(),
             claims: Vec::new(),
@@ -124,7 +128,7 @@ impl Post {
 
     /// A problem at byte `at` of the body, named by the draft's line.
     pub fn problem_at(&mut self, at: usize, kind: Kind, message: String) {
-        let line = scan::line_of(&self.draft.text, self.draft.body_start + at);
+        let line = self.draft.line_at(self.draft.body_start + at);
         self.problem_on(line, kind, message);
     }
 
@@ -138,13 +142,19 @@ impl Post {
         });
     }
 
+    /// Replaces `range` of the body by `text` (in the filled draft); the caller has checked
+    /// with [`Post::is_free`] that no earlier edit covers any of it.
+    pub fn edit(&mut self, range: Range<usize>, text: String) {
+        let end = self.edited.entry(range.start).or_insert(range.end);
+        *end = (*end).max(range.end);
+        self.edits.push((range, text));
+    }
+
     /// Whether `range` of the body is still the draft's own text (no earlier pass replaced any
-    /// of it).
+    /// of it). Edits never overlap, so only the last one starting before `range` ends can.
     pub fn is_free(&self, range: &Range<usize>) -> bool {
-        !self
-            .edits
-            .iter()
-            .any(|(r, _)| r.start < range.end && range.start < r.end)
+        let last = self.edited.range(..range.end).next_back();
+        last.is_none_or(|(_, &end)| range.start >= end)
     }
 
     /// The draft with every edit of the text passes put in; its front matter, if it has one,

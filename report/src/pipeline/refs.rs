@@ -51,9 +51,8 @@ impl Pass for Refs {
                 }
             }
         }
-        for (range, link) in edits.into_iter().rev() {
-            post.markdown.replace_range(range, &link);
-        }
+        // One pass: replacing each in place moved the rest of the text once per reference.
+        post.markdown = super::image_links::rewrite(&post.markdown, edits);
         Flow::Go
     }
 }

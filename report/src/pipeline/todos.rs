@@ -21,7 +21,7 @@ impl Pass for Todos {
         for p in s.paragraphs.iter().filter(|p| has_todo(&p.text)) {
             let sections = s.sections_at(p.range.start);
             match place(&sections, post, cx) {
-                Ok(text) => post.edits.push((p.range.clone(), text)),
+                Ok(text) => post.edit(p.range.clone(), text),
                 Err(why) => post.problem_at(p.range.start, Kind::TodoLeft, why),
             }
         }

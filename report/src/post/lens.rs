@@ -1,4 +1,4 @@
-//! The lens directives: `lens_table(...)`, the decoded sample as an HTML table (every token
+//! The lens directives: `lens_table(...)`, the decoded sample as a markdown table (every token
 //! escaped, spaces and line breaks shown as `␣` and `↵`), and `lens_rate(...)`, one number of
 //! one component. Both read the experiment's lenses ([`Facts::lenses`]): a variant's finished
 //! runs' own, and an imported one.
@@ -95,39 +95,37 @@ pub fn table(f: &Facts, a: &Args) -> Result<String, String> {
     let n = sample.tokens.len();
     let range = positions(a.text("positions"), n)?;
     let top = a.whole("top").unwrap_or(1).clamp(1, 10) as usize;
-    let mut html = format!(
-        "<div class=\"table-scroll lens-table\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">\n\
-         <table>\n<thead><tr><th>#</th><th>input</th><th>next</th>",
-        escape(&format!(
-            "Logit lens of {}: top-{top} next tokens at positions {} to {}",
-            lens.who,
-            range.start,
-            range.end - 1
-        ))
-    );
+    // A markdown table, not HTML: a draft's raw HTML is escaped (site::safe), and the site
+    // numbers, captions and scrolls markdown tables like every other.
+    let mut md = String::from("| &#35; | input | next |");
     for c in &names {
-        html.push_str(&format!("<th>{}</th>", escape(c)));
+        md.push_str(&format!(" {} |", escape(c)));
     }
-    html.push_str("</tr></thead>\n<tbody>\n");
-    for i in range {
+    md.push_str(&format!("\n|---:|---|---|{}\n", "---|".repeat(names.len())));
+    for i in range.clone() {
         let next = sample.tokens.get(i + 1).map_or(String::new(), |t| token(t));
-        html.push_str(&format!(
-            "<tr><td>{i}</td><td>{}</td><td>{next}</td>",
-            token(&sample.tokens[i])
-        ));
+        md.push_str(&format!("| {i} | {} | {next} |", token(&sample.tokens[i])));
         for c in &names {
-            let guesses = &sample.top[c][i];
-            let cell: Vec<String> = guesses
+            let cell: Vec<String> = sample.top[c][i]
                 .iter()
                 .take(top)
                 .map(|g| format!("{} {:.2}", token(&g.0), g.1))
                 .collect();
-            html.push_str(&format!("<td>{}</td>", cell.join("<br>")));
+            md.push_str(&format!(" {} |", cell.join(" · ")));
         }
-        html.push_str("</tr>\n");
+        md.push('\n');
     }
-    html.push_str("</tbody>\n</table>\n</div>");
-    Ok(html)
+    md.push_str(&format!(
+        "\nTable: {}\n",
+        escape(&format!(
+            "Logit lens of {}: top-{top} next tokens at positions {} to {} (spaces shown as ␣, \
+             line breaks as ↵)",
+            lens.who,
+            range.start,
+            range.end - 1
+        ))
+    ));
+    Ok(md)
 }
 
 /// `"a..b"` (b excluded) or `"a..=b"` within `n` positions; none given: the first 16.
@@ -168,8 +166,9 @@ fn positions(text: Option<&str>, n: usize) -> Result<std::ops::Range<usize>, Str
     Ok(r)
 }
 
-/// A decoded token as a table shows it: whitespace and control characters made visible, then
-/// every character that HTML or markdown could read as markup written as an entity.
+/// A decoded token as a table cell shows it: whitespace and control characters made visible,
+/// then every character that HTML or markdown could read as markup written as an entity (the
+/// markdown reader turns it back into that character, as text).
 pub fn token(t: &str) -> String {
     let visible: String = t
         .chars()
@@ -182,7 +181,7 @@ pub fn token(t: &str) -> String {
             c => c,
         })
         .collect();
-    format!("<code>{}</code>", escape(&visible))
+    escape(&visible)
 }
 
 /// HTML-escapes `s`, ASCII punctuation as numeric entities (no markdown or template syntax
@@ -205,12 +204,12 @@ mod tests {
 
     #[test]
     fn tokens_show_their_spaces_and_hide_their_markup() {
-        assert_eq!(token(" the\n"), "<code>␣the↵</code>");
+        assert_eq!(token(" the\n"), "␣the↵");
         assert_eq!(
-            token("<script>{{x}}"),
-            "<code>&#60;script&#62;&#123;&#123;x&#125;&#125;</code>"
+            token("<script>{{x}}|"),
+            "&#60;script&#62;&#123;&#123;x&#125;&#125;&#124;"
         );
-        assert_eq!(token("\u{0}\t"), "<code>␀⇥</code>");
+        assert_eq!(token("\u{0}\t"), "␀⇥");
         assert_eq!(positions(Some("2..=4"), 10).unwrap(), 2..5);
         assert_eq!(positions(None, 128).unwrap(), 0..16);
         assert!(positions(Some("4..2"), 10).is_err());

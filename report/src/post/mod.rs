@@ -12,12 +12,15 @@ pub mod facts;
 pub mod from_runs;
 pub mod generate;
 pub mod lens;
+pub mod lines;
 pub mod links;
 pub mod scan;
 
 use crate::config::{split_front_matter, FrontMatter};
+use lines::Located;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// A draft as read from posts/.
 #[derive(Debug, Clone)]
@@ -29,6 +32,8 @@ pub struct Draft {
     pub front: FrontMatter,
     /// Where the body starts in `text` (after the front matter).
     pub body_start: usize,
+    /// Lines and link places, found on first use.
+    located: OnceLock<Located>,
 }
 
 impl Draft {
@@ -49,6 +54,7 @@ impl Draft {
             text,
             front,
             body_start,
+            located: OnceLock::new(),
         })
     }
 
@@ -63,20 +69,31 @@ impl Draft {
             text,
             front: FrontMatter::default(),
             body_start: 0,
+            located: OnceLock::new(),
         }
+    }
+
+    fn located(&self) -> &Located {
+        self.located
+            .get_or_init(|| Located::new(&self.text, self.body_start))
+    }
+
+    /// The 1-based line of byte offset `at` of the draft's text.
+    pub fn line_at(&self, at: usize) -> usize {
+        self.located().line(at)
     }
 
     /// The line of `text` inside the front matter, if it stands there.
     pub fn line_in_front(&self, text: &str) -> Option<usize> {
         let at = self.text[..self.body_start].find(text)?;
-        Some(scan::line_of(&self.text, at))
+        Some(self.line_at(at))
     }
 
-    /// The line of the first occurrence of `text` in the draft (1 when absent), for messages.
+    /// The line of `text` in the draft, for messages: the first link or image to it when it is
+    /// one's destination, else its first occurrence (1 when absent).
     pub fn line_of(&self, text: &str) -> usize {
-        self.text
-            .find(text)
-            .map_or(1, |at| scan::line_of(&self.text, at))
+        let at = self.located().dest(text).or_else(|| self.text.find(text));
+        at.map_or(1, |at| self.line_at(at))
     }
 
     pub fn body(&self) -> &str {

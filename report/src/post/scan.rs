@@ -37,6 +37,8 @@ pub struct Scan {
     pub paragraphs: Vec<Paragraph>,
     /// Offsets of TODOs in text outside any paragraph (tight list items, headings, tables).
     pub todos_elsewhere: Vec<usize>,
+    /// For each heading, the nearest heading before it of a higher rank (`## A` for `### B`).
+    parents: Vec<Option<usize>>,
 }
 
 pub fn scan(text: &str) -> Scan {
@@ -91,6 +93,15 @@ pub fn scan(text: &str) -> Scan {
         }
     }
     s.code.sort_by_key(|r| r.start);
+    // The chain of headings above each one, found once (not per TODO: a draft may hold many).
+    let mut open: Vec<usize> = Vec::new();
+    for (i, h) in s.headings.iter().enumerate() {
+        while open.last().is_some_and(|&j| s.headings[j].level >= h.level) {
+            open.pop();
+        }
+        s.parents.push(open.last().copied());
+        open.push(i);
+    }
     s
 }
 
@@ -117,11 +128,12 @@ impl Scan {
 
     /// The headings enclosing offset `at`, nearest first (each one level above the previous).
     pub fn sections_at(&self, at: usize) -> Vec<&Heading> {
+        let before = self.headings.partition_point(|h| h.range.end <= at);
         let mut chain: Vec<&Heading> = Vec::new();
-        for h in self.headings.iter().rev().filter(|h| h.range.end <= at) {
-            if chain.last().is_none_or(|last| h.level < last.level) {
-                chain.push(h);
-            }
+        let mut next = before.checked_sub(1);
+        while let Some(i) = next {
+            chain.push(&self.headings[i]);
+            next = self.parents[i];
         }
         chain
     }

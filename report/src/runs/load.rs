@@ -2,25 +2,25 @@
 //! checking them as a set (`runlog::check`); beside them, the experiments' imported lenses
 //! (`<experiment>/lens-<variant>.json`), checked against their folder and their experiment's runs.
 
-use super::{ExperimentLens, RunProblem};
+use super::{walk, ExperimentLens, RunProblem};
 use crate::{Error, Result};
 use runlog::check::{check_dir, check_experiment_lens, check_set, Checked};
-use runlog::{is_experiment_lens_file, lens_layers, Problem, Run, Warning, RUN_FILE};
+use runlog::{lens_layers, Problem, Run, RUN_FILE};
 use std::path::{Path, PathBuf};
 
-/// What a runs folder holds: the runs that pass every check, the warnings about them (torn last
-/// lines of runs that crashed, ...), and every problem of the others.
+/// What a runs folder holds: the runs that pass every check (their warnings, such as torn last
+/// lines of runs that crashed, inside them), and every problem of the others.
 pub(crate) struct Loaded {
     pub runs: Vec<Run>,
     /// Experiments' imported lenses (`<experiment>/lens-<variant>.json`) that pass their checks.
     pub lenses: Vec<ExperimentLens>,
-    pub warnings: Vec<Warning>,
     pub problems: Vec<RunProblem>,
 }
 
 /// Every run under `dir` (folders holding a `run.json`, symlinks followed: a linked copy of a
 /// run is found, and refused as the same run), checked on the machine's cores: reading is JSON
-/// parsing, and a thousand runs should load in well under two seconds.
+/// parsing, and a thousand runs should load in well under two seconds. What under `dir` is not
+/// a readable run is a problem too (`walk`), never skipped.
 pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
     if !dir.is_dir() {
         return Err(Error::NoRuns {
@@ -32,42 +32,17 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
             },
         });
     }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut lens_files: Vec<PathBuf> = Vec::new();
-    let mut warnings = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                // An unreadable corner of the tree should not hide the rest of the runs.
-                warnings.push(Warning::new(
-                    e.path().unwrap_or(dir),
-                    None,
-                    format!("skipped: {e}"),
-                ));
-                continue;
-            }
-        };
-        if entry.file_type().is_file() && entry.file_name() == RUN_FILE {
-            if let Some(parent) = entry.path().parent() {
-                dirs.push(parent.to_owned());
-            }
-        }
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && is_experiment_lens_file(&name) {
-            lens_files.push(entry.path().to_owned());
-        }
-    }
+    let walk::Found {
+        runs: dirs,
+        lenses: lens_files,
+        problems,
+    } = walk::walk(dir);
     let mut checked = check_all(&dirs);
     check_set(&mut checked);
     let mut loaded = Loaded {
         runs: Vec::new(),
         lenses: Vec::new(),
-        warnings,
-        problems: Vec::new(),
+        problems,
     };
     load_lenses(&lens_files, &checked, &mut loaded);
     for c in checked {

@@ -1,7 +1,9 @@
 //! Runs: walk a runs folder, read and check every run through `runlog`, group them.
 //!
 //! [`RunSet::load`] finds every folder holding a `run.json` under the given folder (at any
-//! depth, so both `runs/` and `runs/<experiment>/` work), reads and checks each with
+//! depth, so both `runs/` and `runs/<experiment>/` work; anything there that is not a readable
+//! run, such as a run folder whose run.json is gone or a dangling link, is a problem), reads
+//! and checks each with
 //! [`runlog::check`], then checks them as a set (one folder per run, one config per
 //! experiment). A run that fails a check is left out and every one of its problems is kept,
 //! with its file, line and experiment ([`RunSet::problems`]): the build refuses the posts that
@@ -20,6 +22,7 @@
 
 pub mod import;
 mod load;
+mod walk;
 
 use crate::{Error, Result};
 use runlog::{Problem, Run, Status, Variant, Warning};
@@ -78,7 +81,7 @@ impl RunSet {
                     .into(),
             });
         }
-        let mut set = RunSet::from_runs(dir, loaded.runs, loaded.warnings);
+        let mut set = RunSet::from_runs(dir, loaded.runs, Vec::new());
         set.problems = loaded.problems;
         set.lenses = loaded.lenses;
         set.lenses.sort_by(|a, b| {

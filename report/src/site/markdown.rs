@@ -1,4 +1,6 @@
 //! Markdown -> HTML as a short sequence of passes over pulldown-cmark events:
+//! 0. [`safe`]: raw HTML escaped (a lone comment dropped), a link whose scheme is refused
+//!    stripped of its target, every link's destination kept for the checks;
 //! 1. headings get ids (slugs, deduplicated), become links to themselves (so the link's name is
 //!    the heading's text), and enter the table of contents;
 //! 2. a paragraph holding only an image becomes a `<figure>` captioned with the alt text, and
@@ -11,6 +13,7 @@
 use super::highlight;
 use super::images::{self, Images};
 use super::numbers::{find_end, is_lone_image, table_caption, Counter};
+use super::safe;
 pub use super::text::{escape, slugify};
 use super::text::{inline_code, unique};
 use crate::post::scan::options;
@@ -33,7 +36,7 @@ pub struct Rendered {
     pub h1: Option<String>,
     /// The first paragraph's text, for the index and the feed.
     pub summary: String,
-    /// Every image source and link target, for the checks.
+    /// Every image source and link target (as written, refused ones too), for the checks.
     pub images: Vec<String>,
     pub links: Vec<String>,
     /// The page has a code block: it needs the highlighting stylesheet.
@@ -78,11 +81,15 @@ fn absolute(dest: &str, page_url: &str) -> String {
 }
 
 fn render_in(md: &str, known: &Images, feed: Option<&str>) -> Rendered {
-    let events: Vec<Event> = Parser::new_ext(md, options()).collect();
+    // The page and its feed copy get the same safe events (`safe`): HTML escaped, bad links cut.
+    let (events, links) = safe::sanitise(Parser::new_ext(md, options()).collect());
     let mut counter = Counter::default();
     // The end of the caption paragraph of the table being written, skipped after it.
     let mut caption_end: Option<usize> = None;
-    let mut out = Rendered::default();
+    let mut out = Rendered {
+        links,
+        ..Rendered::default()
+    };
     let mut used = HashSet::new();
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -253,10 +260,10 @@ fn render_in(md: &str, known: &Images, feed: Option<&str>) -> Rendered {
                 title,
                 id,
             }) => {
-                out.links.push(dest_url.to_string());
+                // A refused link lost its target in `safe::sanitise`: none in the feed either.
                 let dest = match feed {
-                    Some(base) => absolute(dest_url, base).into(),
-                    None => dest_url.clone(),
+                    Some(base) if !dest_url.is_empty() => absolute(dest_url, base).into(),
+                    _ => dest_url.clone(),
                 };
                 html_events.push(Event::Start(Tag::Link {
                     link_type: *link_type,

@@ -13,6 +13,7 @@ pub mod highlight;
 pub mod images;
 pub mod markdown;
 pub mod numbers;
+pub mod safe;
 pub mod social;
 pub mod text;
 
@@ -39,6 +40,21 @@ const BUILT_IN: &[(&str, &str)] = &[
 
 /// The highlighting stylesheet's file name: linked only by pages with code.
 pub const CODE_CSS: &str = "code.css";
+
+/// The names of the static files the site holds (stylesheets, favicon): [`Templates::assets`].
+pub fn asset_names() -> Vec<&'static str> {
+    BUILT_IN
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !is_template(name))
+        .chain([CODE_CSS])
+        .collect()
+}
+
+/// Whether a built-in file is a template (rendered) rather than a file copied as it is.
+fn is_template(name: &str) -> bool {
+    [".html", ".xml", ".md"].iter().any(|e| name.ends_with(e))
+}
 
 /// One post as the templates see it.
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +128,7 @@ impl Templates {
                 }
                 None => built_in.to_string(),
             };
-            if [".html", ".xml", ".md"].iter().any(|e| name.ends_with(e)) {
+            if is_template(name) {
                 files.push((name.to_string(), text));
             } else {
                 assets.push((name.to_string(), text));

@@ -80,7 +80,11 @@ pub fn check_dir(dir: &Path) -> Checked {
     let run = match read_rest(dir, info) {
         Ok(r) => r,
         Err(e) => {
-            problems.push(Problem::new(dir, None, e.to_string()));
+            problems.push(match e {
+                // The file it concerns, not the run's folder.
+                crate::Error::Io { path, source } => Problem::new(&path, None, source.to_string()),
+                e => Problem::new(dir, None, e.to_string()),
+            });
             return Checked {
                 dir: dir.to_owned(),
                 run: None,

@@ -74,11 +74,11 @@ impl ValLossPlot {
         let last_x = RangedCoordf64::from(x0..x1)
             .key_points(x_ticks)
             .last()
-            .map_or(String::new(), |v| format!("{v:.dx$}"));
+            .map_or(String::new(), |v| style::number(*v, dx));
         let widest_y = RangedCoordf64::from(y0..y1)
             .key_points(8)
             .iter()
-            .map(|v| text_w(&format!("{v:.dy$}")))
+            .map(|v| text_w(&style::number(*v, dy)))
             .max()
             .unwrap_or(0);
         let m = if look.is_narrow() { 16 } else { 36 };
@@ -242,8 +242,8 @@ impl ValLossPlot {
             .y_desc("validation loss")
             .axis_desc_style((FONT, look.label).into_font().color(&TEXT))
             .label_style((FONT, look.tick).into_font().color(&TEXT))
-            .x_label_formatter(&|v| format!("{v:.dx$}"))
-            .y_label_formatter(&|v| format!("{v:.dy$}"))
+            .x_label_formatter(&|v| style::number(*v, dx))
+            .y_label_formatter(&|v| style::number(*v, dy))
             .x_labels(x_ticks)
             .y_labels(8)
             .bold_line_style(GRID.stroke_width(2))

@@ -1,11 +1,18 @@
-//! `report publish`: commits the built site/ as the whole tree of a branch (default gh-pages) and
-//! pushes it to a git remote (default origin), with git plumbing on a temporary index, so the
-//! working tree, the index and the checked-out branch of the repository are never touched.
+//! `report publish`: builds the site from the committed tree (HEAD's drafts, runs, templates and
+//! site.toml, exported to a temporary folder: [`committed`]), in the same process, and commits
+//! that build as the whole tree of a branch (default gh-pages), named after the commit it was
+//! built from, then pushes it to a git remote (default origin). Everything goes through git
+//! plumbing on temporary indexes, so the working tree, the index and the checked-out branch of
+//! the repository are never touched, and neither an old site/ nor an uncommitted edit can be
+//! published ([`from_head`]).
 //!
 //! The remote and the branch come from the command line or site.toml, so they are input: a
 //! name starting with `-` is refused, each is passed after `--` (git can never read it as an
 //! option such as `--upload-pack=...`), a branch must be a plain ref name, and git's `ext::`
 //! transport (which runs a command) is switched off.
+
+pub mod committed;
+pub mod from_head;
 
 use std::path::Path;
 use std::process::Command;
@@ -29,29 +36,28 @@ pub fn check_remote(remote: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A branch: a plain ref name (`gh-pages`, `site/main`), nothing git could read otherwise.
+/// A branch: a plain name (`gh-pages`), the one alphabet of every name that reaches a ref, and
+/// nothing git could read otherwise (a `.lock` suffix, `..`).
 pub fn check_branch(branch: &str) -> Result<(), String> {
-    let bad = branch.is_empty()
-        || branch.starts_with(['-', '/', '.'])
-        || branch.ends_with(['/', '.'])
-        || branch.ends_with(".lock")
-        || branch.contains("..")
-        || branch.contains("@{")
-        || branch.contains("//")
-        || branch
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c));
-    if bad {
+    runlog::check_name("branch", branch).map_err(|e| format!("{e}; refused"))?;
+    if branch.ends_with(".lock") || branch.ends_with('.') || branch.contains("..") {
         return Err(format!(
-            "branch `{}` is refused: not a plain branch name like gh-pages",
-            branch.escape_debug()
+            "branch `{branch}` is refused: git takes no ref name ending in `.lock` or `.`, or \
+             holding `..`"
         ));
     }
     Ok(())
 }
 
-/// Publishes `site` (a built site folder) from the git repository at `repo`.
-pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<Published, String> {
+/// Publishes `site` (a built site folder) from the git repository at `repo`, its commit naming
+/// `built_from` (the commit the site was built from).
+pub fn publish(
+    repo: &Path,
+    site: &Path,
+    remote: &str,
+    branch: &str,
+    built_from: &str,
+) -> Result<Published, String> {
     check_remote(remote)?;
     check_branch(branch)?;
     if !site.join("index.html").is_file() {
@@ -93,9 +99,11 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
     let result = (|| {
         let work_tree = format!("--work-tree={}", site.display());
         // The build's records of what it wrote (the site's, and with --out the figures' one
-        // folder down) are for the next build, not for readers: none is published.
+        // folder down) are for the next build, not for readers: none is published; a temporary
+        // file an interrupted write left is for no one.
         let keep_out = format!(":(exclude,glob)**/{}", crate::build::manifest::FILE);
-        git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out])?;
+        let no_temp = ":(exclude,glob)**/.*.tmp-*";
+        git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out, no_temp])?;
         let tree = git(&["write-tree"])?;
         let head_ref = format!("refs/heads/{branch}");
         let heads = git(&["ls-remote", "--heads", "--", remote, &head_ref])?;
@@ -110,7 +118,7 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
                 return Ok(Published::Unchanged { commit: p.clone() });
             }
         }
-        let message = format!("Publish site (built from {})", source_of(repo));
+        let message = format!("Publish site (built from {built_from})");
         let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
         if let Some(p) = &parent {
             args.extend(["-p", p.as_str()]);
@@ -136,28 +144,4 @@ pub fn publish(repo: &Path, site: &Path, remote: &str, branch: &str) -> Result<P
     })();
     let _ = std::fs::remove_file(&index_path);
     result
-}
-
-/// The commit the site was built from, and whether the working tree differed from it (changed
-/// or untracked files; what git ignores, like site/, does not count): `d073029`, `d073029 with
-/// uncommitted changes`, or `no commit`. Runs with the repository's own index.
-fn source_of(repo: &Path) -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
-        return "no commit".into();
-    };
-    match git(&["status", "--porcelain"]) {
-        Some(s) if s.is_empty() => head,
-        Some(_) => format!("{head} with uncommitted changes"),
-        None => format!("{head}, working tree state unknown"),
-    }
 }
