@@ -80,6 +80,8 @@ at {{ at_time() }}: {{ mean_std(variant="x00", metric="loss_at_time", digits=2) 
 
 {{ results_table() }}
 
+{{ results_table(times=false) }}
+
 {{ lambda_table(variant="x02") }}
 
 {{ figure(name="val_loss-step.png", caption="Loss by step") }}
@@ -113,6 +115,15 @@ Inline `{{ code }}` stays.
     );
     assert!(md.contains("| x00 | 2 |"), "{md}");
     assert!(md.contains("**2.9100 ± 0.0141**"), "best in bold: {md}");
+    // times=false: the same rows without the three training-time columns.
+    let tables: Vec<&str> = md.split("\n| variant | n |").skip(1).collect();
+    assert_eq!(tables.len(), 2, "{md}");
+    assert!(tables[0].contains("train time (s) |"), "{md}");
+    assert!(
+        !tables[1].split("Table:").next().unwrap().contains(" s |"),
+        "{md}"
+    );
+    assert!(tables[1].contains("p is a two-sided Welch t-test of the final loss against x00's"));
     assert!(md.contains("| λ02 | -2.00 | 1.00 |"), "{md}");
     assert!(md.contains("![Loss by step](val_loss-step.png)"), "{md}");
     assert!(

@@ -122,9 +122,14 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
             set.problems().len()
         ));
     }
-    let mut table = crate::stats::compute(&set, None)
-        .map(|t| figures::table::markdown(&t))
-        .unwrap_or_default();
+    let stats = crate::stats::compute(&set, None).ok();
+    let table = |times: bool| {
+        stats
+            .as_ref()
+            .map(|t| figures::table::markdown(t, times))
+            .unwrap_or_default()
+    };
+    let (mut table, mut by_step) = (table(true), table(false));
     let facts = from_runs::facts(&set, String::new())?;
     let left_out: Vec<String> = facts
         .variants
@@ -133,13 +138,16 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
         .map(|v| format!("{}: {}", v.variant, v.finished_phrase()))
         .collect();
     if !table.is_empty() && !left_out.is_empty() {
-        table.push_str(&format!(
+        let note = format!(
             "\nLeft out, not finished: {}.\n",
             crate::post::md_escape(&left_out.join("; "))
-        ));
+        );
+        table.push_str(&note);
+        by_step.push_str(&note);
     }
     let facts = Facts {
         results_table: table,
+        results_table_by_step: by_step,
         ..facts
     };
     Ok((Arc::new(facts), Some(Arc::new(set))))

@@ -102,6 +102,8 @@ pub struct Facts {
     pub setup: SetupFacts,
     /// The final-results table in markdown (best value in bold).
     pub results_table: String,
+    /// The same without its training-time columns (`results_table(times=false)`).
+    pub results_table_by_step: String,
     /// Every lens of the experiment, by variant (runs by seed, then the imported one).
     pub lenses: Vec<LensFact>,
 }

@@ -69,6 +69,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         setup: setup(runs),
         results_table,
         lenses: lenses(runs),
+        results_table_by_step: String::new(),
     })
 }
 

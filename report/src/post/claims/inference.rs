@@ -18,10 +18,14 @@ use crate::stats::{power, welch};
 
 const ALPHA: f64 = 0.05;
 
-/// `significant`, `not_significant`, `equivalent`: each named variant against the baseline.
+/// `significant`, `not_significant`, `equivalent`: each named variant against the baseline, or
+/// against `than=` (two added-embedding variants compared with each other).
 pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<(), String> {
     let f = c.facts;
-    let base = f.baseline.to_string();
+    let base = match c.args.text("than") {
+        Some(t) => f.variant(t)?.variant.to_string(),
+        None => f.baseline.to_string(),
+    };
     let metric = c.metric();
     let alpha = c.args.number("alpha").unwrap_or(ALPHA);
     if !(0.0 < alpha && alpha < 0.5) {
@@ -36,7 +40,7 @@ pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<(), String
     };
     if explicit && variants.contains(&base) {
         return c.bad(format!(
-            "{base} is the baseline: it is not tested against itself"
+            "{base} is what the others are tested against: it is not tested against itself"
         ));
     }
     variants.retain(|v| *v != base);
@@ -57,8 +61,8 @@ pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<(), String
             ));
         }
         match c.kind {
-            Kind::Equivalent => equivalent(c, audit, name, a_stat, b_stat, alpha)?,
-            _ => significance(c, audit, name, a_stat, b_stat, alpha)?,
+            Kind::Equivalent => equivalent(c, audit, (name, &base), a_stat, b_stat, alpha)?,
+            _ => significance(c, audit, (name, &base), a_stat, b_stat, alpha)?,
         }
     }
     Ok(())
@@ -67,12 +71,11 @@ pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<(), String
 fn significance(
     c: &Claim,
     audit: &mut Audit,
-    name: &str,
+    (name, base): (&str, &str),
     a: &Stat,
     b: &Stat,
     alpha: f64,
 ) -> Result<(), String> {
-    let base = c.facts.baseline;
     let metric = c.metric();
     let t = welch(a, b).ok_or("checked by the caller")?;
     let (se, df) = welch_se(a, b).ok_or("checked by the caller")?;
@@ -121,7 +124,7 @@ fn significance(
 fn equivalent(
     c: &Claim,
     audit: &mut Audit,
-    name: &str,
+    (name, base): (&str, &str),
     a: &Stat,
     b: &Stat,
     alpha: f64,
@@ -133,9 +136,8 @@ fn equivalent(
     let t = tost(a, b, within, alpha).ok_or("checked by the caller")?;
     let level = 100.0 * (1.0 - 2.0 * alpha);
     let numbers = format!(
-        "{name} - {} on {} = {:+.4}, {level:.0}% interval [{:+.4}, {:+.4}] (Welch, n = {} and \
-         {}); TOST against ±{within}: p = {:.4}",
-        c.facts.baseline,
+        "{name} - {base} on {} = {:+.4}, {level:.0}% interval [{:+.4}, {:+.4}] (Welch, n = {} \
+         and {}); TOST against ±{within}: p = {:.4}",
         c.metric(),
         t.diff.diff,
         t.interval.0,

@@ -358,7 +358,51 @@ fn not_significant_finds_what_the_runs_could_detect() {
     ]);
     assert!(check(&f, &base)
         .unwrap_err()
-        .contains("x00 is the baseline"));
+        .contains("x00 is what the others are tested against"));
+}
+
+#[test]
+fn two_added_embedding_variants_are_tested_against_each_other_with_than() {
+    let f = facts(vec![
+        variant("x00", &[3.10, 3.12, 3.13], vec![]),
+        variant("x01", &[3.005, 3.02, 3.035], vec![]),
+        variant("x02", &[3.00, 3.02, 3.04], vec![]),
+    ]);
+    let a = |that: &str, within: f64| {
+        args(&[
+            ("that", json!(that)),
+            ("variant", json!("x02")),
+            ("than", json!("x01")),
+            ("within", json!(within)),
+        ])
+    };
+    let audit = check(&f, &a("equivalent", 0.5)).unwrap();
+    assert_eq!(audit.variants, vec!["x02 against x01".to_string()]);
+    let err = check(&f, &a("equivalent", 0.0001)).unwrap_err();
+    assert!(err.contains("x02 - x01 on final_loss = -0.0000"), "{err}");
+    // Against x01 the difference is nil; against the baseline it is 0.1.
+    let sig = |than: Option<&str>| {
+        let mut v = vec![
+            ("that", json!("not_significant")),
+            ("variant", json!("x02")),
+        ];
+        if let Some(t) = than {
+            v.push(("than", json!(t)));
+        }
+        check(&f, &args(&v))
+    };
+    assert!(sig(Some("x01")).is_ok());
+    assert!(sig(None)
+        .unwrap_err()
+        .contains("x02 - x00 on final_loss = -0.0967"));
+    let itself = args(&[
+        ("that", json!("significant")),
+        ("variants", json!(["x01", "x02"])),
+        ("than", json!("x01")),
+    ]);
+    assert!(check(&f, &itself)
+        .unwrap_err()
+        .contains("x01 is what the others are tested against"));
 }
 
 #[test]

@@ -230,21 +230,27 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "results_table",
-        usage: "results_table(): final results, best in bold",
-        args: &[],
-        run: |s, _| {
-            if s.facts.results_table.is_empty() {
+        usage: "results_table(times=true): final results, best in bold (times=false: without \
+                the training-time columns)",
+        args: &[("times", Type::Flag)],
+        run: |s, a| {
+            let times = a.0.get("times").and_then(Value::as_bool).unwrap_or(true);
+            let table = if times {
+                &s.facts.results_table
+            } else {
+                &s.facts.results_table_by_step
+            };
+            if table.is_empty() {
                 Err("no results table: no finished runs".into())
             } else {
                 // Labelled by its experiment where the directive names one: two experiments'
                 // tables are cited as ref(table="results", experiment="...").
                 let label = crate::figures::table::RESULTS_LABEL;
                 Ok(match s.experiment {
-                    Some(e) => s
-                        .facts
-                        .results_table
-                        .replace(&format!("{{#{label}}}"), &format!("{{#{e}/{label}}}")),
-                    None => s.facts.results_table.clone(),
+                    Some(e) => {
+                        table.replace(&format!("{{#{label}}}"), &format!("{{#{e}/{label}}}"))
+                    }
+                    None => table.clone(),
                 })
             }
         },
