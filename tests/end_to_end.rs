@@ -134,7 +134,7 @@ fn tiny_training_to_html() {
     assert!(images.iter().any(|i| i.contains("lens-x01")), "{images:?}");
     assert!(html.contains("% of the time."), "{html}");
     assert!(
-        html.contains("<tr><td>0</td><td><code>&#60;&#124;endoftext&#124;&#62;</code></td>"),
+        html.contains("<tr><td style=\"text-align: right\">0</td><td>&lt;|endoftext|&gt;</td>"),
         "{html}"
     );
     for src in &images {
