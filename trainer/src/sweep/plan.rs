@@ -237,7 +237,7 @@ mod tests {
         write_json_atomic(&dir.join(RUN_FILE), &info).unwrap();
         let err = plan_run(&dir, &e, None).unwrap_err().to_string();
         assert!(
-            err.contains("run.json: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
+            err.contains("run.json, line 4: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
             "{err}"
         );
     }
