@@ -47,6 +47,14 @@ TODO describe the runs
 
 x01 ends at {{ final_loss(variant=\"x01\") }} over {{ n_seeds(variant=\"x01\") }} seeds.
 
+## The lens
+
+x-out's top-1 is the next token {{ lens_rate(variant=\"x01\", component=\"x-out\", rate=\"next\", percent=true, digits=1) }} of the time.
+
+{{ lens_table(variant=\"x01\", seed=1, components=[\"x00\", \"x01\", \"x-out\"], positions=\"0..4\") }}
+
+![What each component predicts](images/lens-x01.png)
+
 ## Lambdas
 
 ### x01
@@ -77,6 +85,14 @@ fn tiny_training_to_html() {
     let lambdas = run.metrics.last().unwrap().lambdas.as_ref().unwrap();
     assert_eq!(lambdas.keys().collect::<Vec<_>>(), ["x", "x00", "x01"]);
     assert!(lambdas.values().all(|v| v.len() == 16));
+    // Each finished run carries its logit lens, anchored at its final val loss.
+    let lens = run.lens.as_ref().expect("lens.json");
+    let ce = lens.components["x-out"].cross_entropy.unwrap();
+    let final_loss = run.summary.as_ref().unwrap().final_val_loss.unwrap();
+    assert!(
+        (ce - final_loss).abs() <= 1e-5 * final_loss,
+        "{ce} vs {final_loss}"
+    );
 
     let posts = tmp.path().join("posts");
     fs::create_dir_all(&posts).unwrap();
@@ -113,6 +129,13 @@ fn tiny_training_to_html() {
     assert!(
         images.iter().any(|i| i.contains("lambdas-x01")),
         "{images:?}"
+    );
+    // The lens: its figure, a number, and the decoded table with the story's first tokens.
+    assert!(images.iter().any(|i| i.contains("lens-x01")), "{images:?}");
+    assert!(html.contains("% of the time."), "{html}");
+    assert!(
+        html.contains("<tr><td style=\"text-align: right\">0</td><td>&lt;|endoftext|&gt;</td>"),
+        "{html}"
     );
     for src in &images {
         let bytes = fs::read(out.join("tiny").join(src)).unwrap();

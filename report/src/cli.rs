@@ -1,8 +1,9 @@
-//! The report's subcommands for runs, statistics and figures: `import`, `stats`, `figures`,
-//! `bench`. Each reads its arguments, calls the library, prints what it did; warnings about
+//! The report's subcommands for runs, statistics and figures: `import`, `import-lens`, `stats`,
+//! `figures`, `bench`. Each reads its arguments, calls the library, prints what it did; warnings about
 //! runs go to stderr, naming file and line.
 
 use crate::figures;
+use crate::runs::import::lens::{LensImport, LensWrite};
 use crate::runs::import::{import_all, ImportOptions};
 use crate::runs::RunSet;
 use crate::stats::{self, Summary, TTest};
@@ -49,6 +50,31 @@ pub struct ImportArgs {
     #[arg(long)]
     pub section: Option<String>,
     /// Replace a run imported before (never a trained run); each replacement is named on stderr
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportLensArgs {
+    /// A logit-lens printout (`tokens=`, `predictions=`, `x_norms=` lines), e.g. predictions.md
+    pub file: PathBuf,
+    /// Runs folder to write into: OUT/EXPERIMENT/lens-VARIANT.json
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// The experiment the lens belongs to
+    #[arg(long)]
+    pub experiment: String,
+    /// The variant decoded; default: the highest x0N component
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Where the printout was published: repository, file
+    #[arg(long)]
+    pub source: String,
+    /// What the printout does not say about itself (its script, where its tokens came from);
+    /// may be given several times
+    #[arg(long)]
+    pub note: Vec<String>,
+    /// Replace a lens imported before that differs; the replacement is named on stderr
     #[arg(long)]
     pub force: bool,
 }
@@ -158,6 +184,30 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     for dir in &done.dirs {
         println!("{}", dir.display());
     }
+    Ok(())
+}
+
+pub fn import_lens(args: &ImportLensArgs) -> Result<()> {
+    let opts = LensImport {
+        experiment: args.experiment.clone(),
+        variant: args.variant.clone(),
+        source: args.source.clone(),
+        notes: args.note.clone(),
+        force: args.force,
+    };
+    let (path, done) = crate::runs::import::lens::import_lens(&args.file, &args.out, &opts)?;
+    match done {
+        LensWrite::New => {}
+        LensWrite::Unchanged => {
+            eprintln!("{}: already holds this import; unchanged", path.display())
+        }
+        LensWrite::Replaced => eprintln!(
+            "{}: replaced the lens there with {}",
+            path.display(),
+            args.file.display()
+        ),
+    }
+    println!("{}", path.display());
     Ok(())
 }
 

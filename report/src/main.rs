@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Turn modded-nanogpt training logs into runs
     Import(cli::ImportArgs),
+    /// Turn a published logit-lens printout into an experiment's lens (lens-VARIANT.json)
+    ImportLens(cli::ImportLensArgs),
     /// Print per-variant statistics of the runs
     Stats(cli::StatsArgs),
     /// Draw figures named like the draft's image links
@@ -34,6 +36,7 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Import(a) => cli::import(&a).map_err(|e| e.to_string()),
+        Command::ImportLens(a) => cli::import_lens(&a).map_err(|e| e.to_string()),
         Command::Stats(a) => cli::stats(&a).map_err(|e| e.to_string()),
         Command::Figures(a) => cli::figures(&a).map_err(|e| e.to_string()),
         Command::Bench(a) => report::bench::run(&a).map_err(|e| e.to_string()),

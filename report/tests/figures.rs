@@ -415,3 +415,40 @@ fn a_finals_figure_names_its_experiment_and_draws_from_its_runs_only() {
         d.gist
     );
 }
+
+/// The logit-lens figure (from the study's lens, imported into the committed x0-experiment) is
+/// saved like every other kind: one palette PNG per rendition at its width, a phone rendition
+/// taller for its width than the wide one, no ink on any border, and a gist for the alt text.
+#[test]
+fn the_lens_figure_is_saved_in_each_rendition_with_a_clean_border() {
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runs/x0-experiment");
+    let runs = RunSet::load(&committed).unwrap();
+    let names = figures::names_for(&runs);
+    assert!(names.contains(&"lens-x01.png".to_string()), "{names:?}");
+    let out = tempfile::tempdir().unwrap();
+    let d = figures::draw_figure("lens-x01.png", &runs, out.path()).unwrap();
+    assert_eq!(d.files.len(), look::RENDITIONS.len());
+    let mut bad = Vec::new();
+    for ((path, (w, h)), look) in d.files.iter().zip(look::RENDITIONS) {
+        assert_eq!(path, &out.path().join(look.file_name("lens-x01.png")));
+        assert_eq!(*w, look.width, "{}", path.display());
+        let reader = png::Decoder::new(std::fs::File::open(path).unwrap())
+            .read_info()
+            .unwrap();
+        assert_eq!(reader.info().color_type, png::ColorType::Indexed);
+        let (dw, dh, rgb) = decode_png(path);
+        assert_eq!((dw, dh), (*w, *h), "{}", path.display());
+        for e in ink_at_the_border(&rgb, dw, dh, 2) {
+            bad.push(format!("{}: {e}", path.display()));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    let (pw, ph) = d.phone().unwrap().1;
+    let (ww, wh) = d.files[0].1;
+    assert!(ph as f64 / pw as f64 > wh as f64 / ww as f64);
+    assert!(
+        d.gist.contains("top-1 = input most often from"),
+        "{}",
+        d.gist
+    );
+}

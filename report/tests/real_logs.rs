@@ -281,7 +281,9 @@ fn the_committed_original_runs_are_what_the_recorded_import_writes() {
     let fresh = out.path().join("x0-experiment");
     let committed = repo.join("runs/x0-experiment");
     let names = files_under(&fresh);
-    assert_eq!(names.len(), 16 * 3, "{names:?}");
+    // 16 runs of three files, and the study's logit lens of one more x01 run.
+    assert_eq!(names.len(), 16 * 3 + 1, "{names:?}");
+    assert!(names.contains(&PathBuf::from("lens-x01.json")), "{names:?}");
     assert_eq!(names, files_under(&committed), "the same files");
     for name in &names {
         // No run file is edited by hand: each is byte for byte what the import writes.

@@ -40,3 +40,14 @@ pub(crate) fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<[f64; 
     Ok(Option::<Vec<[Lenient; 2]>>::deserialize(d)?
         .map(|v| v.into_iter().map(|[a, b]| [a.get(), b.get()]).collect()))
 }
+
+/// A required float that may be `null` (read as NaN): `0.5` -> 0.5, `null` -> NaN.
+pub(crate) fn one<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Lenient::deserialize(d)?.get())
+}
+
+/// An optional float: absent stays `None` (serde's default), present `null` is `Some(NaN)`, so a
+/// number that was measured and came out non-finite is told from one never measured.
+pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Some(Lenient::deserialize(d)?.get()))
+}

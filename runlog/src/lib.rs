@@ -4,7 +4,8 @@
 //!
 //! - `run.json` ([`RunInfo`]), written once when the run starts;
 //! - `metrics.jsonl` ([`Metrics`]), one object per evaluation, appended and flushed;
-//! - `summary.json` ([`Summary`]), written atomically when the run ends.
+//! - `summary.json` ([`Summary`]), written atomically when the run ends;
+//! - `lens.json` ([`Lens`]), the logit lens of its final weights, written atomically after it.
 //!
 //! The boundary both sides share: [`Variant`] (`x00`..`x99`, parsed in one place),
 //! [`RunIdentity`] (experiment, variant, seed or repeat; run.json is authoritative), [`RecordedConfig`]
@@ -23,6 +24,7 @@ mod error;
 mod floats;
 mod identity;
 mod info;
+mod lens;
 mod name;
 mod problem;
 mod read;
@@ -34,6 +36,11 @@ mod write;
 pub use error::Error;
 pub use identity::{folder_problems, RunIdentity};
 pub use info::read_info;
+pub use lens::{
+    experiment_lens_file, is_experiment_lens_file, lens_components, lens_layers, lens_text,
+    read_lens, write_lens, Guess, Lens, LensNorms, LensSample, LensStats, LENS_FILE,
+    LENS_SCHEMA_VERSION, RATES, VALUE_EMBED_LAYERS,
+};
 pub use name::{check_name, is_name_char, NameError, MAX_NAME_LEN};
 pub use problem::{Problem, Warning};
 pub use read::{read_metrics, read_run, Run};

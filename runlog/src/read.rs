@@ -6,6 +6,7 @@
 
 use crate::error::Error;
 use crate::info::read_info;
+use crate::lens::{read_lens, Lens, LENS_FILE};
 use crate::problem::{Problem, Warning};
 use crate::recorded::RecordedConfig;
 use crate::types::{Metrics, RunInfo, Summary, METRICS_FILE, RUN_FILE, SUMMARY_FILE};
@@ -26,6 +27,8 @@ pub struct Run {
     pub lines: Vec<usize>,
     /// `None` while the run is still going, or when it crashed.
     pub summary: Option<Summary>,
+    /// The logit lens (`lens.json`), when the run has one.
+    pub lens: Option<Lens>,
     /// A torn last line, a missing metrics file or summary.
     pub warnings: Vec<Warning>,
     /// Whole lines that do not parse, an unreadable summary, config fields of the wrong type.
@@ -42,6 +45,7 @@ impl Run {
             lines: (1..=metrics.len()).collect(),
             metrics,
             summary,
+            lens: None,
             warnings: Vec::new(),
             damage: Vec::new(),
         }
@@ -126,6 +130,13 @@ pub(crate) fn read_rest(dir: &Path, info: RunInfo) -> Result<Run, Error> {
         }
         Err(e) => return Err(Error::io(&summary_path, e)),
     };
+    // No lens.json is no problem (runs trained before the lens, imported runs); one that does
+    // not read is damage, like a summary that does not.
+    let lens_path = dir.join(LENS_FILE);
+    let lens = match lens_path.exists() {
+        false => None,
+        true => read_lens(&lens_path).map_err(|p| damage.push(p)).ok(),
+    };
     Ok(Run {
         dir: dir.to_owned(),
         info,
@@ -133,6 +144,7 @@ pub(crate) fn read_rest(dir: &Path, info: RunInfo) -> Result<Run, Error> {
         metrics,
         lines,
         summary,
+        lens,
         warnings,
         damage,
     })

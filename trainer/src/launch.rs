@@ -364,8 +364,9 @@ fn resume_on<B: TrainBackend>(
         }
         None => remove_if_present(&metrics)?,
     }
-    // Running again: no summary until it ends.
+    // Running again: no summary and no lens until it ends.
     remove_if_present(&ctx.dir.join(SUMMARY_FILE))?;
+    remove_if_present(&ctx.dir.join(runlog::LENS_FILE))?;
     let mut writer = MetricsWriter::open(&metrics)?;
     if !ctx.quiet {
         eprintln!(

@@ -2,8 +2,8 @@
 //!
 //! Pipeline, one module per stage:
 //! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] (GPT with x00..x0N) ->
-//! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) -> CLI
-//! (`main.rs`). [`kernels`] holds the model's fused CPU kernels and their plain versions;
+//! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) ->
+//! [`lens`] (the logit lens of the final weights) -> CLI (`main.rs`). [`kernels`] holds the model's fused CPU kernels and their plain versions;
 //! [`config`] holds presets and the config hash; [`device`] picks the backend; [`bench`]
 //! measures speed. Every run starts at [`launch::launch`]: `trainer run`, each run of
 //! `trainer sweep`, and the tests.
@@ -22,6 +22,7 @@ pub mod export;
 pub mod interrupt;
 pub mod kernels;
 pub mod launch;
+pub mod lens;
 pub mod lock;
 pub mod model;
 pub mod nodes;

@@ -1,5 +1,5 @@
-//! `trainer`: run (train one variant), sweep, data (make shards), corpus (install a real-text
-//! corpus), bench (speed figures), export, orchestrator.
+//! `trainer`: run (train one variant), sweep, lens (decode a run's layers), data (make shards),
+//! corpus (install a real-text corpus), bench (speed figures), export, orchestrator.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,6 +35,8 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The logit lens of a run's checkpoint into its lens.json (every finished run writes one).
+    Lens(trainer::lens::command::LensArgs),
     /// Tokenise a folder of text files (or the default corpus) into modded-nanogpt shards.
     Data {
         /// Folder of .txt/.md files, one document each; omit for the generated default corpus.
@@ -126,6 +128,7 @@ fn main() -> ExitCode {
                     out.join(&m.name).display()
                 )
             }),
+        Command::Lens(args) => trainer::lens::command::main(&args),
         Command::Bench(args) => trainer::bench::run(&args),
         Command::Orchestrator(args) => trainer::nodes::orchestrator(&args),
     };

@@ -230,8 +230,36 @@ pub struct Output<B: Backend> {
     pub x_norms: Option<Vec<Tensor<B, 1>>>,
 }
 
+/// What the layers leave before the head: the last residual, the vectors they mixed in, and
+/// what was asked for along the way.
+pub struct Trunk<B: Backend> {
+    /// The residual after the last layer (`x-out` before the head's norm).
+    pub x: Tensor<B, 2>,
+    /// x00..x0N, RMS-normed, `[rows, dim]` each.
+    pub x0s: Vec<Tensor<B, 2>>,
+    /// The value embeddings as looked up, `[rows, dim]` each.
+    pub ves: Vec<Tensor<B, 2>>,
+    /// Per layer, when asked: the RMS of the residual entering its weighted sum.
+    pub x_norms: Option<Vec<Tensor<B, 1>>>,
+    /// Per layer, when asked (the logit lens): that residual itself.
+    pub x_inputs: Option<Vec<Tensor<B, 2>>>,
+}
+
 impl<B: Kernels> Gpt<B> {
     pub fn forward(&self, batch: &Batch<B>, want_norms: bool) -> Output<B> {
+        let t = self.trunk(batch, want_norms, false);
+        // Head: norm, projection to the padded vocabulary, logits softcapped as 15·z/sqrt(z²+225)
+        // (tanh-like softcap following Gemma 2, @Grad62304977; this form from the medium record),
+        // then the cross-entropy.
+        Output {
+            loss: kernels::head_loss(norm(t.x, batch), self.lm_head.val(), batch),
+            x_norms: t.x_norms,
+        }
+    }
+
+    /// The embeddings and the 16 layers, up to the head. Asking for the layers' inputs adds no
+    /// operation to the pass (they are the residual as it is), so the loss is the same either way.
+    pub fn trunk(&self, batch: &Batch<B>, want_norms: bool, want_inputs: bool) -> Trunk<B> {
         let dims = batch.dims();
         let (rows, d) = (dims.rows(), self.heads * self.head_dim);
         let lookup = |table: &Param<Tensor<B, 2>>| kernels::embedding(table.val(), batch);
@@ -257,6 +285,7 @@ impl<B: Kernels> Gpt<B> {
         let mut x = x0s[0].clone();
         let mut outputs: Vec<Tensor<B, 2>> = Vec::with_capacity(LAYERS);
         let mut norms = Vec::new();
+        let mut inputs = Vec::new();
         for (i, block) in self.blocks.iter().enumerate() {
             // U-net skip connections (@brendanh0gan), weighted.
             if let Some(k) = SKIPS.iter().position(|&(into, _)| into == i) {
@@ -265,6 +294,9 @@ impl<B: Kernels> Gpt<B> {
             }
             if want_norms {
                 norms.push(x.clone().square().mean().sqrt());
+            }
+            if want_inputs {
+                inputs.push(x.clone());
             }
             let ve = value_embed_of(i).map(|j| ves[j].clone());
             x = block.forward(
@@ -277,13 +309,12 @@ impl<B: Kernels> Gpt<B> {
             );
             outputs.push(x.clone());
         }
-
-        // Head: norm, projection to the padded vocabulary, logits softcapped as 15·z/sqrt(z²+225)
-        // (tanh-like softcap following Gemma 2, @Grad62304977; this form from the medium record),
-        // then the cross-entropy.
-        Output {
-            loss: kernels::head_loss(norm(x, batch), self.lm_head.val(), batch),
+        Trunk {
+            x,
+            x0s,
+            ves,
             x_norms: want_norms.then_some(norms),
+            x_inputs: want_inputs.then_some(inputs),
         }
     }
 }

@@ -17,12 +17,13 @@
 //! | `lambdas-layers-x01.png`, `lambdas-layers-x01-aligned.png` | lambdas across layers, mean ± std |
 //! | `lambdas-norm-x01.png`, `lambdas-norm-x01-s2.png` | the same, weighted by activation norms |
 //! | `lambdas-steps-x01.png`, `lambdas-steps-x01-s2-layers-0-7-15.png` | lambdas over training |
+//! | `lens-x01.png`, `lens-x01-s2.png` | logit lens: components by top-1 rates ([`lens`]) |
 //! | `finals-x0-record.png`, `finals-x0-record-below-2.92.png` | each configuration's final losses, mean and 95% interval (and the record test against 2.92) |
 //! | `results.md` | the markdown table of final results ([`results_table`]) |
 //!
 //! [`names`] parses names into [`FigureSpec`]s, `prepare` turns a spec and the runs into a plot;
 //! each kind of figure is its own module:
-//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`finals`], [`table`]; [`clip`] cuts lines at window edges,
+//! [`val_loss`], [`heatmap`], [`layer_lines`], [`lambda_lines`], [`lens`], [`finals`], [`table`]; [`clip`] cuts lines at window edges,
 //! [`look`] holds the renditions' sizes, titles and legends, [`style`] font and colours,
 //! [`encode`] writes palette PNGs ([`palette`] reduces the colours). [`draw_all`] draws several
 //! figures in parallel.
@@ -33,6 +34,7 @@ pub mod finals;
 pub mod heatmap;
 pub mod lambda_lines;
 pub mod layer_lines;
+pub mod lens;
 pub mod look;
 pub mod names;
 pub mod palette;
@@ -154,6 +156,7 @@ pub fn render_named(name: &str, runs: &RunSet) -> Result<Figure> {
             Prepared::Heatmap(p) => render_plot(&p, format, path)?,
             Prepared::Lines(p) => render_plot(&p, format, path)?,
             Prepared::Layers(p) => render_plot(&p, format, path)?,
+            Prepared::Lens(p) => render_plot(&p, format, path)?,
             Prepared::Finals(p) => render_plot(&p, format, path)?,
         },
     })

@@ -34,6 +34,11 @@ pub enum FigureSpec {
         seed: Option<u64>,
         layers: Vec<usize>,
     },
+    /// The logit lens: components by rates, mean over the variant's lenses or one seed's.
+    Lens {
+        variant: Variant,
+        seed: Option<u64>,
+    },
     /// Each configuration's final val losses, mean and 95% interval; with a threshold, the
     /// one-sided t-test of each mean below it.
     Finals {
@@ -101,6 +106,10 @@ pub fn known() -> Vec<Known> {
             about: "lambdas over training for chosen layers (default: first, two inner, last)",
         },
         Known {
+            pattern: "lens-VARIANT[-sSEED].png",
+            about: "logit lens: per component, how often its top-1 is the next token, the input token, the input's most frequent successor (needs lens.json or an imported lens)",
+        },
+        Known {
             pattern: "finals-EXPERIMENT[-below-T].png",
             about: "each configuration's final val losses as points, mean and 95% interval, n and mean training time, ordered by step count; -below-T adds the threshold T and each mean's one-sided t-test below it (the record rule), e.g. finals-x0-record-below-2.92.png",
         },
@@ -155,6 +164,9 @@ pub fn names_for(runs: &RunSet) -> Vec<String> {
                 names.push(format!("lambdas-layers-{v}-aligned-normalized.png"));
             }
         }
+    }
+    for v in runs.lens_variants() {
+        names.push(format!("lens-{v}.png"));
     }
     if let [experiment] = runs.experiments().as_slice() {
         names.push(format!("finals-{experiment}.png"));
@@ -248,6 +260,13 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
                 aligned,
                 normalized,
             }
+        }
+        ["lens", rest @ ..] => {
+            let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
+            if !layers.is_empty() || aligned {
+                return Err(unknown(name));
+            }
+            FigureSpec::Lens { variant, seed }
         }
         ["lambdas", rest @ ..] => {
             let (variant, seed, layers, aligned) = variant_seed(rest, name)?;

@@ -2,7 +2,7 @@
 //! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
 //! spread, signs aligned on request) and its title, which states how it was made.
 
-use super::{finals, heatmap, lambda_lines, layer_lines, val_loss, FigureSpec};
+use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss, FigureSpec};
 use crate::runs::{describe, is_finished, replicas_word, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
@@ -92,6 +92,7 @@ pub(super) enum Prepared {
     Heatmap(heatmap::HeatmapPlot),
     Lines(lambda_lines::LambdaLinesPlot),
     Layers(layer_lines::LayerLinesPlot),
+    Lens(lens::LensPlot),
     Finals(finals::FinalsPlot),
 }
 
@@ -183,11 +184,78 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
                     .map_err(|m| Error::figure(name, m))?,
             )
         }
+        FigureSpec::Lens { variant, seed } => {
+            Prepared::Lens(lens_plot(runs, name, *variant, *seed)?)
+        }
         FigureSpec::Finals {
             experiment,
             threshold,
         } => Prepared::Finals(finals_plot(name, experiment, *threshold, runs)?),
         FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
+    })
+}
+
+/// The lens figure of a variant: the mean rate of each component over its lenses (or one
+/// seed's), titled with whose lenses they are.
+fn lens_plot(
+    runs: &RunSet,
+    name: &str,
+    variant: Variant,
+    seed: Option<u64>,
+) -> Result<lens::LensPlot> {
+    let all = runs.lenses_of(variant);
+    let picked: Vec<(String, &runlog::Lens)> = all
+        .iter()
+        .filter(|(who, _)| seed.is_none_or(|s| *who == runlog::run_dir_name(variant, s)))
+        .cloned()
+        .collect();
+    if picked.is_empty() {
+        let who: Vec<&str> = all.iter().map(|(w, _)| w.as_str()).collect();
+        return Err(Error::figure(
+            name,
+            format!(
+                "no lens of {variant}{}; lenses of it: {} (a finished run writes lens.json, \
+                 `report import-lens` an experiment's)",
+                seed.map_or(String::new(), |s| format!(" seed {s}")),
+                if who.is_empty() {
+                    "none".into()
+                } else {
+                    who.join(", ")
+                }
+            ),
+        ));
+    }
+    let components = stats::lens::components(&picked);
+    let mut values = Vec::new();
+    for c in &components {
+        let mut row = [None; 3];
+        for (j, (rate, _)) in lens::COLUMNS.iter().enumerate() {
+            row[j] = match stats::lens::summary(&picked, c, rate) {
+                Ok(s) => Some(s.mean),
+                // Not measured (an imported lens has no bigram table): n/a in its cell.
+                Err(m) if m.contains("does not measure") => None,
+                Err(m) => return Err(Error::figure(name, m)),
+            };
+        }
+        values.push(row);
+    }
+    let first = picked[0].1;
+    let who = match (picked.len(), &first.step) {
+        (1, _) if first.source.is_some() => {
+            format!(
+                "{}, one run, {} tokens",
+                picked[0].0,
+                first.sample.tokens.len()
+            )
+        }
+        (1, Some(step)) => format!("{}, step {step}", picked[0].0),
+        (n, Some(step)) => format!("{variant}, mean of {n} runs, step {step}"),
+        (n, None) => format!("{variant}, mean of {n} lenses"),
+    };
+    Ok(lens::LensPlot {
+        components,
+        values,
+        title: format!("Logit lens ({who}): how often each component's top-1 is the next token, the input, its bigram successor"),
     })
 }
 
@@ -217,7 +285,8 @@ fn pooled_configurations(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result
         FigureSpec::Finals { .. } => None,
         FigureSpec::Heatmap { variant, .. }
         | FigureSpec::LayerLines { variant, .. }
-        | FigureSpec::LambdaLines { variant, .. } => several.get(variant),
+        | FigureSpec::LambdaLines { variant, .. }
+        | FigureSpec::Lens { variant, .. } => several.get(variant),
         FigureSpec::ValLoss { .. } | FigureSpec::Table => several.values().next(),
     };
     match why {

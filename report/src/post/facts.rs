@@ -72,6 +72,17 @@ pub struct SetupFacts {
     pub runs: usize,
 }
 
+/// One lens a variant has: a finished run's own, or the experiment's imported one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LensFact {
+    pub variant: Variant,
+    /// Whose it is: `x01-s0`, or `x01, imported`.
+    pub who: String,
+    /// The run's seed; `None` for an imported lens.
+    pub seed: Option<u64>,
+    pub lens: runlog::Lens,
+}
+
 /// One configuration (a variant plus what else differs in the config, see
 /// `stats::configs`): what the record rule tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +131,8 @@ pub struct Facts {
     pub results_table: String,
     /// The same without its training-time columns (`results_table(times=false)`).
     pub results_table_by_step: String,
+    /// Every lens of the experiment, by variant (runs by seed, then the imported one).
+    pub lenses: Vec<LensFact>,
 }
 
 impl Facts {

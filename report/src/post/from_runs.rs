@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{ConfigFacts, Facts, RunRow, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, LensFact, RunRow, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -84,6 +84,7 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         setup: setup(runs),
         several: stats::several_configurations(runs),
         results_table,
+        lenses: lenses(runs),
         results_table_by_step: String::new(),
     })
 }
@@ -105,6 +106,32 @@ fn run_rows(runs: &RunSet) -> Vec<RunRow> {
         }
     }
     rows
+}
+
+/// The lenses of every variant: finished runs' own, then the experiment's imported one.
+fn lenses(runs: &RunSet) -> Vec<LensFact> {
+    let mut out = Vec::new();
+    for v in runs.lens_variants() {
+        for r in runs.result_runs(v) {
+            if let Some(l) = &r.lens {
+                out.push(LensFact {
+                    variant: v,
+                    who: r.info.identity().dir_name(),
+                    seed: r.info.seed,
+                    lens: l.clone(),
+                });
+            }
+        }
+        for l in runs.lenses().iter().filter(|l| l.lens.variant == v) {
+            out.push(LensFact {
+                variant: v,
+                who: format!("{v}, imported"),
+                seed: None,
+                lens: l.lens.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// What the finished runs record about how they were made (their config is one per experiment,

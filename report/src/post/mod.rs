@@ -3,7 +3,7 @@
 //! `scan` (code ranges, headings, paragraphs; directives and TODOs are looked for outside code
 //! only), `facts` and `from_runs` (the numbers of one experiment), `generate` (the setup text,
 //! lambda sections, formatting), `directives` (the functions a draft may call), `claims` (the
-//! claim checks) and `links` (the `(LINK)` placeholders).
+//! claim checks), `lens` (the lens table and numbers) and `links` (the `(LINK)` placeholders).
 
 pub mod claims;
 pub mod derived;
@@ -11,6 +11,7 @@ pub mod directives;
 pub mod facts;
 pub mod from_runs;
 pub mod generate;
+pub mod lens;
 pub mod lines;
 pub mod links;
 pub mod run_table;

@@ -1,16 +1,19 @@
 //! Finding the run folders under a runs folder, reading and checking each (in parallel), then
-//! checking them as a set (`runlog::check`).
+//! checking them as a set (`runlog::check`); beside them, the experiments' imported lenses
+//! (`<experiment>/lens-<variant>.json`), checked against their folder and their experiment's runs.
 
-use super::{walk, RunProblem};
+use super::{walk, ExperimentLens, RunProblem};
 use crate::{Error, Result};
-use runlog::check::{check_dir, check_set, Checked};
-use runlog::Run;
+use runlog::check::{check_dir, check_experiment_lens, check_set, Checked};
+use runlog::{lens_layers, Problem, Run, RUN_FILE};
 use std::path::{Path, PathBuf};
 
 /// What a runs folder holds: the runs that pass every check (their warnings, such as torn last
 /// lines of runs that crashed, inside them), and every problem of the others.
 pub(crate) struct Loaded {
     pub runs: Vec<Run>,
+    /// Experiments' imported lenses (`<experiment>/lens-<variant>.json`) that pass their checks.
+    pub lenses: Vec<ExperimentLens>,
     pub problems: Vec<RunProblem>,
 }
 
@@ -31,14 +34,17 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
     }
     let walk::Found {
         runs: dirs,
+        lenses: lens_files,
         problems,
     } = walk::walk(dir);
     let mut checked = check_all(&dirs);
     check_set(&mut checked);
     let mut loaded = Loaded {
         runs: Vec::new(),
+        lenses: Vec::new(),
         problems,
     };
+    load_lenses(&lens_files, &checked, &mut loaded);
     for c in checked {
         let experiment = c.experiment();
         if c.is_ok() {
@@ -53,6 +59,59 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Loaded> {
         }
     }
     Ok(loaded)
+}
+
+/// Reads and checks each experiment's imported lens: the good ones join `loaded`, the problems
+/// of the others spoil their experiment like a bad run's.
+fn load_lenses(files: &[PathBuf], checked: &[Checked], loaded: &mut Loaded) {
+    for path in files {
+        let (lens, mut problems) = check_experiment_lens(path);
+        if let Some(l) = &lens {
+            problems.extend(layer_problem(path, l, checked));
+        }
+        let experiment = lens
+            .as_ref()
+            .and_then(|l| l.experiment.clone())
+            .or_else(|| folder_name(path.parent()));
+        match (lens, problems.is_empty()) {
+            (Some(lens), true) => loaded.lenses.push(ExperimentLens {
+                path: path.clone(),
+                lens,
+            }),
+            _ => loaded
+                .problems
+                .extend(problems.into_iter().map(|problem| RunProblem {
+                    experiment: experiment.clone(),
+                    problem,
+                })),
+        }
+    }
+}
+
+/// An imported lens must decode as many layers as its experiment's runs record.
+fn layer_problem(path: &Path, lens: &runlog::Lens, checked: &[Checked]) -> Option<Problem> {
+    let layers = lens_layers(lens.components.keys()) as u64;
+    let recorded = checked
+        .iter()
+        .filter_map(|c| c.run.as_ref())
+        .filter(|r| Some(&r.info.experiment) == lens.experiment.as_ref())
+        .find_map(|r| r.recorded.layers.map(|l| (l, r)))?;
+    (recorded.0 != layers).then(|| {
+        Problem::new(
+            path,
+            None,
+            format!(
+                "a lens of {layers} layers, but the runs of its experiment have {} ({})",
+                recorded.0,
+                recorded.1.dir.join(RUN_FILE).display()
+            ),
+        )
+    })
+}
+
+fn folder_name(p: Option<&Path>) -> Option<String> {
+    p.and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
 }
 
 /// [`check_dir`] of every folder, in the order given, spread over the cores.

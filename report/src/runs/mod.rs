@@ -14,6 +14,10 @@
 //! by [`RunSet::unfinished`]. A missing folder, or one without any run, is an
 //! [`Error::NoRuns`], never a panic.
 //!
+//! An experiment may also hold an imported logit lens, `lens-<variant>.json` beside its runs
+//! ([`ExperimentLens`], [`RunSet::lenses`]); a run's own lens.json comes with the run.
+//! [`RunSet::lenses_of`] gives a variant's lenses, both kinds.
+//!
 //! [`import`] turns modded-nanogpt training logs into runs of this format.
 
 pub mod import;
@@ -31,8 +35,24 @@ use std::path::{Path, PathBuf};
 pub struct RunSet {
     root: PathBuf,
     runs: Vec<Run>,
+    /// Experiments' imported lenses, sorted by experiment and variant.
+    lenses: Vec<ExperimentLens>,
     warnings: Vec<Warning>,
     problems: Vec<RunProblem>,
+}
+
+/// An experiment's imported lens (`<experiment>/lens-<variant>.json`) and where it lies: the
+/// lens of a published run that is not among the experiment's runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentLens {
+    pub path: PathBuf,
+    pub lens: runlog::Lens,
+}
+
+impl ExperimentLens {
+    pub fn experiment(&self) -> &str {
+        self.lens.experiment.as_deref().unwrap_or_default()
+    }
 }
 
 /// A problem of a run, with the experiment it spoils (its run.json's, else the folder's name;
@@ -63,6 +83,10 @@ impl RunSet {
         }
         let mut set = RunSet::from_runs(dir, loaded.runs, Vec::new());
         set.problems = loaded.problems;
+        set.lenses = loaded.lenses;
+        set.lenses.sort_by(|a, b| {
+            (a.experiment(), a.lens.variant).cmp(&(b.experiment(), b.lens.variant))
+        });
         Ok(set)
     }
 
@@ -83,6 +107,7 @@ impl RunSet {
         RunSet {
             root: root.to_owned(),
             runs,
+            lenses: Vec::new(),
             warnings,
             problems: Vec::new(),
         }
@@ -100,6 +125,40 @@ impl RunSet {
 
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
+    }
+
+    /// The experiments' imported lenses that passed their checks.
+    pub fn lenses(&self) -> &[ExperimentLens] {
+        &self.lenses
+    }
+
+    /// The lenses of a variant: each finished run's own (by seed), then the experiment's
+    /// imported one; each with who it is of (`x01-s0`, `x01, imported`).
+    pub fn lenses_of(&self, variant: Variant) -> Vec<(String, &runlog::Lens)> {
+        let own = self.result_runs(variant).into_iter().filter_map(|r| {
+            let who = r.info.identity().dir_name();
+            r.lens.as_ref().map(|l| (who, l))
+        });
+        let imported = self
+            .lenses
+            .iter()
+            .filter(|l| l.lens.variant == variant)
+            .map(|l| (format!("{variant}, imported"), &l.lens));
+        own.chain(imported).collect()
+    }
+
+    /// Variants with a lens (a finished run's or an imported one), in numeric order.
+    pub fn lens_variants(&self) -> Vec<Variant> {
+        let mut v: Vec<Variant> = self
+            .runs
+            .iter()
+            .filter(|r| r.lens.is_some() && is_finished(r))
+            .map(|r| r.info.variant)
+            .chain(self.lenses.iter().map(|l| l.lens.variant))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// What the reader skipped or could not find in runs that are still usable.
@@ -143,6 +202,12 @@ impl RunSet {
             .cloned()
             .collect();
         let problems: Vec<RunProblem> = self.problems_of(experiment).into_iter().cloned().collect();
+        let lenses: Vec<ExperimentLens> = self
+            .lenses
+            .iter()
+            .filter(|l| l.experiment() == experiment)
+            .cloned()
+            .collect();
         if runs.is_empty() && problems.is_empty() {
             return Err(Error::NoRuns {
                 dir: self.root.clone(),
@@ -154,6 +219,7 @@ impl RunSet {
         }
         let mut set = RunSet::from_runs(&self.root, runs, Vec::new());
         set.problems = problems;
+        set.lenses = lenses;
         Ok(set)
     }
 

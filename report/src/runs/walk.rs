@@ -9,7 +9,7 @@
 //! links to folders are followed (a linked copy of a run is found, and refused as the same run).
 
 use super::RunProblem;
-use runlog::{Problem, Variant, METRICS_FILE, RUN_FILE, SUMMARY_FILE};
+use runlog::{is_experiment_lens_file, Problem, Variant, METRICS_FILE, RUN_FILE, SUMMARY_FILE};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,10 +17,12 @@ use std::path::{Path, PathBuf};
 /// Deeper than this, a runs folder is a link maze or a mistake: the walk stops and says so.
 const MAX_DEPTH: usize = 16;
 
-/// What a walk found: the run folders, in sorted order, and the problems of everything else.
+/// What a walk found: the run folders, in sorted order, the experiments' imported lenses
+/// (`lens-<variant>.json`), and the problems of everything else.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
     pub runs: Vec<PathBuf>,
+    pub lenses: Vec<PathBuf>,
     pub problems: Vec<RunProblem>,
 }
 
@@ -128,6 +130,9 @@ impl Walker<'_> {
                          {RUN_FILE}); restore the run, or remove the file"
                     ),
                 ),
+                Ok(Kind::File) if is_experiment_lens_file(&name(&e.path)) => {
+                    self.found.lenses.push(e.path.clone())
+                }
                 Ok(Kind::File) => {}
                 Ok(Kind::Folder { is_run }) => {
                     let stray = among_runs && !is_run;

@@ -11,6 +11,7 @@
 //!   over seeds), the same weighted by activation norms, and lambdas over training.
 //! - [`shares`]: each component's share of a layer's input, lambda × norm over the summed
 //!   magnitudes, from logged or imported norms.
+//! - [`lens`]: a logit-lens rate of one component across a variant's lenses.
 //! - [`compare`]: a difference of means with its Welch interval and minimum detectable
 //!   difference ([`power`]), equivalence (TOST), and the record rule's one-sided t-test.
 //! - [`configs`]: the runs grouped by configuration (variant + what else differs in the config).
@@ -22,6 +23,7 @@ pub mod compare;
 pub mod configs;
 pub mod curve;
 pub mod lambdas;
+pub mod lens;
 pub mod power;
 pub mod shares;
 

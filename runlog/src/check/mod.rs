@@ -11,7 +11,10 @@
 //!   lambdas and norms finite (but in a diverged run), with the keys of the run's variant and
 //!   one value per layer;
 //! - the summary agrees with the last evaluation (final loss, time), and a finished run ran all
-//!   its steps.
+//!   its steps;
+//! - its lens.json, when it has one, decodes this run: its variant, config and last step, every
+//!   component, finite rates in [0, 1], and `x-out`'s cross-entropy the val loss of that step
+//!   ([`lens`]; an experiment's imported lens: [`check_experiment_lens`]).
 //!
 //! A set of runs ([`check_set`]): no two folders hold the same run (a copy, a backup folder, a
 //! symlink, the same run under another experiment folder), and the runs of one experiment share
@@ -19,9 +22,11 @@
 //! `config.model.vocab:  247 (x00-s0) -> 3 (x00-s3)`); a run whose config records no length
 //! (an older import) is compared by the `total_steps` its metrics log.
 
+mod lens;
 mod rules;
 mod set;
 
+pub use lens::{check_experiment_lens, experiment_lens_problems, ANCHOR_TOLERANCE};
 pub use set::check_set;
 
 use crate::identity::folder_problems;
@@ -89,6 +94,7 @@ pub fn check_dir(dir: &Path) -> Checked {
     };
     problems.extend(run.damage.iter().cloned());
     problems.extend(rules::run_problems(&run));
+    problems.extend(lens::run_problems(&run));
     Checked {
         dir: dir.to_owned(),
         run: Some(run),
@@ -101,5 +107,6 @@ pub fn check_dir(dir: &Path) -> Checked {
 pub fn run_problems(run: &Run) -> Vec<Problem> {
     let mut p = run.damage.clone();
     p.extend(rules::run_problems(run));
+    p.extend(lens::run_problems(run));
     p
 }

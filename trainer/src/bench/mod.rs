@@ -4,7 +4,8 @@
 //! thread (`reference-1t`) and on two data-parallel peers of one thread each (`reference-2dev`,
 //! [`devices`]). Batches come from the default corpus; a step is timed as training
 //! runs it (peers, kernels, pools). With `TORCH_PYTHON` set, the PyTorch anchor runs too,
-//! alternately with the trainer ([`torch`]).
+//! alternately with the trainer ([`torch`]). Last, what the logit lens of a tiny run costs
+//! ([`lens`]).
 //!
 //! Where a reference step's CPU time goes (perf, fused kernels, two threads, 2026-11-30): the
 //! linear layers' products 36%, Newton–Schulz 22%, the head (logits and softcapped loss, forward
@@ -15,6 +16,7 @@
 
 pub mod devices;
 pub mod gpu;
+mod lens;
 pub mod torch;
 
 use crate::accum;
@@ -303,5 +305,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         torch::alternate(&python, threads, args, &cfg, trainer)?;
     }
     crate::checkpoint::print_bench(args.only.map(Only::preset))?;
+    if args.only.is_none_or(|o| o == Only::Tiny) {
+        lens::print_lens(3)?;
+    }
     Ok(())
 }

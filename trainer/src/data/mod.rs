@@ -31,6 +31,9 @@ pub struct Dataset {
     pub vocab: usize,
     pub eot: u16,
     pub info: DataInfo,
+    /// The compacted vocabulary's mapping from GPT-2 tokens, when the vocabulary was compacted
+    /// (decoding a model token, or encoding a text for it, goes through it).
+    pub compaction: Option<vocab::Compaction>,
 }
 
 /// What run.json records about the data.
@@ -118,9 +121,9 @@ pub fn load(cfg: &DataConfig, corpus_root: &Path) -> Result<Dataset> {
     }
     let hash = token_hash(&train, &val);
     let (train_len, val_len) = (train.len(), val.len());
-    let (train, val, vocab, eot, vocab_hash, unknown_frac) = match cfg.compact_vocab {
-        Some(k) => {
-            let c = vocab::Compaction::fit(&train, k);
+    let compaction = cfg.compact_vocab.map(|k| vocab::Compaction::fit(&train, k));
+    let (train, val, vocab, eot, vocab_hash, unknown_frac) = match &compaction {
+        Some(c) => {
             let (t, v) = (c.apply(&train), c.apply(&val));
             let unk =
                 t.iter().filter(|&&x| x == vocab::COMPACT_UNK).count() as f64 / t.len() as f64;
@@ -158,6 +161,7 @@ pub fn load(cfg: &DataConfig, corpus_root: &Path) -> Result<Dataset> {
         vocab,
         eot,
         info,
+        compaction,
     })
 }
 

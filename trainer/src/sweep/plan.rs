@@ -239,7 +239,7 @@ mod tests {
         // runlog names the line of run.json that holds the name.
         assert!(err.contains("run.json, line 4: "), "{err}");
         assert!(
-            err.contains("experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
+            err.contains("run.json, line 4: experiment \"x\\ntouch PWNED #\" is not a plain name: it holds a line break"),
             "{err}"
         );
     }

@@ -65,7 +65,12 @@ pub fn peak_rss_mb() -> Option<f64> {
 
 /// Starts a fresh run log in `dir`: earlier metrics and summary of a run with this name go.
 pub fn start_fresh(dir: &Path, info: &runlog::RunInfo) -> Result<runlog::MetricsWriter> {
-    for f in [runlog::METRICS_FILE, runlog::SUMMARY_FILE] {
+    // An earlier run's lens too: this run writes its own when it ends.
+    for f in [
+        runlog::METRICS_FILE,
+        runlog::SUMMARY_FILE,
+        runlog::LENS_FILE,
+    ] {
         let p = dir.join(f);
         if p.exists() {
             std::fs::remove_file(&p).map_err(|e| crate::error::Error::io(&p, e))?;
@@ -95,5 +100,27 @@ mod tests {
         let t = super::now_rfc3339();
         assert_eq!(t.len(), 20, "{t}");
         assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+
+    #[test]
+    fn a_fresh_start_removes_an_earlier_runs_log_summary_and_lens() {
+        let dir = std::env::temp_dir().join(format!("start-fresh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in [
+            runlog::METRICS_FILE,
+            runlog::SUMMARY_FILE,
+            runlog::LENS_FILE,
+        ] {
+            std::fs::write(dir.join(f), "old").unwrap();
+        }
+        let info = runlog::RunInfo::new("e", runlog::Variant::BASELINE, 0);
+        drop(super::start_fresh(&dir, &info).unwrap());
+        assert!(
+            !dir.join(runlog::LENS_FILE).exists(),
+            "a stale lens would decode other weights"
+        );
+        assert!(!dir.join(runlog::SUMMARY_FILE).exists());
+        assert_eq!(std::fs::read(dir.join(runlog::METRICS_FILE)).unwrap(), b"");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

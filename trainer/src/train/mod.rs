@@ -143,12 +143,12 @@ pub fn train_in<B: TrainBackend>(
     };
     let ended = run_loop(ctx, lane, state, writer, hooks, device, &mut out);
     if !lane.member.is_none_or(|m| m.leads()) {
-        return ended.map(|()| out);
+        return ended.map(|_| out);
     }
     // A run stopped by an error (a peer lost, a full disk) says so too: `interrupted`, to be
     // resumed from its last checkpoint, never a run that is still going.
     let status = match ended {
-        Ok(()) => out.status,
+        Ok(_) => out.status,
         Err(_) => Status::Interrupted,
     };
     let written = log::write_summary(
@@ -162,13 +162,19 @@ pub fn train_in<B: TrainBackend>(
             peak_rss_mb: log::peak_rss_mb(),
         },
     );
-    ended?;
+    let model = ended?;
     written?;
+    // The logit lens of the final weights, after the clock and the summary: it reads the model
+    // and changes nothing (crate::lens). Only a finished run: one stopped early (a signal,
+    // --stop-after-step) writes its lens when it is resumed and ends.
+    if out.status == Status::Finished {
+        crate::lens::command::after_training(ctx, &model, out.steps, device)?;
+    }
     Ok(out)
 }
 
 /// The loop itself, keeping `out` up to date after every step (an error leaves it as the last
-/// step left it).
+/// step left it); the model as the loop left it, for the lens.
 fn run_loop<B: TrainBackend>(
     ctx: &RunContext,
     lane: &Lane<B>,
@@ -177,7 +183,7 @@ fn run_loop<B: TrainBackend>(
     hooks: &mut impl Hooks,
     device: &B::Device,
     out: &mut RunOutcome,
-) -> Result<()> {
+) -> Result<Gpt<B>> {
     let leads = lane.member.is_none_or(|m| m.leads());
     let cfg = &ctx.config;
     let steps = cfg.schedule.steps;
@@ -330,7 +336,7 @@ fn run_loop<B: TrainBackend>(
     out.steps = state.step;
     out.train_time_ms = state.train_time_ms;
     out.tokens_per_s = tokens_per_s(&state);
-    Ok(())
+    Ok(state.model)
 }
 
 /// The batch after `loader`'s position, and the loader past it.

@@ -22,6 +22,8 @@ pub enum Kind {
     LambdaGrows,
     LowestMost,
     BelowMost,
+    LensRateAbove,
+    LensRateBelow,
 }
 
 impl Kind {
@@ -43,6 +45,8 @@ impl Kind {
         Kind::LambdaGrows,
         Kind::LowestMost,
         Kind::BelowMost,
+        Kind::LensRateAbove,
+        Kind::LensRateBelow,
     ];
 
     /// As a draft writes it: `that="not_significant"`.
@@ -65,6 +69,8 @@ impl Kind {
             Kind::LambdaGrows => "lambda_grows",
             Kind::LowestMost => "lowest_most",
             Kind::BelowMost => "below_most",
+            Kind::LensRateAbove => "lens_rate_above",
+            Kind::LensRateBelow => "lens_rate_below",
         }
     }
 

@@ -13,7 +13,7 @@
 //!
 //! Kinds ([`Kind`]) about final numbers are in [`finals`]; tests of differences, equivalence
 //! and the record rule in [`inference`]; about lambdas in [`lambdas`]; about how the loss
-//! curves compare along the whole run in [`curves`].
+//! curves compare along the whole run in [`curves`]; about the logit lens in [`lens`].
 
 pub mod audit;
 mod curves;
@@ -21,6 +21,7 @@ mod finals;
 mod inference;
 pub mod kind;
 mod lambdas;
+mod lens;
 
 pub use audit::Audit;
 pub use kind::Kind;
@@ -62,6 +63,7 @@ pub fn check(f: &Facts, args: &Args) -> Result<Audit, String> {
         | Kind::LambdaFades
         | Kind::LambdaGrows => lambdas::check(&c, &mut audit),
         Kind::LowestMost | Kind::BelowMost => curves::check(&c, &mut audit),
+        Kind::LensRateAbove | Kind::LensRateBelow => lens::check(&c, &mut audit),
     }?;
     Ok(audit)
 }

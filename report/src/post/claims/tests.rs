@@ -3,7 +3,7 @@
 
 use super::{check, Kind};
 use crate::post::directives::functions::Args;
-use crate::post::facts::{ConfigFacts, Facts, VariantFacts};
+use crate::post::facts::{ConfigFacts, Facts, LensFact, VariantFacts};
 use crate::stats::Summary;
 use runlog::Variant;
 use serde_json::{json, Value};
@@ -57,6 +57,45 @@ pub(super) fn lambdas(pairs: &[(&str, &[f64])]) -> Lambdas {
         .collect()
 }
 
+/// A lens of `name`'s seed 0 decoding these components with these copy rates.
+fn lens_fact(name: &str, copy: &[(&str, f64)]) -> LensFact {
+    let variant = Variant::parse(name).unwrap();
+    let stats = |c: f64| runlog::LensStats {
+        tokens: 100,
+        cross_entropy: Some(5.0),
+        next_top1: 0.1,
+        copy_top1: c,
+        bigram_top1: None,
+        entropy: Some(4.0),
+    };
+    LensFact {
+        variant,
+        who: format!("{name}-s0"),
+        seed: Some(0),
+        lens: runlog::Lens {
+            schema_version: runlog::LENS_SCHEMA_VERSION,
+            variant,
+            experiment: None,
+            config_hash: None,
+            step: Some(100),
+            measured_on: "hand-made".into(),
+            bigram_table: None,
+            source: None,
+            notes: Vec::new(),
+            components: copy
+                .iter()
+                .map(|(k, c)| (k.to_string(), stats(*c)))
+                .collect(),
+            sample: runlog::LensSample {
+                text: "none".into(),
+                tokens: Vec::new(),
+                top: BTreeMap::new(),
+            },
+            norms: None,
+        },
+    }
+}
+
 const BASE: [f64; 3] = [3.00, 3.02, 3.01];
 const LOWER: [f64; 3] = [2.90, 2.91, 2.92];
 
@@ -77,6 +116,10 @@ fn every_kind_parses_and_is_checked() {
         ),
         variant("x01", &LOWER, vec![l(0.5), l(-0.3), l(0.2)]),
     ]);
+    let f = Facts {
+        lenses: vec![lens_fact("x01", &[("x00", 0.2), ("x01", 0.6)])],
+        ..f
+    };
     for &kind in Kind::ALL {
         assert_eq!(Kind::parse(kind.name()), Ok(kind));
         let a = args(&[
@@ -86,10 +129,18 @@ fn every_kind_parses_and_is_checked() {
             ("component", json!("x01")),
             ("within", json!(0.5)),
             ("threshold", json!(3.0)),
+            ("rate", json!("copy")),
         ]);
         let got = check(&f, &a);
         let msg = got.as_ref().err().cloned().unwrap_or_default();
         assert!(!msg.contains("unknown claim kind"), "{kind}: {msg}");
+        // The lens kinds reach their verdict on these facts: x01's copy rate (0.6) is above
+        // x00's (0.2) in x01's one lens.
+        match kind {
+            Kind::LensRateAbove => assert!(got.is_ok(), "{kind}: {msg}"),
+            Kind::LensRateBelow => assert!(msg.contains("is false"), "{kind}: {msg}"),
+            _ => {}
+        }
         if let Ok(audit) = got {
             assert_eq!(audit.kind, kind);
         }

@@ -7,7 +7,7 @@ use super::{FigureCheck, Setup};
 use crate::pipeline::Sources;
 use crate::post::facts::Facts;
 use crate::post::md_escape;
-use crate::post::{claims, derived, generate};
+use crate::post::{claims, derived, generate, lens};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -335,6 +335,7 @@ pub const FUNCTIONS: &[Function] = &[
             AXIS,
             ("share", Type::Number),
             ("normalized", Type::Flag),
+            ("rate", Type::Text),
         ],
         run: |s, a| {
             let audit = claims::check(s.facts, a)?;
@@ -377,6 +378,36 @@ pub const FUNCTIONS: &[Function] = &[
                 all variants cover the variant's mean loss is the lowest (`730 of 738`)",
         args: &[VARIANT, AXIS],
         run: |s, a| derived::lowest_count(s.facts, a),
+    },
+    Function {
+        name: "lens_table",
+        usage: "lens_table(variant=\"x01\", components=[\"x00\", \"x01\"], positions=\"0..16\", \
+                seed=0, top=1): the decoded sample of a lens as a table, top tokens per component \
+                and position (spaces shown as ␣, line breaks as ↵)",
+        args: &[
+            VARIANT,
+            ("components", Type::Names),
+            ("positions", Type::Text),
+            ("seed", Type::Whole),
+            ("top", Type::Whole),
+        ],
+        run: |s, a| lens::table(s.facts, a),
+    },
+    Function {
+        name: "lens_rate",
+        usage: "lens_rate(variant=\"x01\", component=\"x00\", rate=\"copy\", seed=0, digits=3, \
+                percent=false, spread=false): a lens number (next, copy, bigram, cross_entropy, \
+                entropy), mean over the variant's lenses",
+        args: &[
+            VARIANT,
+            ("component", Type::Text),
+            ("rate", Type::Text),
+            ("seed", Type::Whole),
+            DIGITS,
+            ("percent", Type::Flag),
+            ("spread", Type::Flag),
+        ],
+        run: |s, a| lens::rate(s.facts, a),
     },
     Function {
         name: "below_count",

@@ -19,10 +19,16 @@
 //! group them after all the losses) -> the identity ([`identity`]: `--variant` must agree with
 //! the lambda keys) -> the run checks of `runlog`, so that nothing is written that the reader
 //! would refuse -> [`write`]: never over an existing run without `--force`.
+//!
+//! [`lens`] imports a published logit-lens printout ([`predictions`], Python literals read by
+//! [`pylit`]) as an experiment's lens.
 
 mod identity;
+pub mod lens;
 pub mod lines;
+pub mod predictions;
 pub mod presets;
+pub mod pylit;
 mod sections;
 mod write;
 
