@@ -196,7 +196,28 @@ fn at_layer_8_the_medium_x01s_residual_takes_a_larger_share_and_x00_hardly_any()
     let err = stats::share_spread(&rs, &NormSource::Logged, false)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("experiment x0-experiment: x01-s"), "{err}");
+    assert!(err.contains("experiment x0-experiment: x01-r"), "{err}");
+    // The report takes the same printed norms from the imported lens (lens-x01.json), and only
+    // for x01: x02..x04 logged none and imported none.
+    match stats::norm_source(&runs, common::v("x01")) {
+        NormSource::Imported { norms, from } => {
+            let by_hand = source_norms(&inputs);
+            assert_eq!(norms.x, by_hand.x);
+            for c in ["x00", "x01"] {
+                assert_eq!(norms.inputs[c], by_hand.inputs[c], "{c}");
+            }
+            assert!(from.contains("predictions.md"), "{from}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        stats::norm_source(&runs, common::v("x02")),
+        NormSource::Logged
+    );
+}
+
+fn source_norms(inputs: &BTreeMap<String, f64>) -> ComponentNorms {
+    ComponentNorms::from_printed(&PRINTED_X, inputs, 8192.0)
 }
 
 #[test]

@@ -154,7 +154,10 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
                 let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
                 (spread, "Lambdas across layers", String::new())
             };
-            let mut title = format!("{what}: {}", who(*variant, *seed, &spread.mean, replicas_word(&rs)));
+            let mut title = format!(
+                "{what}: {}",
+                who(*variant, *seed, &spread.mean, replicas_word(&rs))
+            );
             if spread.mean.n > 1 {
                 title = title.replacen(", mean of", ", mean ± std of", 1);
             }

@@ -94,11 +94,15 @@ pub fn norm_source(runs: &RunSet, variant: Variant) -> NormSource {
     imported(runs, variant).unwrap_or(NormSource::Logged)
 }
 
-/// Norms an experiment imports for `variant` beside its runs. None yet: the original study's
-/// x01 norms arrive with its imported lens (`lens-x01.json`, `runlog::LensNorms`: `x`,
-/// `inputs`, `per_element`), which plugs in here through [`ComponentNorms::from_printed`].
-fn imported(_runs: &RunSet, _variant: Variant) -> Option<NormSource> {
-    None
+/// Norms an experiment imports for `variant` beside its runs: the study's printed norms of one
+/// x01 run, which arrive with its imported lens (`lens-x01.json`, `runlog::LensNorms`).
+fn imported(runs: &RunSet, variant: Variant) -> Option<NormSource> {
+    let l = runs.lenses().iter().find(|l| l.lens.variant == variant)?;
+    let n = l.lens.norms.as_ref()?;
+    Some(NormSource::Imported {
+        norms: ComponentNorms::from_printed(&n.x, &n.inputs, n.per_element),
+        from: format!("one {variant} run ({})", l.lens.measured_on),
+    })
 }
 
 /// One run's shares at its last evaluation with lambdas (and, for logged norms, `x_norms`).
