@@ -92,6 +92,8 @@ at {{ at_time() }}: {{ mean_std(variant="x00", metric="loss_at_time", digits=2) 
 
 {{ setup() }}
 
+Only some parts: {{ setup(parts=["runs", "training"]) }}
+
 ```python
 x = "{{ not a directive }}"  # TODO not a todo
 ```
@@ -131,6 +133,15 @@ Inline `{{ code }}` stays.
         "{md}"
     );
     assert!(md.contains("**Runs.** 6 runs"), "{md}");
+    // setup(parts=...) keeps the parts named, in the template's order, and no others.
+    let parts = md.split("Only some parts:").nth(1).unwrap();
+    let parts = parts.split("```python").next().unwrap();
+    assert!(parts.contains("**Runs.** 6 runs"), "{parts}");
+    assert!(parts.contains("**Training.**"), "{parts}");
+    assert!(
+        !parts.contains("**Baseline.**") && !parts.contains("**Variants.**"),
+        "{parts}"
+    );
     assert!(
         md.contains("x = \"{{ not a directive }}\"  # TODO not a todo"),
         "{md}"

@@ -185,7 +185,7 @@ fn study_project() -> Option<Project> {
     let p = Project::new();
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runs/x0-experiment");
     let runs = p.runs().join("x0-experiment");
-    for run in ["x01-s0", "x01-s1"] {
+    for run in ["x01-r0", "x01-r1"] {
         std::fs::create_dir_all(runs.join(run)).unwrap();
         for f in ["run.json", "metrics.jsonl", "summary.json"] {
             std::fs::copy(committed.join(run).join(f), runs.join(run).join(f)).unwrap();

@@ -195,6 +195,31 @@ fn a_false_record_claim_stops_the_build() {
 }
 
 #[test]
+fn record_p_prints_the_record_tests_p_and_bound_for_the_configuration_picked() {
+    let ((ok, err), d) = build_on(
+        "x0-record-hunt",
+        "p {{ record_p(variant=\"x01\", threshold=2.92, steps=5690, config=\"script=692\") }}, \
+         bound {{ record_p(variant=\"x01\", threshold=2.92, show=\"upper\", config=\"script=692\") }}, \
+         65: {{ record_p(variant=\"x01\", threshold=2.92, config=\"script=65\") }}, \
+         67: {{ record_p(variant=\"x01\", threshold=2.92, config=\"script=67\") }}.",
+    );
+    assert!(ok, "{err}");
+    let md = std::fs::read_to_string(d.path().join("out/p/p.md")).unwrap();
+    assert!(
+        md.contains("p 0.00036, bound 2.91966, 65: 0.00022, 67: 0.177."),
+        "{md}"
+    );
+    // Steps alone leave three configurations at 5690 steps: named, not pooled.
+    let (ok, err) = build("{{ record_p(variant=\"x01\", threshold=2.92, steps=5690) }}");
+    assert!(!ok);
+    assert!(
+        err.contains("x01 has 3 configurations here (x01, 5690 steps, script=65"),
+        "{err}"
+    );
+    assert!(err.contains("pick one with steps= and/or config="), "{err}");
+}
+
+#[test]
 fn a_number_naming_only_a_variant_of_several_configurations_is_refused() {
     let (ok, err) = build("x01 ends at {{ mean_std(variant=\"x01\") }}.");
     assert!(!ok);

@@ -360,3 +360,48 @@ mod tests {
         assert_eq!(spans(&[]), "");
     }
 }
+
+/// `record_p(variant=, threshold=2.92)`: the one-sided one-sample t-test of modded-nanogpt's
+/// record rule for the one configuration the call picks (`show="upper"`: the mean's upper 95%
+/// bound instead of p). p keeps two significant digits, so 0.00036 does not print as 0.000.
+pub fn record_p(f: &Facts, a: &Args) -> Result<String, String> {
+    let threshold = a
+        .number("threshold")
+        .ok_or("needs `threshold`, e.g. threshold=2.92 (the medium track's target)")?;
+    let name = a.variant()?;
+    let chosen: Vec<_> = f
+        .configs
+        .iter()
+        .filter(|c| c.variant.to_string() == name)
+        .collect();
+    let [cfg] = chosen.as_slice() else {
+        let labels: Vec<&str> = chosen.iter().map(|c| c.label.as_str()).collect();
+        return Err(format!(
+            "{name} has {} configurations here ({}): pick one with steps= and/or config=",
+            chosen.len(),
+            labels.join("; ")
+        ));
+    };
+    let s = cfg
+        .final_loss
+        .as_ref()
+        .ok_or_else(|| format!("{} has no finished run", cfg.label))?;
+    let t = crate::stats::compare::below_threshold(s, threshold).ok_or_else(|| {
+        format!(
+            "no t-test of {} is possible (n = {}; it needs n≥2 and some spread)",
+            cfg.label, s.n
+        )
+    })?;
+    match a.text("show").unwrap_or("p") {
+        "p" => {
+            let digits = if t.p > 0.0 {
+                (1 - t.p.log10().floor() as i64).clamp(3, 12) as usize
+            } else {
+                3
+            };
+            Ok(format!("{:.digits$}", t.p))
+        }
+        "upper" => Ok(format!("{:.*}", a.digits(5), t.upper95)),
+        other => Err(format!("show=\"{other}\": it is \"p\" or \"upper\"")),
+    }
+}

@@ -211,6 +211,20 @@ pub const FUNCTIONS: &[Function] = &[
         run: |s, a| derived::mde(s.facts, a),
     },
     Function {
+        name: "record_p",
+        usage:
+            "record_p(variant=\"x01\", threshold=2.92, show=\"p\"): the record rule's one-sided \
+                one-sample t-test of one configuration's mean final loss below threshold (pick it \
+                with steps=/config=); show=\"upper\": the mean's upper 95% bound",
+        args: &[
+            VARIANT,
+            ("threshold", Type::Number),
+            ("show", Type::Text),
+            DIGITS,
+        ],
+        run: |s, a| derived::record_p(s.facts, a),
+    },
+    Function {
         name: "n_seeds",
         usage: "n_seeds(variant=\"x01\"): number of finished runs",
         args: &[VARIANT],
@@ -311,9 +325,17 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "setup",
-        usage: "setup(): the description of the runs",
-        args: &[],
-        run: |s, _| (s.setup)(s.facts),
+        usage: "setup(parts=[\"runs\", \"training\"]): the description of the runs, or only the \
+                parts named (runs, baseline, variants, initialisation, training): a post over two \
+                experiments says what they share once",
+        args: &[("parts", Type::Names)],
+        run: |s, a| {
+            let text = (s.setup)(s.facts)?;
+            match a.names("parts") {
+                None => Ok(text),
+                Some(parts) => setup_parts(&text, &parts),
+            }
+        },
     },
     Function {
         name: "check",
@@ -526,4 +548,29 @@ fn pick_configuration(
         results_table_by_step: table(false),
         ..facts
     })))
+}
+
+/// The parts of the setup description a draft asks for: the template's paragraphs each open
+/// with their bold name (`**Runs.**`), and a part runs until the next one opens.
+fn setup_parts(text: &str, parts: &[String]) -> Result<String, String> {
+    const KNOWN: [&str; 5] = ["runs", "baseline", "variants", "initialisation", "training"];
+    if let Some(bad) = parts.iter().find(|p| !KNOWN.contains(&p.as_str())) {
+        return Err(format!(
+            "setup(parts=...): no part `{bad}`; the parts are {}",
+            KNOWN.join(", ")
+        ));
+    }
+    let mut out = Vec::new();
+    let mut keep = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("**") {
+            if let Some((name, _)) = rest.split_once(".**") {
+                keep = parts.iter().any(|p| p.eq_ignore_ascii_case(name));
+            }
+        }
+        if keep {
+            out.push(line);
+        }
+    }
+    Ok(out.join("\n").trim_end().to_string() + "\n")
 }
