@@ -113,7 +113,8 @@ fn build_pages(tmp: &Path) -> (PathBuf, Vec<String>) {
     slugs.sort();
     std::fs::write(posts.join("extras.md"), EXTRAS).unwrap();
     // A real image of the author's (a figure from the repository), next to the draft.
-    let figure = repo.join("images/embeddings-extravaganza-1/x0-experiment/val_loss-step.png");
+    let figure =
+        repo.join("images/embeddings-extravaganza-1/x0-experiment/val_loss-step-5500-6000.png");
     std::fs::copy(figure, posts.join("rig.png")).unwrap();
     slugs.push("extras".into());
     let out = tmp.join("out");

@@ -142,7 +142,7 @@ fn an_authors_image_wins_over_the_figure_of_its_name_and_check_notes_it() {
     std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::fs::copy(
-        repo.join("images/embeddings-extravaganza-1/x0-experiment/lambdas-x02.png"),
+        repo.join("images/embeddings-extravaganza-1/x0-experiment/lambdas-x04.png"),
         &mine,
     )
     .unwrap();
