@@ -348,19 +348,6 @@ pub fn axis_of(a: &Args) -> Result<Axis, String> {
     axis(a)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::spans;
-
-    #[test]
-    fn layers_read_as_runs_of_consecutive_numbers() {
-        assert_eq!(spans(&[1, 2, 3, 4, 14]), "1-4, 14");
-        assert_eq!(spans(&[0, 2, 14, 15]), "0, 2, 14, 15");
-        assert_eq!(spans(&[7]), "7");
-        assert_eq!(spans(&[]), "");
-    }
-}
-
 /// `record_p(variant=, threshold=2.92)`: the one-sided one-sample t-test of modded-nanogpt's
 /// record rule for the one configuration the call picks (`show="upper"`: the mean's upper 95%
 /// bound instead of p). p keeps two significant digits, so 0.00036 does not print as 0.000.
@@ -403,5 +390,18 @@ pub fn record_p(f: &Facts, a: &Args) -> Result<String, String> {
         }
         "upper" => Ok(format!("{:.*}", a.digits(5), t.upper95)),
         other => Err(format!("show=\"{other}\": it is \"p\" or \"upper\"")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spans;
+
+    #[test]
+    fn layers_read_as_runs_of_consecutive_numbers() {
+        assert_eq!(spans(&[1, 2, 3, 4, 14]), "1-4, 14");
+        assert_eq!(spans(&[0, 2, 14, 15]), "0, 2, 14, 15");
+        assert_eq!(spans(&[7]), "7");
+        assert_eq!(spans(&[]), "");
     }
 }
