@@ -19,9 +19,12 @@
 //! No burn in here: the report must build on machines that never train.
 
 pub mod check;
+pub mod config;
 pub mod diff;
 mod error;
+mod fields;
 mod floats;
+mod hex;
 mod identity;
 mod info;
 mod lens;
@@ -34,6 +37,7 @@ mod variant;
 mod write;
 
 pub use error::Error;
+pub use hex::hex;
 pub use identity::{folder_problems, RunIdentity};
 pub use info::read_info;
 pub use lens::{
@@ -44,7 +48,10 @@ pub use lens::{
 pub use name::{check_name, is_name_char, NameError, MAX_NAME_LEN};
 pub use problem::{Problem, Warning};
 pub use read::{read_metrics, read_run, Run};
-pub use recorded::RecordedConfig;
+pub use recorded::{
+    DataShape, ModelShape, PartialConfig, RecordedConfig, RunConfig, ScheduleShape, VocabShape,
+    SECTIONS,
+};
 pub use types::{
     run_dir_name, Metrics, Params, Replica, RunInfo, Status, Summary, METRICS_FILE,
     REPEAT_SCHEMA_VERSION, RUN_FILE, SCHEMA_VERSION, SUMMARY_FILE,
