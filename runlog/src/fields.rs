@@ -2,7 +2,6 @@
 //! path (`model.layers is "16", not a whole number`), instead of serde's first error without one.
 //! The types decide what is read; nothing here lists fields.
 
-use crate::diff::short_json;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -41,20 +40,6 @@ impl FieldError {
             FieldErrorKind::Wrong { value, what } => format!("{at} is {value}, not {what}"),
             FieldErrorKind::Missing => format!("{at} is missing ({missing})"),
             FieldErrorKind::Other(m) => format!("{at}: {m}"),
-        }
-    }
-
-    /// [`Self::message`] with the value shortened (run.json's top-level fields).
-    pub fn short_message(&self, prefix: &str) -> String {
-        match &self.kind {
-            FieldErrorKind::Wrong { value, what } => {
-                format!(
-                    "{} is {}, not {what}",
-                    self.dotted(prefix),
-                    short_json(value)
-                )
-            }
-            _ => self.message(prefix, ""),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod config;
 pub mod diff;
 mod error;
 mod fields;
+mod file;
 mod floats;
 mod hex;
 mod identity;
@@ -36,9 +37,10 @@ mod types;
 mod variant;
 mod write;
 
+pub use check::folder_problems;
 pub use error::Error;
 pub use hex::hex;
-pub use identity::{folder_problems, RunIdentity};
+pub use identity::{run_dir_name, Replica, RunIdentity};
 pub use info::read_info;
 pub use lens::{
     experiment_lens_file, is_experiment_lens_file, lens_components, lens_layers, lens_text,
@@ -53,8 +55,8 @@ pub use recorded::{
     SECTIONS,
 };
 pub use types::{
-    run_dir_name, Metrics, Params, Replica, RunInfo, Status, Summary, METRICS_FILE,
-    REPEAT_SCHEMA_VERSION, RUN_FILE, SCHEMA_VERSION, SUMMARY_FILE,
+    Metrics, Params, RunInfo, Status, Summary, METRICS_FILE, REPEAT_SCHEMA_VERSION, RUN_FILE,
+    SCHEMA_VERSION, SUMMARY_FILE,
 };
 pub use variant::{lambda_key, Variant, MAX_VARIANT};
 pub use write::{repair_metrics, write_atomic, write_json_atomic, MetricsWriter};

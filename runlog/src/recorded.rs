@@ -23,7 +23,7 @@ pub enum RunConfig {
     /// with an `optim` section is one (only the trainer writes it).
     Trained(Box<TrainedConfig>),
     /// Anything else: an imported log (`imported_from`), or a run that records part of a config.
-    Partial(PartialConfig),
+    Partial(Box<PartialConfig>),
 }
 
 /// What an imported or hand-made run may record, each field typed; other keys are kept in
@@ -93,7 +93,7 @@ impl RunConfig {
             }
         } else {
             match read_typed::<PartialConfig>(config) {
-                Ok(p) => return Ok(RunConfig::Partial(p)),
+                Ok(p) => return Ok(RunConfig::Partial(Box::new(p))),
                 Err(e) => e,
             }
         };
@@ -195,7 +195,7 @@ impl RecordedConfig {
                 ..Default::default()
             },
             RunConfig::Trained(t) => Self::of_trained(&t, data_hash),
-            RunConfig::Partial(p) => Self::of_partial(p, data_hash),
+            RunConfig::Partial(p) => Self::of_partial(*p, data_hash),
         })
     }
 
