@@ -1,6 +1,6 @@
-//! Run identity: experiment, variant, seed or repeat. Two run folders with the same identity are the same
-//! run (a copy, a backup, a symlink), and run.json is what says who a run is: a folder whose
-//! name disagrees with it is a problem naming both, never a second opinion.
+//! Run identity: experiment, variant, seed or repeat. Two run folders with the same identity are
+//! the same run (a copy, a backup, a symlink), and run.json is what says who a run is (a folder
+//! whose name disagrees is a problem: `check::folder_problems`).
 
 use crate::variant::Variant;
 use std::fmt;

@@ -8,9 +8,15 @@
 //! - `lens.json` ([`Lens`]), the logit lens of its final weights, written atomically after it.
 //!
 //! The boundary both sides share: [`Variant`] (`x00`..`x99`, parsed in one place),
-//! [`RunIdentity`] (experiment, variant, seed or repeat; run.json is authoritative), [`RecordedConfig`]
-//! (the config fields a reader needs, typed) and [`diff`] (a config difference, printed alike by
-//! the trainer's refusals and the run checks).
+//! [`RunIdentity`] (experiment, variant, seed or repeat; run.json is authoritative), run.json's
+//! config as one serde type ([`config`]: the trainer's [`config::Config`], written as a
+//! [`config::TrainedConfig`]; [`RunConfig`] reads any run's config by kind, and
+//! [`RecordedConfig`] is what a reader asks of it) and [`diff`] (a config difference, printed
+//! alike by the trainer's refusals and the run checks).
+//!
+//! Modules point one way: `check` reads runs (`read`, which opens files through `file` and
+//! reads run.json with `info`, the config with `recorded`, the lens with `lens`); `types` uses
+//! `identity`, never the reverse.
 //!
 //! The writer ([`MetricsWriter`], [`write_json_atomic`]) never leaves a half-written `run.json`
 //! or `summary.json`; the reader ([`read_run`]) keeps every whole line of a metrics file whose
