@@ -26,7 +26,7 @@ mod lens;
 pub use audit::Audit;
 pub use kind::Kind;
 
-use super::directives::functions::Args;
+use super::directives::args::Args;
 use super::facts::Facts;
 
 /// The claim's audit when it holds; `Err` says why not, or what is wrong with the check itself.

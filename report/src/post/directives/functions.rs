@@ -3,6 +3,7 @@
 //! what it gives. Every function takes `experiment="..."`, which picks the experiment (of the
 //! post's) whose runs it reads; a post over several experiments must give it.
 
+use super::args::Args;
 use super::{FigureCheck, Setup};
 use crate::pipeline::Sources;
 use crate::post::facts::Facts;
@@ -52,51 +53,6 @@ impl Type {
             Type::Flag => "true or false",
             Type::Scope => "a list of names like [\"x01\", \"x04\"], or \"all\"",
         }
-    }
-}
-
-/// The checked arguments of one call.
-#[derive(Debug, Clone, Default)]
-pub struct Args(BTreeMap<String, Value>);
-
-impl Args {
-    pub fn new(args: BTreeMap<String, Value>) -> Args {
-        Args(args)
-    }
-
-    pub fn text(&self, k: &str) -> Option<&str> {
-        self.0.get(k).and_then(Value::as_str)
-    }
-
-    pub fn whole(&self, k: &str) -> Option<u64> {
-        self.0.get(k).and_then(Value::as_u64)
-    }
-
-    pub fn number(&self, k: &str) -> Option<f64> {
-        self.0.get(k).and_then(Value::as_f64)
-    }
-
-    pub fn names(&self, k: &str) -> Option<Vec<String>> {
-        let a = self.0.get(k)?.as_array()?;
-        a.iter().map(|v| v.as_str().map(str::to_string)).collect()
-    }
-
-    pub fn wholes(&self, k: &str) -> Option<Vec<u64>> {
-        let a = self.0.get(k)?.as_array()?;
-        a.iter().map(Value::as_u64).collect()
-    }
-
-    pub fn flag(&self, k: &str) -> bool {
-        self.0.get(k).and_then(Value::as_bool).unwrap_or(false)
-    }
-
-    pub(crate) fn variant(&self) -> Result<&str, String> {
-        self.text("variant")
-            .ok_or_else(|| "needs `variant`, e.g. variant=\"x01\"".to_string())
-    }
-
-    pub(crate) fn digits(&self, default: usize) -> usize {
-        self.whole("digits").map_or(default, |d| d.min(12) as usize)
     }
 }
 

@@ -5,6 +5,7 @@
 //! function's list and runs it on the experiment it names. Each directive is expanded on its
 //! own, so an error names its line.
 
+pub mod args;
 pub mod functions;
 pub mod parse;
 

@@ -1,0 +1,51 @@
+//! The checked arguments of one directive call, read by the functions and by what they call
+//! (claims, derived numbers, lenses): its own module so that those never import the function
+//! table that calls them.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The checked arguments of one call.
+#[derive(Debug, Clone, Default)]
+pub struct Args(pub(super) BTreeMap<String, Value>);
+
+impl Args {
+    pub fn new(args: BTreeMap<String, Value>) -> Args {
+        Args(args)
+    }
+
+    pub fn text(&self, k: &str) -> Option<&str> {
+        self.0.get(k).and_then(Value::as_str)
+    }
+
+    pub fn whole(&self, k: &str) -> Option<u64> {
+        self.0.get(k).and_then(Value::as_u64)
+    }
+
+    pub fn number(&self, k: &str) -> Option<f64> {
+        self.0.get(k).and_then(Value::as_f64)
+    }
+
+    pub fn names(&self, k: &str) -> Option<Vec<String>> {
+        let a = self.0.get(k)?.as_array()?;
+        a.iter().map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    pub fn wholes(&self, k: &str) -> Option<Vec<u64>> {
+        let a = self.0.get(k)?.as_array()?;
+        a.iter().map(Value::as_u64).collect()
+    }
+
+    pub fn flag(&self, k: &str) -> bool {
+        self.0.get(k).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    pub(crate) fn variant(&self) -> Result<&str, String> {
+        self.text("variant")
+            .ok_or_else(|| "needs `variant`, e.g. variant=\"x01\"".to_string())
+    }
+
+    pub(crate) fn digits(&self, default: usize) -> usize {
+        self.whole("digits").map_or(default, |d| d.min(12) as usize)
+    }
+}
