@@ -37,6 +37,35 @@ pub enum Error {
     /// Statistics that cannot be computed (no finished run, ...).
     #[error("{0}")]
     Stats(String),
+    // ---- h-post's variants (issue 21): a draft's directives and claims, lenses, imports. The
+    // pipeline puts the draft's path and line before a directive's or claim's message. ----
+    /// A directive's call that is wrong in itself: it names no function, gives an argument the
+    /// function does not take, of the wrong type or outside what it accepts, or lacks one.
+    #[error("{0}")]
+    Call(String),
+    /// A directive whose text cannot be read as a call.
+    #[error("directive `{{{{{body}}}}}`: {reason}; known functions: {known}")]
+    Unreadable {
+        body: String,
+        reason: String,
+        known: String,
+    },
+    /// What an experiment's runs cannot give a directive or claim: an unknown variant or
+    /// metric, no finished run, no lambdas or norms, curves that share no range, ...
+    #[error("{0}")]
+    NotInRuns(String),
+    /// A lens that lacks what is asked of it.
+    #[error(transparent)]
+    Lens(#[from] crate::stats::lens::LensError),
+    /// A claim the runs contradict, with the numbers that say so.
+    #[error("claim \"{claim}\" is false: {numbers}")]
+    FalseClaim { claim: String, numbers: String },
+    /// A claim whose check is itself wrong (not the runs).
+    #[error("claim \"{claim}\": {what}")]
+    BadClaim { claim: String, what: String },
+    /// A template of the site that does not render (the message names it: `setup.md: ...`).
+    #[error("{0}")]
+    Template(String),
 }
 
 impl Error {

@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{ConfigFacts, Facts, LensFact, RunRow, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, LensFact, NoShares, RunRow, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -10,61 +10,15 @@ use std::collections::BTreeMap;
 
 /// The facts of a set of runs; `results_table` is the figures stage's markdown table. With no
 /// finished run at all there are no numbers, and every directive that needs one says why.
-pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
+pub fn facts(runs: &RunSet, results_table: String) -> Facts {
     let table = stats::compute(runs, None).ok();
-    let mut variants = Vec::new();
-    for v in runs.variants() {
-        let row = table.as_ref().and_then(|t| t.row(v));
-        let counted = runs.result_runs(v);
-        let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
-            g.components
-                .iter()
-                .cloned()
-                .zip(g.values.iter().cloned())
-                .collect::<BTreeMap<_, _>>()
-        });
-        let seed_lambdas = counted
-            .iter()
-            .filter_map(|r| stats::last_lambdas(r).ok())
-            .map(|g| g.components.into_iter().zip(g.values).collect())
-            .collect();
-        let source = stats::norm_source(runs, v);
-        let seed_shares = counted
-            .iter()
-            .map(|r| {
-                stats::run_shares(r, &source)
-                    .map(|g| g.components.into_iter().zip(g.values).collect())
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| match e {
-                crate::Error::Stats(m) => m,
-                other => other.to_string(),
-            });
-        variants.push(VariantFacts {
-            variant: v,
-            seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
-            repeats: counted.iter().any(|r| r.info.repeat.is_some()),
-            runs: counted.iter().map(|r| stats::run_name(r)).collect(),
-            unfinished: runs
-                .runs_of(v)
-                .into_iter()
-                .filter(|r| !crate::runs::is_finished(r))
-                .map(|r| format!("{}: {}", r.info.identity().dir_name(), standing(r)))
-                .collect(),
-            final_loss: row.map(|r| r.final_loss),
-            train_time: row.map(|r| r.train_time_s),
-            loss_at_time: row.and_then(|r| r.loss_at_time),
-            p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
-            p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
-            lambdas,
-            seed_lambdas,
-            seed_shares,
-            step_curve: stats::mean_curve(&counted, stats::Axis::Step),
-            time_curve: stats::mean_curve(&counted, stats::Axis::Time),
-        });
-    }
+    let variants = runs
+        .variants()
+        .into_iter()
+        .map(|v| variant_facts(runs, v, table.as_ref()))
+        .collect();
     let experiments = runs.experiments();
-    Ok(Facts {
+    Facts {
         experiment: (experiments.len() == 1).then(|| experiments[0].to_string()),
         baseline: runs.baseline().unwrap_or(Variant::BASELINE),
         at_time_s: table.map(|t| t.at_time_s),
@@ -86,7 +40,61 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         results_table,
         lenses: lenses(runs),
         results_table_by_step: String::new(),
-    })
+    }
+}
+
+/// One variant's facts: its counted runs' numbers, lambdas, shares and curves, and the runs
+/// left out with how they stand.
+fn variant_facts(runs: &RunSet, v: Variant, table: Option<&stats::StatsTable>) -> VariantFacts {
+    let row = table.and_then(|t| t.row(v));
+    let counted = runs.result_runs(v);
+    let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
+        g.components
+            .iter()
+            .cloned()
+            .zip(g.values.iter().cloned())
+            .collect::<BTreeMap<_, _>>()
+    });
+    let seed_lambdas = counted
+        .iter()
+        .filter_map(|r| stats::last_lambdas(r).ok())
+        .map(|g| g.components.into_iter().zip(g.values).collect())
+        .collect();
+    let source = stats::norm_source(runs, v);
+    let seed_shares = counted
+        .iter()
+        .map(|r| {
+            stats::run_shares(r, &source).map(|g| g.components.into_iter().zip(g.values).collect())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            NoShares(match e {
+                crate::Error::Stats(m) => m,
+                other => other.to_string(),
+            })
+        });
+    VariantFacts {
+        variant: v,
+        seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
+        repeats: counted.iter().any(|r| r.info.repeat.is_some()),
+        runs: counted.iter().map(|r| stats::run_name(r)).collect(),
+        unfinished: runs
+            .runs_of(v)
+            .into_iter()
+            .filter(|r| !crate::runs::is_finished(r))
+            .map(|r| format!("{}: {}", r.info.identity().dir_name(), standing(r)))
+            .collect(),
+        final_loss: row.map(|r| r.final_loss),
+        train_time: row.map(|r| r.train_time_s),
+        loss_at_time: row.and_then(|r| r.loss_at_time),
+        p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
+        p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
+        lambdas,
+        seed_lambdas,
+        seed_shares,
+        step_curve: stats::mean_curve(&counted, stats::Axis::Step),
+        time_curve: stats::mean_curve(&counted, stats::Axis::Time),
+    }
 }
 
 /// Each configuration's counted runs, with their final loss and training time.

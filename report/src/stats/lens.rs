@@ -5,12 +5,36 @@
 use super::Summary;
 use runlog::Lens;
 
+/// Why a lens number cannot be given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LensError {
+    #[error("unknown lens rate `{}`; known: {}", .rate.escape_debug(), LENS_NUMBERS.join(", "))]
+    UnknownRate { rate: String },
+    /// `who` names the run or import the lens belongs to; `known`, the components it decodes.
+    #[error("the lens of {who} has no component `{}`; it decodes: {}", .component.escape_debug(), .known.join(", "))]
+    NoComponent {
+        who: String,
+        component: String,
+        known: Vec<String>,
+    },
+    /// The lens does not measure the rate (an imported lens has no bigram table); `why`, its
+    /// note saying so, in parentheses, or empty.
+    #[error("the lens of {who} does not measure {rate}{why}")]
+    NotMeasured {
+        who: String,
+        rate: String,
+        why: String,
+    },
+    #[error("no lens")]
+    NoLens,
+}
+
 /// The numbers a lens holds per component, by the names directives and claims use.
 pub const LENS_NUMBERS: [&str; 5] = ["next", "copy", "bigram", "cross_entropy", "entropy"];
 
 /// Checks a rate's name (`next`, `copy`, `bigram`, `cross_entropy`, `entropy`, or the keys
 /// `next_top1`...).
-pub fn check_rate(rate: &str) -> Result<(), String> {
+pub fn check_rate(rate: &str) -> Result<(), LensError> {
     let s = runlog::LensStats {
         tokens: 0,
         cross_entropy: None,
@@ -19,25 +43,22 @@ pub fn check_rate(rate: &str) -> Result<(), String> {
         bigram_top1: None,
         entropy: None,
     };
-    s.rate(rate).map(|_| ()).ok_or_else(|| {
-        format!(
-            "unknown lens rate `{}`; known: {}",
-            rate.escape_debug(),
-            LENS_NUMBERS.join(", ")
-        )
-    })
+    s.rate(rate)
+        .map(|_| ())
+        .ok_or_else(|| LensError::UnknownRate {
+            rate: rate.to_owned(),
+        })
 }
 
 /// `rate` of `component` in one lens (`who` names it in errors).
-pub fn value(lens: &Lens, who: &str, component: &str, rate: &str) -> Result<f64, String> {
+pub fn value(lens: &Lens, who: &str, component: &str, rate: &str) -> Result<f64, LensError> {
     check_rate(rate)?;
     let Some(stats) = lens.components.get(component) else {
-        let known = components(&[(who.to_string(), lens)]);
-        return Err(format!(
-            "the lens of {who} has no component `{}`; it decodes: {}",
-            component.escape_debug(),
-            known.join(", ")
-        ));
+        return Err(LensError::NoComponent {
+            who: who.to_owned(),
+            component: component.to_owned(),
+            known: components(&[(who.to_string(), lens)]),
+        });
     };
     stats.rate(rate).flatten().ok_or_else(|| {
         let why = lens
@@ -45,17 +66,25 @@ pub fn value(lens: &Lens, who: &str, component: &str, rate: &str) -> Result<f64,
             .iter()
             .find(|n| n.contains(rate))
             .map_or(String::new(), |n| format!(" ({n})"));
-        format!("the lens of {who} does not measure {rate}{why}")
+        LensError::NotMeasured {
+            who: who.to_owned(),
+            rate: rate.to_owned(),
+            why,
+        }
     })
 }
 
 /// `rate` of `component` over `lenses`, mean ± std.
-pub fn summary(lenses: &[(String, &Lens)], component: &str, rate: &str) -> Result<Summary, String> {
+pub fn summary(
+    lenses: &[(String, &Lens)],
+    component: &str,
+    rate: &str,
+) -> Result<Summary, LensError> {
     let values = lenses
         .iter()
         .map(|(who, l)| value(l, who, component, rate))
-        .collect::<Result<Vec<f64>, String>>()?;
-    Summary::of(&values).ok_or_else(|| "no lens".to_string())
+        .collect::<Result<Vec<f64>, _>>()?;
+    Summary::of(&values).ok_or(LensError::NoLens)
 }
 
 /// The components of a variant's lenses in the original's order (those of the first lens).

@@ -40,9 +40,9 @@ impl Args {
         self.0.get(k).and_then(Value::as_bool).unwrap_or(false)
     }
 
-    pub(crate) fn variant(&self) -> Result<&str, String> {
+    pub(crate) fn variant(&self) -> crate::Result<&str> {
         self.text("variant")
-            .ok_or_else(|| "needs `variant`, e.g. variant=\"x01\"".to_string())
+            .ok_or_else(|| crate::Error::Call("needs `variant`, e.g. variant=\"x01\"".into()))
     }
 
     pub(crate) fn digits(&self, default: usize) -> usize {
