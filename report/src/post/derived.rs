@@ -4,7 +4,7 @@
 //! layer, the layers at which a lambda means something on its own, and how the variants' mean
 //! loss curves compare along an axis.
 
-use super::directives::args::Args;
+use super::directives::args::{Args, Markdown};
 use super::facts::{Facts, VariantFacts};
 use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
 use crate::{Error, Result};
@@ -175,7 +175,7 @@ fn pair<'a>(
 
 /// `mde(...)`: the minimum detectable difference of the variant against the baseline
 /// (two-sided Welch, alpha 0.05, power 0.8; `stats::power`).
-pub fn mde(f: &Facts, a: &Args) -> Result<String> {
+pub fn mde(f: &Facts, a: &Args) -> Result<Markdown> {
     let (v, b, name) = pair(f, a)?;
     let d = crate::stats::difference(v, b)
         .and_then(|d| d.mde)
@@ -190,7 +190,7 @@ pub fn mde(f: &Facts, a: &Args) -> Result<String> {
 }
 
 /// `difference(...)`: the variant's mean minus the baseline's, with its 95% Welch interval.
-pub fn difference(f: &Facts, a: &Args) -> Result<String> {
+pub fn difference(f: &Facts, a: &Args) -> Result<Markdown> {
     let (v, b, name) = pair(f, a)?;
     let dg = a.digits(4);
     let d = crate::stats::difference(v, b).ok_or_else(|| {
@@ -206,16 +206,16 @@ pub fn difference(f: &Facts, a: &Args) -> Result<String> {
 }
 
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
-pub fn mean_at(f: &Facts, a: &Args) -> Result<String> {
+pub fn mean_at(f: &Facts, a: &Args) -> Result<Markdown> {
     mean_of(f, a, false)
 }
 
 /// `lambda_share(...)`: one component's share of a layer's input, mean ± std over seeds.
-pub fn share_at(f: &Facts, a: &Args) -> Result<String> {
+pub fn share_at(f: &Facts, a: &Args) -> Result<Markdown> {
     mean_of(f, a, true)
 }
 
-fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<String> {
+fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<Markdown> {
     let v = f.variant(a.variant()?)?;
     let component = a
         .text("component")
@@ -335,13 +335,13 @@ pub fn below(f: &Facts, variant: &str, than: &str, axis: Axis) -> Result<Tally> 
 }
 
 /// `lowest_count(...)`: `730 of 738`.
-pub fn lowest_count(f: &Facts, a: &Args) -> Result<String> {
+pub fn lowest_count(f: &Facts, a: &Args) -> Result<Markdown> {
     let (t, _) = lowest(f, a.variant()?, axis(a)?)?;
     Ok(format!("{} of {}", t.wins, t.points))
 }
 
 /// `below_count(...)`: `45 of 49`.
-pub fn below_count(f: &Facts, a: &Args) -> Result<String> {
+pub fn below_count(f: &Facts, a: &Args) -> Result<Markdown> {
     let than = a
         .text("than")
         .ok_or_else(|| Error::Call("needs `than`, e.g. than=\"x00\"".into()))?;
@@ -357,7 +357,7 @@ pub fn axis_of(a: &Args) -> Result<Axis> {
 /// `record_p(variant=, threshold=2.92)`: the one-sided one-sample t-test of modded-nanogpt's
 /// record rule for the one configuration the call picks (`show="upper"`: the mean's upper 95%
 /// bound instead of p). p keeps two significant digits, so 0.00036 does not print as 0.000.
-pub fn record_p(f: &Facts, a: &Args) -> Result<String> {
+pub fn record_p(f: &Facts, a: &Args) -> Result<Markdown> {
     let threshold = a.number("threshold").ok_or_else(|| {
         Error::Call("needs `threshold`, e.g. threshold=2.92 (the medium track's target)".into())
     })?;

@@ -3,7 +3,7 @@
 //! one component. Both read the experiment's lenses ([`Facts::lenses`]): a variant's finished
 //! runs' own, and an imported one.
 
-use super::directives::args::Args;
+use super::directives::args::{Args, Markdown};
 use super::facts::{Facts, LensFact};
 use crate::stats::lens as lens_stats;
 use crate::stats::Summary;
@@ -46,7 +46,7 @@ fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>> {
 
 /// `lens_rate(variant=, component=, rate=, seed=, digits=3, percent=false, spread=false)`:
 /// the mean over the variant's lenses (`spread`: mean ± std (n)).
-pub fn rate(f: &Facts, a: &Args) -> Result<String> {
+pub fn rate(f: &Facts, a: &Args) -> Result<Markdown> {
     let lenses = pick(f, a)?;
     let component = a
         .text("component")
@@ -76,7 +76,7 @@ pub fn rate(f: &Facts, a: &Args) -> Result<String> {
 }
 
 /// `lens_table(variant=, components=[...], positions="a..b", seed=, top=1)`.
-pub fn table(f: &Facts, a: &Args) -> Result<String> {
+pub fn table(f: &Facts, a: &Args) -> Result<Markdown> {
     let lens = pick(f, a)?[0];
     let sample = &lens.lens.sample;
     let names = a.names("components").ok_or_else(|| {

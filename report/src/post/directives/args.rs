@@ -1,9 +1,12 @@
-//! The checked arguments of one directive call, read by the functions and by what they call
-//! (claims, derived numbers, lenses): its own module so that those never import the function
-//! table that calls them.
+//! The checked arguments of one directive call and what it gives, read by the functions and by
+//! what they call (claims, derived numbers, lenses): its own module so that those never import
+//! the function table that calls them.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// What a directive stands for in the draft: markdown, put where the directive was.
+pub type Markdown = String;
 
 /// The checked arguments of one call.
 #[derive(Debug, Clone, Default)]

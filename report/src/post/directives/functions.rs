@@ -3,7 +3,7 @@
 //! what it gives. Every function takes `experiment="..."`, which picks the experiment (of the
 //! post's) whose runs it reads; a post over several experiments must give it.
 
-use super::args::Args;
+use super::args::{Args, Markdown};
 use super::{FigureCheck, Setup};
 use crate::pipeline::Sources;
 use crate::post::facts::Facts;
@@ -78,7 +78,7 @@ impl Scope<'_> {
     }
 }
 
-type Run = fn(&Scope, &Args) -> Result<String>;
+type Run = fn(&Scope, &Args) -> Result<Markdown>;
 
 /// One function: its name, how it is called, the arguments it takes, what it does.
 pub struct Function {
@@ -402,7 +402,7 @@ pub const FUNCTIONS: &[Function] = &[
 ];
 
 /// The number of a variant's finished runs, whether they set seeds or are repeats.
-fn n_runs(s: &Scope, a: &Args) -> Result<String> {
+fn n_runs(s: &Scope, a: &Args) -> Result<Markdown> {
     let v = s.facts.variant(a.variant()?)?;
     if v.seeds.is_empty() {
         return Err(unfinished(v));
@@ -516,7 +516,7 @@ fn pick_configuration(args: &Args, source: &crate::pipeline::Source) -> Result<O
 
 /// The parts of the setup description a draft asks for: the template's paragraphs each open
 /// with their bold name (`**Runs.**`), and a part runs until the next one opens.
-fn setup_parts(text: &str, parts: &[String]) -> Result<String> {
+fn setup_parts(text: &str, parts: &[String]) -> Result<Markdown> {
     const KNOWN: [&str; 5] = ["runs", "baseline", "variants", "initialisation", "training"];
     if let Some(bad) = parts.iter().find(|p| !KNOWN.contains(&p.as_str())) {
         return Err(Error::Call(format!(
