@@ -183,14 +183,7 @@ fn setup(runs: &RunSet) -> SetupFacts {
         if let Some(st) = steps {
             push_unique(&mut s.steps, st);
         }
-        // Tokens as logged; else, for a run that logs none (an import), steps x the batch and
-        // sequence length its config records.
-        let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
-        let from_config = match (steps, rec.batch_size, rec.seq_len) {
-            (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
-            _ => None,
-        };
-        if let Some(t) = logged.or(from_config) {
+        if let Some(t) = tokens_of(r, steps) {
             tokens.push(t);
         }
         if let Some(p) = &r.info.params {
@@ -204,22 +197,7 @@ fn setup(runs: &RunSet) -> SetupFacts {
         if let Some(p) = &r.info.preset {
             push_unique(&mut s.presets, p.clone());
         }
-        // A component's initial value counts only when every layer of every run agrees.
-        if let Some(l) = r
-            .metrics
-            .iter()
-            .find(|m| m.step == 0)
-            .and_then(|m| m.lambdas.as_ref())
-        {
-            for (k, vals) in l {
-                let first = vals.first().copied();
-                let uniform = vals.iter().all(|v| Some(*v) == first);
-                let entry = init.entry(k.clone()).or_insert(first);
-                if !uniform || *entry != first {
-                    *entry = None;
-                }
-            }
-        }
+        note_initial_lambdas(&mut init, r);
     }
     s.steps.sort_unstable();
     s.init_lambdas = init
@@ -230,6 +208,39 @@ fn setup(runs: &RunSet) -> SetupFacts {
         s.tokens = Some((*a, *b));
     }
     s
+}
+
+/// The tokens a run saw, as logged; else, for a run that logs none (an import), `steps` x the
+/// batch and sequence length its config records.
+fn tokens_of(r: &runlog::Run, steps: Option<u64>) -> Option<u64> {
+    let rec = &r.recorded;
+    let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
+    let from_config = match (steps, rec.batch_size, rec.seq_len) {
+        (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
+        _ => None,
+    };
+    logged.or(from_config)
+}
+
+/// Notes a run's step-0 lambdas in `init`: a component's initial value counts only when every
+/// layer of every run agrees (`None` once one does not).
+fn note_initial_lambdas(init: &mut BTreeMap<String, Option<f64>>, r: &runlog::Run) {
+    let Some(l) = r
+        .metrics
+        .iter()
+        .find(|m| m.step == 0)
+        .and_then(|m| m.lambdas.as_ref())
+    else {
+        return;
+    };
+    for (k, vals) in l {
+        let first = vals.first().copied();
+        let uniform = vals.iter().all(|v| Some(*v) == first);
+        let entry = init.entry(k.clone()).or_insert(first);
+        if !uniform || *entry != first {
+            *entry = None;
+        }
+    }
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
