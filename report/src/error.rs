@@ -63,9 +63,10 @@ pub enum Error {
     /// A claim whose check is itself wrong (not the runs).
     #[error("claim \"{claim}\": {what}")]
     BadClaim { claim: String, what: String },
-    /// A template of the site that does not render (the message names it: `setup.md: ...`).
+    /// The setup.md template that does not render for an experiment's facts (the message
+    /// names it: `setup.md: ...`); where the templates' own errors are typed, theirs replaces it.
     #[error("{0}")]
-    Template(String),
+    SetupTemplate(String),
 }
 
 impl Error {
