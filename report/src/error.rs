@@ -43,6 +43,17 @@ pub enum Error {
     /// function does not take, of the wrong type or outside what it accepts, or lacks one.
     #[error("{0}")]
     Call(String),
+    /// A directive's call without an argument it needs: `call` is `name(...)` where the message
+    /// names the function, `example` the argument as it is given.
+    #[error("{}needs `{arg}`, e.g. {example}", .call.as_ref().map(|c| format!("{c} ")).unwrap_or_default())]
+    MissingArgument {
+        call: Option<String>,
+        arg: String,
+        example: String,
+    },
+    /// A variant the experiment does not have; `known`, those it has.
+    #[error("unknown variant `{name}`; known variants: {known}")]
+    UnknownVariant { name: String, known: String },
     /// A directive whose text cannot be read as a call.
     #[error("directive `{{{{{body}}}}}`: {reason}; known functions: {known}")]
     Unreadable {

@@ -37,7 +37,11 @@ impl Pass for Directives {
             }
         };
         let figure_ok: FigureCheck = Arc::new(|name: &str| figures::parse(name).map(|_| ()));
-        let setup = |facts: &_| cx.templates.setup(facts).map_err(crate::Error::SetupTemplate);
+        let setup = |facts: &_| {
+            cx.templates
+                .setup(facts)
+                .map_err(crate::Error::SetupTemplate)
+        };
         let mut claims = Vec::new();
         for d in found {
             // References are resolved once every figure and table is in place (`refs`).

@@ -4,7 +4,7 @@
 //! layer, the layers at which a lambda means something on its own, and how the variants' mean
 //! loss curves compare along an axis.
 
-use super::directives::args::{Args, Markdown};
+use super::directives::args::{missing, Args, Markdown};
 use super::facts::{Facts, VariantFacts};
 use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
 use crate::{Error, Result};
@@ -219,10 +219,10 @@ fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<Markdown> {
     let v = f.variant(a.variant()?)?;
     let component = a
         .text("component")
-        .ok_or_else(|| Error::Call("needs `component`, e.g. component=\"x00\"".into()))?;
-    let layer =
-        a.whole("layer")
-            .ok_or_else(|| Error::Call("needs `layer`, e.g. layer=15".into()))? as usize;
+        .ok_or_else(|| missing("component", "component=\"x00\""))?;
+    let layer = a
+        .whole("layer")
+        .ok_or_else(|| missing("layer", "layer=15"))? as usize;
     let runs = per_seed_of(v, component, a.flag("aligned"), normalized)?;
     identifiable_layers(component, runs[0].len(), Some(&[layer]), &v.variant)?;
     let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
@@ -344,7 +344,7 @@ pub fn lowest_count(f: &Facts, a: &Args) -> Result<Markdown> {
 pub fn below_count(f: &Facts, a: &Args) -> Result<Markdown> {
     let than = a
         .text("than")
-        .ok_or_else(|| Error::Call("needs `than`, e.g. than=\"x00\"".into()))?;
+        .ok_or_else(|| missing("than", "than=\"x00\""))?;
     let t = below(f, a.variant()?, than, axis(a)?)?;
     Ok(format!("{} of {}", t.wins, t.points))
 }
@@ -358,9 +358,9 @@ pub fn axis_of(a: &Args) -> Result<Axis> {
 /// record rule for the one configuration the call picks (`show="upper"`: the mean's upper 95%
 /// bound instead of p). p keeps two significant digits, so 0.00036 does not print as 0.000.
 pub fn record_p(f: &Facts, a: &Args) -> Result<Markdown> {
-    let threshold = a.number("threshold").ok_or_else(|| {
-        Error::Call("needs `threshold`, e.g. threshold=2.92 (the medium track's target)".into())
-    })?;
+    let threshold = a
+        .number("threshold")
+        .ok_or_else(|| missing("threshold", "threshold=2.92 (the medium track's target)"))?;
     let name = a.variant()?;
     let chosen: Vec<_> = f
         .configs

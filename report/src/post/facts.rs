@@ -152,11 +152,9 @@ impl Facts {
         self.variants
             .iter()
             .find(|f| f.variant == v)
-            .ok_or_else(|| {
-                Error::NotInRuns(format!(
-                    "unknown variant `{name}`; known variants: {}",
-                    self.known_variants()
-                ))
+            .ok_or_else(|| Error::UnknownVariant {
+                name: name.to_owned(),
+                known: self.known_variants(),
             })
     }
 

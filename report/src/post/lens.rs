@@ -50,10 +50,10 @@ pub fn rate(f: &Facts, a: &Args) -> Result<Markdown> {
     let lenses = pick(f, a)?;
     let component = a
         .text("component")
-        .ok_or_else(|| needs("lens_rate(...) needs `component`, e.g. component=\"x00\""))?;
+        .ok_or_else(|| needs("lens_rate", "component", "component=\"x00\""))?;
     let rate = a
         .text("rate")
-        .ok_or_else(|| needs("lens_rate(...) needs `rate`, e.g. rate=\"copy\""))?;
+        .ok_or_else(|| needs("lens_rate", "rate", "rate=\"copy\""))?;
     let pairs: Vec<(String, &runlog::Lens)> =
         lenses.iter().map(|l| (l.who.clone(), &l.lens)).collect();
     let s = lens_stats::summary(&pairs, component, rate)?;
@@ -79,9 +79,9 @@ pub fn rate(f: &Facts, a: &Args) -> Result<Markdown> {
 pub fn table(f: &Facts, a: &Args) -> Result<Markdown> {
     let lens = pick(f, a)?[0];
     let sample = &lens.lens.sample;
-    let names = a.names("components").ok_or_else(|| {
-        needs("lens_table(...) needs `components`, e.g. components=[\"x00\", \"x01\"]")
-    })?;
+    let names = a
+        .names("components")
+        .ok_or_else(|| needs("lens_table", "components", "components=[\"x00\", \"x01\"]"))?;
     for c in &names {
         if !sample.top.contains_key(c) {
             let known: Vec<&str> = sample.top.keys().map(String::as_str).collect();
@@ -168,8 +168,12 @@ fn positions(text: Option<&str>, n: usize) -> Result<std::ops::Range<usize>> {
 }
 
 /// A lens directive called without an argument it needs.
-fn needs(what: &str) -> Error {
-    Error::Call(what.to_owned())
+fn needs(function: &str, arg: &str, example: &str) -> Error {
+    Error::MissingArgument {
+        call: Some(format!("{function}(...)")),
+        arg: arg.to_owned(),
+        example: example.to_owned(),
+    }
 }
 
 /// A decoded token as a table cell shows it: whitespace and control characters made visible,

@@ -5,6 +5,15 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The error of a call without `arg`, which it needs; `example` shows it given.
+pub(crate) fn missing(arg: &str, example: &str) -> crate::Error {
+    crate::Error::MissingArgument {
+        call: None,
+        arg: arg.to_owned(),
+        example: example.to_owned(),
+    }
+}
+
 /// What a directive stands for in the draft: markdown, put where the directive was.
 pub type Markdown = String;
 
@@ -45,7 +54,7 @@ impl Args {
 
     pub(crate) fn variant(&self) -> crate::Result<&str> {
         self.text("variant")
-            .ok_or_else(|| crate::Error::Call("needs `variant`, e.g. variant=\"x01\"".into()))
+            .ok_or_else(|| missing("variant", "variant=\"x01\""))
     }
 
     pub(crate) fn digits(&self, default: usize) -> usize {

@@ -261,8 +261,10 @@ pub const FUNCTIONS: &[Function] = &[
         usage: "figure(name=\"val_loss-step.png\", caption=\"...\")",
         args: &[("name", Type::Text), CAPTION],
         run: |s, a| {
-            let name = a.text("name").ok_or_else(|| {
-                Error::Call("figure(...) needs `name`, e.g. name=\"val_loss-step.png\"".into())
+            let name = a.text("name").ok_or_else(|| Error::MissingArgument {
+                call: Some("figure(...)".into()),
+                arg: "name".into(),
+                example: "name=\"val_loss-step.png\"".into(),
             })?;
             (s.figure_ok)(name)?;
             let caption = a.text("caption").unwrap_or(name);
