@@ -97,3 +97,71 @@ pub fn components(lenses: &[(String, &Lens)]) -> Vec<String> {
         .filter(|c| first.components.contains_key(c))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An imported lens of x01: no bigram table, so no bigram rate, and a note saying why.
+    fn imported() -> Lens {
+        let v = runlog::Variant::parse("x01").unwrap();
+        let stats = runlog::LensStats {
+            tokens: 8,
+            cross_entropy: None,
+            next_top1: 0.25,
+            copy_top1: 0.5,
+            bigram_top1: None,
+            entropy: None,
+        };
+        Lens {
+            schema_version: runlog::LENS_SCHEMA_VERSION,
+            variant: v,
+            experiment: None,
+            config_hash: None,
+            step: None,
+            measured_on: "a printout".into(),
+            bigram_table: None,
+            source: None,
+            notes: vec!["no bigram_top1: there is no bigram table".into()],
+            components: [
+                ("x00".to_string(), stats.clone()),
+                ("x01".to_string(), stats),
+            ]
+            .into_iter()
+            .collect(),
+            sample: runlog::LensSample {
+                text: String::new(),
+                tokens: Vec::new(),
+                top: Default::default(),
+            },
+            norms: None,
+        }
+    }
+
+    // The lens figure leaves a cell n/a on NotMeasured alone: every other error stops it.
+    #[test]
+    fn what_a_lens_lacks_is_told_apart_by_kind() {
+        let l = imported();
+        let lenses = [("x01, imported".to_string(), &l)];
+        assert_eq!(summary(&lenses, "x01", "copy").unwrap().mean, 0.5);
+        let err = summary(&lenses, "x01", "bigram").unwrap_err();
+        assert!(matches!(err, LensError::NotMeasured { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the lens of x01, imported does not measure bigram (no bigram_top1: there is no \
+             bigram table)"
+        );
+        let err = summary(&lenses, "x02", "copy").unwrap_err();
+        assert!(matches!(err, LensError::NoComponent { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the lens of x01, imported has no component `x02`; it decodes: x00, x01"
+        );
+        let err = summary(&lenses, "x01", "cop\ny").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown lens rate `cop\\ny`; known: next, copy, bigram, cross_entropy, entropy"
+        );
+        assert_eq!(summary(&[], "x01", "copy").unwrap_err(), LensError::NoLens);
+    }
+}
