@@ -130,7 +130,7 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
             .unwrap_or_default()
     };
     let (mut table, mut by_step) = (table(true), table(false));
-    let facts = from_runs::facts(&set, String::new())?;
+    let facts = from_runs::facts(&set, String::new());
     let left_out: Vec<String> = facts
         .variants
         .iter()
