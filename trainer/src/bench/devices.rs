@@ -4,15 +4,15 @@
 //! The forward and backward split is not timed apart: the row says what a step costs in all.
 
 use super::{cpu_ms, train_flops_per_token, BenchArgs, BenchResult};
-use crate::accum;
-use crate::collective::{Member, Topology};
 use crate::config::Config;
 use crate::data::loader::Loader;
 use crate::device::FlexAutodiff;
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
 use crate::optim::{self, StepHyper};
-use crate::peers::Peers;
+use crate::parallel::accum;
+use crate::parallel::collective::{Member, Topology};
+use crate::parallel::peers::Peers;
 use crate::train::TrainState;
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,7 @@ pub fn bench_devices(
     args: &BenchArgs,
     devices: usize,
 ) -> Result<BenchResult> {
-    let _one = crate::parallel::session();
+    let _one = crate::parallel::devices::session();
     let top = Topology {
         kind: crate::DeviceKind::Flex,
         devices,
@@ -66,7 +66,8 @@ pub fn bench_devices(
             })
             .collect::<Result<Vec<_>>>()
     });
-    let times = times.inspect_err(|_| crate::collective::reset::<burn::backend::Flex>())?;
+    let times =
+        times.inspect_err(|_| crate::parallel::collective::reset::<burn::backend::Flex>())?;
     let (ms_step, ms_optim, cpu_ms_step) = times[0];
     let tokens = cfg.tokens_per_step() as f64;
     Ok(BenchResult {

@@ -19,7 +19,6 @@ pub mod gpu;
 mod lens;
 pub mod torch;
 
-use crate::accum;
 use crate::config::{Config, Preset};
 use crate::data::loader::Loader;
 use crate::device::{in_pool, init_threads, FlexAutodiff, TrainBackend};
@@ -27,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::kernels::Ops;
 use crate::model::{LAYERS, NO_ATTENTION};
 use crate::optim::{self, StepHyper};
+use crate::parallel::accum;
 use crate::train::TrainState;
 use std::time::Instant;
 
@@ -117,8 +117,9 @@ pub fn bench_config<B: TrainBackend>(
     // As a run on this pool would share out its rows (launch::peers).
     let threads = rayon::current_num_threads();
     let rows = cfg.data.batch_size;
-    let shares = crate::launch::peers(crate::DeviceKind::Flex, ops == Ops::Plain, threads, rows);
-    let peers = crate::peers::Peers::new(shares, threads).expect("a thread pool");
+    let shares =
+        crate::run::launch::peers(crate::DeviceKind::Flex, ops == Ops::Plain, threads, rows);
+    let peers = crate::parallel::peers::Peers::new(shares, threads).expect("a thread pool");
     let mut state = TrainState::<B>::fresh(cfg, device);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut f, mut b, mut o) = (0.0, 0.0, 0.0);
@@ -304,7 +305,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         };
         torch::alternate(&python, threads, args, &cfg, trainer)?;
     }
-    crate::checkpoint::print_bench(args.only.map(Only::preset))?;
+    crate::run::checkpoint::print_bench(args.only.map(Only::preset))?;
     if args.only.is_none_or(|o| o == Only::Tiny) {
         lens::print_lens(3)?;
     }

@@ -3,14 +3,14 @@
 //! run. Either way the lens goes to `<run>/lens.json`, written atomically.
 
 use super::{compute, LensInput, LensOptions};
-use crate::checkpoint;
 use crate::config::Config;
 use crate::data::{self, Dataset};
 use crate::device::{self, DeviceKind, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
-use crate::lock::RunLock;
 use crate::model::Gpt;
+use crate::run::checkpoint;
+use crate::run::lock::RunLock;
 use crate::train::RunContext;
 use burn::module::AutodiffModule;
 use runlog::{Lens, LENS_FILE};
@@ -143,7 +143,7 @@ pub fn from_checkpoint(args: &LensArgs) -> Result<Option<Decoded>> {
     let medium = run.info.preset.as_deref() == Some(crate::Preset::Medium.name());
     let eval_rows = args
         .micro_batch
-        .or(medium.then_some(crate::launch::MEDIUM_MICRO_BATCH))
+        .or(medium.then_some(crate::run::launch::MEDIUM_MICRO_BATCH))
         .unwrap_or(batch)
         .clamp(1, batch);
     let job = Job {

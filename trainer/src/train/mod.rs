@@ -11,8 +11,6 @@ pub mod hooks;
 pub mod log;
 pub mod progress;
 
-use crate::accum;
-use crate::collective::Member;
 use crate::config::Config;
 use crate::data::loader::{val_batches, HostBatch, Loader};
 use crate::data::Dataset;
@@ -21,6 +19,8 @@ use crate::error::Result;
 use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
 use crate::optim::{self, OptimState, StepHyper};
+use crate::parallel::accum;
+use crate::parallel::collective::Member;
 use crate::rng::Rng;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
@@ -71,12 +71,12 @@ pub struct RunContext {
     pub dir: PathBuf,
     pub quiet: bool,
     /// Rows per forward/backward pass when fewer than the batch fit in memory (gradient
-    /// accumulation, see [`crate::accum`]); `None`: the whole batch at once.
+    /// accumulation, see [`crate::parallel::accum`]); `None`: the whole batch at once.
     pub micro_batch: Option<usize>,
     /// Fused kernels or plain burn ops (the same numbers up to rounding).
     pub ops: Ops,
-    /// The threads of each step's passes, one pool per share of its rows (see [`crate::accum`]).
-    pub peers: crate::peers::Peers,
+    /// The threads of each step's passes, one pool per share of its rows (see [`crate::parallel::accum`]).
+    pub peers: crate::parallel::peers::Peers,
 }
 
 /// How a run ended.
@@ -110,10 +110,10 @@ pub fn train<B: TrainBackend>(
     train_in(ctx, &lane, state, Some(writer), hooks, device)
 }
 
-/// One data-parallel peer's part of a run (see [`crate::collective`]): the pools of its passes
+/// One data-parallel peer's part of a run (see [`crate::parallel::collective`]): the pools of its passes
 /// and its place among the others. Without a member, the run is this one process and device.
 pub struct Lane<'a, B: TrainBackend> {
-    pub peers: &'a crate::peers::Peers,
+    pub peers: &'a crate::parallel::peers::Peers,
     pub member: Option<&'a Member<B::InnerBackend>>,
 }
 
@@ -216,7 +216,7 @@ fn run_loop<B: TrainBackend>(
     loop {
         let last = state.step >= steps;
         if let (Some(m), true) = (lane.member, state.step.is_multiple_of(CHECK_EVERY) || last) {
-            let sum = crate::collective::checksum(
+            let sum = crate::parallel::collective::checksum(
                 crate::params::collect(&state.model)
                     .values()
                     .map(|t| t.data.as_slice()),

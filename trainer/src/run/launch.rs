@@ -4,22 +4,22 @@
 //! `--checkpoint-every` steps, at the end, and on SIGINT/SIGTERM, which stops the run as
 //! `interrupted`) -> outcome.
 
-use crate::checkpoint::{self, SaveStats};
-use crate::collective::{Member, Topology};
 use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kernels::Ops;
-use crate::lock::{LockError, RunLock};
-use crate::parallel;
-use crate::sweep::experiment::check_experiment;
-use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
+use crate::parallel::collective::{Member, Topology};
+use crate::parallel::devices;
+use crate::run::checkpoint::{self, SaveStats};
+use crate::run::lock::{LockError, RunLock};
+use crate::run::sweep::experiment::check_experiment;
+use crate::run::sweep::plan::{plan_run, Action, Expected, PlanError};
 use crate::train::{self, Hooks, NoHooks, RunContext, RunOutcome, TrainState};
 use crate::RunArgs;
 use runlog::{MetricsWriter, Status, METRICS_FILE, SUMMARY_FILE};
 use std::path::Path;
 
-pub use crate::operations::{OpsArgs, OpsHooks, MEDIUM_MICRO_BATCH};
+pub use crate::run::operations::{OpsArgs, OpsHooks, MEDIUM_MICRO_BATCH};
 
 /// `trainer run`: what to train, and how to keep it safe.
 #[derive(Debug, Clone, clap::Args)]
@@ -206,7 +206,7 @@ fn launch_prepared_with_hooks(
         } else {
             Ops::Fused
         },
-        peers: crate::peers::Peers::new(shares, threads)?,
+        peers: crate::parallel::peers::Peers::new(shares, threads)?,
     };
     let expected = expected_of(&ctx.config, &ctx.data);
     if top.node_rank() > 0 {
@@ -226,7 +226,7 @@ fn launch_prepared_with_hooks(
         }
         let outcome = device::with_backend(
             args.device,
-            parallel::Follow {
+            devices::Follow {
                 ctx: &ctx,
                 top: &top,
                 threads,
@@ -334,7 +334,7 @@ fn start_on<B: TrainBackend, H: Hooks>(
         m.agree(0)?;
         Ok(TrainState::<B>::fresh(&ctx.config, d))
     };
-    parallel::on_devices(
+    devices::on_devices(
         ctx,
         job.top,
         job.threads,
@@ -381,7 +381,7 @@ fn resume_on<B: TrainBackend>(
         m.agree(step + 1)?;
         checkpoint::load::<B>(&ctx.dir, &ctx.config, d)
     };
-    parallel::on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
+    devices::on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
 }
 
 fn remove_if_present(p: &Path) -> Result<()> {

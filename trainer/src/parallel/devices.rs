@@ -1,16 +1,16 @@
 //! A data-parallel run in this process: one thread per device (`--devices N`), each a peer of
-//! [`crate::collective`] with its own copy of the model and optimiser, its own pools of
+//! [`crate::parallel::collective`] with its own copy of the model and optimiser, its own pools of
 //! `threads / N` threads, and its share of every step's rows. They start from the same state
 //! (fresh from the seed, or the same checkpoint) and stay identical, since each applies the same
 //! step to the same summed gradients. The leader's thread logs; when one peer fails the others
 //! are released at once and the first failure is the run's. On a machine other than node 0
 //! ([`Follow`]) the run folder is only read: its checkpoint, when node 0 resumes from it.
 
-use crate::checkpoint;
-use crate::collective::{self, Member, Topology};
 use crate::device::{TrainBackend, WithBackend};
 use crate::error::{Error, Result};
-use crate::peers::Peers;
+use crate::parallel::collective::{self, Member, Topology};
+use crate::parallel::peers::Peers;
+use crate::run::checkpoint;
 use crate::train::{self, Hooks, Lane, NoHooks, RunContext, RunOutcome, TrainState};
 use burn::tensor::backend::{AutodiffBackend, BackendTypes, DeviceOps};
 use runlog::MetricsWriter;
@@ -55,7 +55,7 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
         .micro_batch
         .unwrap_or(ctx.config.data.batch_size / top.world());
     let plain = matches!(ctx.ops, crate::kernels::Ops::Plain);
-    let shares = crate::launch::peers(top.kind, plain, each, rows);
+    let shares = crate::run::launch::peers(top.kind, plain, each, rows);
     let released = |r: Result<RunOutcome>| {
         if r.is_err() {
             // Release the peers waiting on this one.

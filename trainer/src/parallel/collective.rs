@@ -334,7 +334,7 @@ mod tests {
     type B = burn::backend::Flex;
 
     fn with_two<R: Send>(f: impl Fn(Member<B>) -> R + Sync) -> Vec<R> {
-        let _one = crate::parallel::session();
+        let _one = crate::parallel::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_never_comes_is_an_error_after_the_timeout() {
-        let _one = crate::parallel::session();
+        let _one = crate::parallel::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
