@@ -225,10 +225,10 @@ impl<B: Backend> Member<B> {
         slots[2 * self.rank + 1] = ((checksum >> 24) & 0xff_ffff) as f32;
         let all = self.sum(slots, "comparing the weights")?;
         match (1..self.world).find(|&r| all[2 * r..2 * r + 2] != all[0..2]) {
-            Some(r) => Err(Error::Usage(format!(
-                "peer {r}'s weights differ from peer 0's {what}: the peers drifted apart \
-                 (a device computes differently?); stopping"
-            ))),
+            Some(peer) => Err(Error::Drifted {
+                peer,
+                what: what.into(),
+            }),
             None => Ok(()),
         }
     }
@@ -260,13 +260,18 @@ impl<B: Backend> Member<B> {
         };
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(t)) => Ok(t),
-            Ok(Err(e)) => Err(Error::Usage(format!("{who}: {what}: {}", describe(&e)))),
-            Err(_) => Err(Error::Usage(format!(
-                "{who}: no answer from {} within {} s (--peer-timeout) while {what}: it died \
-                 or hangs; continue from the last checkpoint with --resume",
-                self.others(),
-                self.timeout.as_secs()
-            ))),
+            Ok(Err(e)) => Err(Error::Collective {
+                who,
+                what: what.into(),
+                why: describe(&e),
+                released: matches!(e, CollectiveError::LocalServerMissing),
+            }),
+            Err(_) => Err(Error::PeerTimeout {
+                who,
+                others: self.others(),
+                secs: self.timeout.as_secs(),
+                what: what.into(),
+            }),
         }
     }
 
