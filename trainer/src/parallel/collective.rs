@@ -399,4 +399,32 @@ mod tests {
         reset::<B>();
         assert!(err.contains("no answer from the other peers"), "{err}");
     }
+
+    #[test]
+    fn a_silent_or_drifted_peer_is_its_own_error_not_a_usage_error() {
+        let top = Topology {
+            kind: crate::DeviceKind::Flex,
+            devices: 2,
+            global: None,
+            timeout: Duration::from_millis(300),
+        };
+        let one = crate::parallel::devices::session();
+        let err = Member::<B>::join(&top, 0, Default::default())
+            .err()
+            .unwrap();
+        reset::<B>();
+        drop(one);
+        assert!(
+            matches!(&err, Error::PeerTimeout { others, secs: 0, .. } if others == "the other peers"),
+            "{err:?}"
+        );
+        let drifted = with_two(|m| {
+            let e = m.check_same(m.rank() as u64, "now").unwrap_err();
+            m.leave();
+            e
+        });
+        for e in drifted {
+            assert!(matches!(e, Error::Drifted { peer: 1, .. }), "{e:?}");
+        }
+    }
 }
