@@ -4,7 +4,9 @@
 //! All training state lives in [`TrainState`] (model, both optimisers' state, step, data
 //! position, RNG, clocks), which the loop owns. [`Hooks`] are the extension points, called after
 //! every step and every evaluation: checkpointing, signals and the like plug in there. The next
-//! batch is cut from the token stream while the current step runs.
+//! batch is cut from the token stream while the current step runs. One step ([`step::Step`]:
+//! passes, the peers' sum, the optimiser's update) is the one the benches time too; what the loop
+//! works on and with is in [`state`].
 
 pub mod eval;
 pub mod hooks;
