@@ -21,7 +21,7 @@ fn train(runs: &Path, variant: &str, seed: u64) {
     args.seq_len = Some(64);
     args.eval_every = Some(10);
     args.val_tokens = Some(512);
-    trainer::launch::launch(&args, &Default::default())
+    trainer::run::launch::launch(&args, &Default::default())
         .unwrap_or_else(|e| panic!("training {variant}-s{seed}: {e}"));
 }
 

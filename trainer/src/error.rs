@@ -13,8 +13,37 @@ pub enum Error {
     Data { path: PathBuf, message: String },
     #[error(transparent)]
     RunLog(#[from] runlog::Error),
+    /// Bad input on the command line or from the environment.
     #[error("{0}")]
     Usage(String),
+    /// A data-parallel peer's thread panicked (`what` names it).
+    #[error("{what} panicked")]
+    PeerPanicked { what: &'static str },
+    /// A collective call failed: `released` when the failure was another peer's of this process.
+    #[error("{who}: {what}: {why}")]
+    Collective {
+        who: String,
+        what: String,
+        why: String,
+        released: bool,
+    },
+    /// The other peers did not answer within `--peer-timeout`.
+    #[error(
+        "{who}: no answer from {others} within {secs} s (--peer-timeout) while {what}: it died \
+         or hangs; continue from the last checkpoint with --resume"
+    )]
+    PeerTimeout {
+        who: String,
+        others: String,
+        secs: u64,
+        what: String,
+    },
+    /// The peers' weights are no longer the same.
+    #[error(
+        "peer {peer}'s weights differ from peer 0's {what}: the peers drifted apart \
+         (a device computes differently?); stopping"
+    )]
+    Drifted { peer: usize, what: String },
 }
 
 impl Error {

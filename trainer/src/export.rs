@@ -19,11 +19,11 @@
 //! The header's metadata says which run, step and variant the weights are from, and for a
 //! compacted vocabulary `gpt2_token_of_row`: the GPT-2 token of each embedding row (-1: unknown).
 
-use crate::checkpoint;
 use crate::config::{Config, DataConfig};
 use crate::data;
 use crate::error::{Error, Result};
 use crate::model::{value_embed_of, LAYERS, NO_ATTENTION, SKIPS, VALUE_EMBEDS};
+use crate::run::checkpoint;
 use crate::tensorfile::{self, HostTensor, TensorFile};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -1,19 +1,19 @@
 //! trainer: trains one xNN variant of modded-nanogpt's GPT with burn and writes its run log.
 //!
-//! Pipeline, one module per stage:
-//! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] (GPT with x00..x0N) ->
+//! Read [`model`] first (the GPT with x00..x0N; [`kernels`] holds its fused CPU kernels and
+//! their plain versions). Pipeline, one module per stage:
+//! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] ->
 //! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) ->
-//! [`lens`] (the logit lens of the final weights) -> CLI (`main.rs`). [`kernels`] holds the model's fused CPU kernels and their plain versions;
-//! [`config`] holds presets and the config hash; [`device`] picks the backend; [`bench`]
-//! measures speed. Every run starts at [`launch::launch`]: `trainer run`, each run of
-//! `trainer sweep`, and the tests.
+//! [`lens`] (the logit lens of the final weights) -> CLI (`main.rs`).
+//! Two rooms around the loop: [`run`], the run's lifecycle (launch, operations, lock,
+//! checkpoint, sweep, slurm; every run starts at [`run::launch::launch`]: `trainer run`, each
+//! run of `trainer sweep`, and the tests), and [`parallel`], the multi-device code (peers,
+//! devices, collective, nodes, accumulation). [`config`] holds presets and the config hash;
+//! [`device`] picks the backend; [`bench`] measures speed.
 
-pub mod accum;
 #[cfg(feature = "wgpu")]
 pub mod adapters;
 pub mod bench;
-pub mod checkpoint;
-pub mod collective;
 pub mod config;
 pub mod data;
 pub mod device;
@@ -21,19 +21,13 @@ pub mod error;
 pub mod export;
 pub mod interrupt;
 pub mod kernels;
-pub mod launch;
 pub mod lens;
-pub mod lock;
 pub mod model;
-pub mod nodes;
-pub mod operations;
 pub mod optim;
 pub mod parallel;
 pub mod params;
-pub mod peers;
 pub mod rng;
-pub mod slurm;
-pub mod sweep;
+pub mod run;
 pub mod tensorfile;
 pub mod token;
 pub mod train;
@@ -210,7 +204,7 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
     args: &RunArgs,
     ctx: &RunContext,
     threads: usize,
-    top: &collective::Topology,
+    top: &parallel::collective::Topology,
     model: &model::Gpt<B>,
 ) -> runlog::RunInfo {
     let (total, embeddings, other) = model::param_counts(model);

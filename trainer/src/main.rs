@@ -23,9 +23,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train one variant and write its run log (checkpointed; Ctrl-C stops it resumably).
-    Run(trainer::launch::RunCmd),
+    Run(trainer::run::launch::RunCmd),
     /// Train every variant x seed of a grid not already finished, or emit it for Slurm.
-    Sweep(trainer::sweep::SweepArgs),
+    Sweep(trainer::run::sweep::SweepArgs),
     /// Write a run's trained weights as safetensors with modded-nanogpt's parameter names.
     Export {
         /// The run folder, e.g. runs/embeddings-extravaganza-1/x02-s0.
@@ -63,19 +63,19 @@ enum Command {
     /// Speed figures for the tiny preset and the reference configuration.
     Bench(trainer::bench::BenchArgs),
     /// Where the machines of a run over several nodes meet (`trainer run --nodes M ...`).
-    Orchestrator(trainer::nodes::OrchestratorArgs),
+    Orchestrator(trainer::parallel::nodes::OrchestratorArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run(cmd) => return exit(trainer::launch::main(&cmd)),
+        Command::Run(cmd) => return exit(trainer::run::launch::main(&cmd)),
         Command::Sweep(args) => {
             // The emitted Slurm script passes the sweep's own options on to each task.
             let raw: Vec<String> = std::env::args()
                 .skip_while(|a| a != "sweep")
                 .skip(1)
                 .collect();
-            return exit(trainer::sweep::main(&args, &raw));
+            return exit(trainer::run::sweep::main(&args, &raw));
         }
         Command::Export { run, out } => trainer::export::export(&run, &out).map(|e| {
             println!(
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             }),
         Command::Lens(args) => trainer::lens::command::main(&args),
         Command::Bench(args) => trainer::bench::run(&args),
-        Command::Orchestrator(args) => trainer::nodes::orchestrator(&args),
+        Command::Orchestrator(args) => trainer::parallel::nodes::orchestrator(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

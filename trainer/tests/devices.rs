@@ -281,7 +281,9 @@ fn a_killed_node_stops_the_other_naming_it_and_the_same_orchestrator_resumes_the
     ];
     // kill -9 node 1, then (resumed) node 0: each time the other stops, naming it.
     for (victim, survivor, more) in [(1, 0, &every[..]), (0, 1, &resume[..])] {
-        let saved = trainer::checkpoint::saved_step(&dir).unwrap().unwrap_or(0);
+        let saved = trainer::run::checkpoint::saved_step(&dir)
+            .unwrap()
+            .unwrap_or(0);
         let mut nodes = two_nodes(&o, root.path(), STEPS, more);
         wait_past(&dir, saved + 10, &mut nodes);
         nodes.0[victim].kill().unwrap();
@@ -360,7 +362,7 @@ fn a_signal_to_node_1_stops_both_nodes_as_one_to_node_0_does() {
         let run = runlog::read_run(&dir).unwrap();
         let status = run.summary.expect("summary.json").status;
         assert_eq!(status, runlog::Status::Interrupted);
-        let step = trainer::checkpoint::saved_step(&dir)
+        let step = trainer::run::checkpoint::saved_step(&dir)
             .unwrap()
             .expect("node 0's checkpoint");
         assert!(

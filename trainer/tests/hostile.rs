@@ -46,7 +46,7 @@ fn a_corrupted_checkpoint_is_an_error_and_the_run_is_not_done() {
     let dir = root.path().join("t/x00-s0");
     // As if killed after its last checkpoint: no summary, so a resume is due.
     std::fs::remove_file(dir.join(runlog::SUMMARY_FILE)).unwrap();
-    let ckpt = trainer::checkpoint::path(&dir);
+    let ckpt = trainer::run::checkpoint::path(&dir);
     let mut bytes = std::fs::read(&ckpt).unwrap();
     let middle = bytes.len() / 2;
     for b in &mut bytes[middle..middle + 8] {
@@ -73,7 +73,7 @@ fn a_corrupted_checkpoint_is_an_error_and_the_run_is_not_done() {
 fn a_sweep_that_could_not_train_a_run_exits_non_zero() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("t/x01-s0");
-    let _held = trainer::lock::RunLock::acquire(&dir).unwrap();
+    let _held = trainer::run::lock::RunLock::acquire(&dir).unwrap();
     let args = small(root.path(), 2);
     let out = trainer(&["sweep", "--variants", "x01", "--seeds", "0"], &args);
     let t = text(&out);

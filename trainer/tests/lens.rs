@@ -28,7 +28,7 @@ fn run_args(out: &Path) -> trainer::RunArgs {
 /// That run, finished.
 fn train(out: &Path) -> PathBuf {
     let args = run_args(out);
-    trainer::launch::launch(&args, &Default::default()).unwrap();
+    trainer::run::launch::launch(&args, &Default::default()).unwrap();
     args.run_dir()
 }
 
@@ -105,7 +105,7 @@ fn x_out_top1_is_the_models_own_argmax() {
     let cfg: Config = serde_json::from_value(run.info.config).unwrap();
     let data = trainer::data::load(&cfg.data, Path::new("data/corpus")).unwrap();
     let device = Default::default();
-    let model = trainer::checkpoint::load::<FlexAutodiff>(&dir, &cfg, &device)
+    let model = trainer::run::checkpoint::load::<FlexAutodiff>(&dir, &cfg, &device)
         .unwrap()
         .model
         .valid();
@@ -187,7 +187,7 @@ fn the_fused_lens_is_the_plain_ops_lens_within_the_kernels_tolerances() {
 fn a_run_without_checkpoint_or_lens_is_refused_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = train(tmp.path());
-    std::fs::remove_dir_all(dir.join(trainer::checkpoint::CHECKPOINT_DIR)).unwrap();
+    std::fs::remove_dir_all(dir.join(trainer::run::checkpoint::CHECKPOINT_DIR)).unwrap();
     // Its lens.json stays as it is: nothing to decode again.
     assert!(from_checkpoint(&LensArgs::new(&dir)).unwrap().is_none());
     std::fs::remove_file(dir.join(runlog::LENS_FILE)).unwrap();
@@ -196,7 +196,7 @@ fn a_run_without_checkpoint_or_lens_is_refused_naming_the_file() {
         .unwrap();
     assert!(!out.status.success());
     let text = common::text(&out);
-    let ckpt = trainer::checkpoint::path(&dir);
+    let ckpt = trainer::run::checkpoint::path(&dir);
     assert!(
         text.contains(&format!(
             "error: {}: missing: the run has no checkpoint to decode, and no lens.json",
@@ -213,20 +213,20 @@ fn a_run_stopped_early_writes_its_lens_only_when_resumed_to_the_end() {
     let tmp = tempfile::tempdir().unwrap();
     let args = run_args(tmp.path());
     let dir = args.run_dir();
-    let stop = trainer::operations::OpsArgs {
+    let stop = trainer::run::operations::OpsArgs {
         stop_after_step: Some(10),
         ..Default::default()
     };
-    trainer::launch::launch(&args, &stop).unwrap();
+    trainer::run::launch::launch(&args, &stop).unwrap();
     let run = runlog::read_run(&dir).unwrap();
     assert_eq!(run.summary.unwrap().status, runlog::Status::Interrupted);
     assert!(run.lens.is_none(), "no lens of a run stopped at step 10");
     assert!(!dir.join(runlog::LENS_FILE).exists());
-    let resume = trainer::operations::OpsArgs {
+    let resume = trainer::run::operations::OpsArgs {
         resume: true,
         ..Default::default()
     };
-    trainer::launch::launch(&args, &resume).unwrap();
+    trainer::run::launch::launch(&args, &resume).unwrap();
     let run = runlog::read_run(&dir).unwrap();
     let summary = run.summary.unwrap();
     assert_eq!(summary.status, runlog::Status::Finished);

@@ -87,7 +87,9 @@ fn killed_or_interrupted_runs_resume_to_the_uninterrupted_result() {
         .summary
         .expect("an interrupted run still writes its summary");
     assert_eq!(summary.status, runlog::Status::Interrupted);
-    let at = trainer::checkpoint::saved_step(&sigint).unwrap().unwrap();
+    let at = trainer::run::checkpoint::saved_step(&sigint)
+        .unwrap()
+        .unwrap();
     assert!((10..40).contains(&at), "checkpoint at step {at}");
     run_ok(trainer(&["run", "--resume"], &run_args("sigint")));
     let (status, resumed) = final_val_loss(&sigint);
@@ -112,7 +114,7 @@ fn export_has_modded_nanogpt_names(run: &Path, tmp: &Path) {
         &[],
     ));
     let mut exported = trainer::tensorfile::read(&out).unwrap();
-    let mut ckpt = trainer::tensorfile::read(&trainer::checkpoint::path(run)).unwrap();
+    let mut ckpt = trainer::tensorfile::read(&trainer::run::checkpoint::path(run)).unwrap();
     let names: Vec<&String> = exported.tensors.keys().collect();
     for n in [
         "embed1.weight",
@@ -168,7 +170,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         let p = e.unwrap().path();
         if p.is_dir() {
             out.extend(walk(&p));
-        } else if !p.ends_with(trainer::lock::LOCK_FILE) {
+        } else if !p.ends_with(trainer::run::lock::LOCK_FILE) {
             out.push(p);
         }
     }
@@ -295,7 +297,7 @@ fn slurm_script_for_five_variants_by_three_seeds_has_fifteen_tasks() {
 fn a_second_process_cannot_take_a_locked_run() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("t/x02-s0");
-    let _held = trainer::lock::RunLock::acquire(&dir).unwrap();
+    let _held = trainer::run::lock::RunLock::acquire(&dir).unwrap();
     let out = trainer(&["run", "--variant", "x02"], &small(root.path(), 40))
         .output()
         .unwrap();

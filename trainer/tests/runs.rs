@@ -1,11 +1,11 @@
-//! Whole runs through the one entry point, [`trainer::launch`], as `trainer run` and sweeps start
+//! Whole runs through the one entry point, [`trainer::run::launch`], as `trainer run` and sweeps start
 //! them: the run log contract, reruns, bad arguments, hooks and divergence, and 30 steps of the
 //! fused kernels against the plain ops.
 
 use burn::tensor::{Tensor, TensorData};
 use trainer::device::FlexAutodiff;
 use trainer::kernels::Ops;
-use trainer::launch::{launch, launch_with_hooks, LaunchError, OpsArgs};
+use trainer::run::launch::{launch, launch_with_hooks, LaunchError, OpsArgs};
 use trainer::RunOutcome;
 
 type B = FlexAutodiff;
@@ -133,7 +133,7 @@ fn a_hook_can_stop_the_run_and_a_nan_loss_means_diverged() {
         quiet: true,
         micro_batch: None,
         ops: Ops::Fused,
-        peers: trainer::peers::Peers::new(2, 2).unwrap(),
+        peers: trainer::parallel::peers::Peers::new(2, 2).unwrap(),
     };
     let device = Default::default();
     let mut state = trainer::TrainState::<B>::fresh(&ctx.config, &device);

@@ -4,16 +4,15 @@
 //! The forward and backward split is not timed apart: the row says what a step costs in all.
 
 use super::{cpu_ms, train_flops_per_token, BenchArgs, BenchResult};
-use crate::accum;
-use crate::collective::{Member, Topology};
 use crate::config::Config;
 use crate::data::loader::Loader;
 use crate::device::FlexAutodiff;
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
-use crate::optim::{self, StepHyper};
-use crate::peers::Peers;
-use crate::train::TrainState;
+use crate::parallel::collective::{Member, Topology};
+use crate::parallel::peers::Peers;
+use crate::train::step::Step;
+use crate::train::{Lane, TrainState};
 use std::time::{Duration, Instant};
 
 type B = FlexAutodiff;
@@ -27,7 +26,7 @@ pub fn bench_devices(
     args: &BenchArgs,
     devices: usize,
 ) -> Result<BenchResult> {
-    let _one = crate::parallel::session();
+    let _one = crate::parallel::devices::session();
     let top = Topology {
         kind: crate::DeviceKind::Flex,
         devices,
@@ -62,11 +61,12 @@ pub fn bench_devices(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(Error::Usage("a peer panicked".into())))
+                    .unwrap_or(Err(Error::PeerPanicked { what: "a peer" }))
             })
             .collect::<Result<Vec<_>>>()
     });
-    let times = times.inspect_err(|_| crate::collective::reset::<burn::backend::Flex>())?;
+    let times =
+        times.inspect_err(|_| crate::parallel::collective::reset::<burn::backend::Flex>())?;
     let (ms_step, ms_optim, cpu_ms_step) = times[0];
     let tokens = cfg.tokens_per_step() as f64;
     Ok(BenchResult {
@@ -93,6 +93,11 @@ fn peer_steps(
 ) -> Result<(f64, f64, f64)> {
     let device = Default::default();
     let mut state = TrainState::<B>::fresh(cfg, &device);
+    let lane = Lane {
+        peers,
+        member: Some(member),
+    };
+    let step = Step::new(cfg, &state.model, lane, None, ops);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut total, mut optim_ms, mut cpu0) = (0.0, 0.0, 0.0);
     for i in 0..args.warmup + args.steps {
@@ -101,23 +106,10 @@ fn peer_steps(
         }
         let host = loader.next_batch(train, eot);
         let t0 = Instant::now();
-        let (r0, r1) = member.rows(host.batch);
-        let part = accum::rows(&host, r0, r1);
-        let (loss, grads) =
-            accum::forward_backward(&state.model, &part, host.batch, None, peers, ops, &device);
-        let (_, grads) = member.sum_grads(loss, grads)?;
+        let (loss, grads) = step.gradients(&state.model, &host, &device);
+        let (_, grads) = step.reduce(loss, grads)?;
         let t1 = Instant::now();
-        let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
-        let share = Some(member as &dyn optim::split::Share);
-        state.model = optim::step_shared(
-            state.model,
-            &grads,
-            &mut state.optim,
-            &cfg.optim,
-            h,
-            ops,
-            share,
-        )?;
+        state.model = step.update(state.model, &grads, &mut state.optim, i)?;
         if i >= args.warmup {
             total += t0.elapsed().as_secs_f64() * 1e3;
             optim_ms += t1.elapsed().as_secs_f64() * 1e3;

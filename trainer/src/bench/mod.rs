@@ -19,15 +19,14 @@ pub mod gpu;
 mod lens;
 pub mod torch;
 
-use crate::accum;
 use crate::config::{Config, Preset};
 use crate::data::loader::Loader;
 use crate::device::{in_pool, init_threads, FlexAutodiff, TrainBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
 use crate::model::{LAYERS, NO_ATTENTION};
-use crate::optim::{self, StepHyper};
-use crate::train::TrainState;
+use crate::train::step::Step;
+use crate::train::{Lane, TrainState};
 use std::time::Instant;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -114,12 +113,18 @@ pub fn bench_config<B: TrainBackend>(
     } else {
         Ops::Fused
     };
-    // As a run on this pool would share out its rows (launch::peers).
+    // As a run on this pool would share out its rows (parallel::peers::shares).
     let threads = rayon::current_num_threads();
     let rows = cfg.data.batch_size;
-    let shares = crate::launch::peers(crate::DeviceKind::Flex, ops == Ops::Plain, threads, rows);
-    let peers = crate::peers::Peers::new(shares, threads).expect("a thread pool");
+    let shares =
+        crate::parallel::peers::shares(crate::DeviceKind::Flex, ops == Ops::Plain, threads, rows);
+    let peers = crate::parallel::peers::Peers::new(shares, threads).expect("a thread pool");
     let mut state = TrainState::<B>::fresh(cfg, device);
+    let lane = Lane {
+        peers: &peers,
+        member: None,
+    };
+    let step = Step::new(cfg, &state.model, lane, None, ops);
     let mut loader = Loader::new(cfg.data.batch_size, cfg.data.seq_len);
     let (mut f, mut b, mut o) = (0.0, 0.0, 0.0);
     let mut cpu0 = 0.0;
@@ -129,12 +134,13 @@ pub fn bench_config<B: TrainBackend>(
         }
         let host = loader.next_batch(train, eot);
         let t0 = Instant::now();
-        let passes = accum::forward(&state.model, &host, host.batch, &peers, ops, device);
+        let passes = step.forward(&state.model, &host, device);
         let t1 = Instant::now();
-        let (_, grads) = accum::backward(passes, &peers);
+        let (_, grads) = step.backward(passes);
         let t2 = Instant::now();
-        let h = StepHyper::at(i, &cfg.optim, &cfg.schedule);
-        state.model = optim::step(state.model, &grads, &mut state.optim, &cfg.optim, h, ops);
+        state.model = step
+            .update(state.model, &grads, &mut state.optim, i)
+            .expect("no peers, nothing to wait for");
         let t3 = Instant::now();
         if i >= args.warmup {
             f += (t1 - t0).as_secs_f64() * 1e3;
@@ -214,6 +220,31 @@ pub fn print_row(r: &BenchResult) {
     );
 }
 
+/// The reference's rows after the first: on one thread (`one`, timed by the caller) and on two
+/// devices of one thread each, each against the first (`r`, on `threads` threads).
+fn reference_rows(
+    r: &BenchResult,
+    one: &BenchResult,
+    (cfg, data): (&Config, &crate::data::Dataset),
+    args: &BenchArgs,
+    threads: usize,
+) -> Result<()> {
+    let suffix = if args.plain_ops { "-plain" } else { "" };
+    print_row(one);
+    println!(
+        "reference: {threads} threads give {:.2}x the tokens/s of one",
+        r.tokens_per_s / one.tokens_per_s
+    );
+    let name = format!("reference-2dev{suffix}");
+    let two = devices::bench_devices(&name, cfg, &data.train, data.eot, args, 2)?;
+    print_row(&two);
+    println!(
+        "reference: 2 devices of one thread give {:.2}x the tokens/s of one device with {threads}",
+        two.tokens_per_s / r.tokens_per_s
+    );
+    Ok(())
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (the kernels and Flex use the current pool).
 fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -266,24 +297,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         print_row(&r);
         if preset == Preset::Reference && threads > 1 {
             let one = on_threads(1, || bench(&format!("reference-1t{suffix}")))?;
-            print_row(&one);
-            println!(
-                "reference: {threads} threads give {:.2}x the tokens/s of one",
-                r.tokens_per_s / one.tokens_per_s
-            );
-            let two = devices::bench_devices(
-                &format!("reference-2dev{suffix}"),
-                &cfg,
-                train,
-                eot,
-                args,
-                2,
-            )?;
-            print_row(&two);
-            println!(
-                "reference: 2 devices of one thread give {:.2}x the tokens/s of one device with {threads}",
-                two.tokens_per_s / r.tokens_per_s
-            );
+            reference_rows(&r, &one, (&cfg, &data), args, threads)?;
         }
         if preset == Preset::Reference {
             reference = Some((cfg, data));
@@ -304,7 +318,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         };
         torch::alternate(&python, threads, args, &cfg, trainer)?;
     }
-    crate::checkpoint::print_bench(args.only.map(Only::preset))?;
+    crate::run::checkpoint::print_bench(args.only.map(Only::preset))?;
     if args.only.is_none_or(|o| o == Only::Tiny) {
         lens::print_lens(3)?;
     }

@@ -1,17 +1,15 @@
 //! Where a lens is made and written: `trainer lens --run DIR` decodes a finished (or stopped)
-//! run's checkpoint; [`after_training`] decodes the model in memory at the end of every finished
+//! run's checkpoint; [`super::after_training`] decodes the model in memory at the end of every finished
 //! run. Either way the lens goes to `<run>/lens.json`, written atomically.
 
 use super::{compute, LensInput, LensOptions};
-use crate::checkpoint;
 use crate::config::Config;
 use crate::data::{self, Dataset};
 use crate::device::{self, DeviceKind, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
-use crate::lock::RunLock;
-use crate::model::Gpt;
-use crate::train::RunContext;
+use crate::run::checkpoint;
+use crate::run::lock::RunLock;
 use burn::module::AutodiffModule;
 use runlog::{Lens, LENS_FILE};
 use std::path::{Path, PathBuf};
@@ -143,7 +141,7 @@ pub fn from_checkpoint(args: &LensArgs) -> Result<Option<Decoded>> {
     let medium = run.info.preset.as_deref() == Some(crate::Preset::Medium.name());
     let eval_rows = args
         .micro_batch
-        .or(medium.then_some(crate::launch::MEDIUM_MICRO_BATCH))
+        .or(medium.then_some(crate::run::operations::MEDIUM_MICRO_BATCH))
         .unwrap_or(batch)
         .clamp(1, batch);
     let job = Job {
@@ -195,25 +193,4 @@ impl WithBackend for Job<'_> {
         };
         device::in_pool(|| compute(&model, &input, &self.opts, &device))
     }
-}
-
-/// The lens of a run that has just finished, from its model in memory, into its folder.
-pub fn after_training<B: TrainBackend>(
-    ctx: &RunContext,
-    model: &Gpt<B>,
-    step: usize,
-    device: &B::Device,
-) -> Result<()> {
-    let bsz = ctx.config.data.batch_size;
-    let input = LensInput {
-        config: &ctx.config,
-        data: &ctx.data,
-        step: step as u64,
-        eval_rows: ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz),
-        ops: ctx.ops,
-    };
-    let model = model.valid();
-    let lens = device::in_pool(|| compute(&model, &input, &LensOptions::default(), device))?;
-    runlog::write_lens(&ctx.dir.join(LENS_FILE), &lens)?;
-    Ok(())
 }

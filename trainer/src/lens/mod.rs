@@ -28,12 +28,14 @@ pub mod vocab;
 use crate::config::{Config, ConfigHash};
 use crate::data::loader::val_batches;
 use crate::data::Dataset;
+use crate::device::{in_pool, TrainBackend};
 use crate::error::Result;
 use crate::kernels::{Kernels, Ops};
 use crate::model::{Batch, Gpt, LAYERS};
-use runlog::{Lens, LensStats, Variant};
+use burn::module::AutodiffModule;
+use runlog::{Lens, LensStats, Variant, LENS_FILE};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use bigram::Bigrams;
 
@@ -95,6 +97,19 @@ impl Tally {
             entropy: Some(self.entropy / n),
         }
     }
+}
+
+/// The lens of a run that has just finished, from its model in memory, into `dir`'s lens.json.
+pub fn after_training<B: TrainBackend>(
+    dir: &Path,
+    input: &LensInput,
+    model: &Gpt<B>,
+    device: &B::Device,
+) -> Result<()> {
+    let model = model.valid();
+    let lens = in_pool(|| compute(&model, input, &LensOptions::default(), device))?;
+    runlog::write_lens(&dir.join(LENS_FILE), &lens)?;
+    Ok(())
 }
 
 /// The lens of `model` over the run's validation batches, with its decoded sample.

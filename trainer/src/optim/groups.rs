@@ -4,9 +4,8 @@
 //! here stops the run instead of silently getting some other group's learning rate.
 
 use crate::model::Gpt;
-use burn::module::{Module, ModuleVisitor, Param};
+pub use crate::params::paths;
 use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
 use std::collections::BTreeMap;
 
 /// Which optimiser and learning rate a parameter gets.
@@ -98,31 +97,6 @@ pub fn check(groups: &[(String, Group)], params: &[String]) -> Result<(), String
     } else {
         Err(problems.join("; "))
     }
-}
-
-/// The path of every float parameter, as `params::collect` names them.
-pub fn paths<B: Backend, M: Module<B>>(m: &M) -> Vec<String> {
-    struct Paths {
-        path: Vec<String>,
-        out: Vec<String>,
-    }
-    impl<B: Backend> ModuleVisitor<B> for Paths {
-        fn enter_module(&mut self, name: &str, _container: &str) {
-            self.path.push(name.to_owned());
-        }
-        fn exit_module(&mut self, _name: &str, _container: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<B, D>>) {
-            self.out.push(self.path.join("."));
-        }
-    }
-    let mut v = Paths {
-        path: Vec::new(),
-        out: Vec::new(),
-    };
-    m.visit(&mut v);
-    v.out
 }
 
 #[cfg(test)]

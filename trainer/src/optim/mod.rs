@@ -17,7 +17,7 @@ use crate::model::Gpt;
 use crate::params;
 use crate::tensorfile::HostTensor;
 use adam::AdamSlot;
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, Param};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Tensor, TensorData};
 pub use groups::Group;
@@ -107,17 +107,10 @@ fn visit_flat<B: AutodiffBackend, M: Module<B>>(
 ) -> Vec<(String, Tensor<B::InnerBackend, 1>, Vec<usize>)> {
     struct Flat<'a, B: AutodiffBackend> {
         source: Source<'a, B>,
-        path: Vec<String>,
         out: Vec<(String, Tensor<B::InnerBackend, 1>, Vec<usize>)>,
     }
-    impl<B: AutodiffBackend> ModuleVisitor<B> for Flat<'_, B> {
-        fn enter_module(&mut self, name: &str, _container: &str) {
-            self.path.push(name.to_owned());
-        }
-        fn exit_module(&mut self, _name: &str, _container: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+    impl<B: AutodiffBackend> params::Visit<B> for Flat<'_, B> {
+        fn float<const D: usize>(&mut self, path: String, param: &Param<Tensor<B, D>>) {
             let t = param.val();
             let shape = t.dims().to_vec();
             let n: usize = shape.iter().product();
@@ -126,17 +119,15 @@ fn visit_flat<B: AutodiffBackend, M: Module<B>>(
                 Source::Grads(g) => t.grad_remove(g),
             };
             if let Some(t) = inner {
-                self.out.push((self.path.join("."), t.reshape([n]), shape));
+                self.out.push((path, t.reshape([n]), shape));
             }
         }
     }
-    let mut v = Flat::<B> {
+    let flat = Flat::<B> {
         source,
-        path: Vec::new(),
         out: Vec::new(),
     };
-    model.visit(&mut v);
-    v.out
+    params::visit(model, flat).out
 }
 
 fn host<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -158,9 +149,15 @@ enum Slot {
     Adam { slot: AdamSlot, lr: f64 },
 }
 
-/// Applies one optimiser step to every parameter of `model` that has a gradient. With
-/// [`Ops::Fused`] the parameters are updated in parallel, Newton–Schulz on the host; with
-/// [`Ops::Plain`] one after another, Newton–Schulz in burn ops on the model's backend.
+/// The optimiser of one run: its settings and the model's parameter groups, listed and checked
+/// once ([`groups::of`]).
+pub struct Optimiser {
+    cfg: OptimConfig,
+    groups: BTreeMap<String, Group>,
+}
+
+/// Applies one optimiser step to every parameter of `model` that has a gradient (groups built
+/// for this one step: a run keeps an [`Optimiser`]).
 pub fn step<B: AutodiffBackend>(
     model: Gpt<B>,
     grads: &HostGrads,
@@ -169,78 +166,112 @@ pub fn step<B: AutodiffBackend>(
     h: StepHyper,
     ops: Ops,
 ) -> Gpt<B> {
-    step_shared(model, grads, state, cfg, h, ops, None).expect("no peers, nothing to wait for")
+    Optimiser::new(&model, cfg)
+        .step_shared(model, grads, state, h, ops, None)
+        .expect("no peers, nothing to wait for")
 }
 
-/// [`step`] as one of several data-parallel peers, when `share` is given: with the fused ops,
-/// each matrix's Newton–Schulz runs on one peer and a sum hands the results to all
-/// ([`split`]); an error when the others do not answer.
-pub fn step_shared<B: AutodiffBackend>(
-    model: Gpt<B>,
-    grads: &HostGrads,
-    state: &mut OptimState,
-    cfg: &OptimConfig,
-    h: StepHyper,
-    ops: Ops,
-    share: Option<&dyn split::Share>,
-) -> crate::error::Result<Gpt<B>> {
-    let groups = groups::of(&model);
-    let mut jobs: Vec<Job<B::InnerBackend>> = visit_flat(&model, Source::Values)
-        .into_iter()
-        .map(|(path, tensor, shape)| {
-            let grad = grads.by_path.get(&path).map(Vec::as_slice);
-            let n: usize = shape.iter().product();
-            let slot = grad.map(|_| match groups[&path] {
-                Group::Muon { mlp } => Slot::Muon {
-                    slot: state.muon.remove(&path).unwrap_or_else(|| MuonSlot::new(n)),
-                    mlp,
-                },
-                group => Slot::Adam {
-                    slot: state.adam.remove(&path).unwrap_or_else(|| AdamSlot::new(n)),
-                    lr: h.lr_mult
-                        * match group {
-                            Group::Embed => cfg.lr_embed,
-                            Group::Head => cfg.lr_head,
-                            _ => cfg.lr_scalar,
-                        },
-                },
-            });
-            Job {
-                path,
-                tensor: Some(tensor),
-                param: HostTensor::new(shape, Vec::new()),
-                grad,
-                slot,
-            }
-        })
-        .collect();
-    let device = model.lm_head.val().device();
-    match ops {
-        Ops::Fused => {
-            // Largest first, so that the cores finish together (Newton–Schulz dominates and
-            // grows with the matrix); each job's result does not depend on when it runs.
-            jobs.sort_by_key(|j| std::cmp::Reverse(j.param.shape.iter().product::<usize>()));
-            match share {
-                Some(share) => split::step(&mut jobs, cfg, h, share)?,
-                None => jobs.par_iter_mut().with_max_len(1).for_each(|j| {
-                    j.fetch();
-                    let (r, c) = dims2(&j.param);
-                    j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
-                }),
-            }
+impl Optimiser {
+    pub fn new<B: Backend>(model: &Gpt<B>, cfg: &OptimConfig) -> Self {
+        Optimiser {
+            cfg: cfg.clone(),
+            groups: groups::of(model),
         }
-        Ops::Plain => jobs.iter_mut().for_each(|j| {
-            j.fetch();
-            let shape = dims2(&j.param);
-            j.run(cfg, h, |u| {
-                let u = Tensor::<B::InnerBackend, 2>::from_data(
-                    TensorData::new(u, [shape.0, shape.1]),
-                    &device,
-                );
-                host(muon::newton_schulz(u))
-            })
-        }),
     }
+
+    /// One step, as one of several data-parallel peers when `share` is given. With
+    /// [`Ops::Fused`] the parameters are updated in parallel, Newton–Schulz on the host (each
+    /// matrix's on one peer, a sum handing the results to all: [`split`]; an error when the
+    /// others do not answer); with [`Ops::Plain`] one after another, Newton–Schulz in burn ops
+    /// on the model's backend.
+    pub fn step_shared<B: AutodiffBackend>(
+        &self,
+        model: Gpt<B>,
+        grads: &HostGrads,
+        state: &mut OptimState,
+        h: StepHyper,
+        ops: Ops,
+        share: Option<&dyn split::Share>,
+    ) -> crate::error::Result<Gpt<B>> {
+        let cfg = &self.cfg;
+        let mut jobs = self.jobs(&model, grads, state, h);
+        let device = model.lm_head.val().device();
+        match ops {
+            Ops::Fused => {
+                // Largest first, so that the cores finish together (Newton–Schulz dominates and
+                // grows with the matrix); each job's result does not depend on when it runs.
+                jobs.sort_by_key(|j| std::cmp::Reverse(j.param.shape.iter().product::<usize>()));
+                match share {
+                    Some(share) => split::step(&mut jobs, cfg, h, share)?,
+                    None => jobs.par_iter_mut().with_max_len(1).for_each(|j| {
+                        j.fetch();
+                        let (r, c) = dims2(&j.param);
+                        j.run(cfg, h, |u| muon::newton_schulz_host(&u, r, c))
+                    }),
+                }
+            }
+            Ops::Plain => jobs.iter_mut().for_each(|j| {
+                j.fetch();
+                let shape = dims2(&j.param);
+                j.run(cfg, h, |u| {
+                    let u = Tensor::<B::InnerBackend, 2>::from_data(
+                        TensorData::new(u, [shape.0, shape.1]),
+                        &device,
+                    );
+                    host(muon::newton_schulz(u))
+                })
+            }),
+        }
+        Ok(write_back(model, jobs, state))
+    }
+
+    /// One job per parameter, with its gradient and its group's slot (taken out of `state`).
+    fn jobs<'g, B: AutodiffBackend>(
+        &self,
+        model: &Gpt<B>,
+        grads: &'g HostGrads,
+        state: &mut OptimState,
+        h: StepHyper,
+    ) -> Vec<Job<'g, B::InnerBackend>> {
+        let cfg = &self.cfg;
+        visit_flat(model, Source::Values)
+            .into_iter()
+            .map(|(path, tensor, shape)| {
+                let grad = grads.by_path.get(&path).map(Vec::as_slice);
+                let n: usize = shape.iter().product();
+                let slot = grad.map(|_| match self.groups[&path] {
+                    Group::Muon { mlp } => Slot::Muon {
+                        slot: state.muon.remove(&path).unwrap_or_else(|| MuonSlot::new(n)),
+                        mlp,
+                    },
+                    group => Slot::Adam {
+                        slot: state.adam.remove(&path).unwrap_or_else(|| AdamSlot::new(n)),
+                        lr: h.lr_mult
+                            * match group {
+                                Group::Embed => cfg.lr_embed,
+                                Group::Head => cfg.lr_head,
+                                _ => cfg.lr_scalar,
+                            },
+                    },
+                });
+                Job {
+                    path,
+                    tensor: Some(tensor),
+                    param: HostTensor::new(shape, Vec::new()),
+                    grad,
+                    slot,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The slots back into `state` and the new values into `model`.
+fn write_back<B: AutodiffBackend>(
+    model: Gpt<B>,
+    jobs: Vec<Job<B::InnerBackend>>,
+    state: &mut OptimState,
+) -> Gpt<B> {
     let mut values = BTreeMap::new();
     for j in jobs {
         match j.slot {
@@ -254,13 +285,13 @@ pub fn step_shared<B: AutodiffBackend>(
         }
         values.insert(j.path, j.param);
     }
-    Ok(params::load(
+    params::load(
         model,
         &mut values,
         "",
         std::path::Path::new("the optimiser step"),
     )
-    .expect("every parameter is written back with its shape"))
+    .expect("every parameter is written back with its shape")
 }
 
 /// Muon's hyperparameters for one matrix at this step.

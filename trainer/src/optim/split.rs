@@ -10,7 +10,7 @@ use crate::error::Result;
 use burn::tensor::backend::Backend;
 use rayon::prelude::*;
 
-/// The peers a step is shared with (implemented by [`crate::collective::Member`]).
+/// The peers a step is shared with (implemented by the collective's `Member`, which sits above).
 pub trait Share: Sync {
     fn rank(&self) -> usize;
     fn world(&self) -> usize;

@@ -2,7 +2,7 @@
 //! tests hook in after each step and each evaluation, and how they tell the loop to stop; with
 //! data-parallel peers, how the leader's decision becomes everyone's ([`decide`]).
 
-use super::{Lane, RunContext, TrainState};
+use super::state::{Lane, RunContext, TrainState};
 use crate::device::TrainBackend;
 use crate::error::Result;
 use burn::tensor::backend::AutodiffBackend;

@@ -4,95 +4,33 @@
 //! All training state lives in [`TrainState`] (model, both optimisers' state, step, data
 //! position, RNG, clocks), which the loop owns. [`Hooks`] are the extension points, called after
 //! every step and every evaluation: checkpointing, signals and the like plug in there. The next
-//! batch is cut from the token stream while the current step runs.
+//! batch is cut from the token stream while the current step runs. One step ([`step::Step`]:
+//! passes, the peers' sum, the optimiser's update) is the one the benches time too; what the loop
+//! works on and with is in [`state`].
 
 pub mod eval;
 pub mod hooks;
 pub mod log;
 pub mod progress;
+pub mod state;
+pub mod step;
 
-use crate::accum;
-use crate::collective::Member;
 use crate::config::Config;
 use crate::data::loader::{val_batches, HostBatch, Loader};
-use crate::data::Dataset;
 use crate::device::TrainBackend;
 use crate::error::Result;
 use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
-use crate::optim::{self, OptimState, StepHyper};
-use crate::rng::Rng;
+use crate::optim::HostGrads;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use runlog::{Metrics, MetricsWriter, Status, Summary};
-use std::path::PathBuf;
 use std::time::Instant;
 
 use hooks::decide;
 pub use hooks::{Control, Hooks, NoHooks};
-
-/// Everything a resumed run needs to continue exactly where it stopped.
-pub struct TrainState<B: AutodiffBackend> {
-    pub model: Gpt<B>,
-    pub optim: OptimState,
-    /// Steps completed.
-    pub step: usize,
-    pub loader: Loader,
-    /// Unused after init today; kept so a checkpoint restores any future random draw.
-    pub rng: Rng,
-    /// Training time so far, evaluation excluded.
-    pub train_time_ms: f64,
-    pub tokens: u64,
-    /// Sum and count of training losses since the last evaluation.
-    pub loss_sum: f64,
-    pub loss_count: usize,
-}
-
-impl<B: AutodiffBackend> TrainState<B> {
-    pub fn fresh(cfg: &Config, device: &B::Device) -> Self {
-        TrainState {
-            model: Gpt::new(&cfg.model, cfg.seed, device),
-            optim: OptimState::default(),
-            step: 0,
-            loader: Loader::new(cfg.data.batch_size, cfg.data.seq_len),
-            rng: Rng::new(cfg.seed.wrapping_add(1)),
-            train_time_ms: 0.0,
-            tokens: 0,
-            loss_sum: 0.0,
-            loss_count: 0,
-        }
-    }
-}
-
-/// What the loop needs besides its state.
-pub struct RunContext {
-    pub config: Config,
-    pub data: Dataset,
-    pub dir: PathBuf,
-    pub quiet: bool,
-    /// Rows per forward/backward pass when fewer than the batch fit in memory (gradient
-    /// accumulation, see [`crate::accum`]); `None`: the whole batch at once.
-    pub micro_batch: Option<usize>,
-    /// Fused kernels or plain burn ops (the same numbers up to rounding).
-    pub ops: Ops,
-    /// The threads of each step's passes, one pool per share of its rows (see [`crate::accum`]).
-    pub peers: crate::peers::Peers,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone)]
-pub struct RunOutcome {
-    pub dir: PathBuf,
-    pub status: Status,
-    pub steps: usize,
-    pub final_val_loss: Option<f64>,
-    /// Training loss of every step, in order.
-    pub train_losses: Vec<f64>,
-    /// (step, validation loss) of every evaluation.
-    pub val_losses: Vec<(usize, f64)>,
-    pub train_time_ms: f64,
-    pub tokens_per_s: f64,
-}
+pub use state::{Lane, RunContext, RunOutcome, TrainState};
+use step::Step;
 
 /// Runs the loop from `state` to the configured number of steps (or until a hook stops it, or
 /// the loss turns non-finite), logging into `writer`.
@@ -108,13 +46,6 @@ pub fn train<B: TrainBackend>(
         member: None,
     };
     train_in(ctx, &lane, state, Some(writer), hooks, device)
-}
-
-/// One data-parallel peer's part of a run (see [`crate::collective`]): the pools of its passes
-/// and its place among the others. Without a member, the run is this one process and device.
-pub struct Lane<'a, B: TrainBackend> {
-    pub peers: &'a crate::peers::Peers,
-    pub member: Option<&'a Member<B::InnerBackend>>,
 }
 
 /// Steps between two checks that the peers' weights are still the same (and at the end).
@@ -168,9 +99,49 @@ pub fn train_in<B: TrainBackend>(
     // and changes nothing (crate::lens). Only a finished run: one stopped early (a signal,
     // --stop-after-step) writes its lens when it is resumed and ends.
     if out.status == Status::Finished {
-        crate::lens::command::after_training(ctx, &model, out.steps, device)?;
+        let bsz = ctx.config.data.batch_size;
+        let input = crate::lens::LensInput {
+            config: &ctx.config,
+            data: &ctx.data,
+            step: out.steps as u64,
+            eval_rows: ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz),
+            ops: ctx.ops,
+        };
+        crate::lens::after_training(&ctx.dir, &input, &model, device)?;
     }
     Ok(out)
+}
+
+/// The validation batches: on the host, and built once unless micro-batching (a medium run's
+/// masks would not fit all at once) or following (only the leader evaluates).
+struct Validation<B: TrainBackend> {
+    host: Vec<HostBatch>,
+    built: Vec<Batch<B::InnerBackend>>,
+}
+
+impl<B: TrainBackend> Validation<B> {
+    fn new(ctx: &RunContext, leads: bool, device: &B::Device) -> Self {
+        let cfg = &ctx.config;
+        let bsz = cfg.data.batch_size;
+        let eval_rows = ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz);
+        let seq = cfg.data.seq_len;
+        let host = val_batches(
+            &ctx.data.val,
+            eval_rows,
+            seq,
+            cfg.data.val_tokens,
+            ctx.data.eot,
+        );
+        let (heads, hd) = (cfg.model.heads, cfg.model.head_dim);
+        let built = match ctx.micro_batch {
+            None if leads => host
+                .iter()
+                .map(|b| Batch::new(b, heads, hd, ctx.ops, device))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Validation { host, built }
+    }
 }
 
 /// The loop itself, keeping `out` up to date after every step (an error leaves it as the last
@@ -187,58 +158,22 @@ fn run_loop<B: TrainBackend>(
     let leads = lane.member.is_none_or(|m| m.leads());
     let cfg = &ctx.config;
     let steps = cfg.schedule.steps;
-    let (heads, hd) = (cfg.model.heads, cfg.model.head_dim);
-    let (bsz, seq) = (cfg.data.batch_size, cfg.data.seq_len);
-    let eval_rows = ctx.micro_batch.unwrap_or(bsz).clamp(1, bsz);
-    let val_host = val_batches(
-        &ctx.data.val,
-        eval_rows,
-        seq,
-        cfg.data.val_tokens,
-        ctx.data.eot,
-    );
-    // Built once, unless micro-batching: a medium run's masks would not fit all at once.
-    let val: Vec<Batch<B::InnerBackend>> = match ctx.micro_batch {
-        None if leads => val_host
-            .iter()
-            .map(|b| Batch::new(b, heads, hd, ctx.ops, device))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let name = ctx
-        .dir
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-    let bar = progress::bar(steps, ctx.quiet || !leads, &name);
+    let val = Validation::<B>::new(ctx, leads, device);
+    let bar = progress::bar(steps, ctx.quiet || !leads, &run_name(ctx));
     bar.set_position(state.step as u64);
+    let step = Step::new(cfg, &state.model, *lane, ctx.micro_batch, ctx.ops);
     let mut last_loss = f64::NAN;
     let mut next: Option<(Loader, HostBatch)> = None;
     loop {
         let last = state.step >= steps;
-        if let (Some(m), true) = (lane.member, state.step.is_multiple_of(CHECK_EVERY) || last) {
-            let sum = crate::collective::checksum(
-                crate::params::collect(&state.model)
-                    .values()
-                    .map(|t| t.data.as_slice()),
-            );
-            m.check_same(sum, &format!("after step {}", state.step))?;
+        if state.step.is_multiple_of(CHECK_EVERY) || last {
+            check_peers(lane, &state)?;
         }
         if state.step.is_multiple_of(cfg.data.eval_every) || last {
-            let mut control = Control::Continue;
-            if let Some(writer) = writer.as_deref_mut() {
-                let m = evaluate_and_log(&state, &val, &val_host, steps, writer, ctx.ops, device)?;
-                if let Some(v) = m.val_loss {
-                    out.val_losses.push((state.step, v));
-                }
-                out.final_val_loss = m.val_loss;
-                bar.set_message(progress::message(
-                    last_loss,
-                    m.val_loss,
-                    ms_per_step(&state),
-                    tokens_per_s(&state),
-                ));
-                control = hooks.after_eval(ctx, &state, &m)?;
-            }
+            let control = match writer.as_deref_mut() {
+                Some(w) => logged_eval(ctx, &state, &val, w, hooks, &bar, last_loss, out, device)?,
+                None => Control::Continue,
+            };
             state.loss_sum = 0.0;
             state.loss_count = 0;
             if let Control::Stop(s) = decide(lane, control, hooks, ctx, &state)? {
@@ -252,77 +187,23 @@ fn run_loop<B: TrainBackend>(
 
         // ---- one training step (timed; evaluation above is not) ----
         let t0 = Instant::now();
-        let (loader, host) = next.take().unwrap_or_else(|| cut_batch(&state.loader, ctx));
-        // The step runs on the CPU pool's threads (so that its serial parts do not compete with
-        // the pool for the cores), and the next batch is cut there while this one trains.
-        let ((loss_value, grads), ahead) = rayon::join(
-            || {
-                let (m, peers) = (&state.model, lane.peers);
-                let mine = lane.member.map(|m| {
-                    let (r0, r1) = m.rows(host.batch);
-                    accum::rows(&host, r0, r1)
-                });
-                let part = mine.as_ref().unwrap_or(&host);
-                accum::forward_backward(m, part, bsz, ctx.micro_batch, peers, ctx.ops, device)
-            },
-            || cut_batch(&loader, ctx),
-        );
-        let (loss_value, grads) = match lane.member {
-            Some(m) => m.sum_grads(loss_value, grads)?,
-            None => (loss_value, grads),
-        };
-        next = Some(ahead);
-        state.loader = loader;
-        if !loss_value.is_finite() {
-            state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
-            out.status = Status::Diverged;
-            out.final_val_loss = None;
-            let mut m = Metrics::new(state.step as u64 + 1, state.train_time_ms, f64::NAN);
-            m.total_steps = Some(steps as u64);
-            m.tokens = Some(state.tokens);
-            if let Some(writer) = writer.as_deref_mut() {
-                writer.append(&m)?;
-            }
-            bar.println(format!(
-                "step {}: loss is {loss_value}; stopping (diverged)",
-                state.step + 1
-            ));
+        let (loss, grads) = gradients(&step, &mut state, &mut next, ctx, device)?;
+        if !loss.is_finite() {
+            diverged(
+                &mut state,
+                writer.as_deref_mut(),
+                &bar,
+                loss,
+                t0,
+                steps,
+                out,
+            )?;
             break;
         }
-        let hyper = StepHyper::at(state.step, &cfg.optim, &cfg.schedule);
-        let model = state.model;
-        let optim_state = &mut state.optim;
-        let share = lane.member.map(|m| m as &dyn optim::split::Share);
-        state.model = crate::device::in_pool(|| {
-            optim::step_shared(
-                model,
-                &grads,
-                optim_state,
-                &cfg.optim,
-                hyper,
-                ctx.ops,
-                share,
-            )
-        })?;
-        state.step += 1;
-        state.tokens += (bsz * seq) as u64;
-        state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
-        state.loss_sum += loss_value;
-        state.loss_count += 1;
-        last_loss = loss_value;
-        out.train_losses.push(loss_value);
-        out.steps = state.step;
-        out.train_time_ms = state.train_time_ms;
-        out.tokens_per_s = tokens_per_s(&state);
-        bar.set_position(state.step as u64);
-        if state.step.is_multiple_of(5) {
-            bar.set_message(progress::message(
-                loss_value,
-                out.final_val_loss,
-                ms_per_step(&state),
-                tokens_per_s(&state),
-            ));
-        }
+        let (model, optim_state, at) = (state.model, &mut state.optim, state.step);
+        state.model = crate::device::in_pool(|| step.update(model, &grads, optim_state, at))?;
+        stepped(&mut state, &bar, loss, t0, cfg, out);
+        last_loss = loss;
         let control = match leads {
             true => hooks.after_step(ctx, &state)?,
             false => Control::Continue,
@@ -337,6 +218,130 @@ fn run_loop<B: TrainBackend>(
     out.train_time_ms = state.train_time_ms;
     out.tokens_per_s = tokens_per_s(&state);
     Ok(state.model)
+}
+
+/// The run's folder name, for the progress bar.
+fn run_name(ctx: &RunContext) -> String {
+    ctx.dir
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+}
+
+/// An error unless every peer's weights are still the leader's (nothing to check alone).
+fn check_peers<B: TrainBackend>(lane: &Lane<B>, state: &TrainState<B>) -> Result<()> {
+    let Some(m) = lane.member else {
+        return Ok(());
+    };
+    let sum = crate::parallel::collective::checksum(
+        crate::params::collect(&state.model)
+            .values()
+            .map(|t| t.data.as_slice()),
+    );
+    m.check_same(sum, &format!("after step {}", state.step))
+}
+
+/// The step's loss and gradients, summed over the peers; the loader moves past its batch.
+fn gradients<B: TrainBackend>(
+    step: &Step<B>,
+    state: &mut TrainState<B>,
+    next: &mut Option<(Loader, HostBatch)>,
+    ctx: &RunContext,
+    device: &B::Device,
+) -> Result<(f64, HostGrads)> {
+    let (loader, host) = next.take().unwrap_or_else(|| cut_batch(&state.loader, ctx));
+    // The step runs on the CPU pool's threads (so that its serial parts do not compete with
+    // the pool for the cores), and the next batch is cut there while this one trains.
+    let ((loss, grads), ahead) = rayon::join(
+        || step.gradients(&state.model, &host, device),
+        || cut_batch(&loader, ctx),
+    );
+    let summed = step.reduce(loss, grads)?;
+    *next = Some(ahead);
+    state.loader = loader;
+    Ok(summed)
+}
+
+/// The leader's evaluation: logged, kept in `out`, shown, and handed to the hooks.
+#[allow(clippy::too_many_arguments)]
+fn logged_eval<B: TrainBackend>(
+    ctx: &RunContext,
+    state: &TrainState<B>,
+    val: &Validation<B>,
+    writer: &mut MetricsWriter,
+    hooks: &mut impl Hooks,
+    bar: &indicatif::ProgressBar,
+    last_loss: f64,
+    out: &mut RunOutcome,
+    device: &B::Device,
+) -> Result<Control> {
+    let steps = ctx.config.schedule.steps;
+    let m = evaluate_and_log(state, &val.built, &val.host, steps, writer, ctx.ops, device)?;
+    if let Some(v) = m.val_loss {
+        out.val_losses.push((state.step, v));
+    }
+    out.final_val_loss = m.val_loss;
+    bar.set_message(progress::message(
+        last_loss,
+        m.val_loss,
+        ms_per_step(state),
+        tokens_per_s(state),
+    ));
+    hooks.after_eval(ctx, state, &m)
+}
+
+/// A step whose loss went non-finite: its time counted, the run `diverged`, a last line logged.
+fn diverged<B: TrainBackend>(
+    state: &mut TrainState<B>,
+    writer: Option<&mut MetricsWriter>,
+    bar: &indicatif::ProgressBar,
+    loss: f64,
+    t0: Instant,
+    steps: usize,
+    out: &mut RunOutcome,
+) -> Result<()> {
+    state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
+    out.status = Status::Diverged;
+    out.final_val_loss = None;
+    let mut m = Metrics::new(state.step as u64 + 1, state.train_time_ms, f64::NAN);
+    m.total_steps = Some(steps as u64);
+    m.tokens = Some(state.tokens);
+    if let Some(writer) = writer {
+        writer.append(&m)?;
+    }
+    bar.println(format!(
+        "step {}: loss is {loss}; stopping (diverged)",
+        state.step + 1
+    ));
+    Ok(())
+}
+
+/// A step done: counted, timed from `t0`, its loss kept, the bar moved.
+fn stepped<B: TrainBackend>(
+    state: &mut TrainState<B>,
+    bar: &indicatif::ProgressBar,
+    loss: f64,
+    t0: Instant,
+    cfg: &Config,
+    out: &mut RunOutcome,
+) {
+    state.step += 1;
+    state.tokens += (cfg.data.batch_size * cfg.data.seq_len) as u64;
+    state.train_time_ms += t0.elapsed().as_secs_f64() * 1e3;
+    state.loss_sum += loss;
+    state.loss_count += 1;
+    out.train_losses.push(loss);
+    out.steps = state.step;
+    out.train_time_ms = state.train_time_ms;
+    out.tokens_per_s = tokens_per_s(state);
+    bar.set_position(state.step as u64);
+    if state.step.is_multiple_of(5) {
+        bar.set_message(progress::message(
+            loss,
+            out.final_val_loss,
+            ms_per_step(state),
+            tokens_per_s(state),
+        ));
+    }
 }
 
 /// The batch after `loader`'s position, and the loader past it.

@@ -63,7 +63,7 @@ pub fn text(o: &Output) -> String {
 /// Waits until the run's checkpoint exists, failing the test if the run ends first.
 pub fn wait_for_checkpoint(child: &mut Child, dir: &Path) {
     let t0 = Instant::now();
-    while !trainer::checkpoint::path(dir).exists() {
+    while !trainer::run::checkpoint::path(dir).exists() {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the run ended before its first checkpoint"

@@ -3,7 +3,7 @@
 //! ds = p·(dy·vᵀ - D) with D_i = dy_i·y_i, dq = ds·k, dk = dsᵀ·q), and back through rotary, the
 //! value mix and the three norms.
 
-use super::{scatter, Dims, Grads, Inputs, BLOCK, SCALE};
+use super::{scatter, Dims, Grads, Head, Inputs, BLOCK, SCALE};
 use crate::kernels::gemm::{matmul, Mat, MatMut};
 use crate::kernels::norm;
 use crate::kernels::simd::{dot, dot_f64, vectorized};
@@ -139,7 +139,23 @@ fn head_backward(
             1.0,
         );
     }
-    // Back through rotary (and the scale on q), the value mix, and the three norms.
+    through_inputs(inp, &hd, [&dq, &dk, &dv], b, h)
+}
+
+/// Back from the head's dq, dk, dv through rotary (and the scale on q), the value mix, and the
+/// three norms.
+#[inline(always)]
+fn through_inputs(
+    inp: &Inputs,
+    hd: &Head,
+    [dq, dk, dv]: [&[f32]; 3],
+    b: usize,
+    h: usize,
+) -> HeadGrads {
+    let Dims {
+        seq, head_dim: d, ..
+    } = inp.dims;
+    let hdim = inp.dims.hdim();
     let mut out = HeadGrads {
         dx: [vec![0.0; seq * d], vec![0.0; seq * d], vec![0.0; seq * d]],
         dve: vec![0.0; if inp.ve.is_some() { seq * d } else { 0 }],

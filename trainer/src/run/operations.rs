@@ -3,11 +3,11 @@
 //! loop's operations hooks (a checkpoint every `--checkpoint-every` steps, at the end, and on
 //! SIGINT/SIGTERM, which stops the run as `interrupted`).
 
-use crate::checkpoint::{self, SaveStats};
-use crate::collective::Topology;
 use crate::config::ConfigHash;
 use crate::error::{Error, Result};
 use crate::interrupt;
+use crate::parallel::collective::Topology;
+use crate::run::checkpoint::{self, SaveStats};
 use crate::train::{Control, Hooks, RunContext, TrainState};
 use burn::tensor::backend::AutodiffBackend;
 use runlog::{Metrics, Status};
@@ -41,10 +41,10 @@ pub struct OpsArgs {
     #[arg(long, default_value_t = 1)]
     pub devices: usize,
     /// Seconds a peer waits for the others before it stops the run with an error.
-    #[arg(long, default_value_t = crate::collective::DEFAULT_TIMEOUT_S)]
+    #[arg(long, default_value_t = crate::parallel::collective::DEFAULT_TIMEOUT_S)]
     pub peer_timeout: u64,
     #[command(flatten)]
-    pub nodes: crate::nodes::NodeArgs,
+    pub nodes: crate::parallel::nodes::NodeArgs,
 }
 
 impl OpsArgs {
@@ -77,7 +77,7 @@ impl Default for OpsArgs {
             micro_batch: None,
             plain_ops: false,
             devices: 1,
-            peer_timeout: crate::collective::DEFAULT_TIMEOUT_S,
+            peer_timeout: crate::parallel::collective::DEFAULT_TIMEOUT_S,
             nodes: Default::default(),
         }
     }

@@ -7,10 +7,10 @@ use super::experiment::check_experiment;
 use super::grid::RunSpec;
 use super::plan::{plan_run, Action};
 use super::table::Row;
-use crate::checkpoint;
 use crate::error::Error;
 use crate::interrupt;
-use crate::launch::{self, LaunchError, Launched, OpsArgs};
+use crate::run::checkpoint;
+use crate::run::launch::{self, LaunchError, Launched, OpsArgs};
 use crate::RunArgs;
 use std::fmt::Write;
 

@@ -225,10 +225,10 @@ impl<B: Backend> Member<B> {
         slots[2 * self.rank + 1] = ((checksum >> 24) & 0xff_ffff) as f32;
         let all = self.sum(slots, "comparing the weights")?;
         match (1..self.world).find(|&r| all[2 * r..2 * r + 2] != all[0..2]) {
-            Some(r) => Err(Error::Usage(format!(
-                "peer {r}'s weights differ from peer 0's {what}: the peers drifted apart \
-                 (a device computes differently?); stopping"
-            ))),
+            Some(peer) => Err(Error::Drifted {
+                peer,
+                what: what.into(),
+            }),
             None => Ok(()),
         }
     }
@@ -260,13 +260,18 @@ impl<B: Backend> Member<B> {
         };
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(t)) => Ok(t),
-            Ok(Err(e)) => Err(Error::Usage(format!("{who}: {what}: {}", describe(&e)))),
-            Err(_) => Err(Error::Usage(format!(
-                "{who}: no answer from {} within {} s (--peer-timeout) while {what}: it died \
-                 or hangs; continue from the last checkpoint with --resume",
-                self.others(),
-                self.timeout.as_secs()
-            ))),
+            Ok(Err(e)) => Err(Error::Collective {
+                who,
+                what: what.into(),
+                why: describe(&e),
+                released: matches!(e, CollectiveError::LocalServerMissing),
+            }),
+            Err(_) => Err(Error::PeerTimeout {
+                who,
+                others: self.others(),
+                secs: self.timeout.as_secs(),
+                what: what.into(),
+            }),
         }
     }
 
@@ -334,7 +339,7 @@ mod tests {
     type B = burn::backend::Flex;
 
     fn with_two<R: Send>(f: impl Fn(Member<B>) -> R + Sync) -> Vec<R> {
-        let _one = crate::parallel::session();
+        let _one = crate::parallel::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
@@ -380,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_never_comes_is_an_error_after_the_timeout() {
-        let _one = crate::parallel::session();
+        let _one = crate::parallel::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
@@ -393,5 +398,33 @@ mod tests {
             .to_string();
         reset::<B>();
         assert!(err.contains("no answer from the other peers"), "{err}");
+    }
+
+    #[test]
+    fn a_silent_or_drifted_peer_is_its_own_error_not_a_usage_error() {
+        let top = Topology {
+            kind: crate::DeviceKind::Flex,
+            devices: 2,
+            global: None,
+            timeout: Duration::from_millis(300),
+        };
+        let one = crate::parallel::devices::session();
+        let err = Member::<B>::join(&top, 0, Default::default())
+            .err()
+            .unwrap();
+        reset::<B>();
+        drop(one);
+        assert!(
+            matches!(&err, Error::PeerTimeout { others, secs: 0, .. } if others == "the other peers"),
+            "{err:?}"
+        );
+        let drifted = with_two(|m| {
+            let e = m.check_same(m.rank() as u64, "now").unwrap_err();
+            m.leave();
+            e
+        });
+        for e in drifted {
+            assert!(matches!(e, Error::Drifted { peer: 1, .. }), "{e:?}");
+        }
     }
 }

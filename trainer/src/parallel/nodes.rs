@@ -6,8 +6,8 @@
 //! listens on one address (loopback unless told otherwise), serves only the holders of the run's
 //! token ([`crate::token`]) and bounds its connections and their messages.
 
-use crate::collective::Global;
 use crate::error::{Error, Result};
+use crate::parallel::collective::Global;
 use crate::token::Token;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -8,6 +8,7 @@
 //! process), its final clean-up would wait for the lock the same thread already holds. In a pool
 //! that only ever holds one pass's own kernel tasks, that cannot happen.
 
+use crate::device::DeviceKind;
 use crate::error::{Error, Result};
 use rayon::ThreadPool;
 
@@ -77,6 +78,16 @@ impl Peers {
             }
             out
         })
+    }
+}
+
+/// Shares of a pass of `rows` rows computed side by side: one per CPU thread with the fused
+/// kernels (at most one per row; spare threads then work inside the peers); the plain ops (the
+/// oracle) and a GPU take the rows in one pass.
+pub fn shares(device: DeviceKind, plain_ops: bool, threads: usize, rows: usize) -> usize {
+    match (device, plain_ops) {
+        (DeviceKind::Flex, false) => threads.min(rows).max(1),
+        _ => 1,
     }
 }
 

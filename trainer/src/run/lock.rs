@@ -138,7 +138,7 @@ mod tests {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "lock::tests::hold_lock_child",
+                "run::lock::tests::hold_lock_child",
                 "--ignored",
                 "--nocapture",
             ])

@@ -1,6 +1,6 @@
 //! A step's forward and backward passes over its rows, shared out two ways. Peers: on the CPU,
 //! the rows are split among as many peers as there are threads, each running the model on its
-//! share, in its own pool ([`crate::peers`]), with its own copy of the parameters' leaves (so
+//! share, in its own pool ([`crate::parallel::peers`]), with its own copy of the parameters' leaves (so
 //! their autodiff graphs stay apart), side by side; their gradients are summed in peer order, as
 //! an all-reduce would, before the one optimiser step. Micro-batches: `micro` rows at a time, one after another, so that a GPU
 //! holding fewer rows still steps on modded-nanogpt's 8 x 64Ki tokens. Each share's mean loss is
@@ -12,7 +12,7 @@ use crate::device::TrainBackend;
 use crate::kernels::Ops;
 use crate::model::{Batch, Gpt};
 use crate::optim::HostGrads;
-use crate::peers::Peers;
+use crate::parallel::peers::Peers;
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{ElementConversion, Tensor};
@@ -232,6 +232,9 @@ mod tests {
         let c = crate::Preset::Medium.config(2, 0);
         assert_eq!(c.tokens_per_step(), 8 * 64 * 1024);
         assert_eq!(c.data.seq_len, 4096);
-        assert_eq!(c.data.batch_size % crate::launch::MEDIUM_MICRO_BATCH, 0);
+        assert_eq!(
+            c.data.batch_size % crate::run::launch::MEDIUM_MICRO_BATCH,
+            0
+        );
     }
 }

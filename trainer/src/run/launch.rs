@@ -4,23 +4,23 @@
 //! `--checkpoint-every` steps, at the end, and on SIGINT/SIGTERM, which stops the run as
 //! `interrupted`) -> outcome.
 
-use crate::checkpoint::{self, SaveStats};
-use crate::collective::{Member, Topology};
 use crate::config::ConfigHash;
 use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kernels::Ops;
-use crate::lock::{LockError, RunLock};
-use crate::parallel;
-use crate::sweep::experiment::check_experiment;
-use crate::sweep::plan::{plan_run, Action, Expected, PlanError};
+use crate::parallel::collective::{Member, Topology};
+use crate::parallel::devices;
+use crate::run::checkpoint::{self, SaveStats};
+use crate::run::lock::{LockError, RunLock};
+use crate::run::sweep::experiment::check_experiment;
+use crate::run::sweep::plan::{plan_run, Action, Expected, PlanError};
 use crate::train::{self, Hooks, NoHooks, RunContext, RunOutcome, TrainState};
 use crate::RunArgs;
 use runlog::{MetricsWriter, Status, METRICS_FILE, SUMMARY_FILE};
 use std::path::Path;
 
-pub use crate::operations::{OpsArgs, OpsHooks, MEDIUM_MICRO_BATCH};
+pub use crate::run::operations::{OpsArgs, OpsHooks, MEDIUM_MICRO_BATCH};
 
 /// `trainer run`: what to train, and how to keep it safe.
 #[derive(Debug, Clone, clap::Args)]
@@ -163,77 +163,10 @@ fn launch_prepared_with_hooks(
     data: crate::data::Dataset,
     hooks: &mut impl Hooks,
 ) -> Result<Launched, LaunchError> {
-    if ops.micro_batch == Some(0) {
-        return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
-    }
-    let top = Topology {
-        kind: args.device,
-        ..ops.topology()?
-    };
-    // A backend this build lacks, or no wgpu adapter: said before the run folder is touched.
-    device::check(top.kind, top.devices)?;
-    let batch = config.data.batch_size;
-    if !batch.is_multiple_of(top.world()) {
-        return Err(Error::Usage(format!(
-            "the batch of {batch} rows does not divide among {} peers ({} devices x {} nodes)",
-            top.world(),
-            top.devices,
-            top.nodes()
-        ))
-        .into());
-    }
-    let threads = device::init_threads(args.threads);
-    let micro_batch = ops
-        .micro_batch
-        .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH));
-    let rows = micro_batch.unwrap_or(config.data.batch_size);
-    // A pass's largest tensor must fit in one of the device's buffers (evaluation takes `rows`).
-    device::check_fits(top.kind, top.devices, &config, rows)?;
-    let shares = peers(args.device, ops.plain_ops, threads, rows);
-    let ctx = RunContext {
-        config,
-        data,
-        dir: args.run_dir(),
-        quiet: args.quiet,
-        micro_batch,
-        // The fused kernels and the host Newton–Schulz are CPU code: a GPU runs the plain ops
-        // throughout, its optimiser's Newton–Schulz in burn ops on the device.
-        ops: if ops.plain_ops || args.device != device::DeviceKind::Flex {
-            Ops::Plain
-        } else {
-            Ops::Fused
-        },
-        peers: crate::peers::Peers::new(shares, threads)?,
-    };
+    let (ctx, top, threads) = context(args, ops, config, data)?;
     let expected = expected_of(&ctx.config, &ctx.data);
     if top.node_rank() > 0 {
-        // The run folder is node 0's: this machine only computes its share. A run that has
-        // ended with this config node 0 skips without joining, so this machine skips it too
-        // (rather than wait for node 0 until the timeout).
-        let saved = checkpoint::saved_step(&ctx.dir)?;
-        if let Action::Skip {
-            status,
-            final_val_loss,
-        } = plan_run(&ctx.dir, &expected, saved)?
-        {
-            return Ok(Launched::Skipped {
-                status,
-                final_val_loss,
-            });
-        }
-        let outcome = device::with_backend(
-            args.device,
-            parallel::Follow {
-                ctx: &ctx,
-                top: &top,
-                threads,
-            },
-        )??;
-        return Ok(Launched::Trained {
-            action: Action::Train,
-            outcome,
-            checkpoints: Vec::new(),
-        });
+        return follow(args, &ctx, &top, threads, &expected);
     }
     // A new run of another config never goes into an experiment whose runs share one; checked
     // before the lock, which would leave the run's folder behind.
@@ -285,14 +218,90 @@ fn launch_prepared_with_hooks(
     })
 }
 
-/// Shares of a pass of `rows` rows computed side by side: one per CPU thread with the fused
-/// kernels (at most one per row; spare threads then work inside the peers); the plain ops (the
-/// oracle) and a GPU take the rows in one pass.
-pub fn peers(device: device::DeviceKind, plain_ops: bool, threads: usize, rows: usize) -> usize {
-    match (device, plain_ops) {
-        (device::DeviceKind::Flex, false) => threads.min(rows).max(1),
-        _ => 1,
+/// The run's context, where it runs and on how many threads, once the options are checked
+/// against each other, the device and the batch (before the run folder is touched).
+fn context(
+    args: &RunArgs,
+    ops: &OpsArgs,
+    config: crate::Config,
+    data: crate::data::Dataset,
+) -> Result<(RunContext, Topology, usize), LaunchError> {
+    if ops.micro_batch == Some(0) {
+        return Err(Error::Usage("--micro-batch must be at least 1".into()).into());
     }
+    let top = Topology {
+        kind: args.device,
+        ..ops.topology()?
+    };
+    // A backend this build lacks, or no wgpu adapter: said before the run folder is touched.
+    device::check(top.kind, top.devices)?;
+    let batch = config.data.batch_size;
+    if !batch.is_multiple_of(top.world()) {
+        return Err(Error::Usage(format!(
+            "the batch of {batch} rows does not divide among {} peers ({} devices x {} nodes)",
+            top.world(),
+            top.devices,
+            top.nodes()
+        ))
+        .into());
+    }
+    let threads = device::init_threads(args.threads);
+    let micro_batch = ops
+        .micro_batch
+        .or((args.preset == crate::Preset::Medium).then_some(MEDIUM_MICRO_BATCH));
+    let rows = micro_batch.unwrap_or(config.data.batch_size);
+    // A pass's largest tensor must fit in one of the device's buffers (evaluation takes `rows`).
+    device::check_fits(top.kind, top.devices, &config, rows)?;
+    let shares = crate::parallel::peers::shares(args.device, ops.plain_ops, threads, rows);
+    let ctx = RunContext {
+        config,
+        data,
+        dir: args.run_dir(),
+        quiet: args.quiet,
+        micro_batch,
+        // The fused kernels and the host Newton–Schulz are CPU code: a GPU runs the plain ops
+        // throughout, its optimiser's Newton–Schulz in burn ops on the device.
+        ops: if ops.plain_ops || args.device != device::DeviceKind::Flex {
+            Ops::Plain
+        } else {
+            Ops::Fused
+        },
+        peers: crate::parallel::peers::Peers::new(shares, threads)?,
+    };
+    Ok((ctx, top, threads))
+}
+
+/// A machine other than node 0 ([`crate::run::follow`]).
+fn follow(
+    args: &RunArgs,
+    ctx: &RunContext,
+    top: &Topology,
+    threads: usize,
+    expected: &Expected,
+) -> Result<Launched, LaunchError> {
+    // The run folder is node 0's: this machine only computes its share. A run that has
+    // ended with this config node 0 skips without joining, so this machine skips it too
+    // (rather than wait for node 0 until the timeout).
+    let saved = checkpoint::saved_step(&ctx.dir)?;
+    if let Action::Skip {
+        status,
+        final_val_loss,
+    } = plan_run(&ctx.dir, expected, saved)?
+    {
+        return Ok(Launched::Skipped {
+            status,
+            final_val_loss,
+        });
+    }
+    let outcome = device::with_backend(
+        args.device,
+        crate::run::follow::Follow { ctx, top, threads },
+    )??;
+    Ok(Launched::Trained {
+        action: Action::Train,
+        outcome,
+        checkpoints: Vec::new(),
+    })
 }
 
 struct Job<'a, H: Hooks> {
@@ -331,7 +340,7 @@ fn start_on<B: TrainBackend, H: Hooks>(
         m.agree(0)?;
         Ok(TrainState::<B>::fresh(&ctx.config, d))
     };
-    parallel::on_devices(
+    devices::on_devices(
         ctx,
         job.top,
         job.threads,
@@ -378,7 +387,7 @@ fn resume_on<B: TrainBackend>(
         m.agree(step + 1)?;
         checkpoint::load::<B>(&ctx.dir, &ctx.config, d)
     };
-    parallel::on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
+    devices::on_devices(ctx, top, threads, state, &load, &mut writer, hooks, device)
 }
 
 fn remove_if_present(p: &Path) -> Result<()> {

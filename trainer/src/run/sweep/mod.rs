@@ -4,7 +4,7 @@
 //! all if any folder holds another config) -> launch each in turn under its lock -> a table of
 //! what was trained, resumed and skipped. Ctrl-C checkpoints the current run and stops the sweep;
 //! running the same sweep again picks up where it stopped.
-//! With `--emit slurm`: the same grid as a Slurm job array ([`crate::slurm`]).
+//! With `--emit slurm`: the same grid as a Slurm job array ([`crate::run::slurm`]).
 
 pub mod execute;
 pub mod experiment;
@@ -13,8 +13,8 @@ pub mod plan;
 pub mod table;
 
 use crate::error::{Error, Result};
-use crate::launch::RunCmd;
-use crate::slurm::SlurmScript;
+use crate::run::launch::RunCmd;
+use crate::run::slurm::SlurmScript;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

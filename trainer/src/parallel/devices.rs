@@ -1,16 +1,14 @@
 //! A data-parallel run in this process: one thread per device (`--devices N`), each a peer of
-//! [`crate::collective`] with its own copy of the model and optimiser, its own pools of
+//! [`crate::parallel::collective`] with its own copy of the model and optimiser, its own pools of
 //! `threads / N` threads, and its share of every step's rows. They start from the same state
 //! (fresh from the seed, or the same checkpoint) and stay identical, since each applies the same
 //! step to the same summed gradients. The leader's thread logs; when one peer fails the others
-//! are released at once and the first failure is the run's. On a machine other than node 0
-//! ([`Follow`]) the run folder is only read: its checkpoint, when node 0 resumes from it.
+//! are released at once and the first failure is the run's.
 
-use crate::checkpoint;
-use crate::collective::{self, Member, Topology};
-use crate::device::{TrainBackend, WithBackend};
+use crate::device::TrainBackend;
 use crate::error::{Error, Result};
-use crate::peers::Peers;
+use crate::parallel::collective::{self, Member, Topology};
+use crate::parallel::peers::Peers;
 use crate::train::{self, Hooks, Lane, NoHooks, RunContext, RunOutcome, TrainState};
 use burn::tensor::backend::{AutodiffBackend, BackendTypes, DeviceOps};
 use runlog::MetricsWriter;
@@ -55,7 +53,7 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
         .micro_batch
         .unwrap_or(ctx.config.data.batch_size / top.world());
     let plain = matches!(ctx.ops, crate::kernels::Ops::Plain);
-    let shares = crate::launch::peers(top.kind, plain, each, rows);
+    let shares = crate::parallel::peers::shares(top.kind, plain, each, rows);
     let released = |r: Result<RunOutcome>| {
         if r.is_err() {
             // Release the peers waiting on this one.
@@ -80,7 +78,9 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
                     collective::reset::<B::InnerBackend>();
-                    Err(Error::Usage("a peer's thread panicked".into()))
+                    Err(Error::PeerPanicked {
+                        what: "a peer's thread",
+                    })
                 })
             })
             .collect();
@@ -91,14 +91,13 @@ pub fn run_devices<B: TrainBackend, H: Hooks>(
     let first = first.map_err(|e| errors.push(e)).ok();
     errors.extend(others.into_iter().filter_map(Result::err));
     if !errors.is_empty() {
-        let i = errors.iter().position(|e| !e.to_string().contains(ANOTHER));
+        let i = errors
+            .iter()
+            .position(|e| !matches!(e, Error::Collective { released: true, .. }));
         return Err(errors.swap_remove(i.unwrap_or(0)));
     }
     first.ok_or_else(|| Error::Usage("the first peer ended without an outcome".into()))
 }
-
-/// How [`collective`] words a failure that was another peer's.
-const ANOTHER: &str = "another peer of this process failed";
 
 /// One peer's thread: joins, builds its state and trains; `Some` outcome from the leader.
 fn peer<B: TrainBackend, H: Hooks>(
@@ -156,39 +155,4 @@ pub fn on_devices<B: TrainBackend>(
         hooks,
     };
     run_devices(ctx, top, threads, start, leader)
-}
-
-/// A machine other than node 0: starts where node 0 says (fresh, or its checkpoint's step).
-pub struct Follow<'a> {
-    pub ctx: &'a RunContext,
-    pub top: &'a Topology,
-    pub threads: usize,
-}
-
-impl WithBackend for Follow<'_> {
-    type Output = Result<RunOutcome>;
-    fn run<B: TrainBackend>(self, _device: B::Device) -> Self::Output {
-        let ctx = self.ctx;
-        let start = |d: &B::Device, m: &Member<B::InnerBackend>| match m.agree(0)? {
-            0 => Ok(TrainState::<B>::fresh(&ctx.config, d)),
-            code => {
-                let state = checkpoint::load::<B>(&ctx.dir, &ctx.config, d)?;
-                if state.step as u32 + 1 != code {
-                    return Err(Error::Usage(format!(
-                        "{}: node 0 resumes from step {} but this machine sees a checkpoint of \
-                         step {} (is the run folder on a filesystem both share?)",
-                        ctx.dir.display(),
-                        code - 1,
-                        state.step
-                    )));
-                }
-                Ok(state)
-            }
-        };
-        let leader = Leader {
-            writer: None,
-            hooks: &mut NoHooks,
-        };
-        run_devices(ctx, self.top, self.threads, &start, leader)
-    }
 }
