@@ -1,7 +1,7 @@
 //! The site's subcommands: `build`, `check`, `publish`, `serve`. Each reads its arguments, calls
 //! the library, prints problems as `file:line: kind: message`, and fails when it must.
 
-use crate::build::{build, BuildOptions, Outcome};
+use crate::build::{build, BuildOptions};
 use crate::{check, publish, serve};
 use std::path::PathBuf;
 
@@ -90,20 +90,10 @@ pub struct ServeArgs {
     pub addr: String,
 }
 
-/// Prints a build's warnings and problems (`file:line: kind: message`) to stderr.
-pub fn print_outcome(o: &Outcome) {
-    for w in &o.warnings {
-        eprintln!("{w}");
-    }
-    for p in &o.problems {
-        eprintln!("{p}");
-    }
-}
-
 pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     let o = a.options();
     let out = build(&o)?;
-    print_outcome(&out);
+    out.print();
     for p in &out.removed {
         println!(
             "removed {} (an earlier build wrote it; this one did not)",

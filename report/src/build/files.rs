@@ -2,7 +2,7 @@
 //! takes no site file's name), keeping outputs out of posts/, and writing atomically only what
 //! changed.
 
-use super::Outcome;
+use super::outcome::Outcome;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -40,27 +40,6 @@ pub fn site_names() -> Vec<&'static str> {
     ];
     names.extend(crate::site::asset_names());
     names
-}
-
-/// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
-/// elsewhere would publish that file.
-pub fn inside(path: &Path, posts: &Path) -> Result<(), String> {
-    let canon = |p: &Path| {
-        p.canonicalize()
-            .map_err(|e| format!("{}: {e}", p.display()))
-    };
-    let (file, root) = (canon(path)?, canon(posts)?);
-    if file.starts_with(&root) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} resolves to {}, outside the drafts folder {}; refused (a draft or image is \
-             read only from inside it)",
-            path.display(),
-            file.display(),
-            posts.display()
-        ))
-    }
 }
 
 /// A draft's page is `<out>/<slug>/`: the slug must be a plain name (`runlog::check_name`), and

@@ -4,7 +4,8 @@
 //! filled markdown and the page itself (the manifest's sweep removes an old page otherwise).
 
 use super::files::write;
-use super::{problem, Outcome};
+use super::outcome::problem;
+use super::outcome::Outcome;
 use crate::pipeline::{self, Context, Post, PASSES};
 use crate::post::Kind;
 use crate::site::Page;

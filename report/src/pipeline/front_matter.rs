@@ -3,8 +3,9 @@
 //! that does not read, or an experiment whose runs fail their checks or do not exist, stops the
 //! post. Records, for `report check`, which runs each experiment holds.
 
-use super::{Context, Flow, Pass, Post, Source, Sources};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::facts::Facts;
+use crate::post::sources::{Source, Sources};
 use crate::post::{generate, Draft, Kind};
 
 pub struct FrontMatter;

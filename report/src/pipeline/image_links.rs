@@ -8,8 +8,8 @@
 //! relative path (`data:`, `javascript:`, ...). Then what the page needs to know of each
 //! image it shows ([`figure_info`], [`file_info`]).
 
-use super::Sources;
 use crate::figures;
+use crate::post::sources::Sources;
 use crate::post::{self, Draft, Kind, Problem};
 use crate::site::images::{ImageInfo, Rendition};
 use crate::site::safe::{check_url, shown, Target};
@@ -123,7 +123,7 @@ fn figure_or_file(
 ) -> Result<Found, (Kind, String)> {
     let is_figure = figures::parse(name).is_ok() && !name.contains('/');
     if local.is_file() {
-        crate::build::files::inside(local, draft_dir).map_err(|m| (Kind::Image, m))?;
+        crate::folders::inside(local, draft_dir).map_err(|m| (Kind::Image, m))?;
         // Never redrawn over silently: the author's file is what the page shows.
         let note = is_figure.then(|| {
             format!(
@@ -177,7 +177,7 @@ fn author_file(dest: &str, local: &Path, draft_dir: &Path) -> Result<(), String>
             local.display()
         ));
     }
-    crate::build::files::inside(local, draft_dir)
+    crate::folders::inside(local, draft_dir)
 }
 
 /// Where the image linked as `dest` in the draft sits next to the page (what the filled

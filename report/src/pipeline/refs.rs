@@ -6,7 +6,7 @@
 //! not show stops the build, naming those it does. The directives pass leaves `ref` alone: it
 //! runs here, once every figure and table is in place.
 
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::directives::{self, parse};
 use crate::post::{scan, Kind};
 use crate::site::numbers::{self, Numbered};
@@ -15,7 +15,7 @@ use serde_json::Value;
 pub struct Refs;
 
 /// The directive's name, which the directives pass skips.
-pub const NAME: &str = "ref";
+pub const NAME: &str = parse::REF;
 
 impl Pass for Refs {
     fn name(&self) -> &'static str {

@@ -4,7 +4,7 @@
 //! TODO is kept, and reported with the reason. In a post over several experiments a TODO
 //! cannot tell which one it means: it is kept, and the report names the directive to use.
 
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::generate;
 use crate::post::scan::{self, has_todo, Heading};
 use crate::post::Kind;
@@ -75,7 +75,7 @@ fn place(sections: &[&Heading], post: &Post, cx: &Context) -> Result<String, Str
                 "TODO in the setup section, but there are no runs to describe; kept".into(),
             );
         }
-        return cx.templates.setup(facts);
+        return cx.templates.setup(&generate::setup_view(facts));
     }
     match facts.variant(first_word) {
         Ok(v) => Ok(generate::lambda_section(facts, v)),

@@ -39,7 +39,7 @@ pub fn serve(o: &BuildOptions, addr: &str) -> Result<(), String> {
     let mut builds = Builds::new()?;
     let (root, first) = builds.build(o);
     let first = first?;
-    crate::site_cli::print_outcome(&first);
+    first.print();
     builds.keep(&root);
     let limits = Limits::default();
     let site = Site::live(&root, shown_problems(&first), limits.listeners);
@@ -78,7 +78,7 @@ fn rebuild(o: &BuildOptions, builds: &mut Builds, site: &Arc<Site>, served: &mut
             vec![e]
         }
         Ok(out) => {
-            crate::site_cli::print_outcome(&out);
+            out.print();
             if out.failed() {
                 shown_problems(&out)
             } else {

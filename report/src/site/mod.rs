@@ -186,10 +186,10 @@ impl Templates {
         self.render("atom.xml", &c)
     }
 
-    /// The description of an experiment's runs (`setup.md`, markdown), from its facts.
-    pub fn setup(&self, facts: &crate::post::facts::Facts) -> Result<String, String> {
-        let view = crate::post::generate::setup_view(facts);
-        let c = Context::from_serialize(&view).map_err(|e| format!("setup.md: {}", chain(&e)))?;
+    /// The description of an experiment's runs (`setup.md`, markdown), from what its facts
+    /// say about how the runs were made (`post::generate::setup_view`).
+    pub fn setup(&self, view: &impl serde::Serialize) -> Result<String, String> {
+        let c = Context::from_serialize(view).map_err(|e| format!("setup.md: {}", chain(&e)))?;
         self.render("setup.md", &c)
     }
 

@@ -4,9 +4,9 @@
 //! post's) whose runs it reads; a post over several experiments must give it.
 
 use super::{FigureCheck, Setup};
-use crate::pipeline::Sources;
 use crate::post::facts::Facts;
 use crate::post::md_escape;
+use crate::post::sources::{Source, Sources};
 use crate::post::{claims, derived, generate, lens};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -454,7 +454,7 @@ pub fn known_names() -> String {
     FUNCTIONS
         .iter()
         .map(|f| f.name)
-        .chain([crate::pipeline::refs::NAME])
+        .chain([super::parse::REF])
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -523,10 +523,7 @@ pub fn call(
 
 /// The facts of the configurations `steps=` and `config=` pick, when the call names either:
 /// computed from those runs alone, so nothing is pooled across configurations.
-fn pick_configuration(
-    args: &Args,
-    source: &crate::pipeline::Source,
-) -> Result<Option<Box<Facts>>, String> {
+fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>, String> {
     let (steps, config) = (args.whole("steps"), args.text("config"));
     if steps.is_none() && config.is_none() {
         return Ok(None);
