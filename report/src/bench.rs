@@ -232,7 +232,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .to_vec();
         for v in runs.variants() {
             if crate::stats::mean_lambdas(&runs.result_runs(v)).is_ok() {
-                names.push(format!("lambdas-{v}.png"));
+                let heatmap = figures::FigureSpec::mean_heatmap(v, false);
+                names.push(heatmap.file_name(figures::Format::Png));
             }
         }
         let out = args
@@ -323,8 +324,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     // 4. A whole `report build` (the site's part).
     crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
-        .map_err(Error::Stats)?;
-    Ok(())
 }
 
 /// The runs of `dir`, all of which must pass their checks (a benchmark of runs left out would

@@ -2,6 +2,7 @@
 //! their images: only from inside the drafts folder. Below the build and the pipeline, which
 //! both use it.
 
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -37,21 +38,20 @@ impl BuildOptions {
 
 /// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
 /// elsewhere would publish that file.
-pub fn inside(path: &Path, posts: &Path) -> Result<(), String> {
-    let canon = |p: &Path| {
-        p.canonicalize()
-            .map_err(|e| format!("{}: {e}", p.display()))
-    };
+pub fn inside(path: &Path, posts: &Path) -> Result<()> {
+    let canon = |p: &Path| p.canonicalize().map_err(|e| Error::io(p, e));
     let (file, root) = (canon(path)?, canon(posts)?);
     if file.starts_with(&root) {
         Ok(())
     } else {
-        Err(format!(
-            "{} resolves to {}, outside the drafts folder {}; refused (a draft or image is \
-             read only from inside it)",
-            path.display(),
-            file.display(),
-            posts.display()
-        ))
+        Err(Error::Draft {
+            message: format!(
+                "{} resolves to {}, outside the drafts folder {}; refused (a draft or image is \
+                 read only from inside it)",
+                path.display(),
+                file.display(),
+                posts.display()
+            ),
+        })
     }
 }

@@ -45,4 +45,4 @@ pub mod site_cli;
 pub mod stats;
 mod temp;
 
-pub use error::{Error, Result};
+pub use error::{Context, Error, Result};

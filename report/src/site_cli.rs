@@ -3,6 +3,7 @@
 
 use crate::build::{build, BuildOptions};
 use crate::{check, publish, serve};
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// The build's inputs, read by every site subcommand.
@@ -90,7 +91,7 @@ pub struct ServeArgs {
     pub addr: String,
 }
 
-pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
+pub fn build_cmd(a: &SiteArgs) -> Result<()> {
     let o = a.options();
     let out = build(&o)?;
     out.print();
@@ -105,12 +106,12 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     }
     if out.failed() {
         let n = out.problems.iter().filter(|p| p.kind.fatal()).count();
-        return Err(format!("{n} problem(s) stop the build (listed above)"));
+        return Err(Error::BuildFailed { count: n });
     }
     Ok(())
 }
 
-pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
+pub fn check_cmd(a: &CheckArgs) -> Result<()> {
     let c = check::check(&a.site.options())?;
     for w in &c.warnings {
         eprintln!("{w}");
@@ -139,12 +140,14 @@ pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
         println!("check: no problems");
         Ok(())
     } else {
-        Err(format!("check: {} problem(s)", c.problems.len()))
+        Err(Error::CheckFailed {
+            count: c.problems.len(),
+        })
     }
 }
 
 /// Builds the committed tree and publishes that build (never site/ as it stands).
-pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
+pub fn publish_cmd(a: &PublishArgs) -> Result<()> {
     let request = publish::from_head::Request {
         posts: a.posts.clone(),
         runs: a.runs.clone(),
@@ -175,6 +178,6 @@ pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn serve_cmd(a: &ServeArgs) -> Result<(), String> {
+pub fn serve_cmd(a: &ServeArgs) -> Result<()> {
     serve::serve(&a.inputs.options(None), &a.addr)
 }

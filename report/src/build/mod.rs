@@ -17,6 +17,7 @@ use crate::config::SiteConfig;
 use crate::pipeline::{experiments::PerDraft, Context};
 use crate::post::{Kind, Problem};
 use crate::site::{self, Templates};
+use crate::Result;
 use files::{list_drafts, refuse_inside, write};
 use outcome::problem;
 use std::fs;
@@ -35,7 +36,7 @@ pub use outcome::Outcome;
 /// Builds the site. `Err` only for what stops every post (unreadable posts folder, bad
 /// site.toml or templates, an output inside posts/); a draft's problems are in the outcome,
 /// and a draft with a fatal one gets no page.
-pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
+pub fn build(o: &BuildOptions) -> Result<Outcome> {
     let cfg = SiteConfig::load(&o.config)?;
     let templates = Templates::load(
         Some(&o.templates)
@@ -96,7 +97,7 @@ fn site_files(
     templates: &Templates,
     pages: &[site::Page],
     out: &mut Outcome,
-) -> Result<(), String> {
+) -> Result<()> {
     write(
         out,
         &o.out.join(files::INDEX),
@@ -123,18 +124,18 @@ fn site_files(
 /// it is refused), whose page would not take the name of a site file.
 fn read_draft(path: &Path, posts: &Path) -> Result<String, Problem> {
     let fail = |line, message| problem(path, line, Kind::BadDraft, message);
-    crate::folders::inside(path, posts).map_err(|m| fail(1, m))?;
+    crate::folders::inside(path, posts).map_err(|e| fail(1, e.to_string()))?;
     let slug = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    files::slug_is_free(&slug).map_err(|m| fail(1, m))?;
+    files::slug_is_free(&slug).map_err(|e| fail(1, e.to_string()))?;
     fs::read_to_string(path).map_err(|e| fail(1, format!("cannot read: {e}")))
 }
 
 /// Updates the record of written files of the figures folder and of the site (figures first: with
 /// --out the figures folder is inside the site), removing what only an earlier build wrote.
-fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<(), String> {
+fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<()> {
     let mut removed = Vec::new();
     let mut kept = Vec::new();
     for (root, files) in by_folder(o, out) {

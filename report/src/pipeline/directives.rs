@@ -39,7 +39,12 @@ impl Pass for Directives {
         };
         let figure_ok: FigureCheck =
             Arc::new(|name: &str| figures::parse(name).map(|_| ()).map_err(|e| e.to_string()));
-        let setup = |facts: &_| cx.templates.setup(&generate::setup_view(facts));
+        // `Setup` (post/directives) still takes its errors as text.
+        let setup = |facts: &_| {
+            cx.templates
+                .setup(&generate::setup_view(facts))
+                .map_err(|e| e.to_string())
+        };
         let mut claims = Vec::new();
         for d in found {
             // References are resolved once every figure and table is in place (`refs`).

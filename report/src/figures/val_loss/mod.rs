@@ -19,10 +19,10 @@ mod draw;
 
 use super::clip::clip;
 use super::look::{Key, Look};
+use super::plot::{Plot, PlotError};
 use super::range::padded;
 use super::series::Band;
 use super::style::{self, Cue};
-use super::Plot;
 use crate::runs::RunSet;
 use crate::stats::{mean_curve, Axis};
 use plotters::coord::Shift;
@@ -57,7 +57,7 @@ pub struct ValLossPlot {
 impl ValLossPlot {
     /// Prepares the figure; `Err(message)` when no variant has data, or the window overlaps
     /// none (the message gives the runs' range).
-    pub fn new(runs: &RunSet, axis: Axis, window: Option<(f64, f64)>) -> Result<Self, String> {
+    pub fn new(runs: &RunSet, axis: Axis, window: Option<(f64, f64)>) -> Result<Self, PlotError> {
         let mut curves = Vec::new();
         for (i, variant) in runs.variants().into_iter().enumerate() {
             let rs = runs.result_runs(variant);
@@ -66,7 +66,9 @@ impl ValLossPlot {
             }
         }
         if curves.is_empty() {
-            return Err("no run has a finite validation loss to draw".into());
+            return Err(PlotError::Data(
+                "no run has a finite validation loss to draw".into(),
+            ));
         }
         let data_lo = curves
             .iter()
@@ -82,9 +84,9 @@ impl ValLossPlot {
             Axis::Time => "seconds",
         };
         if b <= data_lo || a >= data_hi {
-            return Err(format!(
+            return Err(PlotError::Data(format!(
                 "the window {a}-{b} overlaps no data: the runs cover {unit} {data_lo}-{data_hi}"
-            ));
+            )));
         }
         let baseline = runs.baseline().unwrap_or(Variant::BASELINE);
         let mut lines = Vec::new();
@@ -135,7 +137,7 @@ impl ValLossPlot {
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| too_large(runs))?;
+        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| PlotError::Data(too_large(runs)))?;
         let several = curves.iter().any(|c| c.2.n > 1);
         Ok(ValLossPlot {
             axis,
@@ -214,7 +216,7 @@ impl Plot for ValLossPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlotError> {
         self.draw_in(root, look)
     }
 
