@@ -324,28 +324,7 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
     }
     let parts: Vec<&str> = stem.split('-').collect();
     let spec = match parts.as_slice() {
-        ["val_loss", axis, rest @ ..] => {
-            let axis = match *axis {
-                "step" => Axis::Step,
-                "time" => Axis::Time,
-                _ => return Err(unknown(name)),
-            };
-            let window = match rest {
-                [] => None,
-                [a, b] => {
-                    let (a, b) = (num(a, name)?, num(b, name)?);
-                    if a >= b {
-                        return Err(Error::figure(
-                            name,
-                            format!("the window {a}-{b} is empty: FROM must be below TO"),
-                        ));
-                    }
-                    Some((a, b))
-                }
-                _ => return Err(unknown(name)),
-            };
-            FigureSpec::ValLoss { axis, window }
-        }
+        ["val_loss", axis, rest @ ..] => val_loss(axis, rest, name)?,
         ["lambdas", "norm", rest @ ..] => {
             let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
             if !layers.is_empty() || aligned {
@@ -407,6 +386,30 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
         _ => return Err(unknown(name)),
     };
     Ok((spec, format))
+}
+
+/// `val_loss-AXIS[-FROM-TO]`: the axis, and the window when given (FROM below TO).
+fn val_loss(axis: &str, rest: &[&str], name: &str) -> Result<FigureSpec> {
+    let axis = match axis {
+        "step" => Axis::Step,
+        "time" => Axis::Time,
+        _ => return Err(unknown(name)),
+    };
+    let window = match rest {
+        [] => None,
+        [a, b] => {
+            let (a, b) = (num(a, name)?, num(b, name)?);
+            if a >= b {
+                return Err(Error::figure(
+                    name,
+                    format!("the window {a}-{b} is empty: FROM must be below TO"),
+                ));
+            }
+            Some((a, b))
+        }
+        _ => return Err(unknown(name)),
+    };
+    Ok(FigureSpec::ValLoss { axis, window })
 }
 
 /// `EXPERIMENT[-below-T]` of a finals figure: the experiment must be a valid name.

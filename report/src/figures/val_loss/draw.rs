@@ -102,25 +102,7 @@ impl ValLossPlot {
             )
         };
         let markers = self.place_markers(look, plot, &map);
-        let mut ink: Vec<(i32, i32)> = Vec::new();
-        for l in &self.lines {
-            let px: Vec<(i32, i32)> = l.mean.iter().map(|p| map(*p)).collect();
-            ink.extend(sample(&px, 6.0));
-            for edge in l.band.iter().flat_map(|b| [&b.upper, &b.lower]) {
-                let px: Vec<(i32, i32)> = edge.iter().map(|p| map(*p)).collect();
-                ink.extend(sample(&px, 6.0));
-            }
-        }
-        let r = look.marker_radius();
-        for m in &markers {
-            let (x, y) = m.drawn;
-            ink.extend([
-                (x - r, y - r),
-                (x + r, y - r),
-                (x - r, y + r),
-                (x + r, y + r),
-            ]);
-        }
+        let ink = self.ink(look, &markers, &map);
         let legend = self.legend();
         let corner = look.free_corner(plot, &legend, &ink);
         let below = match corner {
@@ -138,6 +120,35 @@ impl ValLossPlot {
             corner,
             markers,
         }
+    }
+
+    /// The pixels the lines, bands and markers cover (sampled), where the legend must not go.
+    fn ink(
+        &self,
+        look: &Look,
+        markers: &[Placed],
+        map: &dyn Fn((f64, f64)) -> (i32, i32),
+    ) -> Vec<(i32, i32)> {
+        let mut ink: Vec<(i32, i32)> = Vec::new();
+        for l in &self.lines {
+            let px: Vec<(i32, i32)> = l.mean.iter().map(|p| map(*p)).collect();
+            ink.extend(sample(&px, 6.0));
+            for edge in l.band.iter().flat_map(|b| [&b.upper, &b.lower]) {
+                let px: Vec<(i32, i32)> = edge.iter().map(|p| map(*p)).collect();
+                ink.extend(sample(&px, 6.0));
+            }
+        }
+        let r = look.marker_radius();
+        for m in markers {
+            let (x, y) = m.drawn;
+            ink.extend([
+                (x - r, y - r),
+                (x + r, y - r),
+                (x - r, y + r),
+                (x + r, y + r),
+            ]);
+        }
+        ink
     }
 
     /// Each line's end marker and, by time, its seeds' mean final mark, moved apart where two

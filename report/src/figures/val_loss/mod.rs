@@ -24,7 +24,7 @@ use super::range::padded;
 use super::series::Band;
 use super::style::{self, Cue};
 use crate::runs::RunSet;
-use crate::stats::{mean_curve, Axis};
+use crate::stats::{mean_curve, Axis, MeanCurve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use runlog::Variant;
@@ -89,44 +89,10 @@ impl ValLossPlot {
             )));
         }
         let baseline = runs.baseline().unwrap_or(Variant::BASELINE);
-        let mut lines = Vec::new();
-        for (variant, i, c) in &curves {
-            let mean = clip(&c.x, &c.mean, a, b);
-            if mean.is_empty() {
-                continue;
-            }
-            let band = c.std.as_ref().map(|s| {
-                let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
-                let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
-                Band {
-                    upper: clip(&c.x, &up, a, b),
-                    lower: clip(&c.x, &lo, a, b),
-                }
-            });
-            let final_mark = match axis {
-                Axis::Step => None,
-                Axis::Time => mean_final(&runs.result_runs(*variant)),
-            }
-            .filter(|(t, _)| (a..=b).contains(t));
-            let role = if *variant == baseline {
-                " baseline"
-            } else {
-                ""
-            };
-            // Runs that have not finished are left out; the legend says so where there are any.
-            let left_out = runs.runs_of(*variant).len() - c.n;
-            let note = match left_out {
-                0 => String::new(),
-                k => format!(", {k} not finished"),
-            };
-            lines.push(Line {
-                label: format!("{variant}{role} (n={}{note})", c.n),
-                cue: style::variant_cue(&variant.to_string(), *i),
-                mean,
-                band,
-                final_mark,
-            });
-        }
+        let lines: Vec<Line> = curves
+            .iter()
+            .filter_map(|(variant, i, c)| line(runs, axis, (*variant, *i), c, (a, b), baseline))
+            .collect();
         let ys = lines.iter().flat_map(|l| {
             l.mean
                 .iter()
@@ -204,6 +170,49 @@ impl ValLossPlot {
             .map(|l| Key::new(l.label.clone(), l.cue))
             .collect()
     }
+}
+
+/// The line of one variant's mean curve `c` (its colour by index `i`), clipped to the window
+/// `(a, b)`; `None` when none of it lies inside.
+fn line(
+    runs: &RunSet,
+    axis: Axis,
+    (variant, i): (Variant, usize),
+    c: &MeanCurve,
+    (a, b): (f64, f64),
+    baseline: Variant,
+) -> Option<Line> {
+    let mean = clip(&c.x, &c.mean, a, b);
+    if mean.is_empty() {
+        return None;
+    }
+    let band = c.std.as_ref().map(|s| {
+        let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
+        let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
+        Band {
+            upper: clip(&c.x, &up, a, b),
+            lower: clip(&c.x, &lo, a, b),
+        }
+    });
+    let final_mark = match axis {
+        Axis::Step => None,
+        Axis::Time => mean_final(&runs.result_runs(variant)),
+    }
+    .filter(|(t, _)| (a..=b).contains(t));
+    let role = if variant == baseline { " baseline" } else { "" };
+    // Runs that have not finished are left out; the legend says so where there are any.
+    let left_out = runs.runs_of(variant).len() - c.n;
+    let note = match left_out {
+        0 => String::new(),
+        k => format!(", {k} not finished"),
+    };
+    Some(Line {
+        label: format!("{variant}{role} (n={}{note})", c.n),
+        cue: style::variant_cue(&variant.to_string(), i),
+        mean,
+        band,
+        final_mark,
+    })
 }
 
 impl Plot for ValLossPlot {
