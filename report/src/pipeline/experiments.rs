@@ -12,10 +12,39 @@ use std::sync::Arc;
 /// The facts a post is filled from, and the runs its figures are drawn from.
 pub type PostRuns = (Arc<Facts>, Option<Arc<RunSet>>);
 
+/// Why a post cannot draw on an experiment's runs (a problem on its front matter's line).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unusable {
+    /// No run of the experiment named (what the runs say of it).
+    #[error("front matter experiment: {0}")]
+    Unknown(String),
+    /// The post names none, and the runs hold several.
+    #[error(
+        "the runs hold experiments {}; name the one this post uses in its front matter \
+         (`experiment: {}`): runs of different experiments are never pooled",
+        .0.join(", "),
+        .0[0]
+    )]
+    Unnamed(Vec<String>),
+    /// Runs of it fail their checks (listed as `bad run`).
+    #[error(
+        "experiment {} has runs that fail their checks ({problems} problem(s), listed as `bad \
+         run`); no page is built from them",
+        if experiments.is_empty() { "(unknown)".to_string() } else { experiments.join(", ") }
+    )]
+    BadRuns {
+        experiments: Vec<String>,
+        problems: usize,
+    },
+    /// Its facts cannot be computed.
+    #[error("{0}")]
+    Facts(String),
+}
+
 /// The runs and facts of each experiment, computed once per build (posts share them).
 pub struct PerDraft<'a> {
     runs: Option<&'a RunSet>,
-    cache: RefCell<BTreeMap<Option<String>, Result<PostRuns, String>>>,
+    cache: RefCell<BTreeMap<Option<String>, Result<PostRuns, Unusable>>>,
 }
 
 impl<'a> PerDraft<'a> {
@@ -34,7 +63,7 @@ impl<'a> PerDraft<'a> {
     /// The runs of experiment `exp` (`None`: all runs, which must be of one experiment); `Err`
     /// when any run of it failed its checks, when the runs hold several experiments and none is
     /// named, or when there is no run of the one named.
-    pub fn get(&self, exp: Option<&str>) -> Result<PostRuns, String> {
+    pub fn get(&self, exp: Option<&str>) -> Result<PostRuns, Unusable> {
         let key = exp.map(str::to_owned);
         if let Some(hit) = self.cache.borrow().get(&key) {
             return hit.clone();
@@ -45,22 +74,19 @@ impl<'a> PerDraft<'a> {
     }
 }
 
-fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns, String> {
+fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns, Unusable> {
     let Some(all) = runs else {
         return Ok((Arc::new(Facts::default()), None));
     };
     let set = match experiment {
         Some(e) => all
             .only_experiment(e)
-            .map_err(|e| format!("front matter experiment: {e}"))?,
+            .map_err(|e| Unusable::Unknown(e.to_string()))?,
         None => {
             let exps = all.experiments();
             if exps.len() > 1 {
-                return Err(format!(
-                    "the runs hold experiments {}; name the one this post uses in its front \
-                     matter (`experiment: {}`): runs of different experiments are never pooled",
-                    exps.join(", "),
-                    exps[0]
+                return Err(Unusable::Unnamed(
+                    exps.iter().map(|e| e.to_string()).collect(),
                 ));
             }
             all.clone()
@@ -74,16 +100,10 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        return Err(format!(
-            "experiment {} has runs that fail their checks ({} problem(s), listed as `bad run`); \
-             no page is built from them",
-            if names.is_empty() {
-                "(unknown)".to_string()
-            } else {
-                names.join(", ")
-            },
-            set.problems().len()
-        ));
+        return Err(Unusable::BadRuns {
+            experiments: names,
+            problems: set.problems().len(),
+        });
     }
     let stats = crate::stats::compute(&set, None).ok();
     let table = |times: bool| {
@@ -93,7 +113,8 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
             .unwrap_or_default()
     };
     let (mut table, mut by_step) = (table(true), table(false));
-    let facts = from_runs::facts(&set, String::new())?;
+    let facts =
+        from_runs::facts(&set, String::new()).map_err(|e| Unusable::Facts(e.to_string()))?;
     let left_out: Vec<String> = facts
         .variants
         .iter()

@@ -130,7 +130,7 @@ fn sources(post: &mut Post, cx: &Context, named: Vec<Option<String>>) -> Vec<Sou
                     .as_deref()
                     .and_then(|name| post.draft.line_in_front(name))
                     .unwrap_or(1);
-                post.problem_on(line, Kind::BadDraft, e);
+                post.problem_on(line, Kind::BadDraft, e.to_string());
             }
         }
     }
