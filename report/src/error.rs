@@ -110,6 +110,11 @@ impl Error {
         }
     }
 
+    /// An error of the preview server itself (not of a build).
+    pub(crate) fn serving(message: String) -> Self {
+        Error::Serve { message }
+    }
+
     /// This error, about the file `path` (`path: message`).
     pub fn at(self, path: impl AsRef<Path>) -> Self {
         self.at_line(path, None)

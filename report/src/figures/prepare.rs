@@ -2,7 +2,8 @@
 //! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
 //! spread, signs aligned on request) and its title, which states how it was made.
 
-use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss, FigureSpec};
+use super::names::FigureSpec;
+use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss};
 use crate::runs::{describe, is_finished, replicas_word, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};

@@ -5,6 +5,7 @@
 //! older ones are removed.
 
 use crate::build::{build, BuildOptions, Outcome};
+use crate::Error;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -25,7 +26,7 @@ impl Builds {
             .map_or(0, |d| d.subsec_nanos());
         let dir = std::env::temp_dir().join(format!("report-serve-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| {
-            super::serving(format!(
+            Error::serving(format!(
                 "{}: cannot make the preview's folder: {e}",
                 dir.display()
             ))

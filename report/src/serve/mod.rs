@@ -32,11 +32,6 @@ use crate::post::Kind;
 use crate::{Error, Result};
 use builds::{digest, Builds};
 use std::path::PathBuf;
-
-/// An error of the preview server itself (not of a build).
-pub(crate) fn serving(message: String) -> Error {
-    Error::Serve { message }
-}
 use std::sync::Arc;
 
 /// Builds, serves the build on `addr`, and rebuilds whenever an input changes. Returns only
@@ -69,7 +64,7 @@ pub fn serve(o: &BuildOptions, addr: &str) -> Result<()> {
         println!("changed: {}", names.join(", "));
         rebuild(o, &mut builds, &site, &mut served);
     }
-    Err(serving("the watcher of the inputs stopped".into()))
+    Err(Error::serving("the watcher of the inputs stopped".into()))
 }
 
 /// One rebuild: a good build that changes the site is served; a failed one leaves the last
@@ -136,10 +131,10 @@ fn stop_on_signal(dir: PathBuf) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| serving(format!("cannot wait for Ctrl-C: {e}")))?;
+        .map_err(|e| Error::serving(format!("cannot wait for Ctrl-C: {e}")))?;
     let signals = {
         let _in = rt.enter();
-        Signals::new().map_err(|e| serving(format!("cannot wait for Ctrl-C: {e}")))?
+        Signals::new().map_err(|e| Error::serving(format!("cannot wait for Ctrl-C: {e}")))?
     };
     std::thread::spawn(move || {
         let code = rt.block_on(signals.next());

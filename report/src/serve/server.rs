@@ -6,6 +6,7 @@
 
 use super::answer::answer;
 use super::live::Site;
+use crate::Error;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,10 +58,10 @@ impl Server {
 
     pub fn bind_site(addr: &str, site: Arc<Site>, limits: Limits) -> crate::Result<Server> {
         let listener = std::net::TcpListener::bind(addr)
-            .map_err(|e| super::serving(format!("cannot listen on {addr}: {e}")))?;
+            .map_err(|e| Error::serving(format!("cannot listen on {addr}: {e}")))?;
         listener
             .set_nonblocking(true)
-            .map_err(|e| super::serving(format!("{addr}: {e}")))?;
+            .map_err(|e| Error::serving(format!("{addr}: {e}")))?;
         Ok(Server {
             listener,
             site,

@@ -8,6 +8,7 @@
 //! makes one rebuild. Reads are not changes: the build reading its inputs never wakes it.
 
 use crate::build::BuildOptions;
+use crate::Error;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Config, Event, EventKind, EventKindMask, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -48,7 +49,7 @@ impl Watch {
                 Err(e) => {
                     eprintln!("warning: {e}; watching the inputs by polling every 0.5 s instead");
                     let poll = notify::PollWatcher::new(tx, config)
-                        .map_err(|e| super::serving(format!("cannot watch the inputs: {e}")))?;
+                        .map_err(|e| Error::serving(format!("cannot watch the inputs: {e}")))?;
                     Box::new(poll)
                 }
             };
