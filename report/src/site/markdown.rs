@@ -14,7 +14,7 @@ use super::highlight;
 use super::images::{self, Images};
 use super::numbers::{find_end, is_lone_image, table_caption, Counter};
 use super::safe;
-pub use super::text::{escape, slugify};
+use super::text::{escape, slugify};
 use super::text::{inline_code, unique};
 use crate::post::scan::options;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};

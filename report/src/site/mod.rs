@@ -134,7 +134,7 @@ impl Templates {
             }
         }
         // Escape & < > " ' only: valid for HTML and XML alike, and URLs keep their slashes.
-        tera.set_escape_fn(markdown::escape);
+        tera.set_escape_fn(text::escape);
         // The setup text's sentence starts with whatever the runs record first.
         tera.register_filter("first_upper", first_upper);
         tera.add_raw_templates(files)
