@@ -166,3 +166,34 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The location a caller adds reads `path: message` or `path:line: message`; the message
+    /// alone (for a problem list that prints its own `file:line`) and the line are kept.
+    #[test]
+    fn a_location_added_by_the_caller_names_file_and_line() {
+        let refused = || Error::Publish {
+            message: "remote `-x` is refused".into(),
+        };
+        let at = refused().at("site.toml");
+        assert_eq!(at.to_string(), "site.toml: remote `-x` is refused");
+        assert_eq!(at.line(), None);
+        let on_line = refused().at_line("posts/a.md", Some(7));
+        assert_eq!(on_line.to_string(), "posts/a.md:7: remote `-x` is refused");
+        assert_eq!(on_line.line(), Some(7));
+        assert_eq!(on_line.without_location(), "remote `-x` is refused");
+        let via_result: Result<()> = Err(refused()).at("site.toml");
+        assert_eq!(
+            via_result.unwrap_err().to_string(),
+            "site.toml: remote `-x` is refused"
+        );
+        let io = Error::io(
+            "site.toml",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(io.to_string(), "site.toml: gone");
+    }
+}
