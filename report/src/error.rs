@@ -92,7 +92,43 @@ pub enum Error {
         line: Option<usize>,
         source: Box<Error>,
     },
-    // h-post's variants (post/, stats/, runs/) go below this line, in one block.
+    // ---- h-post's variants (issue 21): a draft's directives and claims, lenses, imports. The
+    // pipeline puts the draft's path and line before a directive's or claim's message. ----
+    /// A directive's call that is wrong in itself: it names no function, gives an argument the
+    /// function does not take, of the wrong type or outside what it accepts, or lacks one.
+    #[error("{0}")]
+    Call(String),
+    /// A directive's call without an argument it needs: `call` is `name(...)` where the message
+    /// names the function, `example` the argument as it is given.
+    #[error("{}needs `{arg}`, e.g. {example}", .call.as_ref().map(|c| format!("{c} ")).unwrap_or_default())]
+    MissingArgument {
+        call: Option<String>,
+        arg: String,
+        example: String,
+    },
+    /// A variant the experiment does not have; `known`, those it has.
+    #[error("unknown variant `{name}`; known variants: {known}")]
+    UnknownVariant { name: String, known: String },
+    /// A directive whose text cannot be read as a call.
+    #[error("directive `{{{{{body}}}}}`: {reason}; known functions: {known}")]
+    Unreadable {
+        body: String,
+        reason: String,
+        known: String,
+    },
+    /// What an experiment's runs cannot give a directive or claim: an unknown variant or
+    /// metric, no finished run, no lambdas or norms, curves that share no range, ...
+    #[error("{0}")]
+    NotInRuns(String),
+    /// A lens that lacks what is asked of it.
+    #[error(transparent)]
+    Lens(#[from] crate::stats::lens::LensError),
+    /// A claim the runs contradict, with the numbers that say so.
+    #[error("claim \"{claim}\" is false: {numbers}")]
+    FalseClaim { claim: String, numbers: String },
+    /// A claim whose check is itself wrong (not the runs).
+    #[error("claim \"{claim}\": {what}")]
+    BadClaim { claim: String, what: String },
 }
 
 impl Error {

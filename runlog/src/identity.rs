@@ -1,12 +1,9 @@
-//! Run identity: experiment, variant, seed or repeat. Two run folders with the same identity are the same
-//! run (a copy, a backup, a symlink), and run.json is what says who a run is: a folder whose
-//! name disagrees with it is a problem naming both, never a second opinion.
+//! Run identity: experiment, variant, seed or repeat. Two run folders with the same identity are
+//! the same run (a copy, a backup, a symlink), and run.json is what says who a run is (a folder
+//! whose name disagrees is a problem: `check::folder_problems`).
 
-use crate::problem::Problem;
-use crate::types::{Replica, RunInfo, RUN_FILE};
 use crate::variant::Variant;
 use std::fmt;
-use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RunIdentity {
@@ -28,45 +25,42 @@ impl fmt::Display for RunIdentity {
     }
 }
 
-/// A run lives in `<experiment>/<variant>-s<seed>/` (or `-r<repeat>`): a problem for each part of `dir`'s path
-/// that says otherwise than `info`.
-pub fn folder_problems(dir: &Path, info: &RunInfo) -> Vec<Problem> {
-    let id = info.identity();
-    let file = dir.join(RUN_FILE);
-    let name = |p: Option<&Path>| {
-        p.and_then(Path::file_name)
-            .map(|n| n.to_string_lossy().into_owned())
-    };
-    let mut out = Vec::new();
-    let folder = name(Some(dir));
-    if folder.as_deref() != Some(id.dir_name().as_str()) {
-        out.push(Problem::new(
-            &file,
-            None,
-            format!(
-                "the folder is named `{}` but run.json says {} {}, whose folder is `{}`; \
-                 run.json decides who a run is (a copy or backup of a run is the same run: \
-                 remove it, or fix the name)",
-                folder.unwrap_or_default(),
-                id.variant,
-                id.replica,
-                id.dir_name()
-            ),
-        ));
+/// How a run is told from the other runs of its variant: the seed it set, or, for runs that
+/// set none (imported logs repeated without a seed), which repeat it is. Folders `x01-s3` and
+/// `x01-r3`: never the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Replica {
+    Seed(u64),
+    Repeat(u64),
+}
+
+impl Replica {
+    /// The run's folder name: `x02-s0` or `x02-r0`.
+    pub fn dir_name(self, variant: impl std::fmt::Display) -> String {
+        match self {
+            Replica::Seed(s) => run_dir_name(variant, s),
+            Replica::Repeat(r) => format!("{variant}-r{r}"),
+        }
     }
-    let parent = name(dir.parent());
-    if parent.as_deref() != Some(info.experiment.as_str()) {
-        out.push(Problem::new(
-            &file,
-            None,
-            format!(
-                "the run sits in folder `{}` but run.json says experiment `{}`; a run lives in \
-                 <runs>/<experiment>/{} (move it, or fix run.json)",
-                parent.unwrap_or_default(),
-                info.experiment,
-                id.dir_name()
-            ),
-        ));
+
+    /// The number, whichever it is.
+    pub fn number(self) -> u64 {
+        match self {
+            Replica::Seed(n) | Replica::Repeat(n) => n,
+        }
     }
-    out
+}
+
+impl std::fmt::Display for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Replica::Seed(s) => write!(f, "seed {s}"),
+            Replica::Repeat(r) => write!(f, "repeat {r}"),
+        }
+    }
+}
+
+/// The folder name of a run inside its experiment: `x02-s0`.
+pub fn run_dir_name(variant: impl std::fmt::Display, seed: u64) -> String {
+    format!("{variant}-s{seed}")
 }

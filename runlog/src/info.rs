@@ -10,12 +10,62 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::path::Path;
 
+/// run.json's optional fields of text, read by [`Fields::optional`] (a test holds this list to
+/// [`RunInfo`]'s fields).
+const OPTIONAL_TEXT: [&str; 7] = [
+    "preset",
+    "config_hash",
+    "data_hash",
+    "commit",
+    "device",
+    "host",
+    "started_at",
+];
+
 /// run.json at `path`, or every problem found in it.
 pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
-    let bytes = crate::read::read_regular(path)
+    let bytes = crate::file::read_regular(path)
         .map_err(|e| vec![Problem::new(path, None, e.to_string())])?;
     let mut problems = Vec::new();
-    let text = match std::str::from_utf8(&bytes) {
+    let text = utf8(path, &bytes, &mut problems);
+    let obj = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(obj)) => obj,
+        Ok(_) => {
+            problems.push(Problem::new(path, Some(1), "not a JSON object"));
+            return Err(problems);
+        }
+        Err(e) => {
+            problems.push(Problem::new(path, Some(e.line()), format!("not JSON: {e}")));
+            return Err(problems);
+        }
+    };
+    let mut fields = Fields {
+        path,
+        text: &text,
+        obj: &obj,
+        problems,
+    };
+    let version = identity(&mut fields);
+    seed_or_repeat(&mut fields, version);
+    for key in OPTIONAL_TEXT {
+        fields.optional::<String>(key, "a string");
+    }
+    fields.optional::<u32>("threads", "a whole number");
+    fields.optional::<Params>("params", "an object of whole numbers");
+    let mut problems = fields.problems;
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_json::from_value(Value::Object(obj)).map_err(|e| {
+        problems.push(Problem::new(path, None, e.to_string()));
+        problems
+    })
+}
+
+/// The file's text; a byte that is not UTF-8 is a problem (with its line), and the text read
+/// on with it replaced, so the other problems are found too.
+fn utf8(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> String {
+    match std::str::from_utf8(bytes) {
         Ok(t) => t.to_owned(),
         Err(e) => {
             let at = e.valid_up_to();
@@ -28,26 +78,14 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
                     bytes[at]
                 ),
             ));
-            String::from_utf8_lossy(&bytes).into_owned()
+            String::from_utf8_lossy(bytes).into_owned()
         }
-    };
-    let value: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            problems.push(Problem::new(path, Some(e.line()), format!("not JSON: {e}")));
-            return Err(problems);
-        }
-    };
-    let Value::Object(obj) = value else {
-        problems.push(Problem::new(path, Some(1), "not a JSON object"));
-        return Err(problems);
-    };
-    let mut fields = Fields {
-        path,
-        text: &text,
-        obj: &obj,
-        problems,
-    };
+    }
+}
+
+/// Who the run is: schema version, run id, experiment, variant and its extra embeddings.
+/// Returns the schema version, when it reads.
+fn identity(fields: &mut Fields) -> Option<u32> {
     let version = fields.required::<u32>("schema_version", "a whole number");
     if let Some(v) = version.filter(|v| ![SCHEMA_VERSION, REPEAT_SCHEMA_VERSION].contains(v)) {
         fields.problem(
@@ -65,7 +103,25 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
             fields.problem("experiment", bad.to_string());
         }
     }
-    let variant = match obj.get("variant") {
+    let variant = variant(fields);
+    let extra = fields.required::<u32>("extra_embeddings", "a whole number");
+    if let (Some(v), Some(n)) = (variant, extra) {
+        if v.extra_embeddings() != n {
+            fields.problem(
+                "extra_embeddings",
+                format!(
+                    "extra_embeddings is {n} but variant {v} adds {}",
+                    v.extra_embeddings()
+                ),
+            );
+        }
+    }
+    version
+}
+
+/// The variant, read by [`Variant::parse`] (its own words for a bad name).
+fn variant(fields: &mut Fields) -> Option<Variant> {
+    match fields.obj.get("variant") {
         None => {
             fields.missing("variant");
             None
@@ -84,41 +140,7 @@ pub fn read_info(path: &Path) -> Result<RunInfo, Vec<Problem>> {
                 None
             }
         },
-    };
-    let extra = fields.required::<u32>("extra_embeddings", "a whole number");
-    if let (Some(v), Some(n)) = (variant, extra) {
-        if v.extra_embeddings() != n {
-            fields.problem(
-                "extra_embeddings",
-                format!(
-                    "extra_embeddings is {n} but variant {v} adds {}",
-                    v.extra_embeddings()
-                ),
-            );
-        }
     }
-    seed_or_repeat(&mut fields, version);
-    for key in [
-        "preset",
-        "config_hash",
-        "data_hash",
-        "commit",
-        "device",
-        "host",
-        "started_at",
-    ] {
-        fields.optional::<String>(key, "a string");
-    }
-    fields.optional::<u32>("threads", "a whole number");
-    fields.optional::<Params>("params", "an object of whole numbers");
-    let mut problems = fields.problems;
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    serde_json::from_value(Value::Object(obj)).map_err(|e| {
-        problems.push(Problem::new(path, None, e.to_string()));
-        problems
-    })
 }
 
 /// Version 1: a whole-number seed, no repeat. Version 2 adds runs that set no seed: `"seed":
@@ -204,5 +226,51 @@ impl Fields<'_> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fields [`read_info`] reads one by one are [`RunInfo`]'s, every one: a field added to
+    /// the type and not to the reader fails here.
+    #[test]
+    fn the_reader_reads_every_field_of_run_info() {
+        let mut info = RunInfo::new("e", Variant::BASELINE, 0);
+        let text = Some(String::new());
+        (info.preset, info.config_hash, info.data_hash) =
+            (text.clone(), text.clone(), text.clone());
+        (info.commit, info.device, info.host) = (text.clone(), text.clone(), text.clone());
+        (info.started_at, info.threads, info.repeat) = (text, Some(1), Some(0));
+        info.config = serde_json::json!({});
+        info.params = Some(Params {
+            total: 1,
+            embeddings: 1,
+            other: Default::default(),
+        });
+        let written = serde_json::to_value(&info).unwrap();
+        let mut keys: Vec<&str> = written
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort();
+        let special = [
+            "schema_version",
+            "run_id",
+            "experiment",
+            "variant",
+            "extra_embeddings",
+        ];
+        // seed and repeat: seed_or_repeat; config: RunConfig::read; threads and params below.
+        let mut read: Vec<&str> = special
+            .into_iter()
+            .chain(["seed", "repeat", "config", "threads", "params"])
+            .chain(OPTIONAL_TEXT)
+            .collect();
+        read.sort();
+        assert_eq!(keys, read);
     }
 }

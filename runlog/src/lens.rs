@@ -11,7 +11,7 @@
 //!
 //! Two places hold one: a run's own lens (`<run>/lens.json`, [`LENS_FILE`]), written by the
 //! trainer at the end of a run or by `trainer lens`, checked with the run
-//! ([`crate::check`]: another config or step, a missing component, NaN or out-of-range rates);
+//! (the run checks: another config or step, a missing component, NaN or out-of-range rates);
 //! and an experiment's imported lens (`<experiment>/lens-<variant>.json`,
 //! [`experiment_lens_file`]), of a published run that is not among the experiment's runs, with
 //! where it came from (`source`), what its numbers cannot say (`notes`) and the norms the
@@ -248,7 +248,7 @@ pub fn lens_text(lens: &Lens) -> Result<String, serde_json::Error> {
 pub fn read_lens(path: &Path) -> Result<Lens, Problem> {
     // A named pipe or device under this name would hang a load: regular files only.
     let bytes =
-        crate::read::read_regular(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
+        crate::file::read_regular(path).map_err(|e| Problem::new(path, None, e.to_string()))?;
     serde_json::from_slice::<Lens>(&bytes)
         .map_err(|e| Problem::new(path, Some(e.line()), format!("unreadable: {e}")))
 }

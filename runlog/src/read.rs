@@ -2,15 +2,15 @@
 //! whose last line was torn by a crash. What it skipped is named by file and line: a torn last
 //! line or a missing summary as a warning (a run that crashed or is still going), a whole line
 //! that does not parse or a summary that does not read as damage (data was lost; the run checks
-//! in [`crate::check`] refuse such a run).
+//! in the run checks (`check`) refuse such a run).
 
 use crate::error::Error;
+use crate::file::read_regular;
 use crate::info::read_info;
 use crate::lens::{read_lens, Lens, LENS_FILE};
 use crate::problem::{Problem, Warning};
 use crate::recorded::RecordedConfig;
 use crate::types::{Metrics, RunInfo, Summary, METRICS_FILE, RUN_FILE, SUMMARY_FILE};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// One run as read from its folder.
@@ -63,7 +63,7 @@ impl Run {
 }
 
 /// Reads the run in `dir`. `run.json` must exist and read (the error is its first problem;
-/// [`crate::check::check_dir`] lists them all); a torn or bad metrics line and a missing or
+/// the run checks, `check::check_dir`, list them all); a torn or bad metrics line and a missing or
 /// unreadable summary do not stop the reader.
 pub fn read_run(dir: &Path) -> Result<Run, Error> {
     let run_path = dir.join(RUN_FILE);
@@ -158,20 +158,6 @@ pub fn read_metrics(path: &Path) -> Result<(Vec<Metrics>, Vec<Warning>), Error> 
     warnings.extend(parsed.torn);
     warnings.sort_by_key(|w| w.line);
     Ok((parsed.metrics, warnings))
-}
-
-/// The bytes of the regular file at `path` (symbolic links followed). Anything else is an error
-/// before it is opened: reading a named pipe would wait forever, a device never end.
-pub(crate) fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    let meta = fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other(if meta.is_dir() {
-            "a folder, not a file"
-        } else {
-            "not a regular file (a named pipe, socket or device); refused unread"
-        }));
-    }
-    fs::read(path)
 }
 
 /// A metrics file split into what parsed and what did not.

@@ -1,5 +1,5 @@
 use crate::floats;
-use crate::identity::RunIdentity;
+use crate::identity::{run_dir_name, Replica, RunIdentity};
 use crate::variant::Variant;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,46 +13,6 @@ pub const REPEAT_SCHEMA_VERSION: u32 = 2;
 pub const RUN_FILE: &str = "run.json";
 pub const METRICS_FILE: &str = "metrics.jsonl";
 pub const SUMMARY_FILE: &str = "summary.json";
-
-/// How a run is told from the other runs of its variant: the seed it set, or, for runs that
-/// set none (imported logs repeated without a seed), which repeat it is. Folders `x01-s3` and
-/// `x01-r3`: never the same run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Replica {
-    Seed(u64),
-    Repeat(u64),
-}
-
-impl Replica {
-    /// The run's folder name: `x02-s0` or `x02-r0`.
-    pub fn dir_name(self, variant: impl std::fmt::Display) -> String {
-        match self {
-            Replica::Seed(s) => run_dir_name(variant, s),
-            Replica::Repeat(r) => format!("{variant}-r{r}"),
-        }
-    }
-
-    /// The number, whichever it is.
-    pub fn number(self) -> u64 {
-        match self {
-            Replica::Seed(n) | Replica::Repeat(n) => n,
-        }
-    }
-}
-
-impl std::fmt::Display for Replica {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Replica::Seed(s) => write!(f, "seed {s}"),
-            Replica::Repeat(r) => write!(f, "repeat {r}"),
-        }
-    }
-}
-
-/// The folder name of a run inside its experiment: `x02-s0`.
-pub fn run_dir_name(variant: impl std::fmt::Display, seed: u64) -> String {
-    format!("{variant}-s{seed}")
-}
 
 /// `run.json`: what the run is, written once when it starts. Imported logs know little, so
 /// everything past the identity is optional.

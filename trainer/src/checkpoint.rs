@@ -13,7 +13,7 @@
 //! It is written every `--checkpoint-every` steps, on SIGINT/SIGTERM, and at the end of a
 //! finished run (the export reads the final weights from it). Checkpoints are never committed.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigHash};
 use crate::data::loader::Loader;
 use crate::error::{Error, Result};
 use crate::model::Gpt;

@@ -6,6 +6,7 @@
 
 use crate::checkpoint::{self, SaveStats};
 use crate::collective::{Member, Topology};
+use crate::config::ConfigHash;
 use crate::device::{self, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::interrupt;
@@ -116,10 +117,8 @@ pub enum LaunchError {
 /// What a run's folder must hold to be "this run": the config as run.json records it
 /// (`crate::run_info`'s `config`), its hash and the data's.
 pub fn expected_of(config: &crate::Config, data: &crate::data::Dataset) -> Expected {
-    let mut json = serde_json::to_value(config).expect("config serialises");
-    json["data_info"] = serde_json::to_value(&data.info).expect("data info serialises");
     Expected {
-        config: json,
+        config: crate::config::recorded(config, &data.info),
         config_hash: config.config_hash(),
         data_hash: Some(data.info.hash.clone()),
     }
@@ -144,9 +143,7 @@ pub fn launch_with_hooks(
 /// The config of `args` on data loaded before (a sweep loads its data once): what
 /// [`crate::prepare`] gives, without loading again.
 pub fn config_on(args: &RunArgs, data: &crate::data::Dataset) -> Result<crate::Config> {
-    let mut cfg = args.config()?;
-    cfg.model.vocab = data.vocab;
-    Ok(cfg)
+    Ok(crate::on_data(args.config()?, data))
 }
 
 /// [`launch`] with the config and data already at hand (a sweep loads its data once).

@@ -38,7 +38,7 @@ pub mod tensorfile;
 pub mod token;
 pub mod train;
 
-pub use config::{Config, Preset};
+pub use config::{Config, ConfigHash, Preset};
 pub use device::DeviceKind;
 pub use error::{Error, Result};
 pub use train::{RunOutcome, TrainState};
@@ -193,10 +193,16 @@ impl RunArgs {
 
 /// Loads the data and fixes the vocabulary from it: the config a run actually trains.
 pub fn prepare(args: &RunArgs) -> Result<(Config, data::Dataset)> {
-    let mut cfg = args.config()?;
+    let cfg = args.config()?;
     let data = data::load(&cfg.data, &args.corpus_dir)?;
+    Ok((on_data(cfg, &data), data))
+}
+
+/// `cfg` on `data`: its vocabulary is the data's (compacted, or GPT-2's). The one place a run's
+/// config takes anything from its data ([`prepare`], and a sweep's runs on data loaded once).
+pub fn on_data(mut cfg: Config, data: &data::Dataset) -> Config {
     cfg.model.vocab = data.vocab;
-    Ok((cfg, data))
+    cfg
 }
 
 /// run.json for this run.
@@ -208,8 +214,6 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
     model: &model::Gpt<B>,
 ) -> runlog::RunInfo {
     let (total, embeddings, other) = model::param_counts(model);
-    let mut config = serde_json::to_value(&ctx.config).expect("config serialises");
-    config["data_info"] = serde_json::to_value(&ctx.data.info).expect("data info serialises");
     runlog::RunInfo {
         schema_version: runlog::SCHEMA_VERSION,
         run_id: format!(
@@ -224,7 +228,7 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         seed: Some(args.seed),
         repeat: None,
         preset: Some(args.preset.name().into()),
-        config,
+        config: config::recorded(&ctx.config, &ctx.data.info),
         config_hash: Some(ctx.config.config_hash()),
         data_hash: Some(ctx.data.info.hash.clone()),
         commit: train::log::git_commit(),

@@ -5,6 +5,7 @@
 
 use crate::checkpoint::{self, SaveStats};
 use crate::collective::Topology;
+use crate::config::ConfigHash;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::train::{Control, Hooks, RunContext, TrainState};

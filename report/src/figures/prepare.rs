@@ -273,8 +273,8 @@ fn lens_plot(
             row[j] = match stats::lens::summary(&picked, c, rate) {
                 Ok(s) => Some(s.mean),
                 // Not measured (an imported lens has no bigram table): n/a in its cell.
-                Err(m) if m.contains("does not measure") => None,
-                Err(m) => return Err(Error::figure(name, m)),
+                Err(stats::lens::LensError::NotMeasured { .. }) => None,
+                Err(m) => return Err(Error::figure(name, m.to_string())),
             };
         }
         values.push(row);

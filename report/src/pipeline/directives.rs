@@ -9,7 +9,7 @@
 use super::claim_audit;
 use super::pass::{Context, Flow, Pass, Post};
 use crate::figures;
-use crate::post::claims::audit::Record;
+use crate::post::claims::audit::{Failure, Record};
 use crate::post::directives::{self, parse, FigureCheck};
 use crate::post::{generate, scan, Kind};
 use std::collections::HashSet;
@@ -37,14 +37,8 @@ impl Pass for Directives {
                 return Flow::Go;
             }
         };
-        let figure_ok: FigureCheck =
-            Arc::new(|name: &str| figures::parse(name).map(|_| ()).map_err(|e| e.to_string()));
-        // `Setup` (post/directives) still takes its errors as text.
-        let setup = |facts: &_| {
-            cx.templates
-                .setup(&generate::setup_view(facts))
-                .map_err(|e| e.to_string())
-        };
+        let figure_ok: FigureCheck = Arc::new(|name: &str| figures::parse(name).map(|_| ()));
+        let setup = |facts: &_| cx.templates.setup(&generate::setup_view(facts));
         let mut claims = Vec::new();
         for d in found {
             // References are resolved once every figure and table is in place (`refs`).
@@ -56,8 +50,8 @@ impl Pass for Directives {
             let result = directives::expand(&d, &post.sources, &figure_ok, &setup);
             if let Some(call) = parse::parse(&d.body).ok().filter(|c| c.name == "check") {
                 let outcome = match &result {
-                    Ok(called) => called.audit.clone().ok_or_else(String::new),
-                    Err(msg) => Err(msg.clone()),
+                    Ok(called) => called.audit.clone().ok_or(Failure(String::new())),
+                    Err(e) => Err(Failure(e.to_string())),
                 };
                 claims.push((d.range.clone(), call, outcome));
             }
@@ -65,13 +59,14 @@ impl Pass for Directives {
                 // A check on a line of its own takes its line with it.
                 Ok(c) if c.text.is_empty() => post.edit(whole_line(&body, d.range), c.text),
                 Ok(c) => post.edit(d.range, c.text),
-                Err(msg) => {
-                    let kind = if msg.starts_with("claim \"") {
-                        Kind::FailedClaim
-                    } else {
-                        Kind::BadDraft
+                Err(e) => {
+                    let kind = match e {
+                        crate::Error::FalseClaim { .. } | crate::Error::BadClaim { .. } => {
+                            Kind::FailedClaim
+                        }
+                        _ => Kind::BadDraft,
                     };
-                    post.problem_at(d.range.start, kind, msg);
+                    post.problem_at(d.range.start, kind, e.to_string());
                 }
             }
         }
@@ -83,7 +78,7 @@ impl Pass for Directives {
 type Found = (
     Range<usize>,
     parse::Call,
-    Result<crate::post::claims::Audit, String>,
+    Result<crate::post::claims::Audit, Failure>,
 );
 
 /// Each claim with its sentence into `post.claims`; each block that says a difference is absent

@@ -36,9 +36,6 @@ pub enum Unusable {
         experiments: Vec<String>,
         problems: usize,
     },
-    /// Its facts cannot be computed.
-    #[error("{0}")]
-    Facts(String),
 }
 
 /// The runs and facts of each experiment, computed once per build (posts share them).
@@ -113,8 +110,7 @@ fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns
             .unwrap_or_default()
     };
     let (mut table, mut by_step) = (table(true), table(false));
-    let facts =
-        from_runs::facts(&set, String::new()).map_err(|e| Unusable::Facts(e.to_string()))?;
+    let facts = from_runs::facts(&set, String::new());
     let left_out: Vec<String> = facts
         .variants
         .iter()

@@ -4,9 +4,10 @@
 //! layer, the layers at which a lambda means something on its own, and how the variants' mean
 //! loss curves compare along an axis.
 
-use super::directives::functions::Args;
+use super::directives::args::{missing, Args, Markdown};
 use super::facts::{Facts, VariantFacts};
 use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
+use crate::{Error, Result};
 use runlog::Variant;
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ fn lambdas_of(g: &BTreeMap<String, Vec<f64>>, component: &str) -> Option<Vec<f64
 
 /// The final lambdas of `component` in each counted run of `v`, in seed order; `aligned`:
 /// an added embedding's flipped where their layer mean is negative (see `stats::align_sign`).
-pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<Vec<f64>>, String> {
+pub fn per_seed(v: &VariantFacts, component: &str, aligned: bool) -> Result<Vec<Vec<f64>>> {
     per_seed_in(v, &v.seed_lambdas, component, aligned, "lambdas")
 }
 
@@ -32,11 +33,14 @@ pub fn per_seed_of(
     component: &str,
     aligned: bool,
     normalized: bool,
-) -> Result<Vec<Vec<f64>>, String> {
+) -> Result<Vec<Vec<f64>>> {
     if !normalized {
         return per_seed(v, component, aligned);
     }
-    let shares = v.seed_shares.as_ref().map_err(|e| e.clone())?;
+    let shares = v
+        .seed_shares
+        .as_ref()
+        .map_err(|e| Error::NotInRuns(e.0.clone()))?;
     per_seed_in(v, shares, component, aligned, "shares")
 }
 
@@ -46,7 +50,7 @@ fn per_seed_in(
     component: &str,
     aligned: bool,
     what: &str,
-) -> Result<Vec<Vec<f64>>, String> {
+) -> Result<Vec<Vec<f64>>> {
     let runs: Vec<Vec<f64>> = grids
         .iter()
         .filter_map(|g| lambdas_of(g, component))
@@ -56,7 +60,7 @@ fn per_seed_in(
             .first()
             .map(|g| g.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        return Err(format!(
+        return Err(Error::NotInRuns(format!(
             "not every run of {} logs {what} of `{component}` (components logged: {})",
             v.variant,
             if known.is_empty() {
@@ -64,7 +68,7 @@ fn per_seed_in(
             } else {
                 known.join(", ")
             }
-        ));
+        )));
     }
     Ok(runs
         .into_iter()
@@ -94,25 +98,25 @@ pub fn identifiable_layers(
     count: usize,
     given: Option<&[usize]>,
     variant: &Variant,
-) -> Result<(Vec<usize>, String), String> {
+) -> Result<(Vec<usize>, String)> {
     if let Some(bad) = given.and_then(|ls| ls.iter().find(|&&l| l >= count)) {
-        return Err(format!(
+        return Err(Error::Call(format!(
             "layer {bad} does not exist: the runs of {variant} have layers 0-{}",
             count.saturating_sub(1)
-        ));
+        )));
     }
     if component == SUM0 {
         return match given {
             None | Some([0]) => Ok((vec![0], "0 (λx + λ00, the one number learned there)".into())),
-            Some(_) => Err(format!(
+            Some(_) => Err(Error::Call(format!(
                 "component \"{SUM0}\" is layer 0's: x and x00 coincide only there (give \
                  layers=[0] or none)"
-            )),
+            ))),
         };
     }
     if let Some(ls) = given {
         if ls.iter().any(|&l| coincide_at_0(component, l)) {
-            return Err(layer0_reason(component));
+            return Err(Error::Call(layer0_reason(component)));
         }
         return Ok((ls.to_vec(), spans(ls)));
     }
@@ -152,15 +156,15 @@ pub fn spans(layers: &[usize]) -> String {
 fn pair<'a>(
     f: &'a Facts,
     a: &Args,
-) -> Result<(&'a crate::stats::Summary, &'a crate::stats::Summary, String), String> {
+) -> Result<(&'a crate::stats::Summary, &'a crate::stats::Summary, String)> {
     let metric = a.text("metric").unwrap_or("final_loss");
     let v = f.variant(a.variant()?)?;
     let base = f.variant(&f.baseline.to_string())?;
     if v.variant == base.variant {
-        return Err(format!(
+        return Err(Error::Call(format!(
             "{} is the baseline: it is not compared with itself",
             v.variant
-        ));
+        )));
     }
     Ok((
         v.metric(metric)?,
@@ -171,29 +175,29 @@ fn pair<'a>(
 
 /// `mde(...)`: the minimum detectable difference of the variant against the baseline
 /// (two-sided Welch, alpha 0.05, power 0.8; `stats::power`).
-pub fn mde(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn mde(f: &Facts, a: &Args) -> Result<Markdown> {
     let (v, b, name) = pair(f, a)?;
     let d = crate::stats::difference(v, b)
         .and_then(|d| d.mde)
         .ok_or_else(|| {
-            format!(
-            "no minimum detectable difference of {name}: n = {} and {}, each side needs n≥2 and \
-             some spread",
-            v.n, b.n
-        )
+            Error::NotInRuns(format!(
+                "no minimum detectable difference of {name}: n = {} and {}, each side needs n≥2 \
+                 and some spread",
+                v.n, b.n
+            ))
         })?;
     Ok(format!("{d:.*}", a.digits(4)))
 }
 
 /// `difference(...)`: the variant's mean minus the baseline's, with its 95% Welch interval.
-pub fn difference(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn difference(f: &Facts, a: &Args) -> Result<Markdown> {
     let (v, b, name) = pair(f, a)?;
     let dg = a.digits(4);
     let d = crate::stats::difference(v, b).ok_or_else(|| {
-        format!(
+        Error::NotInRuns(format!(
             "no interval for {name}: n = {} and {}, each side needs n≥2 and some spread",
             v.n, b.n
-        )
+        ))
     })?;
     Ok(format!(
         "{:+.dg$} (95% interval {:+.dg$} to {:+.dg$})",
@@ -202,21 +206,23 @@ pub fn difference(f: &Facts, a: &Args) -> Result<String, String> {
 }
 
 /// `lambda_mean(...)`: the final lambda of one component at one layer, mean ± std over seeds.
-pub fn mean_at(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn mean_at(f: &Facts, a: &Args) -> Result<Markdown> {
     mean_of(f, a, false)
 }
 
 /// `lambda_share(...)`: one component's share of a layer's input, mean ± std over seeds.
-pub fn share_at(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn share_at(f: &Facts, a: &Args) -> Result<Markdown> {
     mean_of(f, a, true)
 }
 
-fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<String, String> {
+fn mean_of(f: &Facts, a: &Args, normalized: bool) -> Result<Markdown> {
     let v = f.variant(a.variant()?)?;
     let component = a
         .text("component")
-        .ok_or("needs `component`, e.g. component=\"x00\"")?;
-    let layer = a.whole("layer").ok_or("needs `layer`, e.g. layer=15")? as usize;
+        .ok_or_else(|| missing("component", "component=\"x00\""))?;
+    let layer = a
+        .whole("layer")
+        .ok_or_else(|| missing("layer", "layer=15"))? as usize;
     let runs = per_seed_of(v, component, a.flag("aligned"), normalized)?;
     identifiable_layers(component, runs[0].len(), Some(&[layer]), &v.variant)?;
     let xs: Vec<f64> = runs.iter().map(|l| l[layer]).collect();
@@ -258,17 +264,13 @@ fn common_grid(curves: &[&MeanCurve]) -> Option<(Vec<f64>, (f64, f64))> {
     Some((grid, (lo, hi)))
 }
 
-fn axis(a: &Args) -> Result<Axis, String> {
+fn axis(a: &Args) -> Result<Axis> {
     Axis::parse(a.text("axis").unwrap_or("step"))
 }
 
 /// At how many evaluations (of all variants, in the range all cover) `variant`'s mean loss is
 /// below every other variant's; with each other variant's count of its own.
-pub fn lowest(
-    f: &Facts,
-    variant: &str,
-    axis: Axis,
-) -> Result<(Tally, Vec<(String, usize)>), String> {
+pub fn lowest(f: &Facts, variant: &str, axis: Axis) -> Result<(Tally, Vec<(String, usize)>)> {
     let me = f.variant(variant)?;
     let curves: Vec<(&VariantFacts, &MeanCurve)> = f
         .variants
@@ -278,7 +280,8 @@ pub fn lowest(
         .collect::<Result<_, _>>()?;
     me.curve(axis)?;
     let only: Vec<&MeanCurve> = curves.iter().map(|(_, c)| *c).collect();
-    let (grid, range) = common_grid(&only).ok_or("the variants' curves share no range")?;
+    let (grid, range) = common_grid(&only)
+        .ok_or_else(|| Error::NotInRuns("the variants' curves share no range".into()))?;
     let mut counts = vec![0usize; curves.len()];
     for &x in &grid {
         let ys: Vec<f64> = curves
@@ -308,12 +311,13 @@ pub fn lowest(
 
 /// At how many evaluations (of either, in the range both cover) `variant`'s mean loss is below
 /// `than`'s.
-pub fn below(f: &Facts, variant: &str, than: &str, axis: Axis) -> Result<Tally, String> {
+pub fn below(f: &Facts, variant: &str, than: &str, axis: Axis) -> Result<Tally> {
     let (a, b) = (
         f.variant(variant)?.curve(axis)?,
         f.variant(than)?.curve(axis)?,
     );
-    let (grid, range) = common_grid(&[a, b]).ok_or("the two curves share no range")?;
+    let (grid, range) = common_grid(&[a, b])
+        .ok_or_else(|| Error::NotInRuns("the two curves share no range".into()))?;
     let wins = grid
         .iter()
         .filter(
@@ -331,30 +335,32 @@ pub fn below(f: &Facts, variant: &str, than: &str, axis: Axis) -> Result<Tally, 
 }
 
 /// `lowest_count(...)`: `730 of 738`.
-pub fn lowest_count(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn lowest_count(f: &Facts, a: &Args) -> Result<Markdown> {
     let (t, _) = lowest(f, a.variant()?, axis(a)?)?;
     Ok(format!("{} of {}", t.wins, t.points))
 }
 
 /// `below_count(...)`: `45 of 49`.
-pub fn below_count(f: &Facts, a: &Args) -> Result<String, String> {
-    let than = a.text("than").ok_or("needs `than`, e.g. than=\"x00\"")?;
+pub fn below_count(f: &Facts, a: &Args) -> Result<Markdown> {
+    let than = a
+        .text("than")
+        .ok_or_else(|| missing("than", "than=\"x00\""))?;
     let t = below(f, a.variant()?, than, axis(a)?)?;
     Ok(format!("{} of {}", t.wins, t.points))
 }
 
 /// The axis a claim or count is about (`axis=`, default `step`).
-pub fn axis_of(a: &Args) -> Result<Axis, String> {
+pub fn axis_of(a: &Args) -> Result<Axis> {
     axis(a)
 }
 
 /// `record_p(variant=, threshold=2.92)`: the one-sided one-sample t-test of modded-nanogpt's
 /// record rule for the one configuration the call picks (`show="upper"`: the mean's upper 95%
 /// bound instead of p). p keeps two significant digits, so 0.00036 does not print as 0.000.
-pub fn record_p(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn record_p(f: &Facts, a: &Args) -> Result<Markdown> {
     let threshold = a
         .number("threshold")
-        .ok_or("needs `threshold`, e.g. threshold=2.92 (the medium track's target)")?;
+        .ok_or_else(|| missing("threshold", "threshold=2.92 (the medium track's target)"))?;
     let name = a.variant()?;
     let chosen: Vec<_> = f
         .configs
@@ -363,21 +369,21 @@ pub fn record_p(f: &Facts, a: &Args) -> Result<String, String> {
         .collect();
     let [cfg] = chosen.as_slice() else {
         let labels: Vec<&str> = chosen.iter().map(|c| c.label.as_str()).collect();
-        return Err(format!(
+        return Err(Error::Call(format!(
             "{name} has {} configurations here ({}): pick one with steps= and/or config=",
             chosen.len(),
             labels.join("; ")
-        ));
+        )));
     };
     let s = cfg
         .final_loss
         .as_ref()
-        .ok_or_else(|| format!("{} has no finished run", cfg.label))?;
+        .ok_or_else(|| Error::NotInRuns(format!("{} has no finished run", cfg.label)))?;
     let t = crate::stats::compare::below_threshold(s, threshold).ok_or_else(|| {
-        format!(
+        Error::NotInRuns(format!(
             "no t-test of {} is possible (n = {}; it needs n≥2 and some spread)",
             cfg.label, s.n
-        )
+        ))
     })?;
     match a.text("show").unwrap_or("p") {
         "p" => {
@@ -389,7 +395,9 @@ pub fn record_p(f: &Facts, a: &Args) -> Result<String, String> {
             Ok(format!("{:.digits$}", t.p))
         }
         "upper" => Ok(format!("{:.*}", a.digits(5), t.upper95)),
-        other => Err(format!("show=\"{other}\": it is \"p\" or \"upper\"")),
+        other => Err(Error::Call(format!(
+            "show=\"{other}\": it is \"p\" or \"upper\""
+        ))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The numbers and descriptions a post is filled from: plain data, computed once per experiment
 //! from the runs (see `from_runs`), so the filling rules can be tested on hand-made facts.
 
+use crate::{Error, Result};
 use runlog::Variant;
 use std::collections::BTreeMap;
 
@@ -39,12 +40,17 @@ pub struct VariantFacts {
     /// Each counted run's share of each layer's input per component (`stats::shares`: signed
     /// λ·RMS / Σ|λ·RMS|; at layer 0 `x` holds the share of x+x00 and `x00` 0), in seed order;
     /// or why there are none (no norms logged or imported), naming the experiment.
-    pub seed_shares: Result<Vec<BTreeMap<String, Vec<f64>>>, String>,
+    pub seed_shares: Result<Vec<BTreeMap<String, Vec<f64>>>, NoShares>,
     /// Validation loss by step and by training time (s): the mean over the counted runs, on the
     /// range all of them cover.
     pub step_curve: Option<MeanCurve>,
     pub time_curve: Option<MeanCurve>,
 }
+
+/// Why a variant's runs have no shares of the layers' input (no norms logged or imported), as
+/// the build says it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoShares(pub String);
 
 /// What the runs record about how they were made; `None`/empty where nothing is recorded.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -138,19 +144,17 @@ pub struct Facts {
 impl Facts {
     /// The facts of the variant a directive names; an error for a name that is no variant, or
     /// one without runs.
-    pub fn variant(&self, name: &str) -> Result<&VariantFacts, String> {
-        let v = Variant::parse(name)?;
+    pub fn variant(&self, name: &str) -> Result<&VariantFacts> {
+        let v = Variant::parse(name).map_err(Error::Call)?;
         if let Some(why) = self.several.get(&v) {
-            return Err(why.clone());
+            return Err(Error::NotInRuns(why.clone()));
         }
         self.variants
             .iter()
             .find(|f| f.variant == v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown variant `{name}`; known variants: {}",
-                    self.known_variants()
-                )
+            .ok_or_else(|| Error::UnknownVariant {
+                name: name.to_owned(),
+                known: self.known_variants(),
             })
     }
 
@@ -170,24 +174,24 @@ impl Facts {
 pub const METRICS: &[&str] = &["final_loss", "train_time", "loss_at_time"];
 
 impl VariantFacts {
-    pub fn metric(&self, metric: &str) -> Result<&Stat, String> {
+    pub fn metric(&self, metric: &str) -> Result<&Stat> {
         let s = match metric {
             "final_loss" => self.final_loss.as_ref(),
             "train_time" => self.train_time.as_ref(),
             "loss_at_time" => self.loss_at_time.as_ref(),
             other => {
-                return Err(format!(
+                return Err(Error::Call(format!(
                     "unknown metric `{other}`; known metrics: {}",
                     METRICS.join(", ")
-                ))
+                )))
             }
         };
         s.ok_or_else(|| {
-            format!(
+            Error::NotInRuns(format!(
                 "variant {} has no {metric}: {}",
                 self.variant,
                 self.finished_phrase()
-            )
+            ))
         })
     }
 
@@ -203,27 +207,27 @@ impl VariantFacts {
     }
 
     /// The mean loss curve along `axis`; an error when the variant has no finished run.
-    pub fn curve(&self, axis: Axis) -> Result<&MeanCurve, String> {
+    pub fn curve(&self, axis: Axis) -> Result<&MeanCurve> {
         match axis {
             Axis::Step => self.step_curve.as_ref(),
             Axis::Time => self.time_curve.as_ref(),
         }
         .ok_or_else(|| {
-            format!(
+            Error::NotInRuns(format!(
                 "variant {} has no loss curve: {}",
                 self.variant,
                 self.finished_phrase()
-            )
+            ))
         })
     }
 
-    pub fn p_value(&self, metric: &str) -> Result<Option<f64>, String> {
+    pub fn p_value(&self, metric: &str) -> Result<Option<f64>> {
         match metric {
             "final_loss" => Ok(self.p_final),
             "loss_at_time" => Ok(self.p_at_time),
-            other => Err(format!(
+            other => Err(Error::Call(format!(
                 "no t-test for metric `{other}`; tested metrics: final_loss, loss_at_time"
-            )),
+            ))),
         }
     }
 }

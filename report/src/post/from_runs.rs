@@ -2,7 +2,7 @@
 //! (the typed config view, devices, parameter counts, step-0 lambdas). Nothing is assumed that
 //! no run records, and only finished runs are counted; the others are named as such.
 
-use super::facts::{ConfigFacts, Facts, LensFact, RunRow, SetupFacts, VariantFacts};
+use super::facts::{ConfigFacts, Facts, LensFact, NoShares, RunRow, SetupFacts, VariantFacts};
 use crate::runs::{standing, RunSet};
 use crate::stats;
 use runlog::Variant;
@@ -10,61 +10,15 @@ use std::collections::BTreeMap;
 
 /// The facts of a set of runs; `results_table` is the figures stage's markdown table. With no
 /// finished run at all there are no numbers, and every directive that needs one says why.
-pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
+pub fn facts(runs: &RunSet, results_table: String) -> Facts {
     let table = stats::compute(runs, None).ok();
-    let mut variants = Vec::new();
-    for v in runs.variants() {
-        let row = table.as_ref().and_then(|t| t.row(v));
-        let counted = runs.result_runs(v);
-        let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
-            g.components
-                .iter()
-                .cloned()
-                .zip(g.values.iter().cloned())
-                .collect::<BTreeMap<_, _>>()
-        });
-        let seed_lambdas = counted
-            .iter()
-            .filter_map(|r| stats::last_lambdas(r).ok())
-            .map(|g| g.components.into_iter().zip(g.values).collect())
-            .collect();
-        let source = stats::norm_source(runs, v);
-        let seed_shares = counted
-            .iter()
-            .map(|r| {
-                stats::run_shares(r, &source)
-                    .map(|g| g.components.into_iter().zip(g.values).collect())
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| match e {
-                crate::Error::Stats(m) => m,
-                other => other.to_string(),
-            });
-        variants.push(VariantFacts {
-            variant: v,
-            seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
-            repeats: counted.iter().any(|r| r.info.repeat.is_some()),
-            runs: counted.iter().map(|r| stats::run_name(r)).collect(),
-            unfinished: runs
-                .runs_of(v)
-                .into_iter()
-                .filter(|r| !crate::runs::is_finished(r))
-                .map(|r| format!("{}: {}", r.info.identity().dir_name(), standing(r)))
-                .collect(),
-            final_loss: row.map(|r| r.final_loss),
-            train_time: row.map(|r| r.train_time_s),
-            loss_at_time: row.and_then(|r| r.loss_at_time),
-            p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
-            p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
-            lambdas,
-            seed_lambdas,
-            seed_shares,
-            step_curve: stats::mean_curve(&counted, stats::Axis::Step),
-            time_curve: stats::mean_curve(&counted, stats::Axis::Time),
-        });
-    }
+    let variants = runs
+        .variants()
+        .into_iter()
+        .map(|v| variant_facts(runs, v, table.as_ref()))
+        .collect();
     let experiments = runs.experiments();
-    Ok(Facts {
+    Facts {
         experiment: (experiments.len() == 1).then(|| experiments[0].to_string()),
         baseline: runs.baseline().unwrap_or(Variant::BASELINE),
         at_time_s: table.map(|t| t.at_time_s),
@@ -86,7 +40,61 @@ pub fn facts(runs: &RunSet, results_table: String) -> Result<Facts, String> {
         results_table,
         lenses: lenses(runs),
         results_table_by_step: String::new(),
-    })
+    }
+}
+
+/// One variant's facts: its counted runs' numbers, lambdas, shares and curves, and the runs
+/// left out with how they stand.
+fn variant_facts(runs: &RunSet, v: Variant, table: Option<&stats::StatsTable>) -> VariantFacts {
+    let row = table.and_then(|t| t.row(v));
+    let counted = runs.result_runs(v);
+    let lambdas = stats::mean_lambdas(&counted).ok().map(|g| {
+        g.components
+            .iter()
+            .cloned()
+            .zip(g.values.iter().cloned())
+            .collect::<BTreeMap<_, _>>()
+    });
+    let seed_lambdas = counted
+        .iter()
+        .filter_map(|r| stats::last_lambdas(r).ok())
+        .map(|g| g.components.into_iter().zip(g.values).collect())
+        .collect();
+    let source = stats::norm_source(runs, v);
+    let seed_shares = counted
+        .iter()
+        .map(|r| {
+            stats::run_shares(r, &source).map(|g| g.components.into_iter().zip(g.values).collect())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            NoShares(match e {
+                crate::Error::Stats(m) => m,
+                other => other.to_string(),
+            })
+        });
+    VariantFacts {
+        variant: v,
+        seeds: counted.iter().map(|r| r.info.replica().number()).collect(),
+        repeats: counted.iter().any(|r| r.info.repeat.is_some()),
+        runs: counted.iter().map(|r| stats::run_name(r)).collect(),
+        unfinished: runs
+            .runs_of(v)
+            .into_iter()
+            .filter(|r| !crate::runs::is_finished(r))
+            .map(|r| format!("{}: {}", r.info.identity().dir_name(), standing(r)))
+            .collect(),
+        final_loss: row.map(|r| r.final_loss),
+        train_time: row.map(|r| r.train_time_s),
+        loss_at_time: row.and_then(|r| r.loss_at_time),
+        p_final: row.and_then(|r| r.t_test_vs_baseline.map(|t| t.p)),
+        p_at_time: row.and_then(|r| r.t_test_at_time.map(|t| t.p)),
+        lambdas,
+        seed_lambdas,
+        seed_shares,
+        step_curve: stats::mean_curve(&counted, stats::Axis::Step),
+        time_curve: stats::mean_curve(&counted, stats::Axis::Time),
+    }
 }
 
 /// Each configuration's counted runs, with their final loss and training time.
@@ -175,14 +183,7 @@ fn setup(runs: &RunSet) -> SetupFacts {
         if let Some(st) = steps {
             push_unique(&mut s.steps, st);
         }
-        // Tokens as logged; else, for a run that logs none (an import), steps x the batch and
-        // sequence length its config records.
-        let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
-        let from_config = match (steps, rec.batch_size, rec.seq_len) {
-            (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
-            _ => None,
-        };
-        if let Some(t) = logged.or(from_config) {
+        if let Some(t) = tokens_of(r, steps) {
             tokens.push(t);
         }
         if let Some(p) = &r.info.params {
@@ -196,22 +197,7 @@ fn setup(runs: &RunSet) -> SetupFacts {
         if let Some(p) = &r.info.preset {
             push_unique(&mut s.presets, p.clone());
         }
-        // A component's initial value counts only when every layer of every run agrees.
-        if let Some(l) = r
-            .metrics
-            .iter()
-            .find(|m| m.step == 0)
-            .and_then(|m| m.lambdas.as_ref())
-        {
-            for (k, vals) in l {
-                let first = vals.first().copied();
-                let uniform = vals.iter().all(|v| Some(*v) == first);
-                let entry = init.entry(k.clone()).or_insert(first);
-                if !uniform || *entry != first {
-                    *entry = None;
-                }
-            }
-        }
+        note_initial_lambdas(&mut init, r);
     }
     s.steps.sort_unstable();
     s.init_lambdas = init
@@ -222,6 +208,39 @@ fn setup(runs: &RunSet) -> SetupFacts {
         s.tokens = Some((*a, *b));
     }
     s
+}
+
+/// The tokens a run saw, as logged; else, for a run that logs none (an import), `steps` x the
+/// batch and sequence length its config records.
+fn tokens_of(r: &runlog::Run, steps: Option<u64>) -> Option<u64> {
+    let rec = &r.recorded;
+    let logged = r.metrics.iter().rev().find_map(|m| m.tokens);
+    let from_config = match (steps, rec.batch_size, rec.seq_len) {
+        (Some(st), Some(b), Some(l)) => st.checked_mul(b).and_then(|x| x.checked_mul(l)),
+        _ => None,
+    };
+    logged.or(from_config)
+}
+
+/// Notes a run's step-0 lambdas in `init`: a component's initial value counts only when every
+/// layer of every run agrees (`None` once one does not).
+fn note_initial_lambdas(init: &mut BTreeMap<String, Option<f64>>, r: &runlog::Run) {
+    let Some(l) = r
+        .metrics
+        .iter()
+        .find(|m| m.step == 0)
+        .and_then(|m| m.lambdas.as_ref())
+    else {
+        return;
+    };
+    for (k, vals) in l {
+        let first = vals.first().copied();
+        let uniform = vals.iter().all(|v| Some(*v) == first);
+        let entry = init.entry(k.clone()).or_insert(first);
+        if !uniform || *entry != first {
+            *entry = None;
+        }
+    }
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {

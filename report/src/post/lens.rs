@@ -3,21 +3,22 @@
 //! one component. Both read the experiment's lenses ([`Facts::lenses`]): a variant's finished
 //! runs' own, and an imported one.
 
-use super::directives::functions::Args;
+use super::directives::args::{Args, Markdown};
 use super::facts::{Facts, LensFact};
 use crate::stats::lens as lens_stats;
 use crate::stats::Summary;
+use crate::{Error, Result};
 
 /// Rows a table may show: a sample is for reading, not for dumping.
 const MAX_ROWS: usize = 64;
 
 /// The lenses a directive reads: the variant's, or the one of `seed=`.
-fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>, String> {
-    let v = runlog::Variant::parse(a.variant()?)?;
+fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>> {
+    let v = runlog::Variant::parse(a.variant()?).map_err(Error::Call)?;
     let all: Vec<&LensFact> = f.lenses.iter().filter(|l| l.variant == v).collect();
     if all.is_empty() {
         let with: Vec<String> = f.lenses.iter().map(|l| l.who.clone()).collect();
-        return Err(format!(
+        return Err(Error::NotInRuns(format!(
             "no lens of {v} in this experiment (lenses: {}); a finished run writes its \
              lens.json, `report import-lens` an experiment's",
             if with.is_empty() {
@@ -25,7 +26,7 @@ fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>, String> {
             } else {
                 with.join(", ")
             }
-        ));
+        )));
     }
     match a.whole("seed") {
         None => Ok(all),
@@ -33,10 +34,10 @@ fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>, String> {
             let one: Vec<&LensFact> = all.iter().copied().filter(|l| l.seed == Some(s)).collect();
             if one.is_empty() {
                 let who: Vec<&str> = all.iter().map(|l| l.who.as_str()).collect();
-                return Err(format!(
+                return Err(Error::NotInRuns(format!(
                     "no lens of {v} seed {s}; lenses of {v}: {}",
                     who.join(", ")
-                ));
+                )));
             }
             Ok(one)
         }
@@ -45,14 +46,14 @@ fn pick<'a>(f: &'a Facts, a: &Args) -> Result<Vec<&'a LensFact>, String> {
 
 /// `lens_rate(variant=, component=, rate=, seed=, digits=3, percent=false, spread=false)`:
 /// the mean over the variant's lenses (`spread`: mean ± std (n)).
-pub fn rate(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn rate(f: &Facts, a: &Args) -> Result<Markdown> {
     let lenses = pick(f, a)?;
     let component = a
         .text("component")
-        .ok_or("lens_rate(...) needs `component`, e.g. component=\"x00\"")?;
+        .ok_or_else(|| needs("lens_rate", "component", "component=\"x00\""))?;
     let rate = a
         .text("rate")
-        .ok_or("lens_rate(...) needs `rate`, e.g. rate=\"copy\"")?;
+        .ok_or_else(|| needs("lens_rate", "rate", "rate=\"copy\""))?;
     let pairs: Vec<(String, &runlog::Lens)> =
         lenses.iter().map(|l| (l.who.clone(), &l.lens)).collect();
     let s = lens_stats::summary(&pairs, component, rate)?;
@@ -75,21 +76,21 @@ pub fn rate(f: &Facts, a: &Args) -> Result<String, String> {
 }
 
 /// `lens_table(variant=, components=[...], positions="a..b", seed=, top=1)`.
-pub fn table(f: &Facts, a: &Args) -> Result<String, String> {
+pub fn table(f: &Facts, a: &Args) -> Result<Markdown> {
     let lens = pick(f, a)?[0];
     let sample = &lens.lens.sample;
     let names = a
         .names("components")
-        .ok_or("lens_table(...) needs `components`, e.g. components=[\"x00\", \"x01\"]")?;
+        .ok_or_else(|| needs("lens_table", "components", "components=[\"x00\", \"x01\"]"))?;
     for c in &names {
         if !sample.top.contains_key(c) {
             let known: Vec<&str> = sample.top.keys().map(String::as_str).collect();
-            return Err(format!(
+            return Err(Error::NotInRuns(format!(
                 "the lens of {} has no component `{}` in its sample; it has: {}",
                 lens.who,
                 c.escape_debug(),
                 known.join(", ")
-            ));
+            )));
         }
     }
     let n = sample.tokens.len();
@@ -129,13 +130,13 @@ pub fn table(f: &Facts, a: &Args) -> Result<String, String> {
 }
 
 /// `"a..b"` (b excluded) or `"a..=b"` within `n` positions; none given: the first 16.
-fn positions(text: Option<&str>, n: usize) -> Result<std::ops::Range<usize>, String> {
+fn positions(text: Option<&str>, n: usize) -> Result<std::ops::Range<usize>> {
     let bad = |t: &str| {
-        format!(
+        Error::Call(format!(
             "positions=\"{}\" is not a range like \"0..16\" or \"0..=15\" within the sample's {n} \
              positions",
             t.escape_debug()
-        )
+        ))
     };
     let r = match text {
         None => 0..n.min(16),
@@ -156,14 +157,23 @@ fn positions(text: Option<&str>, n: usize) -> Result<std::ops::Range<usize>, Str
         }
     };
     if r.len() > MAX_ROWS {
-        return Err(format!(
+        return Err(Error::Call(format!(
             "positions {}..{} are {} rows; a lens table shows at most {MAX_ROWS}",
             r.start,
             r.end,
             r.len()
-        ));
+        )));
     }
     Ok(r)
+}
+
+/// A lens directive called without an argument it needs.
+fn needs(function: &str, arg: &str, example: &str) -> Error {
+    Error::MissingArgument {
+        call: Some(format!("{function}(...)")),
+        arg: arg.to_owned(),
+        example: example.to_owned(),
+    }
 }
 
 /// A decoded token as a table cell shows it: whitespace and control characters made visible,
@@ -216,6 +226,7 @@ mod tests {
         assert!(positions(Some("0..11"), 10).is_err());
         assert!(positions(Some("0..100"), 200)
             .unwrap_err()
+            .to_string()
             .contains("at most 64"));
     }
 }

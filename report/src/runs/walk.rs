@@ -29,10 +29,10 @@ pub(crate) struct Found {
 /// One entry of a folder: its path and what following links shows (or why nothing does).
 struct Entry {
     path: PathBuf,
-    kind: Result<Kind, String>,
+    kind: Kind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Kind {
     Folder {
         is_run: bool,
@@ -40,6 +40,8 @@ enum Kind {
     File,
     /// A named pipe, socket or device: reading it could wait forever.
     Other,
+    /// What following links cannot tell, and why (a dangling link, no permission).
+    Unknown(String),
 }
 
 /// Every run under `root` and every problem of what is not one.
@@ -91,7 +93,7 @@ impl Walker<'_> {
         let among_runs = !is_run
             && entries
                 .iter()
-                .any(|e| matches!(e.kind, Ok(Kind::Folder { is_run: true })));
+                .any(|e| matches!(e.kind, Kind::Folder { is_run: true }));
         // Problems among runs spoil the experiment they sit in: this folder's name.
         let here = (among_runs && dir != self.root).then(|| name(dir));
         let exp = here.as_deref().or(experiment);
@@ -115,14 +117,14 @@ impl Walker<'_> {
         self.open.insert(real.clone());
         for e in &entries {
             match &e.kind {
-                Err(why) => self.say(&e.path, exp, why.clone()),
-                Ok(Kind::Other) => self.say(
+                Kind::Unknown(why) => self.say(&e.path, exp, why.clone()),
+                Kind::Other => self.say(
                     &e.path,
                     exp,
                     "neither a file nor a folder (a named pipe, socket or device); refused unread"
                         .into(),
                 ),
-                Ok(Kind::File) if among_runs && looks_like_run(&name(&e.path)) => self.say(
+                Kind::File if among_runs && looks_like_run(&name(&e.path)) => self.say(
                     &e.path,
                     exp,
                     format!(
@@ -130,11 +132,11 @@ impl Walker<'_> {
                          {RUN_FILE}); restore the run, or remove the file"
                     ),
                 ),
-                Ok(Kind::File) if is_experiment_lens_file(&name(&e.path)) => {
+                Kind::File if is_experiment_lens_file(&name(&e.path)) => {
                     self.found.lenses.push(e.path.clone())
                 }
-                Ok(Kind::File) => {}
-                Ok(Kind::Folder { is_run }) => {
+                Kind::File => {}
+                Kind::Folder { is_run } => {
                     let stray = among_runs && !is_run;
                     if stray {
                         self.say(&e.path, exp, not_a_run(&e.path));
@@ -159,12 +161,12 @@ fn list(dir: &Path) -> std::io::Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// What `path` is, links followed; `Err` says why it cannot be known.
-fn kind_of(path: &Path) -> Result<Kind, String> {
+/// What `path` is, links followed; [`Kind::Unknown`] says why it cannot be known.
+fn kind_of(path: &Path) -> Kind {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            return Err(match fs::read_link(path) {
+            return Kind::Unknown(match fs::read_link(path) {
                 Ok(to) if e.kind() == std::io::ErrorKind::NotFound => format!(
                     "a symbolic link to `{}`, which does not exist (a dangling link); restore \
                      its target, or remove the link",
@@ -174,19 +176,19 @@ fn kind_of(path: &Path) -> Result<Kind, String> {
             })
         }
     };
-    Ok(if meta.is_dir() {
+    if meta.is_dir() {
         // A folder that cannot be searched (its permissions) says so here.
         let is_run = match fs::symlink_metadata(path.join(RUN_FILE)) {
             Ok(_) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(unreadable(&e)),
+            Err(e) => return Kind::Unknown(unreadable(&e)),
         };
         Kind::Folder { is_run }
     } else if meta.is_file() {
         Kind::File
     } else {
         Kind::Other
-    })
+    }
 }
 
 fn unreadable(e: &std::io::Error) -> String {

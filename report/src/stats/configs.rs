@@ -241,11 +241,13 @@ pub fn several_configurations(runs: &RunSet) -> BTreeMap<Variant, String> {
 /// The runs of the configurations `steps` and `config` (`"key=value"`, several separated by
 /// commas; a key is a setting an import recorded, `ve_share`, or any config path,
 /// `config.model.dim`) pick; an error listing the configurations when they pick none.
-pub fn select(runs: &RunSet, steps: Option<u64>, config: Option<&str>) -> Result<RunSet, String> {
+pub fn select(runs: &RunSet, steps: Option<u64>, config: Option<&str>) -> crate::Result<RunSet> {
     let mut wanted: Vec<(&str, &str)> = Vec::new();
     for kv in config.into_iter().flat_map(|c| c.split(',')) {
         let (k, v) = kv.trim().split_once('=').ok_or_else(|| {
-            format!("config=\"{kv}\" is not key=value (e.g. config=\"ve_share=inverse\")")
+            crate::Error::Call(format!(
+                "config=\"{kv}\" is not key=value (e.g. config=\"ve_share=inverse\")"
+            ))
         })?;
         wanted.push((k.trim(), v.trim()));
     }
@@ -271,14 +273,14 @@ pub fn select(runs: &RunSet, steps: Option<u64>, config: Option<&str>) -> Result
             .iter()
             .map(|c| c.label.clone())
             .collect();
-        return Err(format!(
+        return Err(crate::Error::Call(format!(
             "no run matches{}{}; configurations: {}",
             steps.map(|s| format!(" steps={s}")).unwrap_or_default(),
             config
                 .map(|c| format!(" config=\"{c}\""))
                 .unwrap_or_default(),
             listed.join("; ")
-        ));
+        )));
     }
     Ok(RunSet::from_runs(runs.root(), picked, Vec::new()))
 }

@@ -23,11 +23,13 @@ impl Axis {
     }
 
     /// `step` or `time` (a directive's `axis=`).
-    pub fn parse(name: &str) -> Result<Axis, String> {
+    pub fn parse(name: &str) -> crate::Result<Axis> {
         match name {
             "step" => Ok(Axis::Step),
             "time" => Ok(Axis::Time),
-            other => Err(format!("axis \"{other}\": it is \"step\" or \"time\"")),
+            other => Err(crate::Error::Call(format!(
+                "axis \"{other}\": it is \"step\" or \"time\""
+            ))),
         }
     }
 }

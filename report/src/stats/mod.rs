@@ -180,29 +180,11 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
     if let Some(why) = several_configurations(runs).into_values().next() {
         return Err(Error::Stats(why));
     }
-    // Per variant: the runs counted and their (final loss, final time).
-    let mut groups: Vec<Group> = Vec::new();
-    for variant in runs.variants() {
-        let counted = runs.result_runs(variant);
-        let mut kept = Vec::new();
-        let mut excluded = Vec::new();
-        for &run in &counted {
-            match final_point(run) {
-                Some((loss, t)) => kept.push((run, loss, t)),
-                None => excluded.push(format!("{}: no finite final val loss", describe(run))),
-            }
-        }
-        for run in runs.runs_of(variant) {
-            if !counted.iter().any(|r| std::ptr::eq(*r, run)) {
-                excluded.push(format!(
-                    "{}: not finished ({})",
-                    describe(run),
-                    crate::runs::standing(run)
-                ));
-            }
-        }
-        groups.push((variant, kept, excluded));
-    }
+    let groups: Vec<Group> = runs
+        .variants()
+        .into_iter()
+        .map(|v| group(runs, v))
+        .collect();
     let at = match at_time_s {
         Some(t) => t,
         None => groups
@@ -210,33 +192,7 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
             .flat_map(|(_, k, _)| k.iter().map(|(_, _, t)| *t))
             .fold(f64::INFINITY, f64::min),
     };
-    let mut rows = Vec::new();
-    for (variant, kept, excluded) in groups {
-        let losses: Vec<f64> = kept.iter().map(|(_, l, _)| *l).collect();
-        let times: Vec<f64> = kept.iter().map(|(_, _, t)| *t).collect();
-        let (Some(final_loss), Some(train_time_s)) = (Summary::of(&losses), Summary::of(&times))
-        else {
-            continue;
-        };
-        let at_losses: Vec<f64> = kept
-            .iter()
-            .filter_map(|(r, _, _)| {
-                let c = run_curve(r, Axis::Time);
-                interp(&c.0, &c.1, at)
-            })
-            .collect();
-        rows.push(VariantStats {
-            variant,
-            n: kept.len(),
-            final_loss,
-            train_time_s,
-            t_test_vs_baseline: None,
-            vs_baseline: None,
-            loss_at_time: Summary::of(&at_losses),
-            t_test_at_time: None,
-            excluded,
-        });
-    }
+    let mut rows: Vec<VariantStats> = groups.into_iter().filter_map(|g| row(g, at)).collect();
     if rows.is_empty() {
         return Err(Error::Stats(format!(
             "{}: no run has a finite final val loss",
@@ -257,5 +213,55 @@ pub fn compute(runs: &RunSet, at_time_s: Option<f64>) -> Result<StatsTable> {
         baseline,
         at_time_s: at,
         rows,
+    })
+}
+
+/// One variant's runs counted, each with its (final loss, final time), and those left out with
+/// why.
+fn group(runs: &RunSet, variant: Variant) -> Group<'_> {
+    let counted = runs.result_runs(variant);
+    let mut kept = Vec::new();
+    let mut excluded = Vec::new();
+    for &run in &counted {
+        match final_point(run) {
+            Some((loss, t)) => kept.push((run, loss, t)),
+            None => excluded.push(format!("{}: no finite final val loss", describe(run))),
+        }
+    }
+    for run in runs.runs_of(variant) {
+        if !counted.iter().any(|r| std::ptr::eq(*r, run)) {
+            excluded.push(format!(
+                "{}: not finished ({})",
+                describe(run),
+                crate::runs::standing(run)
+            ));
+        }
+    }
+    (variant, kept, excluded)
+}
+
+/// A variant's row before the comparisons with the baseline (its loss at `at` seconds
+/// interpolated per run); `None` when no run is counted.
+fn row((variant, kept, excluded): Group, at: f64) -> Option<VariantStats> {
+    let losses: Vec<f64> = kept.iter().map(|(_, l, _)| *l).collect();
+    let times: Vec<f64> = kept.iter().map(|(_, _, t)| *t).collect();
+    let (final_loss, train_time_s) = (Summary::of(&losses)?, Summary::of(&times)?);
+    let at_losses: Vec<f64> = kept
+        .iter()
+        .filter_map(|(r, _, _)| {
+            let c = run_curve(r, Axis::Time);
+            interp(&c.0, &c.1, at)
+        })
+        .collect();
+    Some(VariantStats {
+        variant,
+        n: kept.len(),
+        final_loss,
+        train_time_s,
+        t_test_vs_baseline: None,
+        vs_baseline: None,
+        loss_at_time: Summary::of(&at_losses),
+        t_test_at_time: None,
+        excluded,
     })
 }

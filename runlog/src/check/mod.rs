@@ -3,7 +3,7 @@
 //!
 //! One run ([`check_dir`]):
 //! - run.json reads, with every bad field listed ([`crate::info`]), and the folder agrees with
-//!   it: `<experiment>/<variant>-s<seed>` ([`crate::identity`]);
+//!   it: `<experiment>/<variant>-s<seed>` ([`folder_problems`]);
 //! - every whole line of metrics.jsonl parses, and summary.json reads when present;
 //! - steps strictly increase, training times are finite, non-negative and never go back;
 //! - one length: every line's `total_steps` the same, and `config.schedule.steps` where recorded;
@@ -22,14 +22,15 @@
 //! `config.model.vocab:  247 (x00-s0) -> 3 (x00-s3)`); a run whose config records no length
 //! (an older import) is compared by the `total_steps` its metrics log.
 
+mod folder;
 mod lens;
 mod rules;
 mod set;
 
+pub use folder::folder_problems;
 pub use lens::{check_experiment_lens, experiment_lens_problems, ANCHOR_TOLERANCE};
 pub use set::check_set;
 
-use crate::identity::folder_problems;
 use crate::info::read_info;
 use crate::problem::Problem;
 use crate::read::{read_rest, Run};

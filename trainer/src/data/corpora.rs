@@ -5,19 +5,10 @@
 
 use crate::data::shard;
 use crate::error::{Error, Result};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// A corpus as a run's config records it: which text, from which package, and its tokens' hash
-/// (sha256 over the GPT-2 tokens of the training then the validation split, as `DataInfo.hash`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CorpusRef {
-    pub name: String,
-    /// The Debian package the text comes from, and its version.
-    pub package: String,
-    pub version: String,
-    pub hash: String,
-}
+/// A corpus as a run's config records it (the contract's type).
+pub use runlog::config::CorpusRef;
 
 /// A corpus this trainer knows how to install: its text is a SWORD module read out with
 /// `diatheke`, one document per chapter.

@@ -12,9 +12,9 @@ pub mod shard;
 pub mod tokenizer;
 pub mod vocab;
 
-use crate::config::{hex, DataConfig};
 use crate::error::{Error, Result};
-use serde::Serialize;
+use runlog::config::DataConfig;
+use runlog::hex;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -36,26 +36,8 @@ pub struct Dataset {
     pub compaction: Option<vocab::Compaction>,
 }
 
-/// What run.json records about the data.
-#[derive(Debug, Clone, Serialize)]
-pub struct DataInfo {
-    pub source: String,
-    /// sha256 over the GPT-2 tokens of the training then the validation split.
-    pub hash: String,
-    pub train_tokens: usize,
-    pub val_tokens: usize,
-    /// Compacted vocabulary: its size (rows, with end-of-text and unknown) and a hash of the
-    /// kept GPT-2 ids; absent when the full GPT-2 vocabulary is used.
-    pub vocab_size: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vocab_hash: Option<String>,
-    /// Share of training tokens mapped to the unknown id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unknown_frac: Option<f64>,
-    /// Entropy (nats) of the validation tokens' unigram distribution: the loss a model that
-    /// ignores context could reach at best.
-    pub unigram_entropy: f64,
-}
+/// What run.json records about the data (the contract's type).
+pub use runlog::config::DataInfo;
 
 /// The default corpus as GPT-2 tokens: (train, val).
 pub fn default_corpus() -> (Vec<u16>, Vec<u16>) {

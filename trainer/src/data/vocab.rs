@@ -2,8 +2,8 @@
 //! ids 2.., end-of-text is id 0 and every other token maps to the unknown id 1. The head and the
 //! embeddings then have a few hundred rows instead of 50257, which a 2-core CPU can afford.
 
-use crate::config::hex;
 use crate::data::tokenizer::EOT;
+use runlog::hex;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 

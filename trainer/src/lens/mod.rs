@@ -25,7 +25,7 @@ mod head;
 mod sample;
 pub mod vocab;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigHash};
 use crate::data::loader::val_batches;
 use crate::data::Dataset;
 use crate::error::Result;

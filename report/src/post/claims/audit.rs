@@ -96,5 +96,15 @@ pub struct Record {
     /// The sentence before the claim, with the numbers directives put in it.
     pub sentence: String,
     /// What it checked when it holds; `Err` the failure (or what is wrong with the check).
-    pub outcome: Result<Audit, String>,
+    pub outcome: Result<Audit, Failure>,
+}
+
+/// Why a claim does not stand, as the build's problem at its line says it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure(pub String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }

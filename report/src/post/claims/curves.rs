@@ -6,8 +6,9 @@
 
 use super::{Audit, Claim, Kind};
 use crate::post::derived::{axis_of, below, lowest, Tally};
+use crate::Result;
 
-pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<()> {
     let (f, args) = (c.facts, c.args);
     let variant = c.need("variant")?;
     let axis = axis_of(args)?;

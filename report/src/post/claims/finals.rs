@@ -5,13 +5,14 @@
 
 use super::{Audit, Claim, Kind};
 use crate::post::facts::Stat;
+use crate::Result;
 
-pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<()> {
     let f = c.facts;
     let metric = c.metric();
-    let stat = |name: &str| -> Result<&Stat, String> { f.variant(name)?.metric(metric) };
-    let listing = |names: &[String]| -> Result<String, String> {
-        let parts: Result<Vec<String>, String> = names
+    let stat = |name: &str| -> Result<&Stat> { f.variant(name)?.metric(metric) };
+    let listing = |names: &[String]| -> Result<String> {
+        let parts: Result<Vec<String>> = names
             .iter()
             .map(|n| Ok(format!("{n} {}", stat(n)?.display(5))))
             .collect();
@@ -70,7 +71,7 @@ pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
 }
 
 /// `variants=[...]` as given, or every variant in order (`variants="all"` or none given).
-fn ordered(c: &Claim) -> Result<Vec<String>, String> {
+fn ordered(c: &Claim) -> Result<Vec<String>> {
     if c.args.text("variant").is_some() {
         return c.bad(format!(
             "that=\"{}\" orders `variants=[...]`; it takes no single `variant`",

@@ -15,12 +15,18 @@ use super::{Audit, Claim, Kind};
 use crate::post::facts::{ConfigFacts, Stat};
 use crate::stats::compare::{below_threshold, tost, welch_se, MDE_POWER};
 use crate::stats::{power, welch};
+use crate::{Error, Result};
+
+/// A test its caller made sure can be computed (n≥2 and spread on both sides).
+fn checked() -> Error {
+    Error::Stats("checked by the caller".into())
+}
 
 const ALPHA: f64 = 0.05;
 
 /// `significant`, `not_significant`, `equivalent`: each named variant against the baseline, or
 /// against `than=` (two added-embedding variants compared with each other).
-pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn versus_baseline(c: &Claim, audit: &mut Audit) -> Result<()> {
     let f = c.facts;
     let base = match c.args.text("than") {
         Some(t) => f.variant(t)?.variant.to_string(),
@@ -75,10 +81,10 @@ fn significance(
     a: &Stat,
     b: &Stat,
     alpha: f64,
-) -> Result<(), String> {
+) -> Result<()> {
     let metric = c.metric();
-    let t = welch(a, b).ok_or("checked by the caller")?;
-    let (se, df) = welch_se(a, b).ok_or("checked by the caller")?;
+    let t = welch(a, b).ok_or_else(checked)?;
+    let (se, df) = welch_se(a, b).ok_or_else(checked)?;
     let mde = power::mde(se, df, alpha, MDE_POWER);
     let n = format!("n = {} and {}", a.n, b.n);
     let mde_text = mde.map_or("no minimum detectable difference".to_string(), |m| {
@@ -128,12 +134,12 @@ fn equivalent(
     a: &Stat,
     b: &Stat,
     alpha: f64,
-) -> Result<(), String> {
+) -> Result<()> {
     let within = c.need_number("within")?;
     if !(within > 0.0 && within.is_finite()) {
         return c.bad(format!("within={within}: it is a positive margin"));
     }
-    let t = tost(a, b, within, alpha).ok_or("checked by the caller")?;
+    let t = tost(a, b, within, alpha).ok_or_else(checked)?;
     let level = 100.0 * (1.0 - 2.0 * alpha);
     let numbers = format!(
         "{name} - {base} on {} = {:+.4}, {level:.0}% interval [{:+.4}, {:+.4}] (Welch, n = {} \
@@ -157,7 +163,7 @@ fn equivalent(
 }
 
 /// `mean_below`: every configuration named is below `threshold` by the one-sided t-test.
-pub(super) fn mean_below(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn mean_below(c: &Claim, audit: &mut Audit) -> Result<()> {
     let threshold = c.need_number("threshold")?;
     let alpha = c.args.number("alpha").unwrap_or(ALPHA);
     if c.metric() != "final_loss" {
@@ -192,7 +198,7 @@ pub(super) fn mean_below(c: &Claim, audit: &mut Audit) -> Result<(), String> {
 /// The configurations a `mean_below` claim names: by `variant`/`variants` and `steps`; an
 /// error lists the configurations there are when the choice matches none, or several where
 /// the claim names one variant but not its step count.
-fn configurations<'a>(c: &'a Claim) -> Result<Vec<&'a ConfigFacts>, String> {
+fn configurations<'a>(c: &'a Claim) -> Result<Vec<&'a ConfigFacts>> {
     let all = &c.facts.configs;
     let listed = || {
         all.iter()

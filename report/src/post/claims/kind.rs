@@ -74,16 +74,16 @@ impl Kind {
         }
     }
 
-    pub fn parse(name: &str) -> Result<Kind, String> {
+    pub fn parse(name: &str) -> crate::Result<Kind> {
         Kind::ALL
             .iter()
             .copied()
             .find(|k| k.name() == name)
             .ok_or_else(|| {
-                format!(
+                crate::Error::Call(format!(
                     "unknown claim kind that=\"{name}\"; known kinds: {}",
                     Kind::known()
-                )
+                ))
             })
     }
 

@@ -21,8 +21,9 @@ use super::{Audit, Claim, Kind};
 use crate::post::derived::{identifiable_layers, per_seed_of};
 use crate::post::facts::VariantFacts;
 use crate::stats::SUM0;
+use crate::Result;
 
-pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<()> {
     let f = c.facts;
     let all = c.args.text("variants") == Some("all");
     let Some(names) = c.variants()? else {
@@ -93,7 +94,7 @@ fn has(g: &std::collections::BTreeMap<String, Vec<f64>>, component: &str) -> boo
 }
 
 /// `component="x01"`, `components=["x01", "x03"]`, or `components="added"` (x01..x0N of `v`).
-fn components(c: &Claim, v: &VariantFacts) -> Result<Vec<String>, String> {
+fn components(c: &Claim, v: &VariantFacts) -> Result<Vec<String>> {
     match (
         c.args.text("component"),
         c.args.names("components"),
@@ -120,17 +121,16 @@ fn components(c: &Claim, v: &VariantFacts) -> Result<Vec<String>, String> {
 
 /// One variant and component: what does not hold there (`None` when the claim holds), and the
 /// layers checked in words.
-fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, String), String> {
+fn one(c: &Claim, v: &VariantFacts, component: &str) -> Result<(Option<String>, String)> {
     let normalized = c.args.flag("normalized");
-    let runs = per_seed_of(v, component, false, normalized)
-        .map_err(|e| format!("claim \"{}\": {e}", c.text))?;
+    let runs = per_seed_of(v, component, false, normalized).map_err(|e| c.about(e))?;
     let count = runs[0].len();
     let given: Option<Vec<usize>> = c
         .args
         .wholes("layers")
         .map(|ls| ls.into_iter().map(|l| l as usize).collect());
     let (layers, said) = identifiable_layers(component, count, given.as_deref(), &v.variant)
-        .map_err(|e| format!("claim \"{}\": {e}", c.text))?;
+        .map_err(|e| c.about(e))?;
     let label = if normalized {
         format!(
             "the share of {component} in the layer input of {}",

@@ -8,9 +8,10 @@
 use super::{Audit, Claim, Kind};
 use crate::post::facts::{Facts, LensFact};
 use crate::stats::lens::{check_rate, value};
+use crate::Result;
 use runlog::Variant;
 
-pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
+pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<()> {
     let f = c.facts;
     let (component, than, rate) = (c.need("component")?, c.need("than")?, c.need("rate")?);
     check_rate(rate).or_else(|e| c.bad(e))?;
@@ -20,7 +21,8 @@ pub(super) fn check(c: &Claim, audit: &mut Audit) -> Result<(), String> {
             let vs = names
                 .iter()
                 .map(|n| Variant::parse(n))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(crate::Error::Call)?;
             f.lenses
                 .iter()
                 .filter(|l| vs.contains(&l.variant))

@@ -26,21 +26,28 @@ mod lens;
 pub use audit::Audit;
 pub use kind::Kind;
 
-use super::directives::functions::Args;
+use super::directives::args::Args;
 use super::facts::Facts;
+use crate::{Error, Result};
 
 /// The claim's audit when it holds; `Err` says why not, or what is wrong with the check itself.
-pub fn check(f: &Facts, args: &Args) -> Result<Audit, String> {
+pub fn check(f: &Facts, args: &Args) -> Result<Audit> {
     let claim = args.text("claim").unwrap_or("(unnamed claim)");
-    let that = args
-        .text("that")
-        .ok_or_else(|| format!("check(...) needs `that`, one of: {}", Kind::known()))?;
+    let that = args.text("that").ok_or_else(|| {
+        Error::Call(format!(
+            "check(...) needs `that`, one of: {}",
+            Kind::known()
+        ))
+    })?;
     let kind = Kind::parse(that)?;
     if args.flag("normalized") && !kind.is_lambda() {
-        return Err(format!(
-            "claim \"{claim}\": normalized=true applies to the lambda kinds only (shares of a \
-             layer's input), not to that=\"{kind}\""
-        ));
+        return Err(Error::BadClaim {
+            claim: claim.to_owned(),
+            what: format!(
+                "normalized=true applies to the lambda kinds only (shares of a layer's input), \
+                 not to that=\"{kind}\""
+            ),
+        });
     }
     let mut audit = Audit::new(kind);
     let c = Claim {
@@ -78,32 +85,49 @@ pub(crate) struct Claim<'a> {
 
 impl Claim<'_> {
     /// An argument the kind needs.
-    pub fn need(&self, k: &str) -> Result<&str, String> {
+    pub fn need(&self, k: &str) -> Result<&str> {
         self.args
             .text(k)
-            .ok_or_else(|| format!("check(that=\"{}\") needs `{k}`", self.kind))
+            .ok_or_else(|| Error::Call(format!("check(that=\"{}\") needs `{k}`", self.kind)))
     }
 
     /// A number the kind needs.
-    pub fn need_number(&self, k: &str) -> Result<f64, String> {
-        self.args
-            .number(k)
-            .ok_or_else(|| format!("check(that=\"{}\") needs `{k}`, a number", self.kind))
+    pub fn need_number(&self, k: &str) -> Result<f64> {
+        self.args.number(k).ok_or_else(|| {
+            Error::Call(format!(
+                "check(that=\"{}\") needs `{k}`, a number",
+                self.kind
+            ))
+        })
     }
 
     /// The failure of a claim that does not hold, with the numbers that say so.
-    pub fn fail<T>(&self, numbers: impl std::fmt::Display) -> Result<T, String> {
-        Err(format!("claim \"{}\" is false: {numbers}", self.text))
+    pub fn fail<T>(&self, numbers: impl std::fmt::Display) -> Result<T> {
+        Err(Error::FalseClaim {
+            claim: self.text.to_owned(),
+            numbers: numbers.to_string(),
+        })
     }
 
     /// What is wrong with the check itself (not with the runs).
-    pub fn bad<T>(&self, what: impl std::fmt::Display) -> Result<T, String> {
-        Err(format!("claim \"{}\": {what}", self.text))
+    pub fn bad<T>(&self, what: impl std::fmt::Display) -> Result<T> {
+        Err(Error::BadClaim {
+            claim: self.text.to_owned(),
+            what: what.to_string(),
+        })
+    }
+
+    /// An error from what the claim reads, said as the claim's (a check that cannot be made).
+    pub fn about(&self, e: Error) -> Error {
+        Error::BadClaim {
+            claim: self.text.to_owned(),
+            what: e.to_string(),
+        }
     }
 
     /// The variants the claim ranges over: `variant="x01"`, `variants=["x01", "x04"]` or
     /// `variants="all"` (every variant of the experiment); `None` when it names none.
-    pub fn variants(&self) -> Result<Option<Vec<String>>, String> {
+    pub fn variants(&self) -> Result<Option<Vec<String>>> {
         let one = self.args.text("variant");
         let list = self.args.names("variants");
         let word = self.args.text("variants");

@@ -4,6 +4,7 @@
 
 use super::check;
 use super::tests::{args, facts, lambdas, variant, Lambdas};
+use crate::post::facts::NoShares;
 use serde_json::json;
 
 /// Two runs of x01 over three layers: lambdas, and shares as `stats::shares` gives them.
@@ -49,7 +50,7 @@ fn a_claim_over_shares_reads_the_shares_not_the_lambdas() {
     let audit = grows(true).unwrap();
     assert_eq!(audit.layers.as_deref(), Some("1, 2"));
     assert!(audit.found.iter().any(|s| s.contains("λ·RMS / Σ|λ·RMS|")));
-    let err = grows(false).unwrap_err();
+    let err = grows(false).unwrap_err().to_string();
     assert!(
         err.contains("λx of x01, layer 1 -> layer 2 per run: 1.000 -> 0.900"),
         "{err}"
@@ -64,7 +65,8 @@ fn a_claim_over_shares_reads_the_shares_not_the_lambdas() {
             ("normalized", json!(true)),
         ]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains(
             "the share of x00 in the layer input of x01 is not above zero at layer 2 in 2 of 2 \
@@ -77,7 +79,9 @@ fn a_claim_over_shares_reads_the_shares_not_the_lambdas() {
 #[test]
 fn shares_without_norms_and_on_other_kinds_are_refused() {
     let mut v = x01();
-    v.seed_shares = Err("experiment e: x01-s0 logs lambdas but no residual norms".into());
+    v.seed_shares = Err(NoShares(
+        "experiment e: x01-s0 logs lambdas but no residual norms".into(),
+    ));
     let f = facts(vec![v]);
     let err = check(
         &f,
@@ -88,7 +92,8 @@ fn shares_without_norms_and_on_other_kinds_are_refused() {
             ("normalized", json!(true)),
         ]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("experiment e: x01-s0 logs lambdas but no residual norms"),
         "{err}"
@@ -101,7 +106,8 @@ fn shares_without_norms_and_on_other_kinds_are_refused() {
             ("normalized", json!(true)),
         ]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("normalized=true applies to the lambda kinds only"),
         "{err}"

@@ -2,8 +2,8 @@
 //! the statistics behind significance, equivalence and the record rule.
 
 use super::{check, Kind};
-use crate::post::directives::functions::Args;
-use crate::post::facts::{ConfigFacts, Facts, LensFact, VariantFacts};
+use crate::post::directives::args::Args;
+use crate::post::facts::{ConfigFacts, Facts, LensFact, NoShares, VariantFacts};
 use crate::stats::Summary;
 use runlog::Variant;
 use serde_json::{json, Value};
@@ -26,7 +26,7 @@ pub(super) fn variant(name: &str, losses: &[f64], lambdas: Vec<Lambdas>) -> Vari
         p_final: None,
         p_at_time: None,
         lambdas: None,
-        seed_shares: Err("no norms in these facts".into()),
+        seed_shares: Err(NoShares("no norms in these facts".into())),
         seed_lambdas: lambdas,
         step_curve: None,
         time_curve: None,
@@ -121,7 +121,7 @@ fn every_kind_parses_and_is_checked() {
         ..f
     };
     for &kind in Kind::ALL {
-        assert_eq!(Kind::parse(kind.name()), Ok(kind));
+        assert_eq!(Kind::parse(kind.name()).ok(), Some(kind));
         let a = args(&[
             ("that", json!(kind.name())),
             ("variant", json!("x01")),
@@ -132,7 +132,11 @@ fn every_kind_parses_and_is_checked() {
             ("rate", json!("copy")),
         ]);
         let got = check(&f, &a);
-        let msg = got.as_ref().err().cloned().unwrap_or_default();
+        let msg = got
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(!msg.contains("unknown claim kind"), "{kind}: {msg}");
         // The lens kinds reach their verdict on these facts: x01's copy rate (0.6) is above
         // x00's (0.2) in x01's one lens.
@@ -145,7 +149,9 @@ fn every_kind_parses_and_is_checked() {
             assert_eq!(audit.kind, kind);
         }
     }
-    let err = check(&f, &args(&[("that", json!("smaller"))])).unwrap_err();
+    let err = check(&f, &args(&[("that", json!("smaller"))]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("known kinds: falls, rises"), "{err}");
 }
 
@@ -166,12 +172,12 @@ fn lambda_claims_look_at_every_run() {
     };
     assert!(check(&f, &a("lambda_sign_varies")).is_ok());
     assert!(check(&f, &a("lambda_fades")).is_ok());
-    let err = check(&f, &a("lambda_grows")).unwrap_err();
+    let err = check(&f, &a("lambda_grows")).unwrap_err().to_string();
     assert!(
         err.contains("layer 0 -> layer 1 per run: 0.500 -> 0.200"),
         "{err}"
     );
-    let err = check(&f, &a("lambda_positive")).unwrap_err();
+    let err = check(&f, &a("lambda_positive")).unwrap_err().to_string();
     assert!(
         err.contains(
             "λx01 of x01 is not above zero at layer 0 in 1 of 2 runs (x01-s1 -0.40); layer 1 in \
@@ -190,7 +196,8 @@ fn lambda_claims_look_at_every_run() {
             ("component", json!("x07")),
         ]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("components logged: x01"), "{err}");
 }
 
@@ -221,14 +228,17 @@ fn layer_0_of_x00_alone_is_refused_and_the_sum_is_checked() {
         &f,
         &a(&[("component", json!("x00")), ("layers", json!([0, 1]))]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains(
             "λx00 at layer 0 alone is not identifiable: the residual enters layer 0 as x00 itself"
         ),
         "{err}"
     );
-    let err = check(&f, &a(&[("component", json!("x")), ("layers", json!([0]))])).unwrap_err();
+    let err = check(&f, &a(&[("component", json!("x")), ("layers", json!([0]))]))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("λx at layer 0 alone is not identifiable"),
         "{err}"
@@ -240,7 +250,8 @@ fn layer_0_of_x00_alone_is_refused_and_the_sum_is_checked() {
         &f,
         &a(&[("component", json!("x+x00")), ("layers", json!([1]))]),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("layer 0's"), "{err}");
     // Fading is measured from the first layer where x00 means something on its own.
     let fades = args(&[
@@ -275,7 +286,7 @@ fn claims_range_over_the_variants_and_components_they_name() {
         ("variant", json!("x04")),
         ("components", json!("added")),
     ]);
-    let err = check(&f, &added).unwrap_err();
+    let err = check(&f, &added).unwrap_err().to_string();
     assert!(
         err.contains("layer-mean λx02 of x04 per run: 0.300, 0.300"),
         "{err}"
@@ -295,7 +306,7 @@ fn claims_range_over_the_variants_and_components_they_name() {
         ("variants", json!("all")),
         ("component", json!("x00")),
     ]);
-    let err = check(&f, &all).unwrap_err();
+    let err = check(&f, &all).unwrap_err().to_string();
     assert!(
         err.contains(
             "λx00 of x01 is not above zero at layer 1 in 2 of 2 runs (x01-s0 -0.50, x01-s1 -0.50)"
@@ -315,7 +326,10 @@ fn claims_range_over_the_variants_and_components_they_name() {
         ("variants", json!("all")),
         ("component", json!("x00")),
     ]);
-    assert!(check(&f, &both).unwrap_err().contains("not both"));
+    assert!(check(&f, &both)
+        .unwrap_err()
+        .to_string()
+        .contains("not both"));
 }
 
 #[test]
@@ -342,7 +356,9 @@ fn not_significant_finds_what_the_runs_could_detect() {
     );
     assert!(found.contains("power 0.8; n = 3 and 3"), "{found}");
     assert!(check(&f, &a(&[("mde_below", json!(0.1))])).is_ok());
-    let err = check(&f, &a(&[("mde_below", json!(0.003))])).unwrap_err();
+    let err = check(&f, &a(&[("mde_below", json!(0.003))]))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.starts_with("claim \"c\" is false: these runs could not have detected a difference of 0.003: the minimum detectable difference 0.05"),
         "{err}"
@@ -352,7 +368,7 @@ fn not_significant_finds_what_the_runs_could_detect() {
         ("that", json!("not_significant")),
         ("variants", json!("all")),
     ]);
-    let err = check(&f, &all).unwrap_err();
+    let err = check(&f, &all).unwrap_err().to_string();
     assert!(err.contains("x02 - x00 on final_loss = -0.1100"), "{err}");
     let base = args(&[
         ("that", json!("significant")),
@@ -360,6 +376,7 @@ fn not_significant_finds_what_the_runs_could_detect() {
     ]);
     assert!(check(&f, &base)
         .unwrap_err()
+        .to_string()
         .contains("x00 is what the others are tested against"));
 }
 
@@ -380,7 +397,7 @@ fn two_added_embedding_variants_are_tested_against_each_other_with_than() {
     };
     let audit = check(&f, &a("equivalent", 0.5)).unwrap();
     assert_eq!(audit.variants, vec!["x02 against x01".to_string()]);
-    let err = check(&f, &a("equivalent", 0.0001)).unwrap_err();
+    let err = check(&f, &a("equivalent", 0.0001)).unwrap_err().to_string();
     assert!(err.contains("x02 - x01 on final_loss = -0.0000"), "{err}");
     // Against x01 the difference is nil; against the baseline it is 0.1.
     let sig = |than: Option<&str>| {
@@ -396,6 +413,7 @@ fn two_added_embedding_variants_are_tested_against_each_other_with_than() {
     assert!(sig(Some("x01")).is_ok());
     assert!(sig(None)
         .unwrap_err()
+        .to_string()
         .contains("x02 - x00 on final_loss = -0.0967"));
     let itself = args(&[
         ("that", json!("significant")),
@@ -404,6 +422,7 @@ fn two_added_embedding_variants_are_tested_against_each_other_with_than() {
     ]);
     assert!(check(&f, &itself)
         .unwrap_err()
+        .to_string()
         .contains("x01 is what the others are tested against"));
 }
 
@@ -421,10 +440,10 @@ fn equivalence_holds_only_when_the_interval_is_inside_the_margin() {
         ])
     };
     assert!(check(&f, &a(0.5)).is_ok());
-    let err = check(&f, &a(0.0001)).unwrap_err();
+    let err = check(&f, &a(0.0001)).unwrap_err().to_string();
     assert!(err.contains("0.0000, 90% interval [-0.0"), "{err}");
     assert!(err.contains("is not inside ±0.0001"), "{err}");
-    let err = check(&f, &a(-1.0)).unwrap_err();
+    let err = check(&f, &a(-1.0)).unwrap_err().to_string();
     assert!(err.contains("positive margin"), "{err}");
 }
 
@@ -459,7 +478,7 @@ fn the_record_rule_is_a_one_sided_t_test_against_the_threshold() {
         "{found}"
     );
     assert!(found.contains("t = -4.070, p = 0.00036"), "{found}");
-    let err = check(&f, &a(2.919)).unwrap_err();
+    let err = check(&f, &a(2.919)).unwrap_err().to_string();
     assert!(
         err.contains("x01: mean final val loss 2.91941 (n = 19), upper 95% bound 2.91966; one-sided t-test against 2.919: t = 2.849, p = 0.99467 (alpha 0.05)"),
         "{err}"
@@ -469,7 +488,7 @@ fn the_record_rule_is_a_one_sided_t_test_against_the_threshold() {
         config("x01, 5640 steps", 5640, &[2.921, 2.9205]),
         config("x01, 5690 steps", 5690, &RECORD),
     ];
-    let err = check(&f, &a(2.92)).unwrap_err();
+    let err = check(&f, &a(2.92)).unwrap_err().to_string();
     assert!(
         err.contains("2 configurations match (x01, 5640 steps; x01, 5690 steps)"),
         "{err}"
@@ -485,7 +504,7 @@ fn the_record_rule_is_a_one_sided_t_test_against_the_threshold() {
         ("threshold", json!(2.92)),
         ("variants", json!("all")),
     ]);
-    let err = check(&f, &every).unwrap_err();
+    let err = check(&f, &every).unwrap_err().to_string();
     assert!(
         err.contains("x01, 5640 steps: mean final val loss 2.92075"),
         "{err}"

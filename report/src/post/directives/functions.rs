@@ -3,11 +3,13 @@
 //! what it gives. Every function takes `experiment="..."`, which picks the experiment (of the
 //! post's) whose runs it reads; a post over several experiments must give it.
 
+use super::args::{Args, Markdown};
 use super::{FigureCheck, Setup};
 use crate::post::facts::Facts;
 use crate::post::md_escape;
 use crate::post::sources::{Source, Sources};
 use crate::post::{claims, derived, generate, lens};
+use crate::{Error, Result};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -55,51 +57,6 @@ impl Type {
     }
 }
 
-/// The checked arguments of one call.
-#[derive(Debug, Clone, Default)]
-pub struct Args(BTreeMap<String, Value>);
-
-impl Args {
-    pub fn new(args: BTreeMap<String, Value>) -> Args {
-        Args(args)
-    }
-
-    pub fn text(&self, k: &str) -> Option<&str> {
-        self.0.get(k).and_then(Value::as_str)
-    }
-
-    pub fn whole(&self, k: &str) -> Option<u64> {
-        self.0.get(k).and_then(Value::as_u64)
-    }
-
-    pub fn number(&self, k: &str) -> Option<f64> {
-        self.0.get(k).and_then(Value::as_f64)
-    }
-
-    pub fn names(&self, k: &str) -> Option<Vec<String>> {
-        let a = self.0.get(k)?.as_array()?;
-        a.iter().map(|v| v.as_str().map(str::to_string)).collect()
-    }
-
-    pub fn wholes(&self, k: &str) -> Option<Vec<u64>> {
-        let a = self.0.get(k)?.as_array()?;
-        a.iter().map(Value::as_u64).collect()
-    }
-
-    pub fn flag(&self, k: &str) -> bool {
-        self.0.get(k).and_then(Value::as_bool).unwrap_or(false)
-    }
-
-    pub(crate) fn variant(&self) -> Result<&str, String> {
-        self.text("variant")
-            .ok_or_else(|| "needs `variant`, e.g. variant=\"x01\"".to_string())
-    }
-
-    pub(crate) fn digits(&self, default: usize) -> usize {
-        self.whole("digits").map_or(default, |d| d.min(12) as usize)
-    }
-}
-
 /// What a function runs on: the facts of the experiment it reads, the experiment when the
 /// directive named it (figure links then name it too), and the build's checks and templates.
 pub struct Scope<'a> {
@@ -121,7 +78,7 @@ impl Scope<'_> {
     }
 }
 
-type Run = fn(&Scope, &Args) -> Result<String, String>;
+type Run = fn(&Scope, &Args) -> Result<Markdown>;
 
 /// One function: its name, how it is called, the arguments it takes, what it does.
 pub struct Function {
@@ -244,7 +201,7 @@ pub const FUNCTIONS: &[Function] = &[
             s.facts
                 .at_time_s
                 .map(|s| format!("{s:.1} s"))
-                .ok_or_else(|| "no common training time: no finished runs".to_string())
+                .ok_or_else(|| Error::NotInRuns("no common training time: no finished runs".into()))
         },
     },
     Function {
@@ -260,9 +217,13 @@ pub const FUNCTIONS: &[Function] = &[
                 &s.facts.results_table_by_step
             };
             if let Some(why) = s.facts.several.values().next() {
-                Err(format!("no results table by variant: {why}"))
+                Err(Error::NotInRuns(format!(
+                    "no results table by variant: {why}"
+                )))
             } else if table.is_empty() {
-                Err("no results table: no finished runs".into())
+                Err(Error::NotInRuns(
+                    "no results table: no finished runs".into(),
+                ))
             } else {
                 // Labelled by its experiment where the directive names one: two experiments'
                 // tables are cited as ref(table="results", experiment="...").
@@ -290,7 +251,7 @@ pub const FUNCTIONS: &[Function] = &[
         run: |s, a| {
             let v = s.facts.variant(a.variant()?)?;
             if v.seeds.is_empty() {
-                return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+                return Err(unfinished(v));
             }
             Ok(generate::lambda_table(s.facts, v))
         },
@@ -300,9 +261,11 @@ pub const FUNCTIONS: &[Function] = &[
         usage: "figure(name=\"val_loss-step.png\", caption=\"...\")",
         args: &[("name", Type::Text), CAPTION],
         run: |s, a| {
-            let name = a
-                .text("name")
-                .ok_or("figure(...) needs `name`, e.g. name=\"val_loss-step.png\"")?;
+            let name = a.text("name").ok_or_else(|| Error::MissingArgument {
+                call: Some("figure(...)".into()),
+                arg: "name".into(),
+                example: "name=\"val_loss-step.png\"".into(),
+            })?;
             (s.figure_ok)(name)?;
             let caption = a.text("caption").unwrap_or(name);
             Ok(format!("![{}]({})", md_escape(caption), s.image(name)))
@@ -441,12 +404,17 @@ pub const FUNCTIONS: &[Function] = &[
 ];
 
 /// The number of a variant's finished runs, whether they set seeds or are repeats.
-fn n_runs(s: &Scope, a: &Args) -> Result<String, String> {
+fn n_runs(s: &Scope, a: &Args) -> Result<Markdown> {
     let v = s.facts.variant(a.variant()?)?;
     if v.seeds.is_empty() {
-        return Err(format!("variant {} has {}", v.variant, v.finished_phrase()));
+        return Err(unfinished(v));
     }
     Ok(v.seeds.len().to_string())
+}
+
+/// A variant none of whose runs finished, with how they stand.
+fn unfinished(v: &crate::post::facts::VariantFacts) -> Error {
+    Error::NotInRuns(format!("variant {} has {}", v.variant, v.finished_phrase()))
 }
 
 /// Every function's name, and `ref` (resolved by its own pass, once figures are numbered).
@@ -474,17 +442,17 @@ pub fn call(
     sources: &Sources,
     figure_ok: &FigureCheck,
     setup: &Setup<'_>,
-) -> Result<Called, String> {
+) -> Result<Called> {
     let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
-        return Err(format!(
+        return Err(Error::Call(format!(
             "unknown function `{name}`; known functions: {}",
             known_names()
-        ));
+        )));
     };
     for (k, v) in &args {
         let Some((_, t)) = f.args.iter().chain(EVERY).find(|(n, _)| n == k) else {
             let takes: Vec<&str> = f.args.iter().chain(EVERY).map(|(n, _)| *n).collect();
-            return Err(format!(
+            return Err(Error::Call(format!(
                 "{name}(...) takes no argument `{k}`; it takes: {} ({})",
                 if takes.is_empty() {
                     "none".to_string()
@@ -492,21 +460,22 @@ pub fn call(
                     takes.join(", ")
                 },
                 f.usage
-            ));
+            )));
         };
         if !t.accepts(v) {
-            return Err(format!(
+            return Err(Error::Call(format!(
                 "{name}(...): `{k}` must be {}, not {v}",
                 t.describe()
-            ));
+            )));
         }
     }
     let args = Args::new(args);
     let named = args.text("experiment");
     let source = sources
         .pick(named)
-        .map_err(|e| format!("{name}(...): {e}"))?;
-    let picked = pick_configuration(&args, source).map_err(|e| format!("{name}(...): {e}"))?;
+        .map_err(|e| Error::Call(format!("{name}(...): {e}")))?;
+    let picked =
+        pick_configuration(&args, source).map_err(|e| Error::Call(format!("{name}(...): {e}")))?;
     let scope = Scope {
         facts: picked.as_deref().unwrap_or(&source.facts),
         experiment: named,
@@ -523,7 +492,7 @@ pub fn call(
 
 /// The facts of the configurations `steps=` and `config=` pick, when the call names either:
 /// computed from those runs alone, so nothing is pooled across configurations.
-fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>, String> {
+fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>> {
     let (steps, config) = (args.whole("steps"), args.text("config"));
     if steps.is_none() && config.is_none() {
         return Ok(None);
@@ -531,7 +500,7 @@ fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>
     let runs = source
         .runs
         .as_ref()
-        .ok_or("steps=/config= pick runs, and there are none")?;
+        .ok_or_else(|| Error::NotInRuns("steps=/config= pick runs, and there are none".into()))?;
     let picked = crate::stats::select(runs, steps, config)?;
     let stats = crate::stats::compute(&picked, None).ok();
     let table = |times: bool| {
@@ -540,7 +509,7 @@ fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>
             .map(|t| crate::figures::table::markdown(t, times))
             .unwrap_or_default()
     };
-    let facts = crate::post::from_runs::facts(&picked, table(true))?;
+    let facts = crate::post::from_runs::facts(&picked, table(true));
     Ok(Some(Box::new(Facts {
         results_table_by_step: table(false),
         ..facts
@@ -549,13 +518,13 @@ fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>
 
 /// The parts of the setup description a draft asks for: the template's paragraphs each open
 /// with their bold name (`**Runs.**`), and a part runs until the next one opens.
-fn setup_parts(text: &str, parts: &[String]) -> Result<String, String> {
+fn setup_parts(text: &str, parts: &[String]) -> Result<Markdown> {
     const KNOWN: [&str; 5] = ["runs", "baseline", "variants", "initialisation", "training"];
     if let Some(bad) = parts.iter().find(|p| !KNOWN.contains(&p.as_str())) {
-        return Err(format!(
+        return Err(Error::Call(format!(
             "setup(parts=...): no part `{bad}`; the parts are {}",
             KNOWN.join(", ")
-        ));
+        )));
     }
     let mut out = Vec::new();
     let mut keep = false;

@@ -5,6 +5,7 @@
 //! function's list and runs it on the experiment it names. Each directive is expanded on its
 //! own, so an error names its line.
 
+pub mod args;
 pub mod functions;
 pub mod parse;
 
@@ -45,10 +46,10 @@ pub fn find(text: &str, prose: &[Range<usize>]) -> Result<Vec<Directive>, usize>
 }
 
 /// Validates a figure name and says why it cannot be drawn.
-pub type FigureCheck = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+pub type FigureCheck = Arc<dyn Fn(&str) -> crate::Result<()> + Send + Sync>;
 
 /// Renders the description of an experiment's runs (the `setup.md` template).
-pub type Setup<'a> = dyn Fn(&Facts) -> Result<String, String> + 'a;
+pub type Setup<'a> = dyn Fn(&Facts) -> crate::Result<args::Markdown> + 'a;
 
 /// The markdown a directive stands for (and a claim's audit), or what is wrong with it (its
 /// text quoted).
@@ -57,13 +58,11 @@ pub fn expand(
     sources: &Sources,
     figure_ok: &FigureCheck,
     setup: &Setup<'_>,
-) -> Result<Called, String> {
-    let call = parse::parse(&d.body).map_err(|e| {
-        format!(
-            "directive `{{{{{}}}}}`: {e}; known functions: {}",
-            d.body,
-            known_names()
-        )
+) -> crate::Result<Called> {
+    let call = parse::parse(&d.body).map_err(|e| crate::Error::Unreadable {
+        body: d.body.clone(),
+        reason: e.to_string(),
+        known: known_names(),
     })?;
     functions::call(&call.name, call.args, sources, figure_ok, setup)
 }

@@ -26,8 +26,34 @@ pub struct Call {
     pub args: BTreeMap<String, Value>,
 }
 
+/// Why the inside of `{{ ... }}` is not a call.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SyntaxError {
+    /// What was expected at a column (counted in characters), and up to 20 characters of what
+    /// stands there instead (empty: the end).
+    #[error("expected {expected} at column {column}, found {}", found_words(.found))]
+    Expected {
+        expected: String,
+        column: usize,
+        found: String,
+    },
+    #[error("argument `{0}` is given twice")]
+    Twice(String),
+    /// Text after the call's closing parenthesis.
+    #[error("`{rest}` after `{name}(...)`: a directive is one call of one function with literal arguments, nothing else")]
+    Trailing { rest: String, name: String },
+}
+
+fn found_words(found: &str) -> String {
+    if found.is_empty() {
+        "the end".into()
+    } else {
+        format!("`{found}`")
+    }
+}
+
 /// Parses the inside of `{{ ... }}`; the error says what was expected where.
-pub fn parse(body: &str) -> Result<Call, String> {
+pub fn parse(body: &str) -> Result<Call, SyntaxError> {
     let mut p = Parser { text: body, at: 0 };
     p.ws();
     let name = p
@@ -48,7 +74,7 @@ pub fn parse(body: &str) -> Result<Call, String> {
             p.ws();
             let value = p.literal(0)?;
             if args.insert(key.clone(), value).is_some() {
-                return Err(format!("argument `{key}` is given twice"));
+                return Err(SyntaxError::Twice(key));
             }
             p.ws();
             if p.eat(')') {
@@ -59,11 +85,10 @@ pub fn parse(body: &str) -> Result<Call, String> {
     }
     p.ws();
     if p.at < p.text.len() {
-        return Err(format!(
-            "`{}` after `{name}(...)`: a directive is one call of one function with literal \
-             arguments, nothing else",
-            p.text[p.at..].trim()
-        ));
+        return Err(SyntaxError::Trailing {
+            rest: p.text[p.at..].trim().to_owned(),
+            name,
+        });
     }
     Ok(Call { name, args })
 }
@@ -95,7 +120,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, c: char) -> Result<(), String> {
+    fn expect(&mut self, c: char) -> Result<(), SyntaxError> {
         if self.eat(c) {
             Ok(())
         } else {
@@ -104,13 +129,11 @@ impl<'a> Parser<'a> {
     }
 
     /// What was expected, and what stands there instead (column counted in characters).
-    fn fail(&self, expected: &str) -> String {
-        let col = self.text[..self.at].chars().count() + 1;
-        let found: String = self.rest().chars().take(20).collect();
-        if found.is_empty() {
-            format!("expected {expected} at column {col}, found the end")
-        } else {
-            format!("expected {expected} at column {col}, found `{found}`")
+    fn fail(&self, expected: &str) -> SyntaxError {
+        SyntaxError::Expected {
+            expected: expected.to_owned(),
+            column: self.text[..self.at].chars().count() + 1,
+            found: self.rest().chars().take(20).collect(),
         }
     }
 
@@ -126,7 +149,7 @@ impl<'a> Parser<'a> {
         Some(rest[..len].to_string())
     }
 
-    fn literal(&mut self, depth: usize) -> Result<Value, String> {
+    fn literal(&mut self, depth: usize) -> Result<Value, SyntaxError> {
         let rest = self.rest();
         if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
             let Some(end) = rest[1..].find(q) else {
@@ -264,7 +287,7 @@ mod tests {
             match parse(body) {
                 // A lone call of an unknown name parses; the function table refuses it.
                 Ok(c) => assert!(says.is_empty() && c.name == "range", "{body}"),
-                Err(e) => assert!(e.contains(says), "{body}: {e}"),
+                Err(e) => assert!(e.to_string().contains(says), "{body}: {e}"),
             }
         }
     }

@@ -10,6 +10,7 @@
 //! cross-entropy and entropy (only the top-k were printed), the bigram rate (no bigram table of
 //! the study's training data), anything across runs (one run).
 
+use super::fault::Fault;
 use super::predictions::{self, Predictions};
 use crate::{Error, Result};
 use runlog::check::experiment_lens_problems;
@@ -65,7 +66,7 @@ pub fn import_lens(file: &Path, out: &Path, opts: &LensImport) -> Result<(PathBu
     };
     check_name("--experiment", &opts.experiment).map_err(|e| bad(e.to_string()))?;
     let p = predictions::read(file)?;
-    let lens = to_lens(&p, file, opts).map_err(bad)?;
+    let lens = to_lens(&p, file, opts).map_err(|f| f.at(file, None))?;
     let path = out
         .join(&opts.experiment)
         .join(experiment_lens_file(lens.variant));
@@ -120,17 +121,21 @@ fn what_is_there(path: &Path, text: &str, file: &Path, force: bool) -> Result<Le
 }
 
 /// The lens of a printout; an error says what does not fit the contract.
-pub fn to_lens(p: &Predictions, file: &Path, opts: &LensImport) -> Result<Lens, String> {
+pub fn to_lens(
+    p: &Predictions,
+    file: &Path,
+    opts: &LensImport,
+) -> std::result::Result<Lens, Fault> {
     let names: Vec<String> = p.components.iter().map(|(n, _)| n.clone()).collect();
     let variant = variant_of(&names, opts.variant.as_deref())?;
     let layers = lens_layers(&names);
     let want = lens_components(variant, layers);
     if let Some(odd) = names.iter().find(|n| !want.contains(n)) {
-        return Err(format!(
+        return Err(Fault(format!(
             "component `{}` is none of those a lens of {variant} with {layers} layers decodes ({})",
             odd.escape_debug(),
             want.join(", ")
-        ));
+        )));
     }
     let mut components = BTreeMap::new();
     let mut top = BTreeMap::new();
@@ -174,15 +179,15 @@ pub fn to_lens(p: &Predictions, file: &Path, opts: &LensImport) -> Result<Lens, 
 
 /// The variant decoded: `--variant`, which must agree with the highest `x0N` component, else
 /// that component.
-fn variant_of(names: &[String], given: Option<&str>) -> Result<Variant, String> {
+fn variant_of(names: &[String], given: Option<&str>) -> std::result::Result<Variant, Fault> {
     let highest = names.iter().filter_map(|n| Variant::parse(n).ok()).max();
     match (given, highest) {
         (Some(v), h) => {
             let v = Variant::parse(v)?;
             match h {
-                Some(h) if h != v => Err(format!(
+                Some(h) if h != v => Err(Fault(format!(
                     "--variant {v} contradicts the printout, whose embeddings go up to {h}"
-                )),
+                ))),
                 _ => Ok(v),
             }
         }

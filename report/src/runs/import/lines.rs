@@ -7,6 +7,8 @@
 //! A `step:` line glued to other text (`## 61 3step:0/5820 val_loss:...`, as published results
 //! files have it where a header lost its newline) is read from its `step:` on, and says so.
 
+use super::fault::Fault;
+
 /// What a line holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line<'a> {
@@ -34,7 +36,7 @@ pub struct Read<'a> {
 
 /// `Ok(None)` for a line that is no evaluation and no scalars; `Err` for one that claims to be
 /// (its `step:S/T` prefix and keyword are there) but does not read.
-pub fn read(raw: &str) -> Result<Option<Read<'_>>, String> {
+pub fn read(raw: &str) -> Result<Option<Read<'_>>, Fault> {
     let trimmed = raw.trim();
     let (glued_to, text) = match trimmed.strip_prefix("step:") {
         Some(_) => (None, trimmed),
@@ -50,9 +52,9 @@ pub fn read(raw: &str) -> Result<Option<Read<'_>>, String> {
             .next()
             .filter(|_| text.contains(" val_loss:"))
         {
-            return Err(format!(
+            return Err(Fault(format!(
                 "`{head}` is not step:<S>/<T> (whole numbers) in an evaluation line"
-            ));
+            )));
         }
         return Ok(None);
     };
@@ -80,7 +82,7 @@ pub fn read(raw: &str) -> Result<Option<Read<'_>>, String> {
 /// `train_time` is needed besides the loss; `step_avg` is kept when it reads as a finite number
 /// of ms (`nanms` at step 0 is normal), and other fields (`val_ema_loss`, `ema_beta`, `handoff`,
 /// ...) are not read, whatever they hold.
-fn eval(step: u64, total: u64, fields: &str) -> Result<Line<'static>, String> {
+fn eval(step: u64, total: u64, fields: &str) -> Result<Line<'static>, Fault> {
     let mut tokens = fields.split_whitespace();
     let loss = tokens.next().unwrap_or("");
     let loss = parse_float(loss).ok_or(format!("val_loss '{loss}' is not a number"))?;

@@ -23,6 +23,7 @@
 //! [`lens`] imports a published logit-lens printout ([`predictions`], Python literals read by
 //! [`pylit`]) as an experiment's lens.
 
+pub mod fault;
 mod identity;
 pub mod lens;
 pub mod lines;
@@ -35,6 +36,7 @@ mod write;
 pub use write::{import_all, import_logs, write_run, Imported};
 
 use crate::{Error, Result};
+use fault::Fault;
 use lines::Line;
 use runlog::{Metrics, Replica, RunInfo, Status, Summary, Variant, Warning};
 use std::collections::BTreeMap;
@@ -165,10 +167,10 @@ fn read_lines<'t>(
         if !sections.enter(raw, n) {
             continue;
         }
-        let Some(read) = lines::read(raw).map_err(|m| err(Some(n), m))? else {
+        let Some(read) = lines::read(raw).map_err(|f| f.at(path, Some(n)))? else {
             continue;
         };
-        sections.log_line(n).map_err(|m| err(Some(n), m))?;
+        sections.log_line(n).map_err(|f| f.at(path, Some(n)))?;
         if let Some(before) = read.glued_to {
             warnings.push(Warning::new(
                 path,
@@ -251,7 +253,9 @@ fn config(
         message,
     };
     let mut config = match &opts.preset {
-        Some(name) => presets::PresetShape::named(name).map_err(err)?.config(),
+        Some(name) => presets::PresetShape::named(name)
+            .map_err(|f| f.at(path, None))?
+            .config(),
         None => serde_json::json!({}),
     };
     config["imported_from"] = file_name.into();
@@ -271,27 +275,27 @@ fn config(
         config["source"] = source.as_str().into();
     }
     if !opts.settings.is_empty() {
-        config["settings"] = settings(&opts.settings).map_err(err)?;
+        config["settings"] = settings(&opts.settings).map_err(|f| f.at(path, None))?;
     }
     Ok(config)
 }
 
 /// `--config key=value` options as an object: keys a plain name (they become config paths and
 /// directive arguments), values one line of text, each key once.
-fn settings(given: &[String]) -> std::result::Result<serde_json::Value, String> {
+fn settings(given: &[String]) -> std::result::Result<serde_json::Value, Fault> {
     let mut out = serde_json::Map::new();
     for kv in given {
         let Some((key, value)) = kv.split_once('=') else {
-            return Err(format!("--config {kv:?} is not key=value"));
+            return Err(Fault(format!("--config {kv:?} is not key=value")));
         };
-        runlog::check_name("--config key", key).map_err(|e| e.to_string())?;
+        runlog::check_name("--config key", key).map_err(|e| Fault(e.to_string()))?;
         if value.trim().is_empty() || value.chars().any(char::is_control) {
-            return Err(format!(
+            return Err(Fault(format!(
                 "--config {key}={value:?}: the value must be one line of text"
-            ));
+            )));
         }
         if out.insert(key.to_owned(), value.into()).is_some() {
-            return Err(format!("--config {key} given twice"));
+            return Err(Fault(format!("--config {key} given twice")));
         }
     }
     Ok(serde_json::Value::Object(out))

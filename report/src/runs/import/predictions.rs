@@ -12,6 +12,7 @@
 //! overwrote each other and some positions hold fewer than k (a key printed twice would be
 //! kept twice here). Every component must hold exactly the token list's positions.
 
+use super::fault::Fault;
 use super::pylit::{self, Py};
 use crate::{Error, Result};
 use std::path::Path;
@@ -66,11 +67,11 @@ pub fn read(path: &Path) -> Result<Predictions> {
         message: format!("no line starting `{name}=`: not a lens printout"),
     };
     let (tl, tokens) = find("tokens")?.ok_or_else(|| missing("tokens"))?;
-    let tokens = token_list(&tokens).map_err(|m| err(tl, m))?;
+    let tokens = token_list(&tokens).map_err(|f| f.at(path, Some(tl)))?;
     let (pl, preds) = find("predictions")?.ok_or_else(|| missing("predictions"))?;
-    let components = component_lists(&preds, tokens.len()).map_err(|m| err(pl, m))?;
+    let components = component_lists(&preds, tokens.len()).map_err(|f| f.at(path, Some(pl)))?;
     let norms = match find("x_norms")? {
-        Some((nl, v)) => Some(printed_norms(&v).map_err(|m| err(nl, m))?),
+        Some((nl, v)) => Some(printed_norms(&v).map_err(|f| f.at(path, Some(nl)))?),
         None => None,
     };
     Ok(Predictions {
@@ -80,15 +81,15 @@ pub fn read(path: &Path) -> Result<Predictions> {
     })
 }
 
-fn dict<'a>(v: &'a Py, what: &str) -> Result<&'a [(Py, Py)], String> {
+fn dict<'a>(v: &'a Py, what: &str) -> Result<&'a [(Py, Py)], Fault> {
     match v {
         Py::Dict(e) => Ok(e),
-        other => Err(format!("{what} is {}, not a dict", other.kind())),
+        other => Err(Fault(format!("{what} is {}, not a dict", other.kind()))),
     }
 }
 
 /// Positions keyed 0, 1, 2, ... in order: their values, or what is wrong with the keys.
-fn positions<'a>(entries: &'a [(Py, Py)], what: &str) -> Result<Vec<&'a Py>, String> {
+fn positions<'a>(entries: &'a [(Py, Py)], what: &str) -> Result<Vec<&'a Py>, Fault> {
     let keys: Vec<Option<i64>> = entries
         .iter()
         .map(|(k, _)| match k {
@@ -97,71 +98,74 @@ fn positions<'a>(entries: &'a [(Py, Py)], what: &str) -> Result<Vec<&'a Py>, Str
         })
         .collect();
     if let Some(i) = keys.iter().position(|k| k.is_none()) {
-        return Err(format!(
+        return Err(Fault(format!(
             "{what}: key {} is {}, not a position",
             i + 1,
             entries[i].0.kind()
-        ));
+        )));
     }
     if let Some(i) = keys
         .iter()
         .enumerate()
         .position(|(i, k)| *k != Some(i as i64))
     {
-        return Err(format!(
+        return Err(Fault(format!(
             "{what}: position {} stands where position {i} should (positions run 0, 1, 2, ...)",
             keys[i].unwrap_or_default()
-        ));
+        )));
     }
     Ok(entries.iter().map(|(_, v)| v).collect())
 }
 
-fn token_list(v: &Py) -> Result<Vec<String>, String> {
+fn token_list(v: &Py) -> Result<Vec<String>, Fault> {
     let entries = dict(v, "tokens")?;
     positions(entries, "tokens")?
         .into_iter()
         .enumerate()
         .map(|(i, t)| match t {
             Py::Str(s) => Ok(s.clone()),
-            other => Err(format!(
+            other => Err(Fault(format!(
                 "tokens: position {i} is {}, not a string",
                 other.kind()
-            )),
+            ))),
         })
         .collect()
 }
 
-fn component_lists(v: &Py, n: usize) -> Result<Vec<(String, Guesses)>, String> {
+fn component_lists(v: &Py, n: usize) -> Result<Vec<(String, Guesses)>, Fault> {
     let mut out = Vec::new();
     for (k, v) in dict(v, "predictions")? {
         let Py::Str(name) = k else {
-            return Err(format!("predictions: a component named by {}", k.kind()));
+            return Err(Fault(format!(
+                "predictions: a component named by {}",
+                k.kind()
+            )));
         };
         let what = format!("component `{}`", name.escape_debug());
         let at = positions(dict(v, &what)?, &what)?;
         if at.len() != n {
-            return Err(format!(
+            return Err(Fault(format!(
                 "{what} has {} positions (0..{}), the token list {n}: its predictions are not of \
                  these tokens",
                 at.len(),
                 at.len().saturating_sub(1)
-            ));
+            )));
         }
         let mut lists = Vec::with_capacity(n);
         for (i, p) in at.into_iter().enumerate() {
             let mut guesses = Vec::new();
             for (prob, tok) in dict(p, &format!("{what}, position {i}"))? {
                 let (Some(prob), Py::Str(tok)) = (prob.number(), tok) else {
-                    return Err(format!(
+                    return Err(Fault(format!(
                         "{what}, position {i}: an entry {}: {} is not probability: token",
                         prob.kind(),
                         tok.kind()
-                    ));
+                    )));
                 };
                 if !(0.0..=1.0).contains(&prob) {
-                    return Err(format!(
+                    return Err(Fault(format!(
                         "{what}, position {i}: probability {prob} is outside [0, 1]"
-                    ));
+                    )));
                 }
                 guesses.push((prob, tok.clone()));
             }
@@ -172,12 +176,12 @@ fn component_lists(v: &Py, n: usize) -> Result<Vec<(String, Guesses)>, String> {
     Ok(out)
 }
 
-fn printed_norms(v: &Py) -> Result<PrintedNorms, String> {
+fn printed_norms(v: &Py) -> Result<PrintedNorms, Fault> {
     let mut x = None;
     let mut inputs = Vec::new();
     for (k, v) in dict(v, "x_norms")? {
         let Py::Str(name) = k else {
-            return Err(format!("x_norms: a key that is {}", k.kind()));
+            return Err(Fault(format!("x_norms: a key that is {}", k.kind())));
         };
         let bad = || {
             format!(

@@ -10,6 +10,7 @@
 //! the same model (a test in tests/ holds the two side by side); it cuts the step's tokens into
 //! other rows, which is why only the product of batch and sequence length is compared there.
 
+use super::fault::Fault;
 use serde_json::{json, Value};
 
 /// The shape a preset name stands for in an imported run.
@@ -43,7 +44,7 @@ pub const PRESETS: &[PresetShape] = &[PresetShape {
 
 impl PresetShape {
     /// The preset `name`; an error listing the known ones.
-    pub fn named(name: &str) -> Result<PresetShape, String> {
+    pub fn named(name: &str) -> Result<PresetShape, Fault> {
         PRESETS
             .iter()
             .find(|p| p.name == name)
@@ -53,10 +54,10 @@ impl PresetShape {
                     .iter()
                     .map(|p| format!("{} ({})", p.name, p.about))
                     .collect();
-                format!(
+                Fault(format!(
                     "--preset {name}: not a preset an import knows; known: {}",
                     known.join("; ")
-                )
+                ))
             })
     }
 

@@ -7,6 +7,7 @@
 //! A header is a line starting with `## `; a header that lost its newline (`## 61 3step:0/5820
 //! val_loss:...`) is named by the text before its `step:`, and its log line belongs to it.
 
+use super::fault::Fault;
 use super::lines::glued_step;
 
 /// One header: its name and its line (1-based).
@@ -56,7 +57,7 @@ impl<'a> Sections<'a> {
 
     /// Notes that line `n`, in the current section, is a log line; `Err` when it is the first
     /// of a second section with log lines and no `--section` was given.
-    pub(super) fn log_line(&mut self, n: usize) -> Result<(), String> {
+    pub(super) fn log_line(&mut self, n: usize) -> Result<(), Fault> {
         let current = self.first_log_line.len() - 1;
         if self.first_log_line[current].is_some() {
             return Ok(());
@@ -66,12 +67,12 @@ impl<'a> Sections<'a> {
             .iter()
             .position(Option::is_some);
         match (self.wanted, earlier) {
-            (None, Some(first)) => Err(format!(
+            (None, Some(first)) => Err(Fault(format!(
                 "log lines under a second `## ` header ({}; the first: {}): one run is one \
                  section, never spliced from several; import one with --section NAME",
                 self.describe(current),
                 self.describe(first)
-            )),
+            ))),
             _ => Ok(()),
         }
     }

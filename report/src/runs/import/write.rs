@@ -101,13 +101,11 @@ fn what_is_there(
                 .into(),
         ));
     }
-    let from = old
-        .pointer("/config/imported_from")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("an unnamed log");
-    let section = old
-        .pointer("/config/section")
-        .and_then(serde_json::Value::as_str)
+    let there = imported(old.get("config"));
+    let from = there.imported_from.as_deref().unwrap_or("an unnamed log");
+    let section = there
+        .section
+        .as_deref()
         .map(|s| format!(", section `## {}`", s.escape_debug()))
         .unwrap_or_default();
     let was = format!(
@@ -120,14 +118,21 @@ fn what_is_there(
         return Err(refuse(format!(
             "already holds {was}, which differs from this import of {}: an import never \
              replaces a run; pass --force to replace it, or give this log its own --seed",
-            run.info
-                .config
-                .get("imported_from")
-                .and_then(serde_json::Value::as_str)
+            imported(Some(&run.info.config))
+                .imported_from
+                .as_deref()
                 .unwrap_or("this log")
         )));
     }
     Ok(Over::Replaced(was))
+}
+
+/// An imported run's config, typed (empty where it does not read as one).
+fn imported(config: Option<&serde_json::Value>) -> runlog::PartialConfig {
+    match config.map(runlog::RunConfig::read) {
+        Some(Ok(runlog::RunConfig::Partial(p))) => *p,
+        _ => runlog::PartialConfig::default(),
+    }
 }
 
 /// A folder without run.json that still holds a run's other files (its run.json deleted):
