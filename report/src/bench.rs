@@ -68,7 +68,7 @@ pub fn write_synthetic_run(
     shape: Synthetic,
 ) -> Result<PathBuf> {
     let variant = runlog::Variant::new(extra).ok_or_else(|| {
-        Error::Stats(format!(
+        bench_error(format!(
             "a synthetic run has at most 99 extra embeddings, not {extra}"
         ))
     })?;
@@ -80,43 +80,12 @@ pub fn write_synthetic_run(
     let mut last = None;
     for k in 0..=shape.steps / shape.every {
         let step = (k * shape.every).min(shape.steps);
-        let s = step as f64;
-        let loss = 2.9 - 0.001 * extra as f64
-            + 7.9 * (-s / 150.0).exp()
-            + 0.9 * (-s / 1800.0).exp()
-            + 0.002 * noise(seed, extra as u64, step);
-        let frac = s / shape.steps as f64;
-        let mut lambdas = BTreeMap::new();
-        lambdas.insert(
-            "x".to_owned(),
-            (0..shape.layers)
-                .map(|l| 1.0 - 0.5 * frac * (l as f64 / shape.layers as f64))
-                .collect(),
-        );
-        for e in 0..=extra as usize {
-            let v = (0..shape.layers)
-                .map(|l| {
-                    frac * (2.0 - l as f64 / 4.0 + e as f64)
-                        + 0.05 * noise(seed, e as u64, l as u64)
-                })
-                .collect();
-            lambdas.insert(runlog::lambda_key(e), v);
-        }
-        let mut m = Metrics::new(step, s * ms_per_step, loss);
-        m.total_steps = Some(shape.steps);
-        m.lambdas = Some(lambdas);
-        if shape.norms {
-            m.x_norms = Some(
-                (0..shape.layers)
-                    .map(|l| 1.0 + 0.8 * l as f64 * frac)
-                    .collect(),
-            );
-        }
-        text.push_str(&serde_json::to_string(&m).map_err(|e| Error::Stats(e.to_string()))?);
+        let m = synthetic_metrics(step, extra, seed, shape, ms_per_step);
+        text.push_str(&serde_json::to_string(&m).map_err(|e| bench_error(e.to_string()))?);
         text.push('\n');
         last = Some(m);
     }
-    let last = last.ok_or_else(|| Error::Stats("a synthetic run needs steps".into()))?;
+    let last = last.ok_or_else(|| bench_error("a synthetic run needs steps".into()))?;
     let info = RunInfo {
         run_id: format!("synthetic-{variant}-s{seed}"),
         extra_embeddings: extra,
@@ -133,7 +102,7 @@ pub fn write_synthetic_run(
     };
     // Plain writes: throwaway data, and syncing 3,000 files would time the disk, not us.
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let json = |v: serde_json::Result<String>| v.map_err(|e| Error::Stats(e.to_string()));
+    let json = |v: serde_json::Result<String>| v.map_err(|e| bench_error(e.to_string()));
     let files = [
         (runlog::RUN_FILE, json(serde_json::to_string_pretty(&info))?),
         (runlog::METRICS_FILE, text),
@@ -147,6 +116,54 @@ pub fn write_synthetic_run(
         std::fs::write(&path, body).map_err(|e| Error::io(&path, e))?;
     }
     Ok(dir)
+}
+
+/// One evaluation of a synthetic run at `step`: loss falling like a real one's, lambdas
+/// drifting from their initialisation, norms (when `shape` asks for them) growing with depth.
+fn synthetic_metrics(
+    step: u64,
+    extra: u32,
+    seed: u64,
+    shape: Synthetic,
+    ms_per_step: f64,
+) -> Metrics {
+    let s = step as f64;
+    let loss = 2.9 - 0.001 * extra as f64
+        + 7.9 * (-s / 150.0).exp()
+        + 0.9 * (-s / 1800.0).exp()
+        + 0.002 * noise(seed, extra as u64, step);
+    let frac = s / shape.steps as f64;
+    let mut lambdas = BTreeMap::new();
+    lambdas.insert(
+        "x".to_owned(),
+        (0..shape.layers)
+            .map(|l| 1.0 - 0.5 * frac * (l as f64 / shape.layers as f64))
+            .collect(),
+    );
+    for e in 0..=extra as usize {
+        let v = (0..shape.layers)
+            .map(|l| {
+                frac * (2.0 - l as f64 / 4.0 + e as f64) + 0.05 * noise(seed, e as u64, l as u64)
+            })
+            .collect();
+        lambdas.insert(runlog::lambda_key(e), v);
+    }
+    let mut m = Metrics::new(step, s * ms_per_step, loss);
+    m.total_steps = Some(shape.steps);
+    m.lambdas = Some(lambdas);
+    if shape.norms {
+        m.x_norms = Some(
+            (0..shape.layers)
+                .map(|l| 1.0 + 0.8 * l as f64 * frac)
+                .collect(),
+        );
+    }
+    m
+}
+
+/// What keeps a benchmark from measuring.
+fn bench_error(message: String) -> Error {
+    Error::Bench { message }
 }
 
 /// Resets the peak-RSS counter (Linux); false where the kernel does not allow it.
@@ -200,8 +217,25 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let tmp = TempDir(std::env::temp_dir().join(format!("report-bench-{}", std::process::id())));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("report bench ({threads} threads, best of {})", args.repeat);
-
     // 1. The draft's figures from the real x0-experiment runs.
+    x0_figures(args, &tmp.0)?;
+    // 2. Every figure of a 5-variant x 3-seed sweep.
+    let shape = Synthetic {
+        steps: 6000,
+        every: 125,
+        layers: 16,
+        norms: true,
+    };
+    sweep_figures(args, &tmp.0, shape)?;
+    // 3. Loading many runs.
+    loading(args, &tmp.0, shape)?;
+    // 4. A whole `report build` (the site's part).
+    crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
+}
+
+/// The draft's figures drawn from the runs imported from the x0-experiment logs (skipped
+/// without them): in parallel, on one thread, and in memory.
+fn x0_figures(args: &BenchArgs, tmp: &Path) -> Result<()> {
     let logs: Vec<PathBuf> = match std::fs::read_dir(&args.fixtures) {
         Ok(rd) => {
             let mut v: Vec<PathBuf> = rd
@@ -219,7 +253,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             args.fixtures.display()
         );
     } else {
-        let runs_dir = tmp.0.join("x0-runs");
+        let runs_dir = tmp.join("x0-runs");
         import_logs(&logs, &runs_dir, &ImportOptions::default())?;
         let runs = load_checked(&runs_dir)?;
         let mut names: Vec<String> = [
@@ -232,13 +266,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         .to_vec();
         for v in runs.variants() {
             if crate::stats::mean_lambdas(&runs.result_runs(v)).is_ok() {
-                names.push(format!("lambdas-{v}.png"));
+                let heatmap = figures::FigureSpec::mean_heatmap(v, false);
+                names.push(heatmap.file_name(figures::Format::Png));
             }
         }
         let out = args
             .keep
             .as_ref()
-            .map_or(tmp.0.join("x0-figures"), |k| k.join("x0"));
+            .map_or(tmp.join("x0-figures"), |k| k.join("x0"));
         reset_peak();
         let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
         println!(
@@ -265,15 +300,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         })?;
         println!("x0-experiment: the same in memory, one thread, no file written: {ms_mem:.1} ms");
     }
+    Ok(())
+}
 
-    // 2. Every figure of a 5-variant x 3-seed sweep.
-    let sweep = tmp.0.join("sweep");
-    let shape = Synthetic {
-        steps: 6000,
-        every: 125,
-        layers: 16,
-        norms: true,
-    };
+/// Every figure `names_for` gives for a synthetic sweep of 5 variants x 3 seeds.
+fn sweep_figures(args: &BenchArgs, tmp: &Path, shape: Synthetic) -> Result<()> {
+    let sweep = tmp.join("sweep");
     for extra in 0..5 {
         for seed in 0..3 {
             write_synthetic_run(&sweep, "sweep", extra, seed, shape)?;
@@ -285,16 +317,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let out = args
         .keep
         .as_ref()
-        .map_or(tmp.0.join("sweep-figures"), |k| k.join("sweep"));
+        .map_or(tmp.join("sweep-figures"), |k| k.join("sweep"));
     reset_peak();
     let (ms, n) = best_of(args.repeat, || draw_every(&names, &runs, &out))?;
     println!(
         "sweep 5 variants x 3 seeds: {n} figures in {ms:.1} ms, {}",
         mem_text()
     );
+    Ok(())
+}
 
-    // 3. Loading many runs.
-    let many = tmp.0.join("many");
+/// Writing and loading `args.load_runs` synthetic runs, and the memory loading takes.
+fn loading(args: &BenchArgs, tmp: &Path, shape: Synthetic) -> Result<()> {
+    let many = tmp.join("many");
     let t = Instant::now();
     for i in 0..args.load_runs as u64 {
         // x04: lambdas for x, x00..x04 (6 components) on 16 layers, plus activation norms.
@@ -321,9 +356,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         mem_text(),
         if reset { "" } else { " of the whole process" }
     );
-    // 4. A whole `report build` (the site's part).
-    crate::site_bench::run(&args.fixtures, &tmp.0.join("site"), args.repeat)
-        .map_err(Error::Stats)?;
     Ok(())
 }
 
@@ -332,7 +364,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 fn load_checked(dir: &Path) -> Result<RunSet> {
     let runs = RunSet::load(dir)?;
     match runs.problems().first() {
-        Some(p) => Err(Error::Stats(format!(
+        Some(p) => Err(bench_error(format!(
             "benchmark runs fail their checks: {p}"
         ))),
         None => Ok(runs),

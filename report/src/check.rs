@@ -25,7 +25,7 @@ pub struct Checked {
 }
 
 /// A build of `o`'s inputs into a temporary folder, and what it found.
-pub fn check(o: &BuildOptions) -> Result<Checked, String> {
+pub fn check(o: &BuildOptions) -> crate::Result<Checked> {
     let tmp = crate::temp::TempDir::new("report-check")?;
     let mut o = o.clone();
     o.out = tmp.path().join("site");

@@ -1,6 +1,8 @@
 //! Configuration: the site's `site.toml` (title, author, base URL, links table, publish remote)
 //! and the front matter a draft may start with (title, date, the experiments it draws on).
 
+use crate::error::Context;
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
@@ -72,17 +74,19 @@ impl Default for SiteConfig {
 
 impl SiteConfig {
     /// Reads `path`; a missing file gives the defaults, a bad one an error naming the file.
-    pub fn load(path: &Path) -> Result<SiteConfig, String> {
+    pub fn load(path: &Path) -> Result<SiteConfig> {
         let text = match fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(Error::io(path, e)),
         };
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Self::parse(&text).at(path)
     }
 
-    pub fn parse(text: &str) -> Result<SiteConfig, String> {
-        let mut c: SiteConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<SiteConfig> {
+        let mut c: SiteConfig = toml::from_str(text).map_err(|e| Error::SiteConfig {
+            message: e.to_string(),
+        })?;
         if !c.base_url.ends_with('/') {
             c.base_url.push('/');
         }
@@ -119,7 +123,7 @@ pub const FRONT_MATTER_KEYS: &[&str] = &[
 /// Splits a draft into its front matter and body. Returns the body's offset in `text` so that
 /// line numbers of the body can be given in the draft's terms. Errors carry a line number.
 /// A UTF-8 byte order mark before the front matter (some Windows editors write one) is skipped.
-pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, String)> {
+pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), AtLine> {
     let mut fm = FrontMatter::default();
     let unmarked = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(rest) = unmarked
@@ -152,7 +156,7 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
         match k.trim() {
             "title" => fm.title = Some(v),
             "date" => {
-                check_date(&v).map_err(|m| (lineno, format!("date `{v}` {m}")))?;
+                check_date(&v).map_err(|m| (lineno, format!("date `{v}` {}", m.0)))?;
                 fm.date = Some(v)
             }
             "experiment" | "experiments" => {
@@ -164,7 +168,7 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
                             .into(),
                     ));
                 }
-                fm.experiments = experiment_names(k.trim(), &v).map_err(|m| (lineno, m))?;
+                fm.experiments = experiment_names(k.trim(), &v).map_err(|m| (lineno, m.0))?;
             }
             "summary" => fm.summary = Some(v),
             "image" => fm.image = Some(v),
@@ -182,13 +186,20 @@ pub fn split_front_matter(text: &str) -> Result<(FrontMatter, usize), (usize, St
     Err((1, "front matter opened with `---` is never closed".into()))
 }
 
+/// A front matter that cannot be read: the draft's line, and what is wrong there.
+pub type AtLine = (usize, String);
+
+/// What is wrong with one value of the front matter; its line is the caller's to add.
+#[derive(Debug)]
+struct Why(String);
+
 /// `a` for `experiment:`; `[a, b]` (or `a, b`) for `experiments:`. Each name becomes a folder
 /// of the post's figures, so it must be a plain one; none may repeat.
-fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
+fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, Why> {
     let list = if key == "experiments" {
         let inner = v.strip_prefix('[').and_then(|v| v.strip_suffix(']'));
         if v.starts_with('[') && inner.is_none() {
-            return Err(format!("experiments `{v}`: a list is `[a, b]`"));
+            return Err(Why(format!("experiments `{v}`: a list is `[a, b]`")));
         }
         inner.unwrap_or(v)
     } else {
@@ -205,13 +216,13 @@ fn experiment_names(key: &str, v: &str) -> Result<Vec<String>, String> {
     let mut seen: Vec<&String> = Vec::new();
     for n in &names {
         runlog::check_name("experiment", n).map_err(|e| {
-            format!(
+            Why(format!(
                 "{key}: {e}; an experiment is a folder under runs/, several are \
                  `experiments: [a, b]`"
-            )
+            ))
         })?;
         if seen.contains(&n) {
-            return Err(format!("{key}: `{n}` is named twice"));
+            return Err(Why(format!("{key}: `{n}` is named twice")));
         }
         seen.push(n);
     }
@@ -331,7 +342,7 @@ impl FrontMatter {
 
 /// `YYYY-MM-DD`, a day of the calendar (the feed and the index show it as one): the error says
 /// what is wrong.
-fn check_date(v: &str) -> Result<(), String> {
+fn check_date(v: &str) -> Result<(), Why> {
     let b = v.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b'-'
@@ -340,12 +351,12 @@ fn check_date(v: &str) -> Result<(), String> {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shaped {
-        return Err("is not YYYY-MM-DD".into());
+        return Err(Why("is not YYYY-MM-DD".into()));
     }
     let num = |r: std::ops::Range<usize>| v[r].parse::<u32>().unwrap_or(0);
     let (year, month, day) = (num(0..4), num(5..7), num(8..10));
     if year == 0 {
-        return Err("is not a calendar date: there is no year 0000".into());
+        return Err(Why("is not a calendar date: there is no year 0000".into()));
     }
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -353,15 +364,15 @@ fn check_date(v: &str) -> Result<(), String> {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
         _ => {
-            return Err(format!(
+            return Err(Why(format!(
                 "is not a calendar date: there is no month {month:02}"
-            ))
+            )))
         }
     };
     if day == 0 || day > days {
-        return Err(format!(
+        return Err(Why(format!(
             "is not a calendar date: {year:04}-{month:02} has days 01 to {days}"
-        ));
+        )));
     }
     Ok(())
 }
@@ -380,7 +391,9 @@ mod tests {
         assert_eq!(c.links.len(), 1);
         assert_eq!(c.publish.remote, "origin");
         assert_eq!(c.publish.branch, "gh-pages");
-        let e = SiteConfig::parse("titel = \"T\"\n").unwrap_err();
+        let e = SiteConfig::parse("titel = \"T\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("titel"), "{e}");
     }
 

@@ -1,7 +1,8 @@
 //! The report: from run logs to the article's numbers and figures. No burn in here, so the
 //! article rebuilds in seconds on a machine that never trained.
 //!
-//! Pipeline, each stage one module, data passing forward only:
+//! Pipeline, each stage one module, data passing forward only; a module imports only the
+//! modules listed before it (and `config`, `folders`, `error`, which sit below them all):
 //!
 //! 1. [`runs`]: walk a runs folder, read and check every run through `runlog` (a run that
 //!    fails a check is left out, every problem kept with its file and line), group the others
@@ -12,16 +13,17 @@
 //!    common grid, mean lambdas per layer.
 //! 3. [`figures`]: PNG (or SVG) figures named like the draft's links, drawn with plotters and
 //!    the DejaVu font that ships inside the binary, plus the markdown table of final results.
-//! 4. [`post`]: what a draft is filled from: the facts of each experiment, the directives (our
-//!    own small call syntax, no template engine), the claim checks that fail the build when the
-//!    prose no longer matches the numbers.
-//! 5. [`pipeline`]: one post through its passes (front matter -> TODOs -> directives -> links ->
-//!    figures -> HTML), each one module with one entry, registered in one place;
-//! 6. [`site`]: markdown to HTML, the page, index and feed templates.
+//! 4. [`post`]: what a draft is filled from: the facts of each experiment ([`post::sources`]),
+//!    the directives (our own small call syntax, no template engine), the claim checks that
+//!    fail the build when the prose no longer matches the numbers.
+//! 5. [`site`]: markdown to HTML, the page, index and feed templates.
+//! 6. [`pipeline`]: one post through its passes (front matter -> TODOs -> directives -> links
+//!    -> figures -> HTML), each one module with one entry, registered in one place.
+//! 7. [`build`]: the runs, then every draft through the pipeline, then the site's files.
 //!
 //! [`cli`] holds the `import`, `stats`, `figures` and `bench` subcommands; [`site_cli`] holds
-//! `build` ([`build`]: the runs, then every draft through the pipeline, then the site's files),
-//! `check` ([`check`]), `publish` ([`publish`]) and `serve` ([`serve`]).
+//! `build`, `check` ([`check`]), `publish` ([`publish`]) and `serve` ([`serve`]), which use
+//! the build.
 
 mod error;
 
@@ -31,6 +33,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod figures;
+pub mod folders;
 pub mod pipeline;
 pub mod post;
 pub mod publish;
@@ -42,4 +45,4 @@ pub mod site_cli;
 pub mod stats;
 mod temp;
 
-pub use error::{Error, Result};
+pub use error::{Context, Error, Result};

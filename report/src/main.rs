@@ -35,11 +35,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Import(a) => cli::import(&a).map_err(|e| e.to_string()),
-        Command::ImportLens(a) => cli::import_lens(&a).map_err(|e| e.to_string()),
-        Command::Stats(a) => cli::stats(&a).map_err(|e| e.to_string()),
-        Command::Figures(a) => cli::figures(&a).map_err(|e| e.to_string()),
-        Command::Bench(a) => report::bench::run(&a).map_err(|e| e.to_string()),
+        Command::Import(a) => cli::import(&a),
+        Command::ImportLens(a) => cli::import_lens(&a),
+        Command::Stats(a) => cli::stats(&a),
+        Command::Figures(a) => cli::figures(&a),
+        Command::Bench(a) => report::bench::run(&a),
         Command::Build(a) => site_cli::build_cmd(&a),
         Command::Check(a) => site_cli::check_cmd(&a),
         Command::Publish(a) => site_cli::publish_cmd(&a),

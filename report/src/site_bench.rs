@@ -15,11 +15,12 @@
 
 use crate::build::{build, BuildOptions};
 use crate::runs::import::{import_logs, ImportOptions};
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Best wall time (ms) of `repeat` builds of `o`, each into a new output folder under `tmp`.
-pub fn time_build(o: &BuildOptions, tmp: &Path, repeat: usize) -> Result<(f64, usize), String> {
+pub fn time_build(o: &BuildOptions, tmp: &Path, repeat: usize) -> Result<(f64, usize)> {
     let mut best = f64::INFINITY;
     let mut pages = 0;
     for i in 0..repeat.max(1) {
@@ -32,16 +33,18 @@ pub fn time_build(o: &BuildOptions, tmp: &Path, repeat: usize) -> Result<(f64, u
         pages = outcome.pages.len();
         if outcome.failed() {
             let first = outcome.problems.iter().find(|p| p.kind.fatal());
-            return Err(format!(
-                "the build failed: {}",
-                first.map(|p| p.to_string()).unwrap_or_default()
-            ));
+            return Err(Error::Bench {
+                message: format!(
+                    "the build failed: {}",
+                    first.map(|p| p.to_string()).unwrap_or_default()
+                ),
+            });
         }
     }
     Ok((best, pages))
 }
 
-pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
+pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<()> {
     let repo = BuildOptions::new("posts".into(), "runs".into(), None);
     if repo.posts.is_dir() {
         let (ms, pages) = time_build(&repo, &tmp.join("repo"), repeat)?;
@@ -90,10 +93,10 @@ pub fn run(fixtures: &Path, tmp: &Path, repeat: usize) -> Result<(), String> {
     }
     let dir = tmp.join("seed-build");
     let posts = dir.join("posts");
-    std::fs::create_dir_all(&posts).map_err(|e| format!("{}: {e}", posts.display()))?;
+    std::fs::create_dir_all(&posts).map_err(|e| Error::io(&posts, e))?;
     std::fs::copy(&seed, posts.join("embeddings-extravaganza-1.md"))
-        .map_err(|e| format!("{}: {e}", seed.display()))?;
-    import_logs(&logs, &dir.join("runs"), &ImportOptions::default()).map_err(|e| e.to_string())?;
+        .map_err(|e| Error::io(&seed, e))?;
+    import_logs(&logs, &dir.join("runs"), &ImportOptions::default())?;
     let mut o = BuildOptions::new(posts, dir.join("runs"), None);
     o.config = PathBuf::from("site.toml");
     let (ms, _) = time_build(&o, &dir, repeat)?;
@@ -135,7 +138,7 @@ pub fn paragraph_draft(bytes: usize) -> String {
 
 /// `report build` of a draft of 0.5 MB and of one of 2 MB, of links in short sections and of one
 /// paragraph: linear time is 4x.
-fn links(tmp: &Path, repeat: usize) -> Result<(), String> {
+fn links(tmp: &Path, repeat: usize) -> Result<()> {
     type Draft = fn(usize) -> String;
     let shapes: [(&str, Draft); 2] = [("links", links_draft), ("one paragraph", paragraph_draft)];
     for (shape, (what, draft)) in shapes.into_iter().enumerate() {
@@ -143,9 +146,9 @@ fn links(tmp: &Path, repeat: usize) -> Result<(), String> {
         for (k, bytes) in [500_000, 2_000_000].into_iter().enumerate() {
             let dir = tmp.join(format!("links-{shape}-{k}"));
             let posts = dir.join("posts");
-            std::fs::create_dir_all(&posts).map_err(|e| format!("{}: {e}", posts.display()))?;
+            std::fs::create_dir_all(&posts).map_err(|e| Error::io(&posts, e))?;
             let write = |name: &str, text: &str| {
-                std::fs::write(posts.join(name), text).map_err(|e| format!("{name}: {e}"))
+                std::fs::write(posts.join(name), text).map_err(|e| Error::io(name, e))
             };
             write("long.md", &draft(bytes))?;
             write("notes.md", "# Notes\n")?;
@@ -221,14 +224,16 @@ fn matches(media: &str, viewport: u32) -> bool {
 /// The weight of the page at `page` as a browser `viewport` CSS px wide loads it: in a
 /// `<picture>`, the first `<source>` whose media query matches stands in for the `<img>`.
 /// Files are looked up relative to the page; a missing one is an error naming it.
-pub fn page_weight(page: &Path, viewport: u32) -> Result<Weight, String> {
-    let html = std::fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
+pub fn page_weight(page: &Path, viewport: u32) -> Result<Weight> {
+    let html = std::fs::read_to_string(page).map_err(|e| Error::io(page, e))?;
     let dir = page.parent().unwrap_or(Path::new("."));
-    let size = |rel: &str| -> Result<u64, String> {
+    let size = |rel: &str| -> Result<u64> {
         let p = dir.join(rel);
         std::fs::metadata(&p)
             .map(|m| m.len())
-            .map_err(|e| format!("{} (linked from {}): {e}", p.display(), page.display()))
+            .map_err(|e| Error::Bench {
+                message: format!("{} (linked from {}): {e}", p.display(), page.display()),
+            })
     };
     let mut w = Weight {
         html: html.len() as u64,
@@ -290,7 +295,7 @@ mod tests {
         assert_eq!(page_weight(&page, 768).unwrap().images, [6_000, 500]);
         assert_eq!(page_weight(&page, 960).unwrap().images, [10_000, 500]);
         std::fs::remove_file(page_dir.join("b.png")).unwrap();
-        let e = page_weight(&page, 1280).unwrap_err();
+        let e = page_weight(&page, 1280).unwrap_err().to_string();
         assert!(e.contains("b.png") && e.contains("index.html"), "{e}");
     }
 }

@@ -1,8 +1,9 @@
 //! The site's subcommands: `build`, `check`, `publish`, `serve`. Each reads its arguments, calls
 //! the library, prints problems as `file:line: kind: message`, and fails when it must.
 
-use crate::build::{build, BuildOptions, Outcome};
+use crate::build::{build, BuildOptions};
 use crate::{check, publish, serve};
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// The build's inputs, read by every site subcommand.
@@ -90,20 +91,10 @@ pub struct ServeArgs {
     pub addr: String,
 }
 
-/// Prints a build's warnings and problems (`file:line: kind: message`) to stderr.
-pub fn print_outcome(o: &Outcome) {
-    for w in &o.warnings {
-        eprintln!("{w}");
-    }
-    for p in &o.problems {
-        eprintln!("{p}");
-    }
-}
-
-pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
+pub fn build_cmd(a: &SiteArgs) -> Result<()> {
     let o = a.options();
     let out = build(&o)?;
-    print_outcome(&out);
+    out.print();
     for p in &out.removed {
         println!(
             "removed {} (an earlier build wrote it; this one did not)",
@@ -115,12 +106,12 @@ pub fn build_cmd(a: &SiteArgs) -> Result<(), String> {
     }
     if out.failed() {
         let n = out.problems.iter().filter(|p| p.kind.fatal()).count();
-        return Err(format!("{n} problem(s) stop the build (listed above)"));
+        return Err(Error::BuildFailed { count: n });
     }
     Ok(())
 }
 
-pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
+pub fn check_cmd(a: &CheckArgs) -> Result<()> {
     let c = check::check(&a.site.options())?;
     for w in &c.warnings {
         eprintln!("{w}");
@@ -149,12 +140,14 @@ pub fn check_cmd(a: &CheckArgs) -> Result<(), String> {
         println!("check: no problems");
         Ok(())
     } else {
-        Err(format!("check: {} problem(s)", c.problems.len()))
+        Err(Error::CheckFailed {
+            count: c.problems.len(),
+        })
     }
 }
 
 /// Builds the committed tree and publishes that build (never site/ as it stands).
-pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
+pub fn publish_cmd(a: &PublishArgs) -> Result<()> {
     let request = publish::from_head::Request {
         posts: a.posts.clone(),
         runs: a.runs.clone(),
@@ -185,6 +178,6 @@ pub fn publish_cmd(a: &PublishArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn serve_cmd(a: &ServeArgs) -> Result<(), String> {
+pub fn serve_cmd(a: &ServeArgs) -> Result<()> {
     serve::serve(&a.inputs.options(None), &a.addr)
 }

@@ -7,15 +7,13 @@ pub(crate) struct TempDir(PathBuf);
 impl TempDir {
     /// A new empty folder under the system's temporary folder, named `<prefix>-<pid>-<nanos>`
     /// and resolved (no symbolic link in its path, so messages can name files inside it).
-    pub fn new(prefix: &str) -> Result<TempDir, String> {
+    pub fn new(prefix: &str) -> crate::Result<TempDir> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let p = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let p = p
-            .canonicalize()
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::create_dir_all(&p).map_err(|e| crate::Error::io(&p, e))?;
+        let p = p.canonicalize().map_err(|e| crate::Error::io(&p, e))?;
         Ok(TempDir(p))
     }
 

@@ -13,8 +13,9 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use report::build::{runs::PerDraft, BuildOptions};
+use report::build::BuildOptions;
 use report::config::SiteConfig;
+use report::pipeline::experiments::PerDraft;
 use report::pipeline::{self, Context, Post};
 use report::runs::import::{parse_log, write_run, ImportOptions};
 use report::site::Templates;

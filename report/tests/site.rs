@@ -136,7 +136,7 @@ fn default_paths_put_figures_in_images_and_never_write_into_posts() {
         .unwrap()
         .contains("![t](val_loss-time.png)"));
     o.out = p.path().join("posts/site");
-    let e = report::build::build(&o).unwrap_err();
+    let e = report::build::build(&o).unwrap_err().to_string();
     assert!(e.contains("inside the drafts folder"), "{e}");
     assert!(!p.path().join("posts/site").exists());
 }
@@ -212,7 +212,8 @@ fn publish_commits_the_site_to_gh_pages_of_a_local_bare_remote() {
     );
     // No site: a clear error.
     let e = report::publish::publish(repo, &repo.join("nothing"), "origin", "gh-pages", "c0ffee")
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no index.html"), "{e}");
 }
 

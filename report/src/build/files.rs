@@ -2,14 +2,16 @@
 //! takes no site file's name), keeping outputs out of posts/, and writing atomically only what
 //! changed.
 
-use super::Outcome;
+use super::outcome::Outcome;
+use crate::{Error, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The drafts: `*.md` directly in `dir`, sorted.
-pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let rd = fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot read the drafts folder: {e}", dir.display()))?;
+pub fn list_drafts(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = fs::read_dir(dir).map_err(|e| Error::Draft {
+        message: format!("{}: cannot read the drafts folder: {e}", dir.display()),
+    })?;
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
@@ -42,43 +44,26 @@ pub fn site_names() -> Vec<&'static str> {
     names
 }
 
-/// Reads under posts/ happen only for files that resolve inside it: a symlink to a file
-/// elsewhere would publish that file.
-pub fn inside(path: &Path, posts: &Path) -> Result<(), String> {
-    let canon = |p: &Path| {
-        p.canonicalize()
-            .map_err(|e| format!("{}: {e}", p.display()))
-    };
-    let (file, root) = (canon(path)?, canon(posts)?);
-    if file.starts_with(&root) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} resolves to {}, outside the drafts folder {}; refused (a draft or image is \
-             read only from inside it)",
-            path.display(),
-            file.display(),
-            posts.display()
-        ))
-    }
-}
-
 /// A draft's page is `<out>/<slug>/`: the slug must be a plain name (`runlog::check_name`), and
 /// not the name of any file the site writes (`code.css.md` would make `code.css/`, where the
 /// highlighting stylesheet goes); refused before anything is written.
-pub fn slug_is_free(slug: &str) -> Result<(), String> {
-    runlog::check_name("draft name", slug).map_err(|e| format!("{e}; rename the draft"))?;
+pub fn slug_is_free(slug: &str) -> Result<()> {
+    runlog::check_name("draft name", slug).map_err(|e| Error::Draft {
+        message: format!("{e}; rename the draft"),
+    })?;
     if let Some(f) = site_names().iter().find(|f| f.eq_ignore_ascii_case(slug)) {
-        return Err(format!(
-            "its page would be `{slug}/`, which collides with the site's own `{f}`; rename the \
-             draft"
-        ));
+        return Err(Error::Draft {
+            message: format!(
+                "its page would be `{slug}/`, which collides with the site's own `{f}`; rename \
+                 the draft"
+            ),
+        });
     }
     Ok(())
 }
 
 /// No tool writes into posts/: an output folder inside it (or equal to it) is refused.
-pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
+pub fn refuse_inside(target: &Path, posts: &Path) -> Result<()> {
     let abs = |p: &Path| -> PathBuf {
         let p = if p.is_absolute() {
             p.to_owned()
@@ -105,11 +90,13 @@ pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
         c
     };
     if abs(target).starts_with(abs(posts)) {
-        return Err(format!(
-            "{} is inside the drafts folder {}; no tool writes there: choose another output",
-            target.display(),
-            posts.display()
-        ));
+        return Err(Error::Output {
+            message: format!(
+                "{} is inside the drafts folder {}; no tool writes there: choose another output",
+                target.display(),
+                posts.display()
+            ),
+        });
     }
     Ok(())
 }
@@ -117,7 +104,7 @@ pub fn refuse_inside(target: &Path, posts: &Path) -> Result<(), String> {
 /// Writes `bytes` atomically unless the file already holds exactly them; either way the file is
 /// this build's (see `manifest`). A folder where the file goes is removed when an earlier build
 /// wrote all of it (a page folder left by a failed build), else the write fails naming it.
-pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<()> {
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         super::manifest::remove_own_folder(path)?;
     }
@@ -126,7 +113,7 @@ pub fn write(out: &mut Outcome, path: &Path, bytes: &[u8]) -> Result<(), String>
         out.unchanged += 1;
         return Ok(());
     }
-    runlog::write_atomic(path, bytes).map_err(|e| e.to_string())?;
+    runlog::write_atomic(path, bytes)?;
     out.written += 1;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! and it still holds the bytes the build wrote. `--out` may point anywhere; the rest of the
 //! folder is never touched.
 
+use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -52,59 +53,73 @@ fn key(root: &Path, path: &Path) -> Option<String> {
 
 /// The file a record's key names, if every step to it is a real folder inside `root` (no `..`,
 /// no symbolic link) and it is a plain file.
-fn resolve(root: &Path, key: &str) -> Result<PathBuf, String> {
+fn resolve(root: &Path, key: &str) -> Result<PathBuf, Unlisted> {
     let mut path = root.to_owned();
     let parts: Vec<&str> = key.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
         if part.is_empty() || *part == "." || *part == ".." || part.contains('\\') {
-            return Err("not a plain path inside the folder".into());
+            return Err(Unlisted::Kept("not a plain path inside the folder"));
         }
         path.push(part);
-        let meta = fs::symlink_metadata(&path).map_err(|_| "gone".to_string())?;
+        let meta = fs::symlink_metadata(&path).map_err(|_| Unlisted::Gone)?;
         let last = i + 1 == parts.len();
         if !last && meta.is_file() {
             // A file took the place of a folder the record lists (a page folder a failed
             // build left where a site file goes): nothing of the record is under it.
-            return Err("gone".into());
+            return Err(Unlisted::Gone);
         }
         if meta.file_type().is_symlink() || (last && !meta.is_file()) || (!last && !meta.is_dir()) {
-            return Err("not a plain file (a link, or a folder)".into());
+            return Err(Unlisted::Kept("not a plain file (a link, or a folder)"));
         }
     }
     Ok(path)
 }
 
-fn read(path: &Path) -> Result<Manifest, String> {
+/// Why a file the record lists is not removed: it is gone already, or it is kept (and why).
+enum Unlisted {
+    Gone,
+    Kept(&'static str),
+}
+
+fn read(path: &Path) -> Result<Manifest> {
     match fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| {
-            format!(
+        Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Output {
+            message: format!(
                 "{}: not a build record ({e}); nothing removed",
                 path.display()
-            )
+            ),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) => Err(Error::io(path, e)),
     }
+}
+
+/// The record's text: pretty JSON, one line at the end.
+fn record_text(m: &Manifest) -> Result<String> {
+    let text = serde_json::to_string_pretty(m).map_err(|e| Error::Output {
+        message: e.to_string(),
+    })?;
+    Ok(text + "\n")
 }
 
 /// Records `written` (files under `root` this build wrote or found already holding its bytes) as
 /// `root`'s manifest, after removing the files the previous manifest lists and `written` does
 /// not, where they still hold what was written. Emptied folders go too.
-pub fn update(root: &Path, written: &[&Path]) -> Result<Swept, String> {
+pub fn update(root: &Path, written: &[&Path]) -> Result<Swept> {
     let record = root.join(FILE);
     let mut swept = Swept::default();
     let old = match read(&record) {
         Ok(m) => m,
         Err(e) => {
             // A record we cannot read removes nothing, and is not overwritten.
-            swept.kept.push(e);
+            swept.kept.push(e.to_string());
             return Ok(swept);
         }
     };
     let mut new = Manifest::default();
     for path in written {
         let Some(k) = key(root, path) else { continue };
-        let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
         new.files.insert(k, hash(&bytes));
     }
     for (k, h) in &old.files {
@@ -113,8 +128,8 @@ pub fn update(root: &Path, written: &[&Path]) -> Result<Swept, String> {
         }
         let path = match resolve(root, k) {
             Ok(p) => p,
-            Err(why) if why == "gone" => continue,
-            Err(why) => {
+            Err(Unlisted::Gone) => continue,
+            Err(Unlisted::Kept(why)) => {
                 swept
                     .kept
                     .push(format!("{}: {why}; left in place", root.join(k).display()));
@@ -128,7 +143,7 @@ pub fn update(root: &Path, written: &[&Path]) -> Result<Swept, String> {
             ));
             continue;
         }
-        fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         // Folders left empty go too (remove_dir refuses a folder that is not empty).
         let mut dir = path.parent();
         while let Some(d) = dir.filter(|d| *d != root && d.starts_with(root)) {
@@ -142,16 +157,16 @@ pub fn update(root: &Path, written: &[&Path]) -> Result<Swept, String> {
     if new.files.is_empty() && old.files.is_empty() {
         return Ok(swept);
     }
-    let text = serde_json::to_string_pretty(&new).map_err(|e| e.to_string())? + "\n";
+    let text = record_text(&new)?;
     if fs::read(&record).ok().as_deref() != Some(text.as_bytes()) {
-        runlog::write_atomic(&record, text.as_bytes()).map_err(|e| e.to_string())?;
+        runlog::write_atomic(&record, text.as_bytes())?;
     }
     Ok(swept)
 }
 
 /// Adds `written` to `root`'s record without removing anything: what a build that failed
 /// half-way wrote, so that the next build knows the files for its own.
-pub fn remember(root: &Path, written: &[&Path]) -> Result<(), String> {
+pub fn remember(root: &Path, written: &[&Path]) -> Result<()> {
     let record = root.join(FILE);
     let mut m = read(&record)?;
     for path in written {
@@ -163,19 +178,21 @@ pub fn remember(root: &Path, written: &[&Path]) -> Result<(), String> {
     if m.files.is_empty() {
         return Ok(());
     }
-    let text = serde_json::to_string_pretty(&m).map_err(|e| e.to_string())? + "\n";
-    runlog::write_atomic(&record, text.as_bytes()).map_err(|e| e.to_string())
+    let text = record_text(&m)?;
+    Ok(runlog::write_atomic(&record, text.as_bytes())?)
 }
 
 /// Removes the folder `dir` when an earlier build wrote every file in it (the nearest record
 /// above it lists each, with the bytes it still holds): a page folder a failed build left where
 /// a site file goes. Anything else in it, and the folder stays, with an error naming it.
-pub fn remove_own_folder(dir: &Path) -> Result<(), String> {
+pub fn remove_own_folder(dir: &Path) -> Result<()> {
     let refuse = |why: String| {
-        Err(format!(
-            "{}: a folder stands where the build writes a file, and {why}; move it away",
-            dir.display()
-        ))
+        Err(Error::Output {
+            message: format!(
+                "{}: a folder stands where the build writes a file, and {why}; move it away",
+                dir.display()
+            ),
+        })
     };
     // The nearest record above it (none: nothing in it is a build's, but an empty folder).
     let root = dir
@@ -188,7 +205,9 @@ pub fn remove_own_folder(dir: &Path) -> Result<(), String> {
         false => read(&root.join(FILE))?,
     };
     for e in walkdir::WalkDir::new(dir).min_depth(1) {
-        let e = e.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let e = e.map_err(|e| Error::Output {
+            message: format!("{}: {e}", dir.display()),
+        })?;
         if e.file_type().is_dir() {
             continue;
         }
@@ -202,7 +221,7 @@ pub fn remove_own_folder(dir: &Path) -> Result<(), String> {
             ));
         }
     }
-    fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+    fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]
@@ -226,7 +245,7 @@ mod tests {
         let other = root.join("favicon.svg");
         fs::create_dir_all(&other).unwrap();
         fs::write(other.join("notes.txt"), "mine").unwrap();
-        let e = remove_own_folder(&other).unwrap_err();
+        let e = remove_own_folder(&other).unwrap_err().to_string();
         assert_eq!(
             e,
             format!(

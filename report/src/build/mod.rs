@@ -14,81 +14,29 @@
 //! interrupted build left (never published).
 
 use crate::config::SiteConfig;
-use crate::pipeline::Context;
+use crate::pipeline::{experiments::PerDraft, Context};
 use crate::post::{Kind, Problem};
 use crate::site::{self, Templates};
+use crate::Result;
 use files::{list_drafts, refuse_inside, write};
-use std::collections::BTreeSet;
+use outcome::problem;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 pub(crate) mod files;
 pub mod manifest;
+mod outcome;
 mod page;
 pub mod runs;
 mod temps;
 
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    pub posts: PathBuf,
-    pub runs: PathBuf,
-    /// The site: `<out>/<slug>/index.html`, `<out>/index.html`, `<out>/atom.xml`, ...
-    pub out: PathBuf,
-    /// Figures of the posts, `<images>/<slug>/`: images/ by default, `<out>/images` with --out.
-    pub images: PathBuf,
-    pub config: PathBuf,
-    pub templates: PathBuf,
-}
-
-impl BuildOptions {
-    /// The defaults of `make post` (paths relative to the repository root), or everything under
-    /// `out` when given.
-    pub fn new(posts: PathBuf, runs: PathBuf, out: Option<PathBuf>) -> BuildOptions {
-        let (out, images) = match out {
-            Some(o) => (o.clone(), o.join("images")),
-            None => (PathBuf::from("site"), PathBuf::from("images")),
-        };
-        BuildOptions {
-            posts,
-            runs,
-            out,
-            images,
-            config: PathBuf::from("site.toml"),
-            templates: PathBuf::from("templates"),
-        }
-    }
-}
-
-/// What a build did and found.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// The pages written, `<out>/<slug>/index.html`.
-    pub pages: Vec<PathBuf>,
-    pub problems: Vec<Problem>,
-    /// About the runs (torn lines, missing summaries) and the build, not about a draft.
-    pub warnings: Vec<String>,
-    pub written: usize,
-    pub unchanged: usize,
-    /// Every file this build wrote or found already holding its bytes.
-    pub files: BTreeSet<PathBuf>,
-    /// Files an earlier build wrote that this one did not, removed.
-    pub removed: Vec<PathBuf>,
-    /// Per draft, the experiments it uses and their runs (one line each).
-    pub uses: Vec<(PathBuf, Vec<String>)>,
-    /// Every claim of every draft, with its sentence and what it checked.
-    pub claims: Vec<crate::post::claims::audit::Record>,
-}
-
-impl Outcome {
-    pub fn failed(&self) -> bool {
-        self.problems.iter().any(|p| p.kind.fatal())
-    }
-}
+pub use crate::folders::BuildOptions;
+pub use outcome::Outcome;
 
 /// Builds the site. `Err` only for what stops every post (unreadable posts folder, bad
 /// site.toml or templates, an output inside posts/); a draft's problems are in the outcome,
 /// and a draft with a fatal one gets no page.
-pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
+pub fn build(o: &BuildOptions) -> Result<Outcome> {
     let cfg = SiteConfig::load(&o.config)?;
     let templates = Templates::load(
         Some(&o.templates)
@@ -113,7 +61,7 @@ pub fn build(o: &BuildOptions) -> Result<Outcome, String> {
             .map(|p| format!("warning: {}: {p}", o.config.display())),
     );
     let runs = runs::load(&o.runs, &mut out);
-    let per_draft = runs::PerDraft::new(runs.as_ref());
+    let per_draft = PerDraft::new(runs.as_ref());
     let cx = Context {
         options: o,
         config: &cfg,
@@ -149,7 +97,7 @@ fn site_files(
     templates: &Templates,
     pages: &[site::Page],
     out: &mut Outcome,
-) -> Result<(), String> {
+) -> Result<()> {
     write(
         out,
         &o.out.join(files::INDEX),
@@ -176,18 +124,18 @@ fn site_files(
 /// it is refused), whose page would not take the name of a site file.
 fn read_draft(path: &Path, posts: &Path) -> Result<String, Problem> {
     let fail = |line, message| problem(path, line, Kind::BadDraft, message);
-    files::inside(path, posts).map_err(|m| fail(1, m))?;
+    crate::folders::inside(path, posts).map_err(|e| fail(1, e.to_string()))?;
     let slug = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    files::slug_is_free(&slug).map_err(|m| fail(1, m))?;
+    files::slug_is_free(&slug).map_err(|e| fail(1, e.to_string()))?;
     fs::read_to_string(path).map_err(|e| fail(1, format!("cannot read: {e}")))
 }
 
 /// Updates the record of written files of the figures folder and of the site (figures first: with
 /// --out the figures folder is inside the site), removing what only an earlier build wrote.
-fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<(), String> {
+fn sweep(o: &BuildOptions, out: &mut Outcome) -> Result<()> {
     let mut removed = Vec::new();
     let mut kept = Vec::new();
     for (root, files) in by_folder(o, out) {
@@ -209,13 +157,4 @@ fn by_folder<'a>(o: &'a BuildOptions, out: &'a Outcome) -> [(&'a Path, Vec<&'a P
         .map(PathBuf::as_path)
         .partition(|p| p.starts_with(&o.images));
     [(&o.images, in_images), (&o.out, in_site)]
-}
-
-fn problem(path: &Path, line: usize, kind: Kind, message: String) -> Problem {
-    Problem {
-        path: path.to_owned(),
-        line,
-        kind,
-        message,
-    }
 }

@@ -4,7 +4,8 @@
 //! filled markdown and the page itself (the manifest's sweep removes an old page otherwise).
 
 use super::files::write;
-use super::{problem, Outcome};
+use super::outcome::problem;
+use super::outcome::Outcome;
 use crate::pipeline::{self, Context, Post, PASSES};
 use crate::post::Kind;
 use crate::site::Page;
@@ -25,9 +26,9 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
     out.problems.append(&mut post.problems);
     let page = post.page.take().filter(|_| !fatal)?;
     let page_dir = cx.options.out.join(&post.draft.slug);
-    let result = (|| -> Result<(), String> {
+    let result = (|| -> crate::Result<()> {
         for (from, to) in &post.copies {
-            let bytes = fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
+            let bytes = fs::read(from).map_err(|e| crate::Error::io(from, e))?;
             write(out, to, &bytes)?;
         }
         for (to, bytes) in &post.generated {
@@ -49,7 +50,7 @@ pub fn build_post(cx: &Context, path: PathBuf, text: String, out: &mut Outcome) 
         }
         Err(e) => {
             out.problems
-                .push(problem(&post.draft.path, 1, Kind::BadDraft, e));
+                .push(problem(&post.draft.path, 1, Kind::BadDraft, e.to_string()));
             None
         }
     }

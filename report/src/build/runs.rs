@@ -1,19 +1,11 @@
 //! The runs a build draws on: loaded and checked once; every problem of a run listed once (a
-//! fatal `bad run`), every run that has not finished listed (`not finished`, not fatal); then
-//! per experiment a post names, its runs, refused when any of them failed a check (a bad run
-//! spoils only the posts that use its experiment), and the facts a post is filled from.
+//! fatal `bad run`), every run that has not finished listed (`not finished`, not fatal). What
+//! each post takes from them is [`crate::pipeline::experiments`]'s.
 
-use super::Outcome;
-use crate::figures;
-use crate::post::{facts::Facts, from_runs, Kind, Problem};
+use super::outcome::Outcome;
+use crate::post::{Kind, Problem};
 use crate::runs::{standing, RunSet};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
-
-/// The facts a post is filled from, and the runs its figures are drawn from.
-pub type PostRuns = (Arc<Facts>, Option<Arc<RunSet>>);
 
 /// Loads and checks the runs; their problems and unfinished runs go into `out`.
 pub fn load(dir: &Path, out: &mut Outcome) -> Option<RunSet> {
@@ -47,108 +39,4 @@ pub fn load(dir: &Path, out: &mut Outcome) -> Option<RunSet> {
         });
     }
     Some(runs)
-}
-
-/// The runs and facts of each experiment, computed once per build (posts share them).
-pub struct PerDraft<'a> {
-    runs: Option<&'a RunSet>,
-    cache: RefCell<BTreeMap<Option<String>, Result<PostRuns, String>>>,
-}
-
-impl<'a> PerDraft<'a> {
-    pub fn new(runs: Option<&'a RunSet>) -> Self {
-        PerDraft {
-            runs,
-            cache: RefCell::new(BTreeMap::new()),
-        }
-    }
-
-    /// The experiments of the runs (those of runs that failed their checks included).
-    pub fn experiments(&self) -> Vec<&str> {
-        self.runs.map(RunSet::experiments).unwrap_or_default()
-    }
-
-    /// The runs of experiment `exp` (`None`: all runs, which must be of one experiment); `Err`
-    /// when any run of it failed its checks, when the runs hold several experiments and none is
-    /// named, or when there is no run of the one named.
-    pub fn get(&self, exp: Option<&str>) -> Result<PostRuns, String> {
-        let key = exp.map(str::to_owned);
-        if let Some(hit) = self.cache.borrow().get(&key) {
-            return hit.clone();
-        }
-        let computed = facts_for(self.runs, exp);
-        self.cache.borrow_mut().insert(key, computed.clone());
-        computed
-    }
-}
-
-fn facts_for(runs: Option<&RunSet>, experiment: Option<&str>) -> Result<PostRuns, String> {
-    let Some(all) = runs else {
-        return Ok((Arc::new(Facts::default()), None));
-    };
-    let set = match experiment {
-        Some(e) => all
-            .only_experiment(e)
-            .map_err(|e| format!("front matter experiment: {e}"))?,
-        None => {
-            let exps = all.experiments();
-            if exps.len() > 1 {
-                return Err(format!(
-                    "the runs hold experiments {}; name the one this post uses in its front \
-                     matter (`experiment: {}`): runs of different experiments are never pooled",
-                    exps.join(", "),
-                    exps[0]
-                ));
-            }
-            all.clone()
-        }
-    };
-    if !set.problems().is_empty() {
-        let names: Vec<String> = set
-            .problems()
-            .iter()
-            .filter_map(|p| p.experiment.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        return Err(format!(
-            "experiment {} has runs that fail their checks ({} problem(s), listed as `bad run`); \
-             no page is built from them",
-            if names.is_empty() {
-                "(unknown)".to_string()
-            } else {
-                names.join(", ")
-            },
-            set.problems().len()
-        ));
-    }
-    let stats = crate::stats::compute(&set, None).ok();
-    let table = |times: bool| {
-        stats
-            .as_ref()
-            .map(|t| figures::table::markdown(t, times))
-            .unwrap_or_default()
-    };
-    let (mut table, mut by_step) = (table(true), table(false));
-    let facts = from_runs::facts(&set, String::new());
-    let left_out: Vec<String> = facts
-        .variants
-        .iter()
-        .filter(|v| !v.unfinished.is_empty())
-        .map(|v| format!("{}: {}", v.variant, v.finished_phrase()))
-        .collect();
-    if !table.is_empty() && !left_out.is_empty() {
-        let note = format!(
-            "\nLeft out, not finished: {}.\n",
-            crate::post::md_escape(&left_out.join("; "))
-        );
-        table.push_str(&note);
-        by_step.push_str(&note);
-    }
-    let facts = Facts {
-        results_table: table,
-        results_table_by_step: by_step,
-        ..facts
-    };
-    Ok((Arc::new(facts), Some(Arc::new(set))))
 }

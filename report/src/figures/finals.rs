@@ -6,9 +6,9 @@
 //! labels read on a phone as on a desktop.
 
 use super::look::{Key, Look};
+use super::plot::{self, Plot, PlotError};
 use super::range::padded;
 use super::style::{self, Cue, Dash, Marker, BACKGROUND, FONT, GRID, TEXT};
-use super::Plot;
 use crate::stats::{below_threshold, Configuration, Summary};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -46,7 +46,7 @@ impl FinalsPlot {
         configs: &[Configuration],
         threshold: Option<f64>,
         title: String,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PlotError> {
         let mut rows = Vec::new();
         for c in configs {
             let losses = c.final_losses();
@@ -64,7 +64,9 @@ impl FinalsPlot {
             });
         }
         if rows.is_empty() {
-            return Err("no configuration has a finished run with a final val loss".into());
+            return Err(PlotError::Data(
+                "no configuration has a finished run with a final val loss".into(),
+            ));
         }
         Ok(FinalsPlot {
             title,
@@ -222,21 +224,17 @@ impl Plot for FinalsPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let area = look
-            .draw_head(root, &self.title, &self.legend())
-            .map_err(e)?;
+    ) -> Result<(), PlotError> {
+        let area = plot::open(root, look, &self.title, Some(&self.legend()))?;
         let Some((x0, x1)) = self.x_range() else {
-            return root.present().map_err(e);
+            return Ok(root.present()?);
         };
         let k = self.rows.len() as f64;
         let mut chart = ChartBuilder::on(&area)
             .margin(if look.is_phone() { 16 } else { 36 })
             .margin_top(8)
             .x_label_area_size(Self::axis_height(look))
-            .build_cartesian_2d(x0..x1, 0.0..k)
-            .map_err(e)?;
+            .build_cartesian_2d(x0..x1, 0.0..k)?;
         let dx = style::decimals_for(x0, x1, if look.is_phone() { 4 } else { 8 });
         chart
             .configure_mesh()
@@ -250,22 +248,19 @@ impl Plot for FinalsPlot {
             .bold_line_style(GRID.stroke_width(2))
             .light_line_style(BACKGROUND)
             .axis_style(TEXT.stroke_width(2))
-            .draw()
-            .map_err(e)?;
+            .draw()?;
         if let Some(t) = self.threshold {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(t, 0.0), (t, k)],
-                    14,
-                    10,
-                    THRESHOLD.stroke_width(3),
-                ))
-                .map_err(e)?;
+            chart.draw_series(DashedLineSeries::new(
+                vec![(t, 0.0), (t, k)],
+                14,
+                10,
+                THRESHOLD.stroke_width(3),
+            ))?;
         }
         for (i, r) in self.rows.iter().enumerate() {
-            self.draw_row(&mut chart, look, i, r).map_err(e)?;
+            self.draw_row(&mut chart, look, i, r)?;
         }
-        root.present().map_err(e)
+        Ok(root.present()?)
     }
 
     fn gist(&self) -> String {

@@ -12,8 +12,8 @@
 //! test relies on.
 
 use super::look::{Look, WIDE};
-use super::style::{self, BACKGROUND, FONT, TEXT};
-use super::Plot;
+use super::plot::{self, Plot, PlotError};
+use super::style::{self, FONT, TEXT};
 use crate::stats::{no_attention, LambdaGrid, SUM0};
 
 mod layer_axis;
@@ -199,10 +199,8 @@ impl Plot for HeatmapPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        look.draw_title(root, &self.title).map_err(e)?;
+    ) -> Result<(), PlotError> {
+        plot::open(root, look, &self.title, None)?;
         let lay = self.layout(look);
         let centre = Pos::new(HPos::Center, VPos::Center);
         let value_font = (FONT, look.value).into_font();
@@ -218,8 +216,7 @@ impl Plot for HeatmapPlot {
                 root.draw(&Rectangle::new(
                     [(l + GAP / 2, t + GAP / 2), (rgt - GAP / 2, b - GAP / 2)],
                     fill.filled(),
-                ))
-                .map_err(e)?;
+                ))?;
                 // The value, with fewer decimals if two do not fit, none if nothing does.
                 let text = [style::number(v, 2), style::number(v, 1)]
                     .into_iter()
@@ -230,20 +227,18 @@ impl Plot for HeatmapPlot {
                 if let Some(text) = text {
                     let style = value_font.clone().color(&style::text_on(fill)).pos(centre);
                     let y = style::centre_y((t + b) / 2, look.value);
-                    root.draw(&Text::new(text, ((l + rgt) / 2, y), style))
-                        .map_err(e)?;
+                    root.draw(&Text::new(text, ((l + rgt) / 2, y), style))?;
                 }
             }
-            self.draw_component_label(root, look, &lay, r, comp)
-                .map_err(e)?;
+            self.draw_component_label(root, look, &lay, r, comp)?;
         }
         if let Some(rows) = merged {
-            self.draw_sum0(root, look, &lay, rows).map_err(e)?;
+            self.draw_sum0(root, look, &lay, rows)?;
         }
-        self.draw_layer_labels(root, look, &lay).map_err(e)?;
-        self.outline_no_attention(root, look, &lay).map_err(e)?;
-        self.draw_colour_bar(root, look, &lay).map_err(e)?;
-        root.present().map_err(e)
+        self.draw_layer_labels(root, look, &lay)?;
+        self.outline_no_attention(root, look, &lay)?;
+        self.draw_colour_bar(root, look, &lay)?;
+        Ok(root.present()?)
     }
 
     fn gist(&self) -> String {

@@ -6,9 +6,9 @@
 //! their sum is learned.
 
 use super::look::{Key, Look};
+use super::plot::{self, Plot, PlotError};
 use super::series;
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
-use super::Plot;
 use crate::runs::describe;
 use crate::stats::{coincide_at_0, over_training, SUM0};
 use plotters::coord::Shift;
@@ -35,13 +35,13 @@ pub struct LambdaLinesPlot {
 
 impl LambdaLinesPlot {
     /// `Err(message)` when the runs log no lambdas or a chosen layer does not exist.
-    pub fn new(runs: &[&Run], layers: &[usize], title: String) -> Result<Self, String> {
-        let grid = crate::stats::mean_lambdas(runs).map_err(|e| e.to_string())?;
+    pub fn new(runs: &[&Run], layers: &[usize], title: String) -> Result<Self, PlotError> {
+        let grid = crate::stats::mean_lambdas(runs).map_err(|e| PlotError::Data(e.to_string()))?;
         if let Some(bad) = layers.iter().find(|&&l| l >= grid.layers) {
-            return Err(format!(
+            return Err(PlotError::Data(format!(
                 "layer {bad} does not exist: the runs have layers 0-{}",
                 grid.layers - 1
-            ));
+            )));
         }
         let chosen = if layers.is_empty() {
             default_layers(grid.layers)
@@ -74,10 +74,10 @@ impl LambdaLinesPlot {
         }
         if panels.iter().all(|(_, ls)| ls.iter().all(|l| l.len() < 2)) {
             let who: Vec<String> = runs.iter().map(|r| describe(r)).collect();
-            return Err(format!(
+            return Err(PlotError::Data(format!(
                 "fewer than two evaluations with lambdas in {}",
                 who.join(", ")
-            ));
+            )));
         }
         Ok(LambdaLinesPlot {
             title,
@@ -157,11 +157,8 @@ impl Plot for LambdaLinesPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let panels_area = look
-            .draw_head(root, &self.title, &self.legend())
-            .map_err(e)?;
+    ) -> Result<(), PlotError> {
+        let panels_area = plot::open(root, look, &self.title, Some(&self.legend()))?;
         let cols = self.columns(look);
         let rows = self.panels.len().div_ceil(cols);
         let areas = panels_area.split_evenly((rows, cols));
@@ -193,8 +190,7 @@ impl Plot for LambdaLinesPlot {
                 .margin_right(look.edge_room(&format!("{x1:.0}")).max(24))
                 .x_label_area_size(2 * look.tick as i32 + 10)
                 .y_label_area_size(3 * look.tick as i32 + 20)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(e)?;
+                .build_cartesian_2d(x0..x1, y0..y1)?;
             let dy = style::decimals_for(y0, y1, 6);
             chart
                 .configure_mesh()
@@ -208,20 +204,17 @@ impl Plot for LambdaLinesPlot {
                 .bold_line_style(GRID.stroke_width(2))
                 .light_line_style(BACKGROUND)
                 .axis_style(TEXT.stroke_width(2))
-                .draw()
-                .map_err(e)?;
+                .draw()?;
             // Zero is where every embedding lambda starts: a reference line.
             if y0 < 0.0 && y1 > 0.0 {
-                chart
-                    .draw_series(LineSeries::new(
-                        vec![(x0, 0.0), (x1, 0.0)],
-                        TEXT.mix(0.5).stroke_width(2),
-                    ))
-                    .map_err(e)?;
+                chart.draw_series(LineSeries::new(
+                    vec![(x0, 0.0), (x1, 0.0)],
+                    TEXT.mix(0.5).stroke_width(2),
+                ))?;
             }
             for (comp, line) in self.components.iter().zip(lines) {
                 let cue = style::component_cue(comp);
-                series::line(&mut chart, line, &cue, look.line_width()).map_err(e)?;
+                series::line(&mut chart, line, &cue, look.line_width())?;
                 if let Some(&end) = line.last() {
                     let r = look.marker_radius();
                     series::marker(
@@ -231,12 +224,11 @@ impl Plot for LambdaLinesPlot {
                         r,
                         cue.colour,
                         BACKGROUND,
-                    )
-                    .map_err(e)?;
+                    )?;
                 }
             }
         }
-        root.present().map_err(e)
+        Ok(root.present()?)
     }
     fn gist(&self) -> String {
         let mut parts = Vec::new();

@@ -9,10 +9,10 @@
 //! attention: its column is shaded and its tick says so, since the lambdas change there.
 
 use super::look::{Key, Look};
+use super::plot::{self, Plot, PlotError};
 use super::range::padded;
 use super::series::{self, Band};
 use super::style::{self, BACKGROUND, FONT, GRID, TEXT};
-use super::Plot;
 use crate::stats::{coincide_at_0, no_attention, LambdaSpread, SUM0};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -203,15 +203,12 @@ impl Plot for LayerLinesPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let chart_area = look
-            .draw_head(root, &self.title, &self.legend())
-            .map_err(e)?;
+    ) -> Result<(), PlotError> {
+        let chart_area = plot::open(root, look, &self.title, Some(&self.legend()))?;
         let layers = self.spread.mean.layers;
         // Finite lambdas of any magnitude; a range no axis can tick leaves the chart empty.
         let Some((y0, y1)) = self.y_range() else {
-            return root.present().map_err(e);
+            return Ok(root.present()?);
         };
         let x1 = layers.saturating_sub(1).max(1) as f64;
         let (tick, label) = (look.tick as i32, look.label as i32);
@@ -227,8 +224,7 @@ impl Plot for LayerLinesPlot {
             )
             .x_label_area_size(tick + label + 44)
             .y_label_area_size(3 * tick + label + 24)
-            .build_cartesian_2d(-0.3..x1 + 0.3, y0..y1)
-            .map_err(e)?;
+            .build_cartesian_2d(-0.3..x1 + 0.3, y0..y1)?;
         let dy = style::decimals_for(y0, y1, 8);
         chart
             .configure_mesh()
@@ -247,17 +243,14 @@ impl Plot for LayerLinesPlot {
             .bold_line_style(GRID.stroke_width(2))
             .light_line_style(BACKGROUND)
             .axis_style(TEXT.stroke_width(2))
-            .draw()
-            .map_err(e)?;
+            .draw()?;
         if let Some(l) = self.no_attention() {
             // A light column over the grid, and a note above it, for the article to point at.
             let (l, y) = (l as f64, (y0, y1));
-            chart
-                .draw_series([Rectangle::new(
-                    [(l - 0.5, y.0), (l + 0.5, y.1)],
-                    TEXT.mix(0.08).filled(),
-                )])
-                .map_err(e)?;
+            chart.draw_series([Rectangle::new(
+                [(l - 0.5, y.0), (l + 0.5, y.1)],
+                TEXT.mix(0.08).filled(),
+            )])?;
             let (px, top) = chart.backend_coord(&(l, y1));
             let style = (FONT, look.tick)
                 .into_font()
@@ -267,20 +260,17 @@ impl Plot for LayerLinesPlot {
                 format!("layer {}: {NO_ATTN}", l as usize),
                 (px, top - 8),
                 style,
-            ))
-            .map_err(e)?;
+            ))?;
         }
         // Zero: where every embedding's lambda starts, and where a sign changes.
         if y0 < 0.0 && y1 > 0.0 {
-            chart
-                .draw_series(LineSeries::new(
-                    vec![(-0.3, 0.0), (x1 + 0.3, 0.0)],
-                    TEXT.mix(0.5).stroke_width(2),
-                ))
-                .map_err(e)?;
+            chart.draw_series(LineSeries::new(
+                vec![(-0.3, 0.0), (x1 + 0.3, 0.0)],
+                TEXT.mix(0.5).stroke_width(2),
+            ))?;
         }
-        self.draw_series(&mut chart, look).map_err(e)?;
-        root.present().map_err(e)
+        self.draw_series(&mut chart, look)?;
+        Ok(root.present()?)
     }
 
     fn gist(&self) -> String {

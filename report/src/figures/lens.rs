@@ -6,8 +6,8 @@
 //! have the same shape: three columns fit a phone, and the components read down.
 
 use super::look::Look;
-use super::style::{self, BACKGROUND, FONT, TEXT};
-use super::Plot;
+use super::plot::{self, Plot, PlotError};
+use super::style::{self, FONT, TEXT};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -78,18 +78,15 @@ impl Plot for LensPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&BACKGROUND).map_err(e)?;
-        look.draw_title(root, &self.title).map_err(e)?;
+    ) -> Result<(), PlotError> {
+        plot::open(root, look, &self.title, None)?;
         let lay = self.layout(look);
         let centre = Pos::new(HPos::Center, VPos::Center);
         let label = (FONT, look.label).into_font().color(&TEXT);
         for (j, (_, head)) in COLUMNS.iter().enumerate() {
             let x = lay.left + j as i32 * lay.cell_w + lay.cell_w / 2;
             let y = style::centre_y(lay.top - look.label as i32, look.label);
-            root.draw(&Text::new(*head, (x, y), label.clone().pos(centre)))
-                .map_err(e)?;
+            root.draw(&Text::new(*head, (x, y), label.clone().pos(centre)))?;
         }
         let value_font = (FONT, look.value).into_font();
         let tick = (FONT, look.tick).into_font().color(&TEXT);
@@ -101,8 +98,7 @@ impl Plot for LensPlot {
                 comp.clone(),
                 (lay.left - 14, y),
                 tick.clone().pos(right),
-            ))
-            .map_err(e)?;
+            ))?;
             for j in 0..3 {
                 let v = self.values[r][j];
                 let l = lay.left + j as i32 * lay.cell_w;
@@ -113,15 +109,13 @@ impl Plot for LensPlot {
                         (l + lay.cell_w - GAP, t + lay.cell_h - GAP),
                     ],
                     fill.filled(),
-                ))
-                .map_err(e)?;
+                ))?;
                 let style = value_font.clone().color(&style::text_on(fill)).pos(centre);
                 let y = style::centre_y(t + lay.cell_h / 2, look.value);
-                root.draw(&Text::new(percent(v), (l + lay.cell_w / 2, y), style))
-                    .map_err(e)?;
+                root.draw(&Text::new(percent(v), (l + lay.cell_w / 2, y), style))?;
             }
         }
-        root.present().map_err(e)
+        Ok(root.present()?)
     }
 
     fn gist(&self) -> String {

@@ -38,6 +38,7 @@ pub mod lens;
 pub mod look;
 pub mod names;
 pub mod palette;
+pub mod plot;
 mod prepare;
 pub mod range;
 pub mod series;
@@ -46,36 +47,21 @@ pub mod table;
 pub mod val_loss;
 
 pub use names::{known, known_text, names_for, parse, FigureSpec, Format, Known};
+pub use plot::{Plot, PlotError};
 pub use table::results_table;
 
 use crate::runs::RunSet;
 use crate::{Error, Result};
 use look::{Look, RENDITIONS};
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use prepare::{prepare, Prepared};
 use std::path::{Path, PathBuf};
-
-/// A figure that can be drawn on any plotters backend (bitmap for PNG, SVG), in any rendition.
-pub trait Plot {
-    /// The canvas in pixels; its width is the look's.
-    fn size(&self, look: &Look) -> (u32, u32);
-    /// Draws with the look's text sizes: the phone rendition's text must read on a phone.
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        look: &Look,
-    ) -> Result<(), String>;
-    /// What the figure shows, from the numbers it plots, for readers who cannot see it (the
-    /// page's alt text; the caption says why it is there).
-    fn gist(&self) -> String;
-}
 
 /// Renders a plot in one look to PNG bytes (palette, 200 dpi) or SVG text.
 pub fn render<P: Plot>(plot: &P, look: &Look, format: Format, path: &Path) -> Result<Vec<u8>> {
     style::init_fonts();
     let size = plot.size(look);
-    let fail = |m: String| Error::figure(&path.display().to_string(), m);
+    let fail = |m: PlotError| Error::figure(&path.display().to_string(), m);
     match format {
         Format::Png => {
             let rgb = pixels(plot, look).map_err(fail)?;
@@ -89,12 +75,15 @@ pub fn render<P: Plot>(plot: &P, look: &Look, format: Format, path: &Path) -> Re
             }
             Ok(text.into_bytes())
         }
-        Format::Markdown => Err(fail("a plot cannot be written as markdown".into())),
+        Format::Markdown => Err(Error::figure(
+            &path.display().to_string(),
+            "a plot cannot be written as markdown",
+        )),
     }
 }
 
 /// The plot drawn in one look as RGB pixels (3 bytes each, rows of `plot.size(look).0`).
-pub fn pixels<P: Plot>(plot: &P, look: &Look) -> Result<Vec<u8>, String> {
+pub fn pixels<P: Plot>(plot: &P, look: &Look) -> Result<Vec<u8>, PlotError> {
     style::init_fonts();
     let size = plot.size(look);
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];

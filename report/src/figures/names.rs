@@ -48,6 +48,101 @@ pub enum FigureSpec {
     Table,
 }
 
+impl FigureSpec {
+    /// The lambda heatmap of `variant`, mean over its seeds (`aligned`: each seed's added
+    /// embeddings' signs aligned first).
+    pub fn mean_heatmap(variant: Variant, aligned: bool) -> FigureSpec {
+        FigureSpec::Heatmap {
+            variant,
+            seed: None,
+            normed: false,
+            aligned,
+        }
+    }
+
+    /// The file name that asks for this figure in `format`: what [`parse`] reads back into the
+    /// same spec (the one place names are written, beside the one place they are read).
+    pub fn file_name(&self, format: Format) -> String {
+        let ext = match format {
+            Format::Png => "png",
+            Format::Svg => "svg",
+            Format::Markdown => "md",
+        };
+        let stem = match self {
+            FigureSpec::Table => return "results.md".to_owned(),
+            FigureSpec::ValLoss { axis, window } => {
+                let axis = match axis {
+                    Axis::Step => "step",
+                    Axis::Time => "time",
+                };
+                match window {
+                    Some((a, b)) => format!("val_loss-{axis}-{a}-{b}"),
+                    None => format!("val_loss-{axis}"),
+                }
+            }
+            FigureSpec::Heatmap {
+                variant,
+                seed,
+                normed,
+                aligned,
+            } => {
+                let norm = if *normed { "norm-" } else { "" };
+                format!(
+                    "lambdas-{norm}{}",
+                    variant_part(*variant, *seed, &[], *aligned)
+                )
+            }
+            FigureSpec::LayerLines {
+                variant,
+                seed,
+                aligned,
+                normalized,
+            } => {
+                let tail = if *normalized { "-normalized" } else { "" };
+                let v = variant_part(*variant, *seed, &[], *aligned);
+                format!("lambdas-layers-{v}{tail}")
+            }
+            FigureSpec::LambdaLines {
+                variant,
+                seed,
+                layers,
+            } => format!(
+                "lambdas-steps-{}",
+                variant_part(*variant, *seed, layers, false)
+            ),
+            FigureSpec::Lens { variant, seed } => {
+                format!("lens-{}", variant_part(*variant, *seed, &[], false))
+            }
+            FigureSpec::Finals {
+                experiment,
+                threshold,
+            } => match threshold {
+                Some(t) => format!("finals-{experiment}-below-{t}"),
+                None => format!("finals-{experiment}"),
+            },
+        };
+        format!("{stem}.{ext}")
+    }
+}
+
+/// `VARIANT[-sSEED][-layers-L-L...][-aligned]`, as [`variant_seed`] reads it.
+fn variant_part(variant: Variant, seed: Option<u64>, layers: &[usize], aligned: bool) -> String {
+    let mut s = variant.to_string();
+    if let Some(seed) = seed {
+        s.push_str(&format!("-s{seed}"));
+    }
+    if !layers.is_empty() {
+        s.push_str("-layers");
+        for l in layers {
+            s.push_str(&format!("-{l}"));
+        }
+    }
+    if aligned {
+        s.push_str("-aligned");
+    }
+    s
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Png,
@@ -132,47 +227,76 @@ pub fn known_text() -> String {
 /// Concrete names drawable from `runs`: the draft's three val-loss figures, and per variant
 /// with lambdas its heatmap and lambdas over training.
 pub fn names_for(runs: &RunSet) -> Vec<String> {
+    let finals = |experiment: &str| FigureSpec::Finals {
+        experiment: experiment.to_owned(),
+        threshold: None,
+    };
     if !stats::several_configurations(runs).is_empty() {
         // Figures by variant would pool a variant's configurations: only the finals figure.
         return runs
             .experiments()
             .first()
-            .map(|e| vec![format!("finals-{e}.png")])
+            .map(|e| vec![finals(e).file_name(Format::Png)])
             .unwrap_or_default();
     }
-    let mut names = vec![
-        "val_loss-step.png".to_owned(),
-        "val_loss-time.png".to_owned(),
+    let mut specs = vec![
+        FigureSpec::ValLoss {
+            axis: Axis::Step,
+            window: None,
+        },
+        FigureSpec::ValLoss {
+            axis: Axis::Time,
+            window: None,
+        },
     ];
+    let layers = |variant, aligned, normalized| FigureSpec::LayerLines {
+        variant,
+        seed: None,
+        aligned,
+        normalized,
+    };
     for v in runs.variants() {
         let rs = runs.result_runs(v);
+        let added = v.extra_embeddings() > 0;
         if stats::mean_lambdas(&rs).is_ok() {
-            names.push(format!("lambdas-{v}.png"));
-            names.push(format!("lambdas-layers-{v}.png"));
-            names.push(format!("lambdas-steps-{v}.png"));
-            if v.extra_embeddings() > 0 {
-                names.push(format!("lambdas-{v}-aligned.png"));
-                names.push(format!("lambdas-layers-{v}-aligned.png"));
+            specs.push(FigureSpec::mean_heatmap(v, false));
+            specs.push(layers(v, false, false));
+            specs.push(FigureSpec::LambdaLines {
+                variant: v,
+                seed: None,
+                layers: Vec::new(),
+            });
+            if added {
+                specs.push(FigureSpec::mean_heatmap(v, true));
+                specs.push(layers(v, true, false));
             }
         }
         if stats::norm_weighted(&rs).is_ok() {
-            names.push(format!("lambdas-norm-{v}.png"));
+            specs.push(FigureSpec::Heatmap {
+                variant: v,
+                seed: None,
+                normed: true,
+                aligned: false,
+            });
         }
         if stats::share_spread(&rs, &stats::norm_source(runs, v), false).is_ok() {
-            names.push(format!("lambdas-layers-{v}-normalized.png"));
-            if v.extra_embeddings() > 0 {
-                names.push(format!("lambdas-layers-{v}-aligned-normalized.png"));
+            specs.push(layers(v, false, true));
+            if added {
+                specs.push(layers(v, true, true));
             }
         }
     }
     for v in runs.lens_variants() {
-        names.push(format!("lens-{v}.png"));
+        specs.push(FigureSpec::Lens {
+            variant: v,
+            seed: None,
+        });
     }
     if let [experiment] = runs.experiments().as_slice() {
-        names.push(format!("finals-{experiment}.png"));
+        specs.push(finals(experiment));
     }
-    names.push("results.md".to_owned());
-    names
+    specs.push(FigureSpec::Table);
+    specs.iter().map(|s| s.file_name(Format::Png)).collect()
 }
 
 fn unknown(name: &str) -> Error {
@@ -200,28 +324,7 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
     }
     let parts: Vec<&str> = stem.split('-').collect();
     let spec = match parts.as_slice() {
-        ["val_loss", axis, rest @ ..] => {
-            let axis = match *axis {
-                "step" => Axis::Step,
-                "time" => Axis::Time,
-                _ => return Err(unknown(name)),
-            };
-            let window = match rest {
-                [] => None,
-                [a, b] => {
-                    let (a, b) = (num(a, name)?, num(b, name)?);
-                    if a >= b {
-                        return Err(Error::figure(
-                            name,
-                            format!("the window {a}-{b} is empty: FROM must be below TO"),
-                        ));
-                    }
-                    Some((a, b))
-                }
-                _ => return Err(unknown(name)),
-            };
-            FigureSpec::ValLoss { axis, window }
-        }
+        ["val_loss", axis, rest @ ..] => val_loss(axis, rest, name)?,
         ["lambdas", "norm", rest @ ..] => {
             let (variant, seed, layers, aligned) = variant_seed(rest, name)?;
             if !layers.is_empty() || aligned {
@@ -285,6 +388,30 @@ pub fn parse(name: &str) -> Result<(FigureSpec, Format)> {
     Ok((spec, format))
 }
 
+/// `val_loss-AXIS[-FROM-TO]`: the axis, and the window when given (FROM below TO).
+fn val_loss(axis: &str, rest: &[&str], name: &str) -> Result<FigureSpec> {
+    let axis = match axis {
+        "step" => Axis::Step,
+        "time" => Axis::Time,
+        _ => return Err(unknown(name)),
+    };
+    let window = match rest {
+        [] => None,
+        [a, b] => {
+            let (a, b) = (num(a, name)?, num(b, name)?);
+            if a >= b {
+                return Err(Error::figure(
+                    name,
+                    format!("the window {a}-{b} is empty: FROM must be below TO"),
+                ));
+            }
+            Some((a, b))
+        }
+        _ => return Err(unknown(name)),
+    };
+    Ok(FigureSpec::ValLoss { axis, window })
+}
+
 /// `EXPERIMENT[-below-T]` of a finals figure: the experiment must be a valid name.
 fn finals(rest: &str, name: &str) -> Result<FigureSpec> {
     let (experiment, threshold) = match rest.rsplit_once("-below-") {
@@ -330,4 +457,42 @@ fn variant_seed(parts: &[&str], name: &str) -> Result<(Variant, Option<u64>, Vec
         _ => return Err(unknown(name)),
     };
     Ok((variant, seed, layers, aligned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of name the registry writes, read back by the parser into the same spec and
+    /// written again as the same name.
+    #[test]
+    fn each_name_the_registry_writes_parses_back_to_its_spec() {
+        for name in [
+            "val_loss-step.png",
+            "val_loss-time.svg",
+            "val_loss-step-5500-6000.png",
+            "val_loss-time-1400.5-1550.png",
+            "lambdas-x01.png",
+            "lambdas-x01-s2.png",
+            "lambdas-x03-aligned.png",
+            "lambdas-norm-x01-s2.png",
+            "lambdas-layers-x01-s1-aligned.png",
+            "lambdas-layers-x02-aligned-normalized.png",
+            "lambdas-steps-x01.png",
+            "lambdas-steps-x01-s2-layers-0-7-15.png",
+            "lens-x00.png",
+            "lens-x01-s3.png",
+            "finals-x0-record.png",
+            "finals-x0-record-below-2.92.png",
+            "results.md",
+        ] {
+            let (spec, format) = parse(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(spec.file_name(format), name);
+            assert_eq!(parse(&spec.file_name(format)).unwrap(), (spec, format));
+        }
+        assert_eq!(
+            FigureSpec::mean_heatmap(Variant::parse("x01").unwrap(), true).file_name(Format::Png),
+            "lambdas-x01-aligned.png"
+        );
+    }
 }

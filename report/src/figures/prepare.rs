@@ -2,7 +2,8 @@
 //! ones only; an error says how the others stand), the numbers it shows (mean lambdas, their
 //! spread, signs aligned on request) and its title, which states how it was made.
 
-use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss, FigureSpec};
+use super::names::FigureSpec;
+use super::{finals, heatmap, lambda_lines, layer_lines, lens, val_loss};
 use crate::runs::{describe, is_finished, replicas_word, standing, RunSet};
 use crate::stats;
 use crate::{Error, Result};
@@ -98,10 +99,6 @@ pub(super) enum Prepared {
 
 pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Prepared> {
     pooled_configurations(name, spec, runs)?;
-    let stats_err = |e: Error| match e {
-        Error::Stats(m) => Error::figure(name, m),
-        other => other,
-    };
     Ok(match spec {
         FigureSpec::ValLoss { axis, window } => Prepared::ValLoss(
             val_loss::ValLossPlot::new(runs, *axis, *window).map_err(|m| Error::figure(name, m))?,
@@ -113,27 +110,13 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             aligned,
         } => {
             let rs = pick_runs(runs, name, *variant, *seed)?;
-            let title = |grid: &stats::LambdaGrid| {
-                let what = if *normed {
-                    "Lambdas × RMS of their input"
-                } else {
-                    "Lambdas"
-                };
-                format!("{what}: {}", who(*variant, *seed, grid, replicas_word(&rs)))
-            };
-            let (grid, title) = if *normed {
-                let grid = stats::norm_weighted(&rs).map_err(stats_err)?;
-                let t = title(&grid);
-                (grid, t)
-            } else {
-                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
-                let mut t = title(&spread.mean);
-                if *aligned {
-                    t = format!("{t}, {}", alignment(*variant, &spread));
-                }
-                (spread.mean, t)
-            };
-            Prepared::Heatmap(heatmap::HeatmapPlot::new(grid, title))
+            Prepared::Heatmap(heatmap_plot(
+                name,
+                &rs,
+                (*variant, *seed),
+                *normed,
+                *aligned,
+            )?)
         }
         FigureSpec::LayerLines {
             variant,
@@ -142,33 +125,8 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
             normalized,
         } => {
             let rs = pick_runs(runs, name, *variant, *seed)?;
-            let (spread, what, source) = if *normalized {
-                let source = stats::norm_source(runs, *variant);
-                let spread = stats::share_spread(&rs, &source, *aligned).map_err(stats_err)?;
-                (
-                    spread,
-                    "Share of each layer's input, λ·RMS / Σ|λ·RMS|",
-                    source.said(),
-                )
-            } else {
-                let spread = stats::spread(&rs, *aligned).map_err(stats_err)?;
-                (spread, "Lambdas across layers", String::new())
-            };
-            let mut title = format!(
-                "{what}: {}",
-                who(*variant, *seed, &spread.mean, replicas_word(&rs))
-            );
-            if spread.mean.n > 1 {
-                title = title.replacen(", mean of", ", mean ± std of", 1);
-            }
-            if !source.is_empty() {
-                title = format!("{title}, {source}");
-            }
-            if *aligned {
-                title = format!("{title}, {}", alignment(*variant, &spread));
-            }
-            let plot = layer_lines::LayerLinesPlot::new(spread, title);
-            Prepared::Layers(if *normalized { plot.as_shares() } else { plot })
+            let plot = layers_plot(name, runs, &rs, (*variant, *seed), *aligned, *normalized)?;
+            Prepared::Layers(plot)
         }
         FigureSpec::LambdaLines {
             variant,
@@ -196,6 +154,85 @@ pub(super) fn prepare(name: &str, spec: &FigureSpec, runs: &RunSet) -> Result<Pr
         } => Prepared::Finals(finals_plot(name, experiment, *threshold, runs)?),
         FigureSpec::Table => return Err(Error::figure(name, "is a table, not a plot")),
     })
+}
+
+/// What statistics could not compute, said as the figure's problem.
+fn stats_err(name: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Stats(m) => Error::figure(name, m),
+        other => other,
+    }
+}
+
+/// A lambda heatmap of the runs `rs` of (variant, seed): mean lambdas (`normed`: times the
+/// RMS of their input; `aligned`: signs aligned first), titled with how it was made.
+fn heatmap_plot(
+    name: &str,
+    rs: &[&runlog::Run],
+    (variant, seed): (Variant, Option<u64>),
+    normed: bool,
+    aligned: bool,
+) -> Result<heatmap::HeatmapPlot> {
+    let title = |grid: &stats::LambdaGrid| {
+        let what = if normed {
+            "Lambdas × RMS of their input"
+        } else {
+            "Lambdas"
+        };
+        format!("{what}: {}", who(variant, seed, grid, replicas_word(rs)))
+    };
+    let (grid, title) = if normed {
+        let grid = stats::norm_weighted(rs).map_err(stats_err(name))?;
+        let t = title(&grid);
+        (grid, t)
+    } else {
+        let spread = stats::spread(rs, aligned).map_err(stats_err(name))?;
+        let mut t = title(&spread.mean);
+        if aligned {
+            t = format!("{t}, {}", alignment(variant, &spread));
+        }
+        (spread.mean, t)
+    };
+    Ok(heatmap::HeatmapPlot::new(grid, title))
+}
+
+/// Lambdas across layers of the runs `rs` of (variant, seed), mean ± std (`normalized`: each
+/// component's share of the layer's input), titled with how it was made.
+fn layers_plot(
+    name: &str,
+    runs: &RunSet,
+    rs: &[&runlog::Run],
+    (variant, seed): (Variant, Option<u64>),
+    aligned: bool,
+    normalized: bool,
+) -> Result<layer_lines::LayerLinesPlot> {
+    let (spread, what, source) = if normalized {
+        let source = stats::norm_source(runs, variant);
+        let spread = stats::share_spread(rs, &source, aligned).map_err(stats_err(name))?;
+        (
+            spread,
+            "Share of each layer's input, λ·RMS / Σ|λ·RMS|",
+            source.said(),
+        )
+    } else {
+        let spread = stats::spread(rs, aligned).map_err(stats_err(name))?;
+        (spread, "Lambdas across layers", String::new())
+    };
+    let mut title = format!(
+        "{what}: {}",
+        who(variant, seed, &spread.mean, replicas_word(rs))
+    );
+    if spread.mean.n > 1 {
+        title = title.replacen(", mean of", ", mean ± std of", 1);
+    }
+    if !source.is_empty() {
+        title = format!("{title}, {source}");
+    }
+    if aligned {
+        title = format!("{title}, {}", alignment(variant, &spread));
+    }
+    let plot = layer_lines::LayerLinesPlot::new(spread, title);
+    Ok(if normalized { plot.as_shares() } else { plot })
 }
 
 /// The lens figure of a variant: the mean rate of each component over its lenses (or one

@@ -1,5 +1,5 @@
 //! Look of every figure that does not depend on the rendition: font, colours, colour scales,
-//! tick decimals. Sizes per rendition are in [`super::look`], file encoding in [`super::encode`].
+//! tick decimals. Sizes per rendition are in `look.rs`, file encoding in `encode.rs`.
 //!
 //! Text uses DejaVu Sans from the `dejavu` crate, registered once with plotters' ab_glyph
 //! backend, so no system font library is needed and every machine draws the same pixels.

@@ -6,11 +6,12 @@
 //! ([`claim_audit`]), and a block that says a difference is absent without an equivalence claim
 //! is reported.
 
-use super::{claim_audit, Context, Flow, Pass, Post};
+use super::claim_audit;
+use super::pass::{Context, Flow, Pass, Post};
 use crate::figures;
 use crate::post::claims::audit::{Failure, Record};
 use crate::post::directives::{self, parse, FigureCheck};
-use crate::post::{scan, Kind};
+use crate::post::{generate, scan, Kind};
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
@@ -37,11 +38,7 @@ impl Pass for Directives {
             }
         };
         let figure_ok: FigureCheck = Arc::new(|name: &str| figures::parse(name).map(|_| ()));
-        let setup = |facts: &_| {
-            cx.templates
-                .setup(facts)
-                .map_err(crate::Error::SetupTemplate)
-        };
+        let setup = |facts: &_| cx.templates.setup(&generate::setup_view(facts));
         let mut claims = Vec::new();
         for d in found {
             // References are resolved once every figure and table is in place (`refs`).

@@ -6,7 +6,7 @@
 //! pass: size, gist (alt text), phone rendition.
 
 use super::image_links::{self, figure_info, file_info};
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::figures;
 use crate::post::Kind;
 use std::collections::BTreeMap;

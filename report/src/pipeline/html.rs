@@ -6,7 +6,7 @@
 //! #fragment (`javascript:`, `data:`, ...) is refused, naming the draft's line.
 
 use super::image_links;
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::{Draft, Kind};
 use crate::site::markdown::{self, Rendered};
 use crate::site::safe::{check_url, shown, Target};

@@ -8,11 +8,12 @@
 //! relative path (`data:`, `javascript:`, ...). Then what the page needs to know of each
 //! image it shows ([`figure_info`], [`file_info`]).
 
-use super::Sources;
 use crate::figures;
+use crate::post::sources::Sources;
 use crate::post::{self, Draft, Kind, Problem};
 use crate::site::images::{ImageInfo, Rendition};
 use crate::site::safe::{check_url, shown, Target};
+use crate::Error;
 use pulldown_cmark::{Event, Parser, Tag};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -58,8 +59,8 @@ pub fn resolve(
         match is_remote(&dest) {
             Ok(true) => continue,
             Ok(false) => {}
-            Err(m) => {
-                say(problems, line(), Kind::Image, m);
+            Err(e) => {
+                say(problems, line(), Kind::Image, e.to_string());
                 continue;
             }
         }
@@ -75,7 +76,7 @@ pub fn resolve(
         let Some((exp, name)) = linked else {
             match author_file(&dest, &local, draft_dir) {
                 Ok(()) => r.copies.push((local, page_dir.join(&dest))),
-                Err(m) => say(problems, line(), Kind::Image, m),
+                Err(e) => say(problems, line(), Kind::Image, e.to_string()),
             }
             continue;
         };
@@ -123,7 +124,7 @@ fn figure_or_file(
 ) -> Result<Found, (Kind, String)> {
     let is_figure = figures::parse(name).is_ok() && !name.contains('/');
     if local.is_file() {
-        crate::build::files::inside(local, draft_dir).map_err(|m| (Kind::Image, m))?;
+        crate::folders::inside(local, draft_dir).map_err(|e| (Kind::Image, e.to_string()))?;
         // Never redrawn over silently: the author's file is what the page shows.
         let note = is_figure.then(|| {
             format!(
@@ -155,29 +156,34 @@ fn figure_or_file(
 
 /// `Ok(true)` for an image on the web (left as it is), `Ok(false)` for a relative path, and a
 /// refusal for anything else (`data:`, `javascript:`, a #fragment, ...).
-fn is_remote(dest: &str) -> Result<bool, String> {
+fn is_remote(dest: &str) -> crate::Result<bool> {
     match check_url(dest) {
         Ok(Target::Remote) => Ok(true),
         Ok(Target::Relative) => Ok(false),
         other => {
-            let why = other
-                .err()
-                .unwrap_or("an image is an http(s) URL or a relative path".into());
-            Err(format!("image `{}` is refused: {why}", shown(dest)))
+            let why = other.err().map_or_else(
+                || "an image is an http(s) URL or a relative path".into(),
+                |e| e.to_string(),
+            );
+            Err(Error::Draft {
+                message: format!("image `{}` is refused: {why}", shown(dest)),
+            })
         }
     }
 }
 
 /// An image the author put at `local` (the link `dest` next to the draft): it must be a file
 /// inside the drafts' folder.
-fn author_file(dest: &str, local: &Path, draft_dir: &Path) -> Result<(), String> {
+fn author_file(dest: &str, local: &Path, draft_dir: &Path) -> crate::Result<()> {
     if !local.is_file() {
-        return Err(format!(
-            "image `{dest}` does not exist (looked for {})",
-            local.display()
-        ));
+        return Err(Error::Draft {
+            message: format!(
+                "image `{dest}` does not exist (looked for {})",
+                local.display()
+            ),
+        });
     }
-    crate::build::files::inside(local, draft_dir)
+    crate::folders::inside(local, draft_dir)
 }
 
 /// Where the image linked as `dest` in the draft sits next to the page (what the filled

@@ -2,7 +2,7 @@
 //! (`crate::post::links` finds them); a placeholder whose name the table lacks is kept and
 //! reported with the names it has.
 
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::links::{self, Found};
 use crate::post::{scan, Kind};
 

@@ -6,7 +6,7 @@
 //! not show stops the build, naming those it does. The directives pass leaves `ref` alone: it
 //! runs here, once every figure and table is in place.
 
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::directives::{self, parse};
 use crate::post::{scan, Kind};
 use crate::site::numbers::{self, Numbered};
@@ -15,7 +15,7 @@ use serde_json::Value;
 pub struct Refs;
 
 /// The directive's name, which the directives pass skips.
-pub const NAME: &str = "ref";
+pub const NAME: &str = parse::REF;
 
 impl Pass for Refs {
     fn name(&self) -> &'static str {
@@ -61,26 +61,26 @@ impl Pass for Refs {
 fn resolve(
     args: &std::collections::BTreeMap<String, Value>,
     listed: &[Numbered],
-) -> Result<String, String> {
+) -> crate::Result<String> {
     let text = |k: &str| args.get(k).and_then(Value::as_str);
     if let Some(k) = args
         .keys()
         .find(|k| !["fig", "table", "experiment"].contains(&k.as_str()))
     {
-        return Err(format!(
+        return Err(refused(format!(
             "ref(...) takes no argument `{k}`; it takes fig=\"NAME.png\" or table=\"LABEL\", \
              and experiment=\"...\""
-        ));
+        )));
     }
     let (kind, name) = match (text("fig"), text("table")) {
         (Some(f), None) => (numbers::Kind::Figure, f),
         (None, Some(t)) => (numbers::Kind::Table, t),
         _ => {
-            return Err(
+            return Err(refused(
                 "ref(...) needs one of fig=\"NAME.png\" (a figure of this page) or \
                  table=\"LABEL\" (a table captioned `Table: ... {#LABEL}`)"
                     .into(),
-            )
+            ))
         }
     };
     let key = match text("experiment") {
@@ -96,7 +96,7 @@ fn resolve(
                 .map(|n| n.key.as_str())
                 .filter(|k| !k.is_empty())
                 .collect();
-            Err(format!(
+            Err(refused(format!(
                 "no {} `{key}` on this page; its {}s: {}",
                 kind.word().to_lowercase(),
                 kind.word().to_lowercase(),
@@ -105,7 +105,12 @@ fn resolve(
                 } else {
                     known.join(", ")
                 }
-            ))
+            )))
         }
     }
+}
+
+/// A reference the pass cannot resolve: the draft's problem.
+fn refused(message: String) -> crate::Error {
+    crate::Error::Draft { message }
 }

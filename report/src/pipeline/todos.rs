@@ -4,10 +4,11 @@
 //! TODO is kept, and reported with the reason. In a post over several experiments a TODO
 //! cannot tell which one it means: it is kept, and the report names the directive to use.
 
-use super::{Context, Flow, Pass, Post};
+use super::pass::{Context, Flow, Pass, Post};
 use crate::post::generate;
 use crate::post::scan::{self, has_todo, Heading};
 use crate::post::Kind;
+use crate::{Error, Result};
 
 pub struct Todos;
 
@@ -22,7 +23,7 @@ impl Pass for Todos {
             let sections = s.sections_at(p.range.start);
             match place(&sections, post, cx) {
                 Ok(text) => post.edit(p.range.clone(), text),
-                Err(why) => post.problem_at(p.range.start, Kind::TodoLeft, why),
+                Err(why) => post.problem_at(p.range.start, Kind::TodoLeft, why.to_string()),
             }
         }
         for &at in &s.todos_elsewhere {
@@ -37,9 +38,11 @@ impl Pass for Todos {
 }
 
 /// What a TODO under `sections` (nearest first) becomes, or why it is kept.
-fn place(sections: &[&Heading], post: &Post, cx: &Context) -> Result<String, String> {
+fn place(sections: &[&Heading], post: &Post, cx: &Context) -> Result<String> {
     let Some(nearest) = sections.first() else {
-        return Err("TODO before any heading: no section says what belongs here; kept".into());
+        return Err(kept(
+            "TODO before any heading: no section says what belongs here; kept".into(),
+        ));
     };
     let lower = nearest.text.to_lowercase();
     let in_setup = ["setup", "set-up", "set up"]
@@ -51,11 +54,11 @@ fn place(sections: &[&Heading], post: &Post, cx: &Context) -> Result<String, Str
     let first_word = nearest.text.split_whitespace().next().unwrap_or("");
     let names_variant = runlog::Variant::parse(first_word).is_ok();
     if !(in_setup || in_lambdas && names_variant) {
-        return Err(format!(
+        return Err(kept(format!(
             "TODO under `{}`: the tool fills TODOs in a setup section and under a variant \
              heading (like `### x01`) in a lambdas section only; kept",
             nearest.text
-        ));
+        )));
     }
     let what = if in_setup {
         "{{ setup(experiment=\"...\") }}".to_string()
@@ -63,22 +66,27 @@ fn place(sections: &[&Heading], post: &Post, cx: &Context) -> Result<String, Str
         format!("{{{{ lambda_table(variant=\"{first_word}\", experiment=\"...\") }}}}")
     };
     let source = post.sources.pick(None).map_err(|e| {
-        format!(
+        kept(format!(
             "TODO under `{}`: {e}; write {what} instead; kept",
             nearest.text
-        )
+        ))
     })?;
     let facts = &source.facts;
     if in_setup {
         if facts.variants.is_empty() {
-            return Err(
+            return Err(kept(
                 "TODO in the setup section, but there are no runs to describe; kept".into(),
-            );
+            ));
         }
-        return cx.templates.setup(facts);
+        return cx.templates.setup(&generate::setup_view(facts));
     }
     match facts.variant(first_word) {
         Ok(v) => Ok(generate::lambda_section(facts, v)),
-        Err(e) => Err(format!("TODO under `{}`: {e}; kept", nearest.text)),
+        Err(e) => Err(kept(format!("TODO under `{}`: {e}; kept", nearest.text))),
     }
+}
+
+/// A TODO the pass leaves in place: the draft's problem, saying why.
+fn kept(message: String) -> Error {
+    Error::Draft { message }
 }

@@ -4,6 +4,7 @@
 
 use super::facts::{Facts, VariantFacts};
 use super::md_escape;
+use crate::figures::{FigureSpec, Format};
 use crate::stats::coincide_at_0;
 use runlog::Variant;
 use serde::Serialize;
@@ -11,11 +12,7 @@ use serde::Serialize;
 /// File name of a variant's lambda heatmap (mean over seeds, `-aligned`: each seed's added
 /// embeddings' signs aligned first), as the figures stage names it.
 pub fn heatmap_figure(variant: Variant, aligned: bool) -> String {
-    if aligned {
-        format!("lambdas-{variant}-aligned.png")
-    } else {
-        format!("lambdas-{variant}.png")
-    }
+    FigureSpec::mean_heatmap(variant, aligned).file_name(Format::Png)
 }
 
 /// What the setup template (`templates/setup.md`) describes: everything the runs record about

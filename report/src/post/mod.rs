@@ -1,5 +1,5 @@
 //! What a draft is filled from, and with what: the draft itself ([`Draft`], never written), the
-//! problems found in it ([`Problem`]), and the pieces the passes of [`crate::pipeline`] use:
+//! problems found in it ([`Problem`]), and the pieces the pipeline's passes use:
 //! `scan` (code ranges, headings, paragraphs; directives and TODOs are looked for outside code
 //! only), `facts` and `from_runs` (the numbers of one experiment), `generate` (the setup text,
 //! lambda sections, formatting), `directives` (the functions a draft may call), `claims` (the
@@ -16,6 +16,7 @@ pub mod lines;
 pub mod links;
 pub mod run_table;
 pub mod scan;
+pub mod sources;
 
 use crate::config::{split_front_matter, FrontMatter};
 use lines::Located;

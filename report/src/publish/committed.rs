@@ -5,6 +5,7 @@
 //! whatever the working tree or an old site/ holds.
 
 use crate::temp::TempDir;
+use crate::{Error, Result};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,7 +46,7 @@ impl Tree {
 
 /// `git -C dir args...` with `index` as its index (when given), `input` on its standard input;
 /// its output, or an error naming the command and what git said.
-fn git(dir: &Path, index: Option<&Path>, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
+fn git(dir: &Path, index: Option<&Path>, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
     let mut cmd = Command::new("git");
     cmd.arg("-C")
         .arg(dir)
@@ -57,20 +58,22 @@ fn git(dir: &Path, index: Option<&Path>, args: &[&str], input: &[u8]) -> Result<
     if let Some(i) = index {
         cmd.env("GIT_INDEX_FILE", i);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    let failed = |message: String| Error::Git {
+        args: args.join(" "),
+        message,
+    };
+    let mut child = cmd.spawn().map_err(|e| Error::Publish {
+        message: format!("cannot run git: {e}"),
+    })?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input)
-            .map_err(|e| format!("git {}: {e}", args.join(" ")))?;
+        stdin.write_all(input).map_err(|e| failed(e.to_string()))?;
     }
     let out = child
         .wait_with_output()
-        .map_err(|e| format!("git {}: {e}", args.join(" ")))?;
+        .map_err(|e| failed(e.to_string()))?;
     if !out.status.success() {
-        return Err(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
         ));
     }
     Ok(out.stdout)
@@ -83,9 +86,11 @@ fn text(bytes: Vec<u8>) -> String {
 impl Head {
     /// The repository holding `cwd`, and the commit its HEAD names. A repository without a
     /// commit has nothing to publish.
-    pub fn find(cwd: &Path) -> Result<Head, String> {
-        let top = git(cwd, None, &["rev-parse", "--show-toplevel"], b"")
-            .map_err(|e| format!("report publish runs inside a git repository: {e}"))?;
+    pub fn find(cwd: &Path) -> Result<Head> {
+        let top =
+            git(cwd, None, &["rev-parse", "--show-toplevel"], b"").map_err(|e| Error::Publish {
+                message: format!("report publish runs inside a git repository: {e}"),
+            })?;
         let prefix = text(git(cwd, None, &["rev-parse", "--show-prefix"], b"")?);
         let commit = git(
             cwd,
@@ -96,10 +101,11 @@ impl Head {
         .map(text)
         .ok()
         .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or(
-            "report publish builds what it publishes from the committed tree, and this \
-                 repository has no commit yet: commit the drafts and runs first",
-        )?;
+        .ok_or_else(|| Error::Publish {
+            message: "report publish builds what it publishes from the committed tree, and \
+                      this repository has no commit yet: commit the drafts and runs first"
+                .into(),
+        })?;
         Ok(Head {
             top: PathBuf::from(text(top)),
             prefix,
@@ -109,14 +115,14 @@ impl Head {
 
     /// `path` (as given on the command line, relative to where the command runs) as a path
     /// inside the repository, `/`-separated; an error for one outside it.
-    pub fn in_repo(&self, path: &Path) -> Result<String, String> {
-        let outside = || {
-            format!(
+    pub fn in_repo(&self, path: &Path) -> Result<String> {
+        let outside = || Error::Publish {
+            message: format!(
                 "{} is outside the repository {}: publish builds only from what is committed \
                  there",
                 path.display(),
                 self.top.display()
-            )
+            ),
         };
         let rel = if path.is_absolute() {
             let top = self.top.canonicalize().unwrap_or_else(|_| self.top.clone());
@@ -140,7 +146,7 @@ impl Head {
     }
 
     /// `paths` (inside the repository) as HEAD holds them, in a new temporary folder.
-    pub fn export(&self, paths: &[String]) -> Result<Tree, String> {
+    pub fn export(&self, paths: &[String]) -> Result<Tree> {
         let dir = TempDir::new("report-publish")?;
         let index = dir.path().join("index");
         let tree = dir.path().join("tree");
@@ -159,7 +165,7 @@ impl Head {
             &["checkout-index", "-z", "--stdin", &prefix],
             &files,
         )?;
-        std::fs::create_dir_all(&tree).map_err(|e| format!("{}: {e}", tree.display()))?;
+        std::fs::create_dir_all(&tree).map_err(|e| Error::io(&tree, e))?;
         Ok(Tree { dir, root: tree })
     }
 

@@ -7,6 +7,8 @@ use super::committed::{Head, Tree};
 use super::Published;
 use crate::build::{build, BuildOptions};
 use crate::config::SiteConfig;
+use crate::error::Context;
+use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// What to publish: the build's inputs (paths as given on the command line) and where to.
@@ -36,7 +38,7 @@ pub struct Done {
 
 /// Builds HEAD's drafts and runs in a temporary folder and publishes that build; `cwd` is
 /// where the command runs (inside the repository).
-pub fn publish_head(cwd: &Path, r: &Request) -> Result<Done, String> {
+pub fn publish_head(cwd: &Path, r: &Request) -> Result<Done> {
     if let Some(remote) = &r.remote {
         super::check_remote(remote)?;
     }
@@ -47,29 +49,31 @@ pub fn publish_head(cwd: &Path, r: &Request) -> Result<Done, String> {
     let inputs = [&r.posts, &r.runs, &r.templates, &r.config]
         .into_iter()
         .map(|p| head.in_repo(p))
-        .collect::<Result<Vec<String>, String>>()?;
+        .collect::<Result<Vec<String>>>()?;
     let tree = head.export(&inputs)?;
     let cfg_path = tree.join(&inputs[3]);
-    let cfg = SiteConfig::load(&cfg_path).map_err(|e| shorten(&e, &tree))?;
+    let cfg = SiteConfig::load(&cfg_path).map_err(|e| shortened(e, &tree))?;
     // A published feed with relative links sends readers to 404s: set the keys first.
     let feed = crate::site::feed::problems(&cfg);
     if !feed.is_empty() {
         let name = r.config.display();
-        return Err(format!(
-            "not publishing: {name}: {}",
-            feed.join(&format!("\n{name}: "))
-        ));
+        return Err(Error::Publish {
+            message: format!(
+                "not publishing: {name}: {}",
+                feed.join(&format!("\n{name}: "))
+            ),
+        });
     }
     let remote = r.remote.clone().unwrap_or(cfg.publish.remote);
     let branch = r.branch.clone().unwrap_or(cfg.publish.branch);
-    super::check_remote(&remote).map_err(|e| format!("{}: {e}", r.config.display()))?;
-    super::check_branch(&branch).map_err(|e| format!("{}: {e}", r.config.display()))?;
+    super::check_remote(&remote).at(&r.config)?;
+    super::check_branch(&branch).at(&r.config)?;
     let mut o = BuildOptions::new(tree.join(&inputs[0]), tree.join(&inputs[1]), None);
     o.out = tree.beside("site");
     o.images = tree.beside("images");
     o.config = cfg_path;
     o.templates = tree.join(&inputs[2]);
-    let outcome = build(&o).map_err(|e| shorten(&e, &tree))?;
+    let outcome = build(&o).map_err(|e| shortened(e, &tree))?;
     let fatal: Vec<String> = outcome
         .problems
         .iter()
@@ -77,13 +81,15 @@ pub fn publish_head(cwd: &Path, r: &Request) -> Result<Done, String> {
         .map(|p| shorten(&p.to_string(), &tree))
         .collect();
     if !fatal.is_empty() {
-        return Err(format!(
-            "publish refuses: {} problem(s) stop the build of commit {}, so the site would not \
-             be what the drafts and runs say:\n{}",
-            fatal.len(),
-            head.commit,
-            fatal.join("\n")
-        ));
+        return Err(Error::Publish {
+            message: format!(
+                "publish refuses: {} problem(s) stop the build of commit {}, so the site would \
+                 not be what the drafts and runs say:\n{}",
+                fatal.len(),
+                head.commit,
+                fatal.join("\n")
+            ),
+        });
     }
     let published = super::publish(&head.top, &o.out, &remote, &branch, &head.commit)?;
     Ok(Done {
@@ -101,6 +107,13 @@ fn shorten(message: &str, tree: &Tree) -> String {
     message.replace(&format!("{}/", tree.path().display()), "")
 }
 
+/// An error about files of the exported tree, naming them as the repository does.
+fn shortened(e: Error, tree: &Tree) -> Error {
+    Error::Publish {
+        message: shorten(&e.to_string(), tree),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,7 +128,9 @@ mod tests {
             remote: Some("--upload-pack=touch x".into()),
             branch: None,
         };
-        let e = publish_head(Path::new("/nonexistent"), &r).unwrap_err();
+        let e = publish_head(Path::new("/nonexistent"), &r)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("remote `--upload-pack=touch x` is refused"),
             "{e}"
@@ -125,7 +140,9 @@ mod tests {
             branch: Some("a/../b".into()),
             ..r
         };
-        let e = publish_head(Path::new("/nonexistent"), &r).unwrap_err();
+        let e = publish_head(Path::new("/nonexistent"), &r)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("branch \"a/../b\" is not a plain name"), "{e}");
     }
 }

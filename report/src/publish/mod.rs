@@ -14,7 +14,8 @@
 pub mod committed;
 pub mod from_head;
 
-use std::path::Path;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[derive(Debug, PartialEq)]
@@ -26,27 +27,31 @@ pub enum Published {
 }
 
 /// A remote: a name or URL that git cannot take for an option.
-pub fn check_remote(remote: &str) -> Result<(), String> {
+pub fn check_remote(remote: &str) -> Result<()> {
     if remote.is_empty() || remote.starts_with('-') || remote.chars().any(char::is_control) {
-        return Err(format!(
+        return Err(refused(format!(
             "remote `{}` is refused: a remote is a name or URL, and never starts with `-`",
             remote.escape_debug()
-        ));
+        )));
     }
     Ok(())
 }
 
 /// A branch: a plain name (`gh-pages`), the one alphabet of every name that reaches a ref, and
 /// nothing git could read otherwise (a `.lock` suffix, `..`).
-pub fn check_branch(branch: &str) -> Result<(), String> {
-    runlog::check_name("branch", branch).map_err(|e| format!("{e}; refused"))?;
+pub fn check_branch(branch: &str) -> Result<()> {
+    runlog::check_name("branch", branch).map_err(|e| refused(format!("{e}; refused")))?;
     if branch.ends_with(".lock") || branch.ends_with('.') || branch.contains("..") {
-        return Err(format!(
+        return Err(refused(format!(
             "branch `{branch}` is refused: git takes no ref name ending in `.lock` or `.`, or \
              holding `..`"
-        ));
+        )));
     }
     Ok(())
+}
+
+fn refused(message: String) -> Error {
+    Error::Publish { message }
 }
 
 /// Publishes `site` (a built site folder) from the git repository at `repo`, its commit naming
@@ -57,91 +62,110 @@ pub fn publish(
     remote: &str,
     branch: &str,
     built_from: &str,
-) -> Result<Published, String> {
+) -> Result<Published> {
     check_remote(remote)?;
     check_branch(branch)?;
     if !site.join("index.html").is_file() {
-        return Err(format!(
+        return Err(refused(format!(
             "{}: no index.html; build the site first (`make post`)",
             site.display()
-        ));
+        )));
     }
-    let site = site
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", site.display()))?;
+    let site = site.canonicalize().map_err(|e| Error::io(site, e))?;
     // A temporary index of our own (git creates it); the repository's index is never used.
-    let index_path = std::env::temp_dir().join(format!(
-        "report-publish-{}-{}.index",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let git = |args: &[&str]| -> Result<String, String> {
+    let git = Git {
+        repo,
+        index: std::env::temp_dir().join(format!(
+            "report-publish-{}-{}.index",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        )),
+    };
+    let result = commit_and_push(&git, &site, remote, branch, built_from);
+    let _ = std::fs::remove_file(&git.index);
+    result
+}
+
+/// git in the repository, with the index of our own.
+struct Git<'a> {
+    repo: &'a Path,
+    index: PathBuf,
+}
+
+impl Git<'_> {
+    /// Runs git with `args`; its output, trimmed, or its error output in the error.
+    fn run(&self, args: &[&str]) -> Result<String> {
         let out = Command::new("git")
             .arg("-C")
-            .arg(repo)
+            .arg(self.repo)
             // `ext::` remotes run a command; git refuses them by default, and so do we.
             .args(["-c", "protocol.ext.allow=never"])
             .args(args)
-            .env("GIT_INDEX_FILE", &index_path)
+            .env("GIT_INDEX_FILE", &self.index)
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(|e| refused(format!("cannot run git: {e}")))?;
         if !out.status.success() {
-            return Err(format!(
-                "git {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            return Err(Error::Git {
+                args: args.join(" "),
+                message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
+
+/// Commits the site's files onto the remote branch's last commit (unless it holds exactly them)
+/// and pushes that commit.
+fn commit_and_push(
+    git: &Git,
+    site: &Path,
+    remote: &str,
+    branch: &str,
+    built_from: &str,
+) -> Result<Published> {
+    let work_tree = format!("--work-tree={}", site.display());
+    // The build's records of what it wrote (the site's, and with --out the figures' one
+    // folder down) are for the next build, not for readers: none is published; a temporary
+    // file an interrupted write left is for no one.
+    let keep_out = format!(":(exclude,glob)**/{}", crate::build::manifest::FILE);
+    let no_temp = ":(exclude,glob)**/.*.tmp-*";
+    git.run(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out, no_temp])?;
+    let tree = git.run(&["write-tree"])?;
+    let head_ref = format!("refs/heads/{branch}");
+    let heads = git.run(&["ls-remote", "--heads", "--", remote, &head_ref])?;
+    let parent = if heads.is_empty() {
+        None
+    } else {
+        git.run(&["fetch", "-q", "--", remote, &head_ref])?;
+        Some(git.run(&["rev-parse", "FETCH_HEAD"])?)
     };
-    let result = (|| {
-        let work_tree = format!("--work-tree={}", site.display());
-        // The build's records of what it wrote (the site's, and with --out the figures' one
-        // folder down) are for the next build, not for readers: none is published; a temporary
-        // file an interrupted write left is for no one.
-        let keep_out = format!(":(exclude,glob)**/{}", crate::build::manifest::FILE);
-        let no_temp = ":(exclude,glob)**/.*.tmp-*";
-        git(&[&work_tree, "add", "-A", "-f", "--", ".", &keep_out, no_temp])?;
-        let tree = git(&["write-tree"])?;
-        let head_ref = format!("refs/heads/{branch}");
-        let heads = git(&["ls-remote", "--heads", "--", remote, &head_ref])?;
-        let parent = if heads.is_empty() {
-            None
-        } else {
-            git(&["fetch", "-q", "--", remote, &head_ref])?;
-            Some(git(&["rev-parse", "FETCH_HEAD"])?)
-        };
-        if let Some(p) = &parent {
-            if git(&["rev-parse", &format!("{p}^{{tree}}")])? == tree {
-                return Ok(Published::Unchanged { commit: p.clone() });
-            }
+    if let Some(p) = &parent {
+        if git.run(&["rev-parse", &format!("{p}^{{tree}}")])? == tree {
+            return Ok(Published::Unchanged { commit: p.clone() });
         }
-        let message = format!("Publish site (built from {built_from})");
-        let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
-        if let Some(p) = &parent {
-            args.extend(["-p", p.as_str()]);
-        }
-        // A machine without a git identity still publishes, under the tool's name.
-        let has_identity = git(&["config", "user.email"]).is_ok_and(|s| !s.is_empty());
-        let commit = if has_identity {
-            git(&args)?
-        } else {
-            git(&[
-                &[
-                    "-c",
-                    "user.name=report",
-                    "-c",
-                    "user.email=report@localhost",
-                ],
-                args.as_slice(),
-            ]
-            .concat())?
-        };
-        git(&["push", "-q", "--", remote, &format!("{commit}:{head_ref}")])?;
-        Ok(Published::Pushed { commit })
-    })();
-    let _ = std::fs::remove_file(&index_path);
-    result
+    }
+    let message = format!("Publish site (built from {built_from})");
+    let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
+    if let Some(p) = &parent {
+        args.extend(["-p", p.as_str()]);
+    }
+    // A machine without a git identity still publishes, under the tool's name.
+    let has_identity = git
+        .run(&["config", "user.email"])
+        .is_ok_and(|s| !s.is_empty());
+    let commit = if has_identity {
+        git.run(&args)?
+    } else {
+        let tool = [
+            "-c",
+            "user.name=report",
+            "-c",
+            "user.email=report@localhost",
+        ];
+        git.run(&[&tool[..], args.as_slice()].concat())?
+    };
+    git.run(&["push", "-q", "--", remote, &format!("{commit}:{head_ref}")])?;
+    Ok(Published::Pushed { commit })
 }

@@ -5,6 +5,7 @@
 //! older ones are removed.
 
 use crate::build::{build, BuildOptions, Outcome};
+use crate::Error;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -19,13 +20,17 @@ pub struct Builds {
 
 impl Builds {
     /// A new folder for the builds, `report-serve-<pid>-<n>` in the temporary folder.
-    pub fn new() -> Result<Builds, String> {
+    pub fn new() -> crate::Result<Builds> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let dir = std::env::temp_dir().join(format!("report-serve-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("{}: cannot make the preview's folder: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::serving(format!(
+                "{}: cannot make the preview's folder: {e}",
+                dir.display()
+            ))
+        })?;
         Ok(Builds {
             dir,
             next: 1,
@@ -39,7 +44,7 @@ impl Builds {
     }
 
     /// Builds `o`'s inputs into a new folder (the site there, its figures in `images/` inside).
-    pub fn build(&mut self, o: &BuildOptions) -> (PathBuf, Result<Outcome, String>) {
+    pub fn build(&mut self, o: &BuildOptions) -> (PathBuf, crate::Result<Outcome>) {
         let root = self.dir.join(self.next.to_string());
         self.next += 1;
         let mut o = o.clone();

@@ -29,17 +29,18 @@ pub use watch::Watch;
 
 use crate::build::{BuildOptions, Outcome};
 use crate::post::Kind;
+use crate::{Error, Result};
 use builds::{digest, Builds};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Builds, serves the build on `addr`, and rebuilds whenever an input changes. Returns only
 /// when the first build cannot start, the address is taken or the inputs cannot be watched.
-pub fn serve(o: &BuildOptions, addr: &str) -> Result<(), String> {
+pub fn serve(o: &BuildOptions, addr: &str) -> Result<()> {
     let mut builds = Builds::new()?;
     let (root, first) = builds.build(o);
     let first = first?;
-    crate::site_cli::print_outcome(&first);
+    first.print();
     builds.keep(&root);
     let limits = Limits::default();
     let site = Site::live(&root, shown_problems(&first), limits.listeners);
@@ -63,7 +64,7 @@ pub fn serve(o: &BuildOptions, addr: &str) -> Result<(), String> {
         println!("changed: {}", names.join(", "));
         rebuild(o, &mut builds, &site, &mut served);
     }
-    Err("the watcher of the inputs stopped".into())
+    Err(Error::serving("the watcher of the inputs stopped".into()))
 }
 
 /// One rebuild: a good build that changes the site is served; a failed one leaves the last
@@ -75,10 +76,10 @@ fn rebuild(o: &BuildOptions, builds: &mut Builds, site: &Arc<Site>, served: &mut
     let problems = match result {
         Err(e) => {
             eprintln!("error: {e}");
-            vec![e]
+            vec![e.to_string()]
         }
         Ok(out) => {
-            crate::site_cli::print_outcome(&out);
+            out.print();
             if out.failed() {
                 shown_problems(&out)
             } else {
@@ -126,14 +127,14 @@ fn shown_problems(out: &Outcome) -> Vec<String> {
 
 /// Ctrl-C or SIGTERM: the builds' folder is removed before the process ends (exit code 130 or
 /// 143, as the signal's own would be). The handlers are in place when this returns.
-fn stop_on_signal(dir: PathBuf) -> Result<(), String> {
+fn stop_on_signal(dir: PathBuf) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+        .map_err(|e| Error::serving(format!("cannot wait for Ctrl-C: {e}")))?;
     let signals = {
         let _in = rt.enter();
-        Signals::new().map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?
+        Signals::new().map_err(|e| Error::serving(format!("cannot wait for Ctrl-C: {e}")))?
     };
     std::thread::spawn(move || {
         let code = rt.block_on(signals.next());

@@ -6,6 +6,7 @@
 
 use super::answer::answer;
 use super::live::Site;
+use crate::Error;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -51,16 +52,16 @@ pub struct Server {
 impl Server {
     /// Serves the folder `root` as it is (no live reload). `addr` like `127.0.0.1:8000` (port 0:
     /// any free port).
-    pub fn bind(addr: &str, root: &Path) -> Result<Server, String> {
+    pub fn bind(addr: &str, root: &Path) -> crate::Result<Server> {
         Server::bind_site(addr, Site::fixed(root), Limits::default())
     }
 
-    pub fn bind_site(addr: &str, site: Arc<Site>, limits: Limits) -> Result<Server, String> {
+    pub fn bind_site(addr: &str, site: Arc<Site>, limits: Limits) -> crate::Result<Server> {
         let listener = std::net::TcpListener::bind(addr)
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            .map_err(|e| Error::serving(format!("cannot listen on {addr}: {e}")))?;
         listener
             .set_nonblocking(true)
-            .map_err(|e| format!("{addr}: {e}"))?;
+            .map_err(|e| Error::serving(format!("{addr}: {e}")))?;
         Ok(Server {
             listener,
             site,

@@ -8,6 +8,7 @@
 //! makes one rebuild. Reads are not changes: the build reading its inputs never wakes it.
 
 use crate::build::BuildOptions;
+use crate::Error;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Config, Event, EventKind, EventKindMask, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -35,7 +36,7 @@ pub struct Watch {
 
 impl Watch {
     /// Watches `o`'s inputs; changes under `ignore` are not changes of the inputs.
-    pub fn new(o: &BuildOptions, ignore: &Path) -> Result<Watch, String> {
+    pub fn new(o: &BuildOptions, ignore: &Path) -> crate::Result<Watch> {
         let (tx, events) = channel();
         // Creation, removal, changes of data, names and metadata, and a file closed after
         // writing; never an open or a read.
@@ -48,7 +49,7 @@ impl Watch {
                 Err(e) => {
                     eprintln!("warning: {e}; watching the inputs by polling every 0.5 s instead");
                     let poll = notify::PollWatcher::new(tx, config)
-                        .map_err(|e| format!("cannot watch the inputs: {e}"))?;
+                        .map_err(|e| Error::serving(format!("cannot watch the inputs: {e}")))?;
                     Box::new(poll)
                 }
             };

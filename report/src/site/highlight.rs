@@ -2,7 +2,7 @@
 //! classes, and `stylesheet` gives a light and a dark theme for them, so the page follows the
 //! reader's colour scheme.
 
-use super::markdown::escape;
+use super::text::escape;
 use std::sync::OnceLock;
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};

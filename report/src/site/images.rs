@@ -4,8 +4,8 @@
 //! give phones and tablets the renditions drawn for their width (media queries from
 //! [`crate::figures::look`]), so figure text is never below 9 CSS px.
 
-use super::markdown::escape;
 use super::numbers::Numbered;
+use super::text::escape;
 use std::collections::BTreeMap;
 
 /// A narrower rendition of a figure, next to the page, and the viewports it is for.

@@ -14,7 +14,7 @@ use super::highlight;
 use super::images::{self, Images};
 use super::numbers::{find_end, is_lone_image, table_caption, Counter};
 use super::safe;
-pub use super::text::{escape, slugify};
+use super::text::{escape, slugify};
 use super::text::{inline_code, unique};
 use crate::post::scan::options;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Parser, Tag, TagEnd};
@@ -83,176 +83,76 @@ fn absolute(dest: &str, page_url: &str) -> String {
 fn render_in(md: &str, known: &Images, feed: Option<&str>) -> Rendered {
     // The page and its feed copy get the same safe events (`safe`): HTML escaped, bad links cut.
     let (events, links) = safe::sanitise(Parser::new_ext(md, options()).collect());
-    let mut counter = Counter::default();
-    // The end of the caption paragraph of the table being written, skipped after it.
-    let mut caption_end: Option<usize> = None;
-    let mut out = Rendered {
-        links,
-        ..Rendered::default()
+    let mut w = Writer {
+        events: &events,
+        known,
+        feed,
+        counter: Counter::default(),
+        caption_end: None,
+        out: Rendered {
+            links,
+            ..Rendered::default()
+        },
+        used: HashSet::new(),
+        html: Vec::with_capacity(events.len()),
+        lazy: false,
     };
-    let mut used = HashSet::new();
-    let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
-    // The first image shown loads at once; the ones after it when they near the screen.
-    let mut lazy = false;
     while i < events.len() {
+        i = w.step(i);
+    }
+    let Writer { mut out, html, .. } = w;
+    // Last pass: inline code, wherever it stands (headings included).
+    let html_events = html.into_iter().map(|e| match e {
+        Event::Code(c) => Event::InlineHtml(inline_code(&c).into()),
+        e => e,
+    });
+    pulldown_cmark::html::push_html(&mut out.html, html_events);
+    out
+}
+
+/// The markdown's safe events on their way to HTML: what the page has numbered, named and
+/// shown so far.
+struct Writer<'e, 'a> {
+    events: &'e [Event<'a>],
+    known: &'e Images,
+    /// The page's URL when writing its feed copy.
+    feed: Option<&'e str>,
+    counter: Counter,
+    /// The end of the caption paragraph of the table being written, skipped after it.
+    caption_end: Option<usize>,
+    out: Rendered,
+    /// Heading ids given so far.
+    used: HashSet<String>,
+    html: Vec<Event<'a>>,
+    /// The first image shown loads at once; the ones after it when they near the screen.
+    lazy: bool,
+}
+
+impl<'a> Writer<'_, 'a> {
+    /// Writes the event at `i` (with what belongs to it); returns the index of the next one.
+    fn step(&mut self, i: usize) -> usize {
+        let events = self.events;
         match &events[i] {
-            Event::Start(Tag::Heading { level, id, .. }) => {
-                let end = find_end(&events, i);
-                let inner = &events[i + 1..end];
-                let text = plain_text(inner);
-                let lvl = level_num(*level);
-                if lvl == 1 && out.h1.is_none() {
-                    out.h1 = Some(text);
-                    i = end + 1;
-                    continue;
-                }
-                let slug = unique(
-                    &mut used,
-                    id.as_deref().map_or_else(|| slugify(&text), str::to_string),
-                );
-                if (2..=3).contains(&lvl) {
-                    out.toc.push(TocEntry {
-                        level: lvl,
-                        id: slug.clone(),
-                        text: text.clone(),
-                    });
-                }
-                // The heading's text links to it; a heading that holds a link of its own
-                // cannot (links do not nest) and keeps only its id.
-                let self_link = feed.is_none()
-                    && !inner
-                        .iter()
-                        .any(|e| matches!(e, Event::Start(Tag::Link { .. })));
-                let (open, close) = if self_link {
-                    (
-                        format!(
-                            "<h{lvl} id=\"{0}\"><a class=\"anchor\" href=\"#{0}\">",
-                            escape(&slug)
-                        ),
-                        format!("</a></h{lvl}>\n"),
-                    )
-                } else {
-                    (
-                        format!("<h{lvl} id=\"{}\">", escape(&slug)),
-                        format!("</h{lvl}>\n"),
-                    )
-                };
-                html_events.push(Event::Html(open.into()));
-                html_events.extend(inner.iter().cloned());
-                html_events.push(Event::Html(close.into()));
-                i = end + 1;
-            }
-            Event::Start(Tag::Paragraph) if is_lone_image(&events, i) => {
-                let end = find_end(&events, i);
-                let Event::Start(Tag::Image {
-                    dest_url, title, ..
-                }) = &events[i + 1]
-                else {
-                    unreachable!("is_lone_image checked it")
-                };
-                let caption = plain_text(&events[i + 2..end - 1]);
-                out.images.push(dest_url.to_string());
-                let numbered = counter.figure(dest_url);
-                let (src, info) = shown(dest_url, known, feed);
-                let html = images::figure(&src, &caption, title, info.as_ref(), lazy, &numbered);
-                lazy = true;
-                html_events.push(Event::Html(html.into()));
-                i = end + 1;
-            }
+            Event::Start(Tag::Heading { level, id, .. }) => self.heading(i, *level, id.as_deref()),
+            Event::Start(Tag::Paragraph) if is_lone_image(events, i) => self.figure(i),
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) => {
-                // An image inside text: sized and lazy like a figure, no caption; a drawn
-                // figure says what it shows.
-                let end = find_end(&events, i);
-                let (src, info) = shown(dest_url, known, feed);
-                let alt = info
-                    .as_ref()
-                    .and_then(|i| i.gist.clone())
-                    .unwrap_or_else(|| plain_text(&events[i + 1..end]));
-                out.images.push(dest_url.to_string());
-                let html = images::img(&src, &alt, title, info.as_ref(), lazy);
-                lazy = true;
-                html_events.push(Event::InlineHtml(html.into()));
-                i = end + 1;
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let end = find_end(&events, i);
-                let code: String = events[i + 1..end]
-                    .iter()
-                    .filter_map(|e| match e {
-                        Event::Text(t) => Some(t.as_ref()),
-                        _ => None,
-                    })
-                    .collect();
-                let lang = match kind {
-                    CodeBlockKind::Fenced(l) => {
-                        l.split([',', ' ']).next().unwrap_or("").to_string()
-                    }
-                    CodeBlockKind::Indented => String::new(),
-                };
-                out.has_code = true;
-                html_events.push(Event::Html(highlight::code_block(&code, &lang).into()));
-                i = end + 1;
-            }
-            Event::Start(Tag::Table(align)) => {
-                // The scroll box is a labelled region a keyboard can focus, so it can be
-                // scrolled without a mouse; the label is the table's caption, else its header
-                // row.
-                let end = find_end(&events, i);
-                let caption = table_caption(&events, end);
-                let numbered = counter.table(caption.as_ref().map_or("", |c| c.1.as_str()));
-                caption_end = caption.as_ref().map(|c| c.2);
-                let head = events[i..end]
-                    .iter()
-                    .position(|e| matches!(e, Event::Start(Tag::TableHead)))
-                    .map(|h| {
-                        let h = i + h;
-                        header_text(&events[h + 1..find_end(&events, h)])
-                    })
-                    .unwrap_or_default();
-                let name = match &caption {
-                    Some((c, _, _)) if !c.is_empty() => format!("Table {}: {c}", numbered.number),
-                    _ => format!("Table {}: {head}", numbered.number),
-                };
-                html_events.push(Event::Html(
-                    format!(
-                        "<div class=\"table-scroll\" id=\"{}\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">\n",
-                        escape(&numbered.id),
-                        escape(&name)
-                    )
-                    .into(),
-                ));
-                // Feed readers drop style attributes, or worse, keep them: no alignment there.
-                let align = match feed {
-                    Some(_) => vec![pulldown_cmark::Alignment::None; align.len()],
-                    None => align.clone(),
-                };
-                html_events.push(Event::Start(Tag::Table(align)));
-                let text = caption.as_ref().map_or("", |c| c.0.as_str());
-                html_events.push(Event::Html(
-                    format!(
-                        "<caption><span class=\"number\">Table {}.</span> {}</caption>\n",
-                        numbered.number,
-                        escape(text)
-                    )
-                    .into(),
-                ));
-                i += 1;
-            }
+            }) => self.image(i, dest_url, title),
+            Event::Start(Tag::CodeBlock(kind)) => self.code_block(i, kind),
+            Event::Start(Tag::Table(align)) => self.table(i, align),
             Event::End(TagEnd::Table) => {
-                html_events.push(events[i].clone());
-                html_events.push(Event::Html("</div>\n".into()));
-                i = caption_end.take().map_or(i + 1, |e| e + 1);
+                self.html.push(events[i].clone());
+                self.html.push(Event::Html("</div>\n".into()));
+                self.caption_end.take().map_or(i + 1, |e| e + 1)
             }
             Event::InlineMath(m) => {
-                html_events.push(Event::InlineHtml(math(m, false).into()));
-                i += 1;
+                self.html.push(Event::InlineHtml(math(m, false).into()));
+                i + 1
             }
             Event::DisplayMath(m) => {
-                html_events.push(Event::Html(math(m, true).into()));
-                i += 1;
+                self.html.push(Event::Html(math(m, true).into()));
+                i + 1
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -261,36 +161,186 @@ fn render_in(md: &str, known: &Images, feed: Option<&str>) -> Rendered {
                 id,
             }) => {
                 // A refused link lost its target in `safe::sanitise`: none in the feed either.
-                let dest = match feed {
+                let dest = match self.feed {
                     Some(base) if !dest_url.is_empty() => absolute(dest_url, base).into(),
                     _ => dest_url.clone(),
                 };
-                html_events.push(Event::Start(Tag::Link {
+                self.html.push(Event::Start(Tag::Link {
                     link_type: *link_type,
                     dest_url: dest,
                     title: title.clone(),
                     id: id.clone(),
                 }));
-                i += 1;
+                i + 1
             }
             ev => {
-                if out.summary.is_empty() {
+                if self.out.summary.is_empty() {
                     if let Event::Start(Tag::Paragraph) = ev {
-                        out.summary = plain_text(&events[i + 1..find_end(&events, i)]);
+                        self.out.summary = plain_text(&events[i + 1..find_end(events, i)]);
                     }
                 }
-                html_events.push(ev.clone());
-                i += 1;
+                self.html.push(ev.clone());
+                i + 1
             }
         }
     }
-    // Last pass: inline code, wherever it stands (headings included).
-    let html_events = html_events.into_iter().map(|e| match e {
-        Event::Code(c) => Event::InlineHtml(inline_code(&c).into()),
-        e => e,
-    });
-    pulldown_cmark::html::push_html(&mut out.html, html_events);
-    out
+
+    /// A heading: the page's title (the first level 1), else an entry of the contents (levels
+    /// 2 and 3) with an id, its text linking to it.
+    fn heading(&mut self, i: usize, level: HeadingLevel, id: Option<&str>) -> usize {
+        let events = self.events;
+        let end = find_end(events, i);
+        let inner = &events[i + 1..end];
+        let text = plain_text(inner);
+        let lvl = level_num(level);
+        if lvl == 1 && self.out.h1.is_none() {
+            self.out.h1 = Some(text);
+            return end + 1;
+        }
+        let slug = unique(
+            &mut self.used,
+            id.map_or_else(|| slugify(&text), str::to_string),
+        );
+        if (2..=3).contains(&lvl) {
+            self.out.toc.push(TocEntry {
+                level: lvl,
+                id: slug.clone(),
+                text: text.clone(),
+            });
+        }
+        // The heading's text links to it; a heading that holds a link of its own
+        // cannot (links do not nest) and keeps only its id.
+        let self_link = self.feed.is_none()
+            && !inner
+                .iter()
+                .any(|e| matches!(e, Event::Start(Tag::Link { .. })));
+        let (open, close) = if self_link {
+            (
+                format!(
+                    "<h{lvl} id=\"{0}\"><a class=\"anchor\" href=\"#{0}\">",
+                    escape(&slug)
+                ),
+                format!("</a></h{lvl}>\n"),
+            )
+        } else {
+            (
+                format!("<h{lvl} id=\"{}\">", escape(&slug)),
+                format!("</h{lvl}>\n"),
+            )
+        };
+        self.html.push(Event::Html(open.into()));
+        self.html.extend(inner.iter().cloned());
+        self.html.push(Event::Html(close.into()));
+        end + 1
+    }
+
+    /// A paragraph holding only an image: a numbered figure, its text the caption.
+    fn figure(&mut self, i: usize) -> usize {
+        let events = self.events;
+        let end = find_end(events, i);
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = &events[i + 1]
+        else {
+            unreachable!("is_lone_image checked it")
+        };
+        let caption = plain_text(&events[i + 2..end - 1]);
+        self.out.images.push(dest_url.to_string());
+        let numbered = self.counter.figure(dest_url);
+        let (src, info) = shown(dest_url, self.known, self.feed);
+        let html = images::figure(&src, &caption, title, info.as_ref(), self.lazy, &numbered);
+        self.lazy = true;
+        self.html.push(Event::Html(html.into()));
+        end + 1
+    }
+
+    /// An image inside text: sized and lazy like a figure, no caption; a drawn figure says
+    /// what it shows.
+    fn image(&mut self, i: usize, dest_url: &str, title: &str) -> usize {
+        let events = self.events;
+        let end = find_end(events, i);
+        let (src, info) = shown(dest_url, self.known, self.feed);
+        let alt = info
+            .as_ref()
+            .and_then(|i| i.gist.clone())
+            .unwrap_or_else(|| plain_text(&events[i + 1..end]));
+        self.out.images.push(dest_url.to_string());
+        let html = images::img(&src, &alt, title, info.as_ref(), self.lazy);
+        self.lazy = true;
+        self.html.push(Event::InlineHtml(html.into()));
+        end + 1
+    }
+
+    /// A code block, highlighted by its language.
+    fn code_block(&mut self, i: usize, kind: &CodeBlockKind) -> usize {
+        let events = self.events;
+        let end = find_end(events, i);
+        let code: String = events[i + 1..end]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let lang = match kind {
+            CodeBlockKind::Fenced(l) => l.split([',', ' ']).next().unwrap_or("").to_string(),
+            CodeBlockKind::Indented => String::new(),
+        };
+        self.out.has_code = true;
+        self.html
+            .push(Event::Html(highlight::code_block(&code, &lang).into()));
+        end + 1
+    }
+
+    /// A table's opening: its scroll box and numbered caption; its rows follow as they are.
+    fn table(&mut self, i: usize, align: &[pulldown_cmark::Alignment]) -> usize {
+        // The scroll box is a labelled region a keyboard can focus, so it can be
+        // scrolled without a mouse; the label is the table's caption, else its header
+        // row.
+        let events = self.events;
+        let end = find_end(events, i);
+        let caption = table_caption(events, end);
+        let numbered = self
+            .counter
+            .table(caption.as_ref().map_or("", |c| c.1.as_str()));
+        self.caption_end = caption.as_ref().map(|c| c.2);
+        let head = events[i..end]
+            .iter()
+            .position(|e| matches!(e, Event::Start(Tag::TableHead)))
+            .map(|h| {
+                let h = i + h;
+                header_text(&events[h + 1..find_end(events, h)])
+            })
+            .unwrap_or_default();
+        let name = match &caption {
+            Some((c, _, _)) if !c.is_empty() => format!("Table {}: {c}", numbered.number),
+            _ => format!("Table {}: {head}", numbered.number),
+        };
+        self.html.push(Event::Html(
+            format!(
+                "<div class=\"table-scroll\" id=\"{}\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">\n",
+                escape(&numbered.id),
+                escape(&name)
+            )
+            .into(),
+        ));
+        // Feed readers drop style attributes, or worse, keep them: no alignment there.
+        let align = match self.feed {
+            Some(_) => vec![pulldown_cmark::Alignment::None; align.len()],
+            None => align.to_vec(),
+        };
+        self.html.push(Event::Start(Tag::Table(align)));
+        let text = caption.as_ref().map_or("", |c| c.0.as_str());
+        self.html.push(Event::Html(
+            format!(
+                "<caption><span class=\"number\">Table {}.</span> {}</caption>\n",
+                numbered.number,
+                escape(text)
+            )
+            .into(),
+        ));
+        i + 1
+    }
 }
 
 /// The source and what is known of an image as the output shows it: for a feed, the wide

@@ -18,6 +18,7 @@ pub mod social;
 pub mod text;
 
 use crate::config::SiteConfig;
+use crate::{Error, Result};
 use markdown::TocEntry;
 use serde::Serialize;
 use std::path::Path;
@@ -117,15 +118,13 @@ pub struct Templates {
 
 impl Templates {
     /// The built-in templates, each replaced by the file of the same name in `dir` if there is one.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, String> {
+    pub fn load(dir: Option<&Path>) -> Result<Templates> {
         let mut tera = Tera::default();
         let mut assets = Vec::new();
         let mut files = Vec::new();
         for (name, built_in) in BUILT_IN {
             let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-                Some(p) => {
-                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?
-                }
+                Some(p) => std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?,
                 None => built_in.to_string(),
             };
             if is_template(name) {
@@ -135,21 +134,18 @@ impl Templates {
             }
         }
         // Escape & < > " ' only: valid for HTML and XML alike, and URLs keep their slashes.
-        tera.set_escape_fn(markdown::escape);
+        tera.set_escape_fn(text::escape);
         // The setup text's sentence starts with whatever the runs record first.
         tera.register_filter("first_upper", first_upper);
-        tera.add_raw_templates(files).map_err(|e| {
-            format!(
-                "templates{}: {}",
-                dir.map(|d| format!(" in {}", d.display()))
-                    .unwrap_or_default(),
-                chain(&e)
-            )
-        })?;
+        tera.add_raw_templates(files)
+            .map_err(|e| Error::Templates {
+                dir: dir.map(Path::to_owned),
+                message: chain(&e),
+            })?;
         Ok(Templates { tera, assets })
     }
 
-    pub fn post(&self, site: &SiteConfig, page: &Page) -> Result<String, String> {
+    pub fn post(&self, site: &SiteConfig, page: &Page) -> Result<String> {
         let mut c = Context::new();
         c.insert("site", site);
         c.insert("post", page);
@@ -168,7 +164,7 @@ impl Templates {
     }
 
     /// The index, newest first.
-    pub fn index(&self, site: &SiteConfig, pages: &[Page]) -> Result<String, String> {
+    pub fn index(&self, site: &SiteConfig, pages: &[Page]) -> Result<String> {
         let mut c = Context::new();
         c.insert("site", site);
         c.insert("posts", pages);
@@ -177,7 +173,7 @@ impl Templates {
     }
 
     /// The Atom feed; its `updated` is the newest post's date.
-    pub fn feed(&self, site: &SiteConfig, pages: &[Page]) -> Result<String, String> {
+    pub fn feed(&self, site: &SiteConfig, pages: &[Page]) -> Result<String> {
         let newest = pages.iter().filter_map(|p| p.date.as_deref()).max();
         let mut c = Context::new();
         c.insert("site", site);
@@ -186,10 +182,13 @@ impl Templates {
         self.render("atom.xml", &c)
     }
 
-    /// The description of an experiment's runs (`setup.md`, markdown), from its facts.
-    pub fn setup(&self, facts: &crate::post::facts::Facts) -> Result<String, String> {
-        let view = crate::post::generate::setup_view(facts);
-        let c = Context::from_serialize(&view).map_err(|e| format!("setup.md: {}", chain(&e)))?;
+    /// The description of an experiment's runs (`setup.md`, markdown), from what its facts
+    /// say about how the runs were made (`post::generate::setup_view`).
+    pub fn setup(&self, view: &impl serde::Serialize) -> Result<String> {
+        let c = Context::from_serialize(view).map_err(|e| Error::TemplateView {
+            name: "setup.md".into(),
+            message: chain(&e),
+        })?;
         self.render("setup.md", &c)
     }
 
@@ -204,7 +203,7 @@ impl Templates {
     }
 
     /// The page GitHub Pages shows for a path the site does not have.
-    pub fn not_found(&self, site: &SiteConfig) -> Result<String, String> {
+    pub fn not_found(&self, site: &SiteConfig) -> Result<String> {
         let mut c = Context::new();
         c.insert("site", site);
         // Served at any depth: links go from the site's root.
@@ -212,10 +211,11 @@ impl Templates {
         self.render("404.html", &c)
     }
 
-    fn render(&self, name: &str, c: &Context) -> Result<String, String> {
-        self.tera
-            .render(name, c)
-            .map_err(|e| format!("template {name}: {}", chain(&e)))
+    fn render(&self, name: &str, c: &Context) -> Result<String> {
+        self.tera.render(name, c).map_err(|e| Error::Template {
+            name: name.into(),
+            message: chain(&e),
+        })
     }
 }
 

@@ -22,9 +22,19 @@ pub enum Target {
     Relative,
 }
 
+/// A link refused for its scheme: the message names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "its scheme `{scheme}:` is not one a page links with (only http(s), mailto, a relative path \
+     or a #fragment)"
+)]
+pub struct Refused {
+    pub scheme: String,
+}
+
 /// What `dest` points at as a browser reads it (leading control characters and spaces
 /// skipped, tabs and line breaks ignored); `Err` says why it is refused.
-pub fn check_url(dest: &str) -> Result<Target, String> {
+pub fn check_url(dest: &str) -> Result<Target, Refused> {
     let seen: String = dest
         .trim_start_matches(|c: char| c <= ' ')
         .chars()
@@ -52,10 +62,9 @@ pub fn check_url(dest: &str) -> Result<Target, String> {
     match scheme.to_ascii_lowercase().as_str() {
         "http" | "https" => Ok(Target::Remote),
         "mailto" => Ok(Target::Mail),
-        other => Err(format!(
-            "its scheme `{other}:` is not one a page links with (only http(s), mailto, a \
-             relative path or a #fragment)"
-        )),
+        other => Err(Refused {
+            scheme: other.to_string(),
+        }),
     }
 }
 
@@ -152,7 +161,7 @@ mod tests {
             ("file:///etc/passwd", "file"),
             ("C:/Windows", "c"),
         ] {
-            let e = check_url(dest).unwrap_err();
+            let e = check_url(dest).unwrap_err().to_string();
             assert!(
                 e.starts_with(&format!("its scheme `{scheme}:`")),
                 "{dest}: {e}"

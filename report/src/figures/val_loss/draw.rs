@@ -3,6 +3,7 @@
 //! under it), and the drawing itself.
 
 use super::super::look::{sample, Corner, Look, Rect};
+use super::super::plot::{self, PlotError};
 use super::super::series::{self, Chart};
 use super::super::style::{self, BACKGROUND, FONT, GRID, TEXT};
 use super::ValLossPlot;
@@ -101,25 +102,7 @@ impl ValLossPlot {
             )
         };
         let markers = self.place_markers(look, plot, &map);
-        let mut ink: Vec<(i32, i32)> = Vec::new();
-        for l in &self.lines {
-            let px: Vec<(i32, i32)> = l.mean.iter().map(|p| map(*p)).collect();
-            ink.extend(sample(&px, 6.0));
-            for edge in l.band.iter().flat_map(|b| [&b.upper, &b.lower]) {
-                let px: Vec<(i32, i32)> = edge.iter().map(|p| map(*p)).collect();
-                ink.extend(sample(&px, 6.0));
-            }
-        }
-        let r = look.marker_radius();
-        for m in &markers {
-            let (x, y) = m.drawn;
-            ink.extend([
-                (x - r, y - r),
-                (x + r, y - r),
-                (x - r, y + r),
-                (x + r, y + r),
-            ]);
-        }
+        let ink = self.ink(look, &markers, &map);
         let legend = self.legend();
         let corner = look.free_corner(plot, &legend, &ink);
         let below = match corner {
@@ -137,6 +120,35 @@ impl ValLossPlot {
             corner,
             markers,
         }
+    }
+
+    /// The pixels the lines, bands and markers cover (sampled), where the legend must not go.
+    fn ink(
+        &self,
+        look: &Look,
+        markers: &[Placed],
+        map: &dyn Fn((f64, f64)) -> (i32, i32),
+    ) -> Vec<(i32, i32)> {
+        let mut ink: Vec<(i32, i32)> = Vec::new();
+        for l in &self.lines {
+            let px: Vec<(i32, i32)> = l.mean.iter().map(|p| map(*p)).collect();
+            ink.extend(sample(&px, 6.0));
+            for edge in l.band.iter().flat_map(|b| [&b.upper, &b.lower]) {
+                let px: Vec<(i32, i32)> = edge.iter().map(|p| map(*p)).collect();
+                ink.extend(sample(&px, 6.0));
+            }
+        }
+        let r = look.marker_radius();
+        for m in markers {
+            let (x, y) = m.drawn;
+            ink.extend([
+                (x - r, y - r),
+                (x + r, y - r),
+                (x - r, y + r),
+                (x + r, y + r),
+            ]);
+        }
+        ink
     }
 
     /// Each line's end marker and, by time, its seeds' mean final mark, moved apart where two
@@ -175,14 +187,11 @@ impl ValLossPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
-        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    ) -> Result<(), PlotError> {
         let f = self.frame(look);
-        root.fill(&BACKGROUND).map_err(e)?;
-        let title_h = look.draw_title(root, &self.title()).map_err(e)?;
+        let below_title = plot::open(root, look, &self.title(), None)?;
         if let Some(note) = self.note {
-            look.draw_note(&root.split_vertically(title_h).1, note)
-                .map_err(e)?;
+            look.draw_note(&below_title, note)?;
         }
         let (_, rest) = root.split_vertically(f.chart_top);
         let (chart_area, legend_area) = rest.split_vertically(f.chart_h);
@@ -194,8 +203,7 @@ impl ValLossPlot {
             .margin_bottom(f.margins.3)
             .x_label_area_size(f.labels.0)
             .y_label_area_size(f.labels.1)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
+            .build_cartesian_2d(x0..x1, y0..y1)?;
         // The legend was placed for the plotting area the frame computed: plotters must agree.
         let (px, py) = chart.plotting_area().get_pixel_range();
         let built = (px.start, py.start, px.end, py.end);
@@ -206,23 +214,21 @@ impl ValLossPlot {
             built.3 - f.plot.3,
         ];
         if off.iter().any(|d| d.abs() > 2) {
-            return Err(format!(
+            return Err(PlotError::Data(format!(
                 "the chart's plotting area {built:?} is not where the legend was placed for it \
                  ({:?})",
                 f.plot
-            ));
+            )));
         }
-        self.draw_mesh(&mut chart, look, f.x_ticks).map_err(e)?;
-        self.draw_lines(&mut chart, look).map_err(e)?;
-        self.draw_markers(root, look, &f).map_err(e)?;
+        self.draw_mesh(&mut chart, look, f.x_ticks)?;
+        self.draw_lines(&mut chart, look)?;
+        self.draw_markers(root, look, &f)?;
         let legend = self.legend();
         match f.corner {
-            Some(c) => look
-                .draw_legend_box(root, look.legend_rect(f.plot, c, &legend), &legend)
-                .map_err(e)?,
-            None => look.draw_legend(&legend_area, &legend).map_err(e)?,
+            Some(c) => look.draw_legend_box(root, look.legend_rect(f.plot, c, &legend), &legend)?,
+            None => look.draw_legend(&legend_area, &legend)?,
         }
-        root.present().map_err(e)
+        Ok(root.present()?)
     }
 
     fn draw_mesh<DB: DrawingBackend>(

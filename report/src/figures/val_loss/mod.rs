@@ -19,12 +19,12 @@ mod draw;
 
 use super::clip::clip;
 use super::look::{Key, Look};
+use super::plot::{Plot, PlotError};
 use super::range::padded;
 use super::series::Band;
 use super::style::{self, Cue};
-use super::Plot;
 use crate::runs::RunSet;
-use crate::stats::{mean_curve, Axis};
+use crate::stats::{mean_curve, Axis, MeanCurve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use runlog::Variant;
@@ -57,7 +57,7 @@ pub struct ValLossPlot {
 impl ValLossPlot {
     /// Prepares the figure; `Err(message)` when no variant has data, or the window overlaps
     /// none (the message gives the runs' range).
-    pub fn new(runs: &RunSet, axis: Axis, window: Option<(f64, f64)>) -> Result<Self, String> {
+    pub fn new(runs: &RunSet, axis: Axis, window: Option<(f64, f64)>) -> Result<Self, PlotError> {
         let mut curves = Vec::new();
         for (i, variant) in runs.variants().into_iter().enumerate() {
             let rs = runs.result_runs(variant);
@@ -66,7 +66,9 @@ impl ValLossPlot {
             }
         }
         if curves.is_empty() {
-            return Err("no run has a finite validation loss to draw".into());
+            return Err(PlotError::Data(
+                "no run has a finite validation loss to draw".into(),
+            ));
         }
         let data_lo = curves
             .iter()
@@ -82,49 +84,15 @@ impl ValLossPlot {
             Axis::Time => "seconds",
         };
         if b <= data_lo || a >= data_hi {
-            return Err(format!(
+            return Err(PlotError::Data(format!(
                 "the window {a}-{b} overlaps no data: the runs cover {unit} {data_lo}-{data_hi}"
-            ));
+            )));
         }
         let baseline = runs.baseline().unwrap_or(Variant::BASELINE);
-        let mut lines = Vec::new();
-        for (variant, i, c) in &curves {
-            let mean = clip(&c.x, &c.mean, a, b);
-            if mean.is_empty() {
-                continue;
-            }
-            let band = c.std.as_ref().map(|s| {
-                let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
-                let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
-                Band {
-                    upper: clip(&c.x, &up, a, b),
-                    lower: clip(&c.x, &lo, a, b),
-                }
-            });
-            let final_mark = match axis {
-                Axis::Step => None,
-                Axis::Time => mean_final(&runs.result_runs(*variant)),
-            }
-            .filter(|(t, _)| (a..=b).contains(t));
-            let role = if *variant == baseline {
-                " baseline"
-            } else {
-                ""
-            };
-            // Runs that have not finished are left out; the legend says so where there are any.
-            let left_out = runs.runs_of(*variant).len() - c.n;
-            let note = match left_out {
-                0 => String::new(),
-                k => format!(", {k} not finished"),
-            };
-            lines.push(Line {
-                label: format!("{variant}{role} (n={}{note})", c.n),
-                cue: style::variant_cue(&variant.to_string(), *i),
-                mean,
-                band,
-                final_mark,
-            });
-        }
+        let lines: Vec<Line> = curves
+            .iter()
+            .filter_map(|(variant, i, c)| line(runs, axis, (*variant, *i), c, (a, b), baseline))
+            .collect();
         let ys = lines.iter().flat_map(|l| {
             l.mean
                 .iter()
@@ -135,7 +103,7 @@ impl ValLossPlot {
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| too_large(runs))?;
+        let y_range = padded(lo, hi, 0.06, 1e-6).ok_or_else(|| PlotError::Data(too_large(runs)))?;
         let several = curves.iter().any(|c| c.2.n > 1);
         Ok(ValLossPlot {
             axis,
@@ -204,6 +172,49 @@ impl ValLossPlot {
     }
 }
 
+/// The line of one variant's mean curve `c` (its colour by index `i`), clipped to the window
+/// `(a, b)`; `None` when none of it lies inside.
+fn line(
+    runs: &RunSet,
+    axis: Axis,
+    (variant, i): (Variant, usize),
+    c: &MeanCurve,
+    (a, b): (f64, f64),
+    baseline: Variant,
+) -> Option<Line> {
+    let mean = clip(&c.x, &c.mean, a, b);
+    if mean.is_empty() {
+        return None;
+    }
+    let band = c.std.as_ref().map(|s| {
+        let up: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m + s).collect();
+        let lo: Vec<f64> = c.mean.iter().zip(s).map(|(m, s)| m - s).collect();
+        Band {
+            upper: clip(&c.x, &up, a, b),
+            lower: clip(&c.x, &lo, a, b),
+        }
+    });
+    let final_mark = match axis {
+        Axis::Step => None,
+        Axis::Time => mean_final(&runs.result_runs(variant)),
+    }
+    .filter(|(t, _)| (a..=b).contains(t));
+    let role = if variant == baseline { " baseline" } else { "" };
+    // Runs that have not finished are left out; the legend says so where there are any.
+    let left_out = runs.runs_of(variant).len() - c.n;
+    let note = match left_out {
+        0 => String::new(),
+        k => format!(", {k} not finished"),
+    };
+    Some(Line {
+        label: format!("{variant}{role} (n={}{note})", c.n),
+        cue: style::variant_cue(&variant.to_string(), i),
+        mean,
+        band,
+        final_mark,
+    })
+}
+
 impl Plot for ValLossPlot {
     fn size(&self, look: &Look) -> (u32, u32) {
         let frame = self.frame(look);
@@ -214,7 +225,7 @@ impl Plot for ValLossPlot {
         &self,
         root: &DrawingArea<DB, Shift>,
         look: &Look,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlotError> {
         self.draw_in(root, look)
     }
 

@@ -5,9 +5,9 @@
 
 use super::args::{Args, Markdown};
 use super::{FigureCheck, Setup};
-use crate::pipeline::Sources;
 use crate::post::facts::Facts;
 use crate::post::md_escape;
+use crate::post::sources::{Source, Sources};
 use crate::post::{claims, derived, generate, lens};
 use crate::{Error, Result};
 use serde_json::Value;
@@ -422,7 +422,7 @@ pub fn known_names() -> String {
     FUNCTIONS
         .iter()
         .map(|f| f.name)
-        .chain([crate::pipeline::refs::NAME])
+        .chain([super::parse::REF])
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -492,7 +492,7 @@ pub fn call(
 
 /// The facts of the configurations `steps=` and `config=` pick, when the call names either:
 /// computed from those runs alone, so nothing is pooled across configurations.
-fn pick_configuration(args: &Args, source: &crate::pipeline::Source) -> Result<Option<Box<Facts>>> {
+fn pick_configuration(args: &Args, source: &Source) -> Result<Option<Box<Facts>>> {
     let (steps, config) = (args.whole("steps"), args.text("config"));
     if steps.is_none() && config.is_none() {
         return Ok(None);

@@ -10,7 +10,7 @@ pub mod functions;
 pub mod parse;
 
 use super::facts::Facts;
-use crate::pipeline::Sources;
+use crate::post::sources::Sources;
 use std::ops::Range;
 use std::sync::Arc;
 

@@ -15,6 +15,10 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The name of `ref(fig=...)` / `ref(table=...)`: a directive's syntax, resolved by the
+/// pipeline's references pass once figures are numbered (the directives pass skips it).
+pub const REF: &str = "ref";
+
 /// A parsed directive: the function's name and its arguments by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {

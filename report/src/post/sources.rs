@@ -6,6 +6,25 @@ use crate::post::facts::Facts;
 use crate::runs::RunSet;
 use std::sync::Arc;
 
+/// Why a directive, claim or figure has no experiment to draw on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NoSource {
+    /// It names one the post does not (`listed`: those the front matter names).
+    #[error(
+        "experiment \"{named}\" is not one this post draws on; its front matter names: {listed}"
+    )]
+    NotOurs { named: String, listed: String },
+    /// The post draws on none: why.
+    #[error("{0}")]
+    None(String),
+    /// It names none, and the post draws on several.
+    #[error(
+        "this post draws on several experiments ({listed}): name one, as in \
+         experiment=\"{first}\" (numbers and claims are taken within one experiment)"
+    )]
+    Several { listed: String, first: String },
+}
+
 /// One experiment of a post.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -49,26 +68,23 @@ impl Sources {
     /// The source a directive, claim or figure uses: the one named (it must be one of the
     /// post's), else the post's only one; with several and none named, an error saying how to
     /// name one.
-    pub fn pick(&self, named: Option<&str>) -> Result<&Source, String> {
+    pub fn pick(&self, named: Option<&str>) -> Result<&Source, NoSource> {
         match named {
-            Some(e) => self.named(e).ok_or_else(|| {
-                format!(
-                    "experiment \"{e}\" is not one this post draws on; its front matter names: {}",
-                    self.listed()
-                )
+            Some(e) => self.named(e).ok_or_else(|| NoSource::NotOurs {
+                named: e.to_string(),
+                listed: self.listed(),
             }),
             None => match self.list.as_slice() {
                 [one] => Ok(one),
-                [] => Err(self
-                    .unnamed
-                    .clone()
-                    .unwrap_or_else(|| "the post draws on no runs".into())),
-                _ => Err(format!(
-                    "this post draws on several experiments ({}): name one, as in \
-                     experiment=\"{}\" (numbers and claims are taken within one experiment)",
-                    self.listed(),
-                    self.names().first().copied().unwrap_or_default()
+                [] => Err(NoSource::None(
+                    self.unnamed
+                        .clone()
+                        .unwrap_or_else(|| "the post draws on no runs".into()),
                 )),
+                _ => Err(NoSource::Several {
+                    listed: self.listed(),
+                    first: self.names().first().copied().unwrap_or_default().into(),
+                }),
             },
         }
     }
