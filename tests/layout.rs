@@ -1,5 +1,5 @@
 //! The codebase's shape, checked from its sources (issue 21): modules point one way (no import
-//! cycles inside a crate), the report's errors are typed rather than strings, and no function
+//! cycles inside a crate, between files or between folders), the report's errors are typed rather than strings, and no function
 //! outside tests runs over 80 lines unless a comment right above it says why ("over 80 lines").
 //!
 //! The sources are read as rustfmt leaves them: a function ends at the first `}` at its own
@@ -109,12 +109,24 @@ fn modules(krate: &str) -> Vec<Module> {
     out
 }
 
-/// `a::{b, c::{d, e}}` -> `a::b`, `a::c::d`, `a::c::e` (aliases and globs dropped).
-fn expand_use(tree: &str) -> Vec<String> {
-    let tree: String = tree.chars().filter(|c| !c.is_whitespace()).collect();
+/// A `use` tree's leaves: `a::{b, c::{d as e}}` -> (`a::b`, `b`), (`a::c::d`, `e`); globs
+/// keep their module (`a::*` -> `a`).
+fn expand_use(tree: &str) -> Vec<(String, String)> {
+    let tree: String = tree
+        .replace(" as ", "@")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let Some(open) = tree.find('{') else {
-        let plain = tree.split("as").next().unwrap_or("");
-        return vec![plain.trim_end_matches("::*").to_owned()];
+        let (path, alias) = tree.split_once('@').unwrap_or((&tree, ""));
+        let path = path.trim_end_matches("::*").to_owned();
+        let last = path.rsplit("::").next().unwrap_or("").to_owned();
+        let name = if alias.is_empty() {
+            last
+        } else {
+            alias.to_owned()
+        };
+        return vec![(path, name)];
     };
     let close = tree.rfind('}').unwrap_or(tree.len());
     let (prefix, body) = (&tree[..open], &tree[open + 1..close.max(open + 1)]);
@@ -122,34 +134,32 @@ fn expand_use(tree: &str) -> Vec<String> {
     for ch in body.chars() {
         match ch {
             ',' if depth == 0 => parts.push(std::mem::take(&mut cur)),
-            '{' => {
-                depth += 1;
-                cur.push(ch)
-            }
-            '}' => {
-                depth -= 1;
+            '{' | '}' => {
+                depth += if ch == '{' { 1 } else { -1 };
                 cur.push(ch)
             }
             _ => cur.push(ch),
         }
     }
     parts.push(cur);
+    let module = prefix.trim_end_matches("::").to_owned();
     parts
         .iter()
-        .filter(|p| !p.is_empty() && *p != "self")
-        .flat_map(|p| expand_use(&format!("{prefix}{p}")))
-        .chain(
-            (body.split(',').any(|p| p == "self"))
-                .then(|| prefix.trim_end_matches("::").to_owned()),
-        )
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| match p.as_str() {
+            "self" => vec![(
+                module.clone(),
+                module.rsplit("::").next().unwrap().to_owned(),
+            )],
+            _ => expand_use(&format!("{prefix}{p}")),
+        })
         .collect()
 }
 
-/// Every path a module names that starts at `crate`, `super` or `self`.
-fn named_paths(text: &str) -> Vec<String> {
-    let mut paths = Vec::new();
+/// The `use` items of a module: (path, name it is known by here, whether it is re-exported).
+fn use_items(text: &str) -> Vec<(String, String, bool)> {
+    let mut items = Vec::new();
     let mut rest = text;
-    // `use` items, possibly over several lines.
     while let Some(at) = rest.find("use ") {
         let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
         let before = rest[line_start..at].trim();
@@ -157,13 +167,30 @@ fn named_paths(text: &str) -> Vec<String> {
         let end = after.find(';').unwrap_or(after.len());
         let is_item = at == 0 || rest.as_bytes()[at - 1].is_ascii_whitespace();
         if is_item && (before.is_empty() || before.starts_with("pub")) {
-            paths.extend(expand_use(&after[..end]));
+            let public = before.starts_with("pub");
+            items.extend(
+                expand_use(&after[..end])
+                    .into_iter()
+                    .map(|(p, n)| (p, n, public)),
+            );
             rest = &after[end..];
         } else {
             rest = after;
         }
     }
-    // Paths written inline in code.
+    items
+}
+
+/// Every path a module names that starts at `crate`, `super` or `self`.
+fn named_paths(text: &str) -> Vec<String> {
+    let mut paths: Vec<String> = use_items(text).into_iter().map(|(p, _, _)| p).collect();
+    // Paths written inline in code (a doc link is no import: comment lines are left out).
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = code.as_str();
     let bytes = text.as_bytes();
     for start in ["crate::", "super::", "self::"] {
         for (i, _) in text.match_indices(start) {
@@ -180,40 +207,88 @@ fn named_paths(text: &str) -> Vec<String> {
     paths
 }
 
-/// The module a path points into: the longest prefix that is a module of the crate.
-fn target(from: &Module, path: &str, known: &BTreeSet<ModPath>) -> Option<ModPath> {
-    let segs: Vec<&str> = path.split("::").collect();
-    let mut base: ModPath = match segs[0] {
-        "crate" => vec![],
-        "self" => from.path.clone(),
-        "super" => from.path[..from.path.len().saturating_sub(1)].to_vec(),
-        _ => return None,
-    };
-    let mut rest = &segs[1..];
-    while rest.first() == Some(&"super") {
-        base.pop();
-        rest = &rest[1..];
+/// A crate's modules and what each re-exports (`pub use`), so that a path through a
+/// re-export (`crate::Error`) counts as naming the module that defines it.
+struct Index {
+    known: BTreeSet<ModPath>,
+    reexports: BTreeMap<ModPath, BTreeMap<String, String>>,
+}
+
+impl Index {
+    fn new(mods: &[Module]) -> Index {
+        let known: BTreeSet<ModPath> = mods.iter().map(|m| m.path.clone()).collect();
+        let reexports = mods
+            .iter()
+            .map(|m| {
+                let own = use_items(&m.text)
+                    .into_iter()
+                    .filter(|(_, _, public)| *public)
+                    .filter_map(|(path, name, _)| {
+                        let first = path.split("::").next().unwrap_or("");
+                        let child: ModPath =
+                            m.path.iter().cloned().chain([first.to_owned()]).collect();
+                        // `pub use error::Error` in lib.rs is relative; `pub use runlog::X` is not ours.
+                        match first {
+                            "crate" | "self" | "super" => Some((name, path)),
+                            _ if known.contains(&child) => Some((name, format!("self::{path}"))),
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                (m.path.clone(), own)
+            })
+            .collect();
+        Index { known, reexports }
     }
-    let full: ModPath = base
-        .into_iter()
-        .chain(rest.iter().map(|s| s.to_string()))
-        .collect();
-    let hit = (0..=full.len())
-        .rev()
-        .map(|k| full[..k].to_vec())
-        .find(|p| known.contains(p))?;
+
+    /// The module `path`, written in module `from`, points into (through re-exports).
+    fn resolve(&self, from: &[String], path: &str, depth: usize) -> Option<(ModPath, bool)> {
+        let segs: Vec<&str> = path.split("::").collect();
+        let mut base: ModPath = match segs[0] {
+            "crate" => vec![],
+            "self" => from.to_vec(),
+            "super" => from[..from.len().saturating_sub(1)].to_vec(),
+            _ => return None,
+        };
+        let mut rest = &segs[1..];
+        while rest.first() == Some(&"super") {
+            base.pop();
+            rest = &rest[1..];
+        }
+        let full: ModPath = base
+            .into_iter()
+            .chain(rest.iter().map(|s| s.to_string()))
+            .collect();
+        let hit = (0..=full.len())
+            .rev()
+            .map(|k| full[..k].to_vec())
+            .find(|p| self.known.contains(p))?;
+        let item = full.get(hit.len());
+        let through = item.and_then(|i| self.reexports.get(&hit)?.get(i));
+        if let Some(p) = through.filter(|_| depth < 8) {
+            if let Some(found) = self.resolve(&hit, p, depth + 1) {
+                return Some(found);
+            }
+        }
+        Some((hit.clone(), hit.len() == full.len()))
+    }
+}
+
+/// The module a path points into: the longest prefix that is a module of the crate.
+fn target(from: &Module, path: &str, ix: &Index) -> Option<ModPath> {
+    let (hit, module_itself) = ix.resolve(&from.path, path, 0)?;
     // Naming an ancestor module itself (not an item in it) is no dependency.
-    let names_only_ancestor = from.path.starts_with(&hit) && hit.len() == full.len();
+    let names_only_ancestor = from.path.starts_with(&hit) && module_itself;
     (hit != from.path && !names_only_ancestor).then_some(hit)
 }
 
 fn graph(mods: &[Module]) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
-    let known: BTreeSet<ModPath> = mods.iter().map(|m| m.path.clone()).collect();
+    let ix = Index::new(mods);
     mods.iter()
         .map(|m| {
             let deps = named_paths(&m.text)
                 .iter()
-                .filter_map(|p| target(m, p, &known))
+                .filter_map(|p| target(m, p, &ix))
                 .collect();
             (m.path.clone(), deps)
         })
@@ -275,13 +350,39 @@ fn name(p: &ModPath) -> String {
     }
 }
 
+/// The graph one level up: a folder's children, each standing for everything inside it (an
+/// edge `a/x -> b/y` is an edge `a -> b` among the children of their common parent).
+fn folders(g: &BTreeMap<ModPath, BTreeSet<ModPath>>) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
+    let mut up: BTreeMap<ModPath, BTreeSet<ModPath>> = BTreeMap::new();
+    for (a, deps) in g {
+        for b in deps {
+            let k = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+            if k < a.len() && k < b.len() && (a.len() > k + 1 || b.len() > k + 1) {
+                let (fa, fb) = (a[..=k].to_vec(), b[..=k].to_vec());
+                up.entry(fb.clone()).or_default();
+                up.entry(fa).or_default().insert(fb);
+            }
+        }
+    }
+    up
+}
+
 #[test]
 fn no_module_imports_another_that_imports_it_back() {
     let mut report = String::new();
     for krate in CRATES {
-        let g = graph(&modules(krate));
-        assert!(g.len() > 5, "{krate}: found only {} modules", g.len());
-        for comp in cycles(&g) {
+        let files = graph(&modules(krate));
+        assert!(
+            files.len() > 5,
+            "{krate}: found only {} modules",
+            files.len()
+        );
+        let up = folders(&files);
+        for (g, comp) in cycles(&files)
+            .into_iter()
+            .map(|c| (&files, c))
+            .chain(cycles(&up).into_iter().map(|c| (&up, c)))
+        {
             let members: BTreeSet<&ModPath> = comp.iter().collect();
             report += &format!("{krate}: modules in a cycle:\n");
             for a in &comp {
@@ -302,11 +403,16 @@ fn the_cycle_finder_sees_a_cycle_through_super_and_crate() {
         text: text.into(),
     };
     let mods = [
-        m(&[], "pub mod a;\npub mod b;"),
+        m(&[], "pub mod a;\npub mod b;\npub use c::g as h;"),
         m(&["a"], "use crate::b::{x, y::{z}};"),
         m(&["b"], "pub mod y;\nfn f() { crate::c::g() }"),
         m(&["b", "y"], "use super::super::a::Thing;"),
         m(&["c"], "pub fn g() {}"),
+        // Through the crate root's re-export, and a doc link that imports nothing.
+        m(
+            &["d"],
+            "/// See [`crate::a::Thing`].\nfn f() { crate::h() }",
+        ),
     ];
     let g = graph(&mods);
     let found = cycles(&g);
@@ -314,6 +420,32 @@ fn the_cycle_finder_sees_a_cycle_through_super_and_crate() {
     let names: BTreeSet<String> = found[0].iter().map(name).collect();
     assert_eq!(names, ["a", "b/y"].map(String::from).into());
     assert!(g[&vec!["b".to_string()]].contains(&vec!["c".to_string()]));
+    assert_eq!(g[&vec!["d".to_string()]], [vec!["c".to_string()]].into());
+}
+
+#[test]
+fn a_cycle_between_two_folders_counts_though_no_two_files_form_one() {
+    let m = |path: &[&str], text: &str| Module {
+        file: PathBuf::new(),
+        path: path.iter().map(|s| s.to_string()).collect(),
+        text: text.into(),
+    };
+    // train/step uses parallel/accum; parallel/devices drives train/state: no file cycle.
+    let mods = [
+        m(&[], "pub mod train;\npub mod parallel;"),
+        m(&["train"], "pub mod step;\npub mod state;"),
+        m(&["train", "step"], "use crate::parallel::accum::Rows;"),
+        m(&["train", "state"], "pub struct State;"),
+        m(&["parallel"], "pub mod accum;\npub mod devices;"),
+        m(&["parallel", "accum"], "pub struct Rows;"),
+        m(&["parallel", "devices"], "use crate::train::state::State;"),
+    ];
+    let files = graph(&mods);
+    assert!(cycles(&files).is_empty());
+    let found = cycles(&folders(&files));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let names: BTreeSet<String> = found[0].iter().map(name).collect();
+    assert_eq!(names, ["parallel", "train"].map(String::from).into());
 }
 
 /// Functions outside tests longer than `MAX_FN_LINES`, without a why-comment above them.

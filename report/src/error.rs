@@ -122,7 +122,7 @@ pub enum Error {
     NotInRuns(String),
     /// A lens that lacks what is asked of it.
     #[error(transparent)]
-    Lens(#[from] crate::stats::lens::LensError),
+    Lens(#[from] LensError),
     /// A claim the runs contradict, with the numbers that say so.
     #[error("claim \"{claim}\" is false: {numbers}")]
     FalseClaim { claim: String, numbers: String },
@@ -202,6 +202,34 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a lens number cannot be given.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LensError {
+    /// `known`: the rates there are (`stats::lens::LENS_NUMBERS`).
+    #[error("unknown lens rate `{}`; known: {}", .rate.escape_debug(), .known.join(", "))]
+    UnknownRate {
+        rate: String,
+        known: &'static [&'static str],
+    },
+    /// `who` names the run or import the lens belongs to; `known`, the components it decodes.
+    #[error("the lens of {who} has no component `{}`; it decodes: {}", .component.escape_debug(), .known.join(", "))]
+    NoComponent {
+        who: String,
+        component: String,
+        known: Vec<String>,
+    },
+    /// The lens does not measure the rate (an imported lens has no bigram table); `why`, its
+    /// note saying so, in parentheses, or empty.
+    #[error("the lens of {who} does not measure {rate}{why}")]
+    NotMeasured {
+        who: String,
+        rate: String,
+        why: String,
+    },
+    #[error("no lens")]
+    NoLens,
+}
 
 #[cfg(test)]
 mod tests {

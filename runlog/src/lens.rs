@@ -203,16 +203,6 @@ impl LensNorms {
     }
 }
 
-/// Writes `lens` to `path` atomically, as [`lens_text`] gives it.
-pub fn write_lens(path: &Path, lens: &Lens) -> Result<(), crate::Error> {
-    let text = lens_text(lens).map_err(|e| crate::Error::Parse {
-        path: path.to_owned(),
-        line: None,
-        message: e.to_string(),
-    })?;
-    crate::write_atomic(path, text.as_bytes())
-}
-
 /// The bytes of a lens file: pretty JSON, but each position of the sample on one line (a
 /// sample of 64 positions of 31 components would take a hundred thousand lines otherwise).
 pub fn lens_text(lens: &Lens) -> Result<String, serde_json::Error> {
@@ -256,6 +246,7 @@ pub fn read_lens(path: &Path) -> Result<Lens, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write_lens;
 
     #[test]
     fn components_follow_the_original_order() {

@@ -50,8 +50,8 @@ pub use identity::{run_dir_name, Replica, RunIdentity};
 pub use info::read_info;
 pub use lens::{
     experiment_lens_file, is_experiment_lens_file, lens_components, lens_layers, lens_text,
-    read_lens, write_lens, Guess, Lens, LensNorms, LensSample, LensStats, LENS_FILE,
-    LENS_SCHEMA_VERSION, RATES, VALUE_EMBED_LAYERS,
+    read_lens, Guess, Lens, LensNorms, LensSample, LensStats, LENS_FILE, LENS_SCHEMA_VERSION,
+    RATES, VALUE_EMBED_LAYERS,
 };
 pub use name::{check_name, is_name_char, NameError, MAX_NAME_LEN};
 pub use problem::{Problem, Warning};
@@ -65,4 +65,4 @@ pub use types::{
     SCHEMA_VERSION, SUMMARY_FILE,
 };
 pub use variant::{lambda_key, Variant, MAX_VARIANT};
-pub use write::{repair_metrics, write_atomic, write_json_atomic, MetricsWriter};
+pub use write::{repair_metrics, write_atomic, write_json_atomic, write_lens, MetricsWriter};

@@ -1,4 +1,5 @@
 use crate::error::Error;
+use crate::lens::Lens;
 use crate::read::parse_metrics_line;
 use crate::types::Metrics;
 use serde::Serialize;
@@ -123,4 +124,14 @@ impl MetricsWriter {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Writes `lens` to `path` atomically, as `lens_text` gives it.
+pub fn write_lens(path: &Path, lens: &Lens) -> Result<(), crate::Error> {
+    let text = crate::lens::lens_text(lens).map_err(|e| crate::Error::Parse {
+        path: path.to_owned(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    write_atomic(path, text.as_bytes())
 }

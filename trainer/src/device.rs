@@ -84,10 +84,10 @@ pub fn check_fits(
 }
 
 /// run.json's `device` for a run on devices 0..devices-1 of `kind` (the split itself is
-/// [`crate::parallel::collective::Topology::describe`]'s): the CPU's model, the wgpu adapters' names.
+/// `Topology::describe`'s): the CPU's model, the wgpu adapters' names.
 pub fn describe(kind: DeviceKind, devices: usize) -> String {
     match kind {
-        DeviceKind::Flex => match crate::train::log::cpu_model() {
+        DeviceKind::Flex => match crate::host::cpu_model() {
             Some(cpu) => format!("{} ({cpu})", kind.name()),
             None => kind.name().into(),
         },

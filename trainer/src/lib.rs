@@ -19,6 +19,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod export;
+pub mod host;
 pub mod interrupt;
 pub mod kernels;
 pub mod lens;
@@ -225,11 +226,11 @@ pub fn run_info<B: burn::tensor::backend::Backend>(
         config: config::recorded(&ctx.config, &ctx.data.info),
         config_hash: Some(ctx.config.config_hash()),
         data_hash: Some(ctx.data.info.hash.clone()),
-        commit: train::log::git_commit(),
+        commit: crate::host::git_commit(),
         device: Some(top.describe(&device::describe(args.device, top.devices))),
         threads: Some(threads as u32),
-        host: train::log::hostname(),
-        started_at: Some(train::log::now_rfc3339()),
+        host: crate::host::hostname(),
+        started_at: Some(crate::host::now_rfc3339()),
         params: Some(runlog::Params {
             total,
             embeddings,

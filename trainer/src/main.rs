@@ -36,7 +36,7 @@ enum Command {
         out: PathBuf,
     },
     /// The logit lens of a run's checkpoint into its lens.json (every finished run writes one).
-    Lens(trainer::lens::command::LensArgs),
+    Lens(trainer::run::lens::LensArgs),
     /// Tokenise a folder of text files (or the default corpus) into modded-nanogpt shards.
     Data {
         /// Folder of .txt/.md files, one document each; omit for the generated default corpus.
@@ -128,7 +128,7 @@ fn main() -> ExitCode {
                     out.join(&m.name).display()
                 )
             }),
-        Command::Lens(args) => trainer::lens::command::main(&args),
+        Command::Lens(args) => trainer::run::lens::main(&args),
         Command::Bench(args) => trainer::bench::run(&args),
         Command::Orchestrator(args) => trainer::parallel::nodes::orchestrator(&args),
     };

@@ -12,8 +12,8 @@ use trainer::config::Config;
 use trainer::data::loader::val_batches;
 use trainer::device::FlexAutodiff;
 use trainer::kernels::{plain, Ops};
-use trainer::lens::command::{from_checkpoint, LensArgs};
 use trainer::model::Batch;
+use trainer::run::lens::{from_checkpoint, LensArgs};
 
 /// An x01 run of 20 steps of 2 x 64 tokens, 512 validation tokens.
 fn run_args(out: &Path) -> trainer::RunArgs {

@@ -4,7 +4,7 @@
 //! layer, the layers at which a lambda means something on its own, and how the variants' mean
 //! loss curves compare along an axis.
 
-use super::directives::args::{missing, Args, Markdown};
+use super::args::{missing, Args, Markdown};
 use super::facts::{Facts, VariantFacts};
 use crate::stats::{align_sign, coincide_at_0, interp, mean_std, Axis, MeanCurve, SUM0};
 use crate::{Error, Result};

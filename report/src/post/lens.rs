@@ -3,7 +3,7 @@
 //! one component. Both read the experiment's lenses ([`Facts::lenses`]): a variant's finished
 //! runs' own, and an imported one.
 
-use super::directives::args::{Args, Markdown};
+use super::args::{Args, Markdown};
 use super::facts::{Facts, LensFact};
 use crate::stats::lens as lens_stats;
 use crate::stats::Summary;

@@ -5,6 +5,7 @@
 //! lambda sections, formatting), `directives` (the functions a draft may call), `claims` (the
 //! claim checks), `lens` (the lens table and numbers) and `links` (the `(LINK)` placeholders).
 
+pub mod args;
 pub mod claims;
 pub mod derived;
 pub mod directives;

@@ -2,7 +2,7 @@
 //! loss and training time), so that a run that stands out, such as the x01 run that took 1492 s
 //! against 1457-1468 s for the others, can be shown rather than hidden in a mean.
 
-use super::directives::args::Markdown;
+use super::args::Markdown;
 use super::facts::{Facts, RunRow};
 use super::md_escape;
 

@@ -3,31 +3,8 @@
 //! not decoded, the rate not measured: an imported lens says why in its notes).
 
 use super::Summary;
+pub use crate::error::LensError;
 use runlog::Lens;
-
-/// Why a lens number cannot be given.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LensError {
-    #[error("unknown lens rate `{}`; known: {}", .rate.escape_debug(), LENS_NUMBERS.join(", "))]
-    UnknownRate { rate: String },
-    /// `who` names the run or import the lens belongs to; `known`, the components it decodes.
-    #[error("the lens of {who} has no component `{}`; it decodes: {}", .component.escape_debug(), .known.join(", "))]
-    NoComponent {
-        who: String,
-        component: String,
-        known: Vec<String>,
-    },
-    /// The lens does not measure the rate (an imported lens has no bigram table); `why`, its
-    /// note saying so, in parentheses, or empty.
-    #[error("the lens of {who} does not measure {rate}{why}")]
-    NotMeasured {
-        who: String,
-        rate: String,
-        why: String,
-    },
-    #[error("no lens")]
-    NoLens,
-}
 
 /// The numbers a lens holds per component, by the names directives and claims use.
 pub const LENS_NUMBERS: [&str; 5] = ["next", "copy", "bigram", "cross_entropy", "entropy"];
@@ -47,6 +24,7 @@ pub fn check_rate(rate: &str) -> Result<(), LensError> {
         .map(|_| ())
         .ok_or_else(|| LensError::UnknownRate {
             rate: rate.to_owned(),
+            known: &LENS_NUMBERS,
         })
 }
 

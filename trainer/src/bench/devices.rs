@@ -26,7 +26,7 @@ pub fn bench_devices(
     args: &BenchArgs,
     devices: usize,
 ) -> Result<BenchResult> {
-    let _one = crate::parallel::devices::session();
+    let _one = crate::run::devices::session();
     let top = Topology {
         kind: crate::DeviceKind::Flex,
         devices,

@@ -15,11 +15,11 @@
 //! `x-out`'s cross-entropy is that val loss (the anchor the run checks hold it to). It runs at
 //! the end of every finished run on the model in memory (its time is not training time, and it
 //! only reads the weights), and from a run's checkpoint with `trainer lens --run DIR`
-//! ([`command`]). Batch by batch: at most one batch's vectors, and one chunk of logits of one
+//! (`run::lens`). Batch by batch: at most one batch's vectors, and one chunk of logits of one
 //! component, are held at a time.
 
 mod bigram;
-pub mod command;
+
 mod components;
 mod head;
 mod sample;

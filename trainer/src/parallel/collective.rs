@@ -339,7 +339,7 @@ mod tests {
     type B = burn::backend::Flex;
 
     fn with_two<R: Send>(f: impl Fn(Member<B>) -> R + Sync) -> Vec<R> {
-        let _one = crate::parallel::devices::session();
+        let _one = crate::run::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_never_comes_is_an_error_after_the_timeout() {
-        let _one = crate::parallel::devices::session();
+        let _one = crate::run::devices::session();
         let top = Topology {
             kind: crate::DeviceKind::Flex,
             devices: 2,
@@ -408,7 +408,7 @@ mod tests {
             global: None,
             timeout: Duration::from_millis(300),
         };
-        let one = crate::parallel::devices::session();
+        let one = crate::run::devices::session();
         let err = Member::<B>::join(&top, 0, Default::default())
             .err()
             .unwrap();

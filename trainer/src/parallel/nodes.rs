@@ -89,7 +89,7 @@ impl NodeArgs {
         };
         let node_host = match &self.node_address {
             Some(h) => h.clone(),
-            None => crate::train::log::hostname().unwrap_or_else(|| "localhost".into()),
+            None => crate::host::hostname().unwrap_or_else(|| "localhost".into()),
         };
         check_host(&node_host, "--node-address")?;
         let default_port = u16::try_from(orchestrator.1 as usize + 1 + node_rank).ok();

@@ -4,8 +4,8 @@
 use crate::device::{TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::parallel::collective::{Member, Topology};
-use crate::parallel::devices::{run_devices, Leader};
 use crate::run::checkpoint;
+use crate::run::devices::{run_devices, Leader};
 use crate::train::{NoHooks, RunContext, RunOutcome, TrainState};
 
 /// A machine other than node 0: starts where node 0 says (fresh, or its checkpoint's step).

@@ -64,8 +64,8 @@ impl RunLock {
         let text = format!(
             "pid {}\nhost {}\nsince {}\n",
             std::process::id(),
-            crate::train::log::hostname().unwrap_or_else(|| "unknown".into()),
-            crate::train::log::now_rfc3339()
+            crate::host::hostname().unwrap_or_else(|| "unknown".into()),
+            crate::host::now_rfc3339()
         );
         (|| {
             file.set_len(0)?;

@@ -7,7 +7,7 @@
 //! name, each `--sbatch` value one option without spaces, quotes or control characters, and no
 //! path holds a control character (a line break would end a `#SBATCH` line and start a command).
 
-use crate::run::sweep::grid::RunSpec;
+use crate::run::grid::RunSpec;
 use std::fmt::Write;
 
 /// What the script needs beyond the grid.
@@ -199,7 +199,7 @@ pub fn quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::sweep::grid::{grid, parse_seeds, parse_variants};
+    use crate::run::grid::{grid, parse_seeds, parse_variants};
 
     fn script(grid: &[RunSpec]) -> String {
         let opts = vec!["--time=02:00:00".to_owned()];

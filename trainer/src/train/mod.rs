@@ -90,7 +90,7 @@ pub fn train_in<B: TrainBackend>(
             train_time_ms: out.train_time_ms,
             step_avg_ms: (out.steps > 0).then(|| out.train_time_ms / out.steps as f64),
             tokens_per_s: (out.steps > 0).then_some(out.tokens_per_s),
-            peak_rss_mb: log::peak_rss_mb(),
+            peak_rss_mb: crate::host::peak_rss_mb(),
         },
     );
     let model = ended?;

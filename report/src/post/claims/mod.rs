@@ -26,7 +26,7 @@ mod lens;
 pub use audit::Audit;
 pub use kind::Kind;
 
-use super::directives::args::Args;
+use super::args::Args;
 use super::facts::Facts;
 use crate::{Error, Result};
 

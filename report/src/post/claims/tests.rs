@@ -2,7 +2,7 @@
 //! the statistics behind significance, equivalence and the record rule.
 
 use super::{check, Kind};
-use crate::post::directives::args::Args;
+use crate::post::args::Args;
 use crate::post::facts::{ConfigFacts, Facts, LensFact, NoShares, VariantFacts};
 use crate::stats::Summary;
 use runlog::Variant;

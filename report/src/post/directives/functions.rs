@@ -3,8 +3,8 @@
 //! what it gives. Every function takes `experiment="..."`, which picks the experiment (of the
 //! post's) whose runs it reads; a post over several experiments must give it.
 
-use super::args::{Args, Markdown};
 use super::{FigureCheck, Setup};
+use crate::post::args::{Args, Markdown};
 use crate::post::facts::Facts;
 use crate::post::md_escape;
 use crate::post::sources::{Source, Sources};

@@ -5,7 +5,6 @@
 //! function's list and runs it on the experiment it names. Each directive is expanded on its
 //! own, so an error names its line.
 
-pub mod args;
 pub mod functions;
 pub mod parse;
 
@@ -49,7 +48,7 @@ pub fn find(text: &str, prose: &[Range<usize>]) -> Result<Vec<Directive>, usize>
 pub type FigureCheck = Arc<dyn Fn(&str) -> crate::Result<()> + Send + Sync>;
 
 /// Renders the description of an experiment's runs (the `setup.md` template).
-pub type Setup<'a> = dyn Fn(&Facts) -> crate::Result<args::Markdown> + 'a;
+pub type Setup<'a> = dyn Fn(&Facts) -> crate::Result<crate::post::args::Markdown> + 'a;
 
 /// The markdown a directive stands for (and a claim's audit), or what is wrong with it (its
 /// text quoted).

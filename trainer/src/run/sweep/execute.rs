@@ -3,14 +3,14 @@
 //! (each re-planned under its lock, as another sweep may have taken or finished it meanwhile),
 //! and stop the whole sweep on Ctrl-C.
 
-use super::experiment::check_experiment;
-use super::grid::RunSpec;
-use super::plan::{plan_run, Action};
 use super::table::Row;
 use crate::error::Error;
 use crate::interrupt;
 use crate::run::checkpoint;
+use crate::run::experiment::check_experiment;
+use crate::run::grid::RunSpec;
 use crate::run::launch::{self, LaunchError, Launched, OpsArgs};
+use crate::run::plan::{plan_run, Action};
 use crate::RunArgs;
 use std::fmt::Write;
 

@@ -7,12 +7,10 @@
 //! With `--emit slurm`: the same grid as a Slurm job array ([`crate::run::slurm`]).
 
 pub mod execute;
-pub mod experiment;
-pub mod grid;
-pub mod plan;
 pub mod table;
 
 use crate::error::{Error, Result};
+use crate::run::grid;
 use crate::run::launch::RunCmd;
 use crate::run::slurm::SlurmScript;
 use std::path::PathBuf;

@@ -1,13 +1,13 @@
 //! Where a lens is made and written: `trainer lens --run DIR` decodes a finished (or stopped)
-//! run's checkpoint; [`super::after_training`] decodes the model in memory at the end of every finished
+//! run's checkpoint; [`crate::lens::after_training`] decodes the model in memory at the end of every finished
 //! run. Either way the lens goes to `<run>/lens.json`, written atomically.
 
-use super::{compute, LensInput, LensOptions};
 use crate::config::Config;
 use crate::data::{self, Dataset};
 use crate::device::{self, DeviceKind, TrainBackend, WithBackend};
 use crate::error::{Error, Result};
 use crate::kernels::Ops;
+use crate::lens::{compute, LensInput, LensOptions};
 use crate::run::checkpoint;
 use crate::run::lock::RunLock;
 use burn::module::AutodiffModule;
