@@ -1,15 +1,16 @@
 //! trainer: trains one xNN variant of modded-nanogpt's GPT with burn and writes its run log.
 //!
 //! Read [`model`] first (the GPT with x00..x0N; [`kernels`] holds its fused CPU kernels and
-//! their plain versions). Pipeline, one module per stage:
-//! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] ->
-//! [`optim`] (Muon + Adam groups, schedules) -> [`train`] (loop, evaluation, run log) ->
-//! [`lens`] (the logit lens of the final weights) -> CLI (`main.rs`).
-//! Two rooms around the loop: [`run`], the run's lifecycle (launch, operations, lock,
-//! checkpoint, sweep, slurm; every run starts at [`run::launch::launch`]: `trainer run`, each
-//! run of `trainer sweep`, and the tests), and [`parallel`], the multi-device code (peers,
-//! devices, collective, nodes, accumulation). [`config`] holds presets and the config hash;
-//! [`device`] picks the backend; [`bench`] measures speed.
+//! their plain versions). Pipeline, one module per stage, each importing only those before it:
+//! [`data`] (text -> GPT-2 tokens -> shards -> batches) -> [`model`] -> [`optim`] (Muon + Adam
+//! groups, schedules) -> [`parallel`] (what a step shares among peers: rows, the all-reduce,
+//! the node orchestrator) -> [`lens`] (the logit lens of a model's weights) -> [`train`] (loop,
+//! step, evaluation, run log) -> [`run`], the run's lifecycle (launch, one loop per device, plan,
+//! lock, checkpoint, sweep, slurm, the lens of a saved run; every run starts at
+//! [`run::launch::launch`]: `trainer run`, each run of `trainer sweep`, and the tests) ->
+//! [`bench`], [`export`] and the CLI (`main.rs`). Beside the stages, used by those after them:
+//! [`config`] (presets and the config hash over runlog's typed config), [`device`] (the
+//! backend), [`host`] (the machine's facts), [`error`]. `tests/layout.rs` fails on a cycle.
 
 #[cfg(feature = "wgpu")]
 pub mod adapters;
