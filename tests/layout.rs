@@ -1,5 +1,6 @@
 //! The codebase's shape, checked from its sources (issue 21): modules point one way (no import
-//! cycles inside a crate, between files or between folders), the report's errors are typed rather than strings, and no function
+//! cycles inside a crate, between files or between folders; no module imports one after it in
+//! its crate's order), the report's errors are typed rather than strings, and no function
 //! outside tests runs over 80 lines unless a comment right above it says why ("over 80 lines").
 //!
 //! The sources are read as rustfmt leaves them: a function ends at the first `}` at its own
@@ -446,6 +447,89 @@ fn a_cycle_between_two_folders_counts_though_no_two_files_form_one() {
     assert_eq!(found.len(), 1, "{found:?}");
     let names: BTreeSet<String> = found[0].iter().map(name).collect();
     assert_eq!(names, ["parallel", "train"].map(String::from).into());
+}
+
+/// Each crate's top-level modules in the order its lib.rs gives: a module may import only
+/// those before it. A new module must take its place here.
+const ORDER: [(&str, &[&str]); 2] = [
+    (
+        "report",
+        &[
+            "error",
+            "temp",
+            "folders",
+            "config",
+            "runs",
+            "stats",
+            "figures",
+            "post",
+            "site",
+            "pipeline",
+            "build",
+            "check",
+            "publish",
+            "serve",
+            "site_bench",
+            "bench",
+            "cli",
+            "site_cli",
+        ],
+    ),
+    (
+        "trainer",
+        &[
+            "error",
+            "rng",
+            "tensorfile",
+            "params",
+            "token",
+            "interrupt",
+            "host",
+            "data",
+            "config",
+            "kernels",
+            "adapters",
+            "device",
+            "model",
+            "optim",
+            "parallel",
+            "lens",
+            "train",
+            "run",
+            "bench",
+            "export",
+        ],
+    ),
+];
+
+#[test]
+fn no_module_imports_one_after_it_in_its_crates_order() {
+    let mut found = Vec::new();
+    for (krate, order) in ORDER {
+        let files = graph(&modules(krate));
+        let rank = |m: &ModPath| m.first().and_then(|t| order.iter().position(|o| o == t));
+        for m in files.keys().filter(|m| !m.is_empty()) {
+            assert!(
+                rank(m).is_some(),
+                "{krate}: module `{}` has no place in ORDER",
+                m[0]
+            );
+        }
+        for (a, deps) in &files {
+            for b in deps {
+                if let (Some(ra), Some(rb)) = (rank(a), rank(b)) {
+                    if rb > ra {
+                        found.push(format!("{krate}: {} imports {}", name(a), name(b)));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "imports against the order:\n{}",
+        found.join("\n")
+    );
 }
 
 /// Functions outside tests longer than `MAX_FN_LINES`, without a why-comment above them.
