@@ -10,7 +10,7 @@
 //! [`run::launch::launch`]: `trainer run`, each run of `trainer sweep`, and the tests) ->
 //! [`bench`], [`export`] and the CLI (`main.rs`). Beside the stages, used by those after them:
 //! [`config`] (presets and the config hash over runlog's typed config), [`device`] (the
-//! backend), [`host`] (the machine's facts), [`error`]. `tests/layout.rs` fails on a cycle.
+//! backend), [`host`] (the machine's facts), [`error`]. `tests/layout/` fails on a cycle.
 
 #[cfg(feature = "wgpu")]
 pub mod adapters;
